@@ -1,0 +1,175 @@
+"""``python -m etl``: load extracts, list flags and rejects, make sample data.
+
+Data goes to stdout; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.load import LoadError, LoadResult, load
+from etl.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Warehouse file [default: setting db_path, data/warehouse.duckdb]"),
+]
+
+
+class Format(StrEnum):
+    csv = "csv"
+    table = "table"
+
+
+def _db(db: Path | None) -> Path:
+    return db or get_settings().db_path
+
+
+def _emit(df: pd.DataFrame, fmt: Format, title: str) -> None:
+    if fmt is Format.csv:
+        df.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        return
+    table = Table(title=title, show_lines=False)
+    for col in df.columns:
+        table.add_column(str(col))
+    for row in df.itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    out.print(table)
+
+
+def _summary(result: LoadResult) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "file": f.file,
+                "read": f.rows_read,
+                "loaded": f.loaded,
+                "quarantined": f.quarantined,
+                "duplicates": f.duplicates,
+                "inserted": f.inserted,
+                "updated": f.updated,
+                "unchanged": f.unchanged,
+                "encoding": f.encoding,
+            }
+            for f in result.files
+        ]
+    )
+
+
+@app.command("load")
+def load_cmd(
+    source: Annotated[Path, typer.Argument(help="Directory holding the three extract CSVs")],
+    db: DbOption = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Validate and merge a directory of extracts into the warehouse, atomically."""
+    settings = get_settings()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=12)
+
+        def step(message: str) -> None:
+            bar.update(task, description=message, advance=1)
+
+        try:
+            result = load(source, _db(db), settings, progress=step)
+        except LoadError as exc:
+            err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
+            raise typer.Exit(2) from exc
+    summary = _summary(result)
+    _emit(summary, fmt, f"load {result.load_id} into {result.db_path}")
+    total_q = int(summary["quarantined"].sum())
+    if total_q:
+        err.print(f"{total_q} row(s) quarantined: see python -m etl rejects --db {result.db_path}")
+
+
+def _open(db: Path | None):
+    from etl.warehouse import connect_read_only
+
+    try:
+        return connect_read_only(_db(db))
+    except FileNotFoundError as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
+@app.command("flags")
+def flags_cmd(
+    db: DbOption = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="Day to replay [default: latest]"),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
+    area: Annotated[list[str] | None, typer.Option("--area", help="Only these areas")] = None,
+) -> None:
+    """List supervision flags for the investigations open on one day."""
+    from etl.flags import flags, latest_date
+
+    settings = get_settings()
+    con = _open(db)
+    try:
+        day: date | None = as_of.date() if as_of else latest_date(con)
+        if day is None:
+            err.print("The warehouse holds no investigations yet.")
+            raise typer.Exit(1)
+        df = flags(con, settings, day, areas=area)
+    finally:
+        con.close()
+    err.print(f"as of {day:%d/%m/%Y}: {len(df)} flag row(s)")
+    _emit(df, fmt, f"flags as of {day:%d/%m/%Y}")
+
+
+@app.command("rejects")
+def rejects_cmd(
+    db: DbOption = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
+) -> None:
+    """List quarantined rows: source, line, record_id, reason, detail."""
+    con = _open(db)
+    try:
+        df = con.execute(
+            "SELECT source, line, record_id, reason, detail, load_id FROM quarantine "
+            "ORDER BY source, line"
+        ).df()
+    finally:
+        con.close()
+    _emit(df, fmt, "quarantine")
+
+
+class Scale(StrEnum):
+    small = "small"
+    force = "force"
+
+
+@app.command("sample")
+def sample_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write extracts into")],
+    scale: Annotated[Scale, typer.Option("--scale")] = Scale.small,
+    seed: Annotated[int, typer.Option("--seed")] = 2018,
+) -> None:
+    """Write synthetic extracts (a base extract, and a next-day delta in DIR/delta)."""
+    from etl.sample import write_sample
+
+    counts = write_sample(out_dir, scale.value, seed)
+    for name, n in counts.items():
+        err.print(f"{name}: {n:,} rows")

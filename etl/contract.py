@@ -1,0 +1,152 @@
+"""The extract contract: files, columns, types, allowed values and quarantine reasons.
+
+This is the only place that says what an extract must look like. The loader, the README's
+contract tables (checked by tests/test_docs.py) and the sample generator all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from etl.settings import ALL_RANKS, ALL_TEAM_TYPES, Settings
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    TIMESTAMP = "timestamp"
+    INT = "int"
+    BOOL = "bool"
+    ENUM = "enum"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    doc: str = ""
+    min_value: int | None = None
+    max_value: int | None = None
+    # For ENUM columns: the canonical spellings (matched in any case, spaces trimmed).
+    allowed: tuple[str, ...] = ()
+    # For ENUM columns whose values are a setting (areas), the settings attribute to read.
+    allowed_setting: str | None = None
+
+    def allowed_values(self, settings: Settings) -> tuple[str, ...]:
+        if self.allowed_setting:
+            return tuple(getattr(settings, self.allowed_setting))
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class Extract:
+    name: str  # table name in the warehouse
+    file: str  # file name inside a SOURCE directory
+    key: str  # unique record id
+    columns: tuple[Column, ...]
+    doc: str = ""
+    # Checks across columns or tables, run after the per-column checks (see etl/validate.py).
+    row_rules: tuple[str, ...] = field(default=())
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+class Reason(StrEnum):
+    """Stable quarantine reason codes. Never rename one: reports and users rely on them."""
+
+    MALFORMED_ROW = "malformed_row"
+    MISSING_REQUIRED = "missing_required"
+    BAD_TIMESTAMP = "bad_timestamp"
+    BAD_NUMBER = "bad_number"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_BOOLEAN = "bad_boolean"
+    UNKNOWN_ENUM = "unknown_enum"
+    DUPLICATE_ID = "duplicate_id"
+    CLOSED_BEFORE_OPENED = "closed_before_opened"
+    REVIEW_BEFORE_OPENED = "review_before_opened"
+    UNKNOWN_INVESTIGATION = "unknown_investigation"
+
+
+REASON_DOCS: dict[Reason, str] = {
+    Reason.MALFORMED_ROW: "the line has more or fewer fields than the header",
+    Reason.MISSING_REQUIRED: "a required value is empty",
+    Reason.BAD_TIMESTAMP: "a timestamp is not in an accepted format, or not a real date",
+    Reason.BAD_NUMBER: "a whole number was expected",
+    Reason.OUT_OF_RANGE: "a number is outside its allowed range",
+    Reason.BAD_BOOLEAN: "a yes/no value is not one of true/false, yes/no, y/n, 1/0",
+    Reason.UNKNOWN_ENUM: "a value is not one of the allowed values",
+    Reason.DUPLICATE_ID: "another row in the same file has this id with different values "
+    "(the last such row is kept)",
+    Reason.CLOSED_BEFORE_OPENED: "closed_at is before opened_at",
+    Reason.REVIEW_BEFORE_OPENED: "reviewed_at is before the investigation's opened_at",
+    Reason.UNKNOWN_INVESTIGATION: "the review names an investigation that is not in the "
+    "warehouse (or whose row was quarantined)",
+}
+
+TRUE_WORDS = ("true", "yes", "y", "1")
+FALSE_WORDS = ("false", "no", "n", "0")
+
+INCIDENTS = Extract(
+    name="incidents",
+    file="incidents.csv",
+    key="incident_id",
+    doc="One row per incident on the incident log.",
+    columns=(
+        Column("incident_id", Kind.TEXT, required=True, doc="unique incident reference"),
+        Column("reported_at", Kind.TIMESTAMP, required=True, doc="when it was reported"),
+        Column("area", Kind.ENUM, required=True, allowed_setting="areas", doc="policing area"),
+        Column("incident_type", Kind.TEXT, required=True, doc="incident category"),
+        Column("child_linked", Kind.BOOL, doc="the incident-log child marker"),
+        Column("children_present", Kind.INT, min_value=0, doc="number of children present"),
+    ),
+)
+
+INVESTIGATIONS = Extract(
+    name="investigations",
+    file="investigations.csv",
+    key="investigation_id",
+    doc="One row per investigation (crime or non-crime), latest version wins on reload.",
+    row_rules=(Reason.CLOSED_BEFORE_OPENED,),
+    columns=(
+        Column("investigation_id", Kind.TEXT, required=True, doc="unique investigation reference"),
+        Column("incident_id", Kind.TEXT, doc="linked incident; may not be loaded yet"),
+        Column("opened_at", Kind.TIMESTAMP, required=True, doc="when the investigation opened"),
+        Column("closed_at", Kind.TIMESTAMP, doc="empty while open; not before opened_at"),
+        Column("area", Kind.ENUM, required=True, allowed_setting="areas", doc="policing area"),
+        Column("team", Kind.TEXT, required=True, doc="owning team's name"),
+        Column("team_type", Kind.ENUM, required=True, allowed=ALL_TEAM_TYPES, doc="team type"),
+        Column("officer_id", Kind.TEXT, doc="officer in charge (OIC)"),
+        Column("offence", Kind.TEXT, doc="offence or occurrence type"),
+        Column("victim_age", Kind.INT, min_value=0, max_value=120, doc="youngest victim's age"),
+        Column("suspect_age", Kind.INT, min_value=0, max_value=120, doc="youngest suspect's age"),
+        Column("child_protection_concern", Kind.BOOL, doc="child-protection concern recorded"),
+    ),
+)
+
+SUPERVISION = Extract(
+    name="supervision",
+    file="supervision.csv",
+    key="review_id",
+    doc="One row per supervisory (or other) entry on an investigation's log.",
+    row_rules=(Reason.UNKNOWN_INVESTIGATION, Reason.REVIEW_BEFORE_OPENED),
+    columns=(
+        Column("review_id", Kind.TEXT, required=True, doc="unique entry reference"),
+        Column("investigation_id", Kind.TEXT, required=True, doc="must be a loaded investigation"),
+        Column("reviewed_at", Kind.TIMESTAMP, required=True, doc="not before the case opened"),
+        Column("reviewer_id", Kind.TEXT, required=True, doc="who made the entry"),
+        Column("reviewer_rank", Kind.ENUM, required=True, allowed=ALL_RANKS, doc="their rank"),
+        Column("review_type", Kind.TEXT, doc="kind of entry, as the source system names it"),
+        Column("actions_set", Kind.INT, min_value=0, doc="number of actions set"),
+        Column("note", Kind.TEXT, doc="the entry's free text"),
+    ),
+)
+
+# Load order matters: reviews are checked against the merged investigations.
+EXTRACTS: tuple[Extract, ...] = (INCIDENTS, INVESTIGATIONS, SUPERVISION)

@@ -1,0 +1,252 @@
+"""Load a SOURCE directory of extracts into the warehouse: read, validate, quarantine, merge.
+
+The new warehouse is built beside the live one (``<db>.building``) from the live one plus the
+extracts, checked, then swapped in with ``os.replace``. Any failure leaves the live file exactly
+as it was; a dashboard holding the old file keeps reading the old inode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
+from etl.reader import StagedFile, StructuralError, stage_file
+from etl.settings import Settings
+from etl.validate import Validated, define_macros, validate
+from etl.warehouse import create_marts, create_schema, run_checks
+
+Progress = Callable[[str], None]
+
+
+class LoadError(Exception):
+    """The load was refused; the warehouse is unchanged."""
+
+
+@dataclass
+class FileResult:
+    file: str
+    encoding: str
+    rows_read: int
+    loaded: int
+    inserted: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    quarantined: int
+    missing_optional: tuple[str, ...]
+
+
+@dataclass
+class LoadResult:
+    load_id: int
+    db_path: Path
+    files: list[FileResult]
+
+
+@contextlib.contextmanager
+def warehouse_lock(db_path: Path) -> Iterator[None]:
+    """One writer at a time per warehouse; a second one is refused rather than queued."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with lock_path.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LoadError(f"another load into {db_path} is running") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    if db_path.exists():
+        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(db_path)])
+    else:
+        con.execute("ATTACH ':memory:' AS prev")
+        create_schema(con, "prev")
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection, ex: Extract, v: Validated, load_id: int
+) -> tuple[int, int, int]:
+    """Upsert valid rows by id. Unchanged rows keep their old version (and load_id)."""
+    key = ex.key
+    same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM v.{c}" for c in ex.names if c != key)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE diff_{ex.name} AS
+        SELECT v.*, CASE WHEN p.{key} IS NULL THEN 'inserted'
+                         WHEN {same} THEN 'unchanged' ELSE 'updated' END AS _change
+        FROM {v.valid_table} AS v LEFT JOIN prev.{ex.name} AS p USING ({key})
+        """
+    )
+    cols = ", ".join(ex.names)
+    con.execute(
+        f"""
+        INSERT INTO {ex.name} BY NAME
+        SELECT p.* FROM prev.{ex.name} AS p
+        ANTI JOIN (SELECT {key} FROM diff_{ex.name} WHERE _change <> 'unchanged') AS d
+        USING ({key})
+        """
+    )
+    con.execute(
+        f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
+        f"FROM diff_{ex.name} WHERE _change <> 'unchanged' ORDER BY _line"
+    )
+    counts = dict(
+        con.execute(f"SELECT _change, count(*) FROM diff_{ex.name} GROUP BY 1").fetchall()
+    )
+    con.execute(f"DROP TABLE diff_{ex.name}")
+    return counts.get("inserted", 0), counts.get("updated", 0), counts.get("unchanged", 0)
+
+
+def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Keep each distinct bad record once; a record rejected again updates its latest load."""
+    rejects = " UNION ALL ".join(f"SELECT * FROM rejects_{ex.name}" for ex in EXTRACTS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rejects_all AS {rejects}")
+    con.execute(
+        """
+        INSERT INTO quarantine BY NAME
+        SELECT p.* REPLACE (coalesce(r.load_id, p.load_id) AS load_id,
+                            coalesce(r.line, p.line) AS line)
+        FROM prev.quarantine AS p
+        LEFT JOIN rejects_all AS r USING (source, raw_hash, reason)
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO quarantine BY NAME
+        SELECT r.* EXCLUDE (load_id), r.load_id AS first_load_id, r.load_id
+        FROM rejects_all AS r ANTI JOIN prev.quarantine AS p USING (source, raw_hash, reason)
+        ORDER BY source, line
+        """
+    )
+
+
+def load(
+    source: Path,
+    db_path: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused."""
+    say = progress or (lambda _msg: None)
+    source, db_path = Path(source), Path(db_path)
+    if not source.is_dir():
+        raise LoadError(f"{source}: not a directory of extracts (expected {_file_list()})")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(db_path.name + ".building")
+    with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
+        building.unlink(missing_ok=True)
+        con = duckdb.connect(str(building))
+        try:
+            result = _build(con, source, db_path, settings, Path(work), say)
+            con.execute("CHECKPOINT")
+            con.close()
+        except StructuralError as exc:
+            con.close()
+            building.unlink(missing_ok=True)
+            raise LoadError(str(exc)) from exc
+        except BaseException:
+            con.close()
+            building.unlink(missing_ok=True)
+            raise
+        os.replace(building, db_path)
+        say("swapped in the new warehouse")
+    return result
+
+
+def _file_list() -> str:
+    return ", ".join(ex.file for ex in EXTRACTS)
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    source: Path,
+    db_path: Path,
+    settings: Settings,
+    work: Path,
+    say: Progress,
+) -> LoadResult:
+    started = datetime.now()
+    con.execute(f"SET temp_directory = '{work / 'spill'}'")
+    define_macros(con, settings)
+    # Structural problems surface here, before anything else is done.
+    staged: list[StagedFile] = []
+    for ex in EXTRACTS:
+        say(f"reading {ex.file}")
+        staged.append(stage_file(con, ex, source / ex.file, work))
+
+    _attach_previous(con, db_path)
+    create_schema(con)
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][
+        0
+    ]
+
+    files: list[FileResult] = []
+    for st in staged:
+        ex = st.extract
+        say(f"validating {ex.file}")
+        v = validate(con, st, settings, load_id)
+        say(f"merging {ex.file}")
+        inserted, updated, unchanged = _merge(con, ex, v, load_id)
+        if ex is INVESTIGATIONS:
+            _after_investigations(con)
+        files.append(
+            FileResult(
+                file=ex.file,
+                encoding=st.encoding,
+                rows_read=v.rows_read,
+                loaded=v.valid,
+                inserted=inserted,
+                updated=updated,
+                unchanged=unchanged,
+                duplicates=v.duplicates,
+                quarantined=v.quarantined,
+                missing_optional=st.missing_optional,
+            )
+        )
+    say("recording quarantine and load log")
+    _merge_quarantine(con, load_id)
+    con.execute("INSERT INTO load_log SELECT * FROM prev.load_log")
+    finished = datetime.now()
+    for f in files:
+        con.execute(
+            "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id, started, finished, str(source.resolve()), f.file, f.encoding,
+                f.rows_read, f.loaded, f.inserted, f.updated, f.unchanged, f.duplicates,
+                f.quarantined, ",".join(f.missing_optional),
+            ],
+        )  # fmt: skip
+    create_marts(con)
+    con.execute("DETACH prev")
+    say("checking the new warehouse")
+    failing = run_checks(con)
+    if failing:
+        raise RuntimeError(f"warehouse checks failed, nothing was changed: {failing}")
+    return LoadResult(load_id=load_id, db_path=db_path, files=files)
+
+
+def _after_investigations(con: duckdb.DuckDBPyConnection) -> None:
+    """What the review checks look up: the merged cases, and every case row ever quarantined."""
+    con.execute("CREATE OR REPLACE TEMP VIEW merged_investigations AS SELECT * FROM investigations")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE all_case_rejects AS
+        SELECT record_id, source, line, reason, load_id FROM prev.quarantine
+        WHERE source = '{INVESTIGATIONS.file}' AND record_id IS NOT NULL
+        UNION ALL
+        SELECT record_id, source, line, reason, load_id FROM rejects_investigations
+        WHERE record_id IS NOT NULL
+        """
+    )

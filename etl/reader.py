@@ -1,0 +1,258 @@
+"""Read one extract file into a staging table of raw text, with the line each record starts on.
+
+DuckDB's CSV reader does the work. It cannot say which physical line a record came from, so the
+line is derived from the record's position plus the newlines inside earlier quoted values, and
+checked against the file's own line count. Where that check fails (rows with the wrong number of
+fields, blank lines) the file is re-read with Python's csv module, which knows every line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl.contract import Extract
+
+CHUNK = 1 << 24
+BOM = codecs.BOM_UTF8
+
+
+class StructuralError(Exception):
+    """The extract as a whole cannot be loaded; nothing is written."""
+
+
+@dataclass
+class Malformed:
+    line: int
+    raw: str
+    detail: str
+
+
+@dataclass
+class StagedFile:
+    extract: Extract
+    path: Path
+    encoding: str
+    table: str  # raw VARCHAR columns of the contract, plus _line and _raw_hash
+    rows_read: int
+    malformed: list[Malformed] = field(default_factory=list)
+    missing_optional: tuple[str, ...] = ()
+
+
+@dataclass
+class _Scan:
+    encoding: str
+    lines: int  # physical lines, counting a last line without a newline
+    utf8_path: Path  # a UTF-8 copy when the source was Windows-1252
+
+
+def _scan(path: Path, workdir: Path) -> _Scan:
+    """Decide the encoding (UTF-8, with or without BOM, else Windows-1252) and count lines."""
+    newlines = 0
+    last = b""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if last == b"" and newlines == 0:
+        raise StructuralError(f"{path.name}: the file is empty (no header row)")
+    lines = newlines + (0 if last == b"\n" else 1)
+    if utf8:
+        with path.open("rb") as fh:
+            encoding = "utf-8-sig" if fh.read(3) == BOM else "utf-8"
+        return _Scan(encoding, lines, path)
+    try:
+        text = path.read_bytes().decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise StructuralError(
+            f"{path.name}: unreadable file: neither UTF-8 nor Windows-1252 "
+            f"(byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+    copy = workdir / f"{path.stem}.utf8.csv"
+    copy.write_text(text, encoding="utf-8", newline="")
+    return _Scan("windows-1252", lines, copy)
+
+
+def _header(path: Path, extract: Extract) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        try:
+            header = next(csv.reader(fh), None)
+        except csv.Error as exc:
+            raise StructuralError(f"{path.name}: unreadable header row: {exc}") from exc
+    if not header or not any(h.strip() for h in header):
+        raise StructuralError(f"{path.name}: the first line is not a header row")
+    names = [h.strip().lower() or f"unnamed_{i}" for i, h in enumerate(header, start=1)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise StructuralError(f"{path.name}: column {name!r} appears twice in the header")
+        seen.add(name)
+    missing = [c for c in extract.required if c not in seen]
+    if missing:
+        raise StructuralError(
+            f"{path.name}: missing required column(s) {', '.join(missing)} "
+            f"(header has: {', '.join(names)})"
+        )
+    return names
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _contract_columns(extract: Extract, names: list[str]) -> str:
+    """The contract's columns from a raw scan (absent optional ones as NULL), plus a digest of
+    the whole raw record that identifies exact duplicates and quarantined rows."""
+    cols = [_quote(c) if c in names else f"NULL::VARCHAR AS {_quote(c)}" for c in extract.names]
+    every = ", ".join(_quote(n) for n in names)
+    return ", ".join([*cols, f"md5(to_json([{every}])) AS _raw_hash"])
+
+
+def _columns_arg(names: list[str], first: str = "") -> str:
+    quoted = [f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names]
+    return "{" + ", ".join([*([first] if first else []), *quoted]) + "}"
+
+
+LINE_COLUMN = "'_line': 'BIGINT'"
+CSV_OPTIONS = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"'"
+
+
+def _read_fast(
+    con: duckdb.DuckDBPyConnection, extract: Extract, names: list[str], scan: _Scan, table: str
+) -> bool:
+    """Read with DuckDB alone. False when the derived line numbers cannot be trusted."""
+    rejects = f"{table}_rejects"
+    source = (
+        f"read_csv(?, {CSV_OPTIONS}, columns={_columns_arg(names)}, null_padding=false, "
+        f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan')"
+    )
+    newline_count = " + ".join(
+        f"coalesce(length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')), 0)"
+        for n in names
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
+        f"SELECT *, ({newline_count})::BIGINT AS _nl FROM {source}",
+        [str(scan.utf8_path)],
+    )
+    rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
+    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    records, embedded = con.execute(
+        f"SELECT count(*), coalesce(sum(_nl), 0) FROM {table}_scan"
+    ).fetchall()[0]
+    if rejected or 1 + records + embedded != scan.lines:
+        con.execute(f"DROP TABLE {table}_scan")
+        return False
+    # Line of a record = header + records before it + newlines inside their quoted values.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        f"SELECT (2 + rowid + coalesce(sum(_nl) OVER earlier, 0))::BIGINT AS _line, "
+        f"{_contract_columns(extract, names)} FROM {table}_scan "
+        f"WINDOW earlier AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+        f"ORDER BY rowid"
+    )
+    con.execute(f"DROP TABLE {table}_scan")
+    return True
+
+
+def _read_slow(
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    names: list[str],
+    scan: _Scan,
+    table: str,
+    workdir: Path,
+) -> tuple[int, list[Malformed]]:
+    """Parse with Python's csv module: exact line numbers, and rows of the wrong width set aside."""
+    malformed: list[Malformed] = []
+    good_path = workdir / f"{table}.lines.csv"
+    records = 0
+    with (
+        scan.utf8_path.open(encoding="utf-8-sig", newline="") as src,
+        good_path.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        reader = csv.reader(src)
+        writer = csv.writer(dst)
+        writer.writerow(["_line", *names])
+        next(reader)
+        line_end = reader.line_num
+        try:
+            for row in reader:
+                start, line_end = line_end + 1, reader.line_num
+                if not row:
+                    continue  # a blank line is not a record
+                records += 1
+                if len(row) != len(names):
+                    raw = io.StringIO()
+                    csv.writer(raw).writerow(row)
+                    malformed.append(
+                        Malformed(
+                            start,
+                            raw.getvalue().rstrip("\r\n"),
+                            f"expected {len(names)} fields as in the header, found {len(row)}",
+                        )
+                    )
+                    continue
+                writer.writerow([start, *row])
+        except csv.Error as exc:
+            raise StructuralError(
+                f"{scan.utf8_path.name}: unreadable file at line {reader.line_num}: {exc}"
+            ) from exc
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM read_csv(?, {CSV_OPTIONS}, "
+        f"columns={_columns_arg(names, first=LINE_COLUMN)})",
+        [str(good_path)],
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _line, "
+        f"{_contract_columns(extract, names)} FROM {table}_scan ORDER BY _line"
+    )
+    con.execute(f"DROP TABLE {table}_scan")
+    return records, malformed
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, workdir: Path
+) -> StagedFile:
+    """Stage ``path`` as the temp table ``raw_<extract>``; raise StructuralError if unusable."""
+    if not path.is_file():
+        raise StructuralError(f"{path.name}: missing file (looked for {path})")
+    try:
+        scan = _scan(path, workdir)
+    except OSError as exc:
+        raise StructuralError(f"{path.name}: unreadable file: {exc.strerror}") from exc
+    names = _header(scan.utf8_path, extract)
+    table = f"raw_{extract.name}"
+    try:
+        if _read_fast(con, extract, names, scan, table):
+            records, malformed = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0], []
+        else:
+            records, malformed = _read_slow(con, extract, names, scan, table, workdir)
+    except duckdb.Error as exc:
+        raise StructuralError(f"{path.name}: unreadable file: {exc}") from exc
+    return StagedFile(
+        extract=extract,
+        path=path,
+        encoding=scan.encoding,
+        table=table,
+        rows_read=records,
+        malformed=malformed,
+        missing_optional=tuple(c for c in extract.names if c not in names),
+    )

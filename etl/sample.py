@@ -1,0 +1,409 @@
+"""Synthetic extracts for a force like Lancashire: deterministic for a seed, with the mess real
+extracts have (bad rows of every kind, exact duplicates, late incidents, team-type changes,
+non-supervisor entries, mixed timestamp formats and offsets, a Windows-1252 file, a BOM).
+
+Writes a base extract to DIR and the next day's delta to DIR/delta. Nothing here describes a
+real person: ids, officers and notes are generated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from etl.contract import INCIDENTS, INVESTIGATIONS, SUPERVISION
+
+PERIOD_END = datetime(2018, 11, 30)  # the last day of the sample; the delta holds this day
+PERIOD_DAYS = 365
+SCALES = {
+    "small": {"investigations": 1_000, "incidents_per_investigation": 3.6},
+    "force": {"investigations": 140_000, "incidents_per_investigation": 3.6},
+}
+AREAS = (("West", 0.36), ("East", 0.33), ("South", 0.31))
+TEAM_TYPES = (
+    ("response", 0.34),
+    ("neighbourhood", 0.07),
+    ("cid", 0.14),
+    ("domestic_abuse", 0.17),
+    ("mash", 0.05),
+    ("child_protection", 0.12),
+    ("cse", 0.04),
+    ("online_child_abuse", 0.04),
+    ("other", 0.03),
+)
+SPECIALIST = {"child_protection", "cse", "online_child_abuse"}
+MEAN_DAYS_OPEN = {
+    "response": 30, "neighbourhood": 35, "cid": 70, "domestic_abuse": 60, "mash": 15,
+    "child_protection": 130, "cse": 150, "online_child_abuse": 140, "other": 30,
+}  # fmt: skip
+INCIDENT_TYPES = (
+    "domestic", "concern_for_welfare", "missing_person", "assault", "sexual_offence",
+    "theft", "burglary", "criminal_damage", "online_harm", "public_order",
+)  # fmt: skip
+OFFENCES = {
+    "child_protection": ("neglect", "child cruelty", "sexual assault of a child", "abuse"),
+    "cse": ("child sexual exploitation", "grooming", "sexual activity with a child"),
+    "online_child_abuse": ("indecent images of children", "online grooming"),
+    "domestic_abuse": ("assault occasioning ABH", "controlling behaviour", "harassment"),
+}
+OTHER_OFFENCES = ("common assault", "theft", "criminal damage", "burglary", "public order")
+NOTES = (
+    "Reviewed file. Actions: obtain statements; check MASH referral.",
+    "Investigation plan agreed with OIC, safeguarding in place.",
+    'Spoke to OIC re "ABE interview"; date to be set, chase social care.',
+    "Supervisory review: lines of enquiry complete, consider CPS advice.",
+    "Devices to be seized and submitted; strategy meeting held.",
+    "Victim updated. Suspect RUI, consider bail with conditions.",
+    "Noted.",
+    "Seen.",
+    "Update from OIC: awaiting forensic results.",
+    "Reviewed.\nNo further actions at this time; review again in 28 days.",
+)
+
+
+@dataclass
+class Mess:
+    """How often each kind of problem is put into the extracts (share of rows)."""
+
+    bad_row: float = 0.004  # for each kind of bad row, separately
+    duplicate: float = 0.01
+    late_incident: float = 0.02
+    enum_spelling: float = 0.08
+
+
+def _choice(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
+
+
+def _local_time(rng: random.Random, day: datetime) -> datetime:
+    # Avoid 01:00-02:00, ambiguous on the night the clocks go back.
+    hour = rng.choice([0, *range(7, 24)])
+    return day.replace(hour=hour, minute=rng.randrange(60), second=0)
+
+
+def _fmt_times(series: pd.Series, rng: random.Random) -> pd.Series:
+    """Write local times the ways real exports do: ISO, ISO with T, UK day-first, UTC Z, offset."""
+    styles = rng.choices(["iso", "iso_t", "uk", "utc", "offset"], [70, 8, 12, 7, 3], k=len(series))
+    styles = pd.Series(styles, index=series.index)
+    out = pd.Series(pd.NA, index=series.index, dtype="object")
+    present = series.notna()
+    local = series.dt.tz_localize("Europe/London", ambiguous="NaT", nonexistent="shift_forward")
+    formats = {"iso": "%Y-%m-%d %H:%M", "iso_t": "%Y-%m-%dT%H:%M:%S", "uk": "%d/%m/%Y %H:%M"}
+    for style, fmt in formats.items():
+        m = present & (styles == style)
+        out[m] = series[m].dt.strftime(fmt)
+    m = present & (styles == "utc") & local.notna()
+    out[m] = local[m].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = present & (styles == "offset") & local.notna()
+    out[m] = (
+        local[m]
+        .dt.strftime("%Y-%m-%d %H:%M:%S%z")
+        .str.replace(r"([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
+    )
+    left = present & out.isna()
+    out[left] = series[left].dt.strftime(formats["iso"])
+    return out.fillna("")
+
+
+def _bool_text(values: list[bool | None], rng: random.Random) -> list[str]:
+    words = {True: ("Y", "yes", "TRUE", "1", "y"), False: ("N", "no", "false", "0", "n")}
+    return ["" if v is None else rng.choice(words[v]) for v in values]
+
+
+def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
+    """Clean records with true (local, naive) timestamps; mess is added by ``_mess``."""
+    rng = random.Random(seed)
+    n_inv = SCALES[scale]["investigations"]
+    start = PERIOD_END - timedelta(days=PERIOD_DAYS - 1)
+    cases, incidents, reviews = [], [], []
+    teams = {}
+    for n in range(n_inv):
+        area = _choice(rng, AREAS)
+        team_type = _choice(rng, TEAM_TYPES)
+        team = teams.setdefault(
+            (area, team_type, n % 3),
+            f"{area} {team_type.replace('_', ' ').title()} {n % 3 + 1}",
+        )
+        opened = _local_time(rng, start + timedelta(days=rng.randrange(PERIOD_DAYS)))
+        days_open = rng.expovariate(1 / MEAN_DAYS_OPEN[team_type])
+        closed = opened + timedelta(days=days_open, hours=rng.randrange(1, 9))
+        closed = None if closed.date() > PERIOD_END.date() else closed
+        specialist = team_type in SPECIALIST
+        child_victim_p = 0.9 if specialist else 0.25 if team_type != "response" else 0.18
+        victim_age = (
+            None
+            if rng.random() < 0.08
+            else rng.randrange(0, 18)
+            if rng.random() < child_victim_p
+            else rng.randrange(18, 90)
+        )
+        suspect_age = (
+            None
+            if rng.random() < 0.3
+            else rng.randrange(10, 18)
+            if rng.random() < 0.08
+            else rng.randrange(18, 75)
+        )
+        cp = rng.random() < (0.7 if specialist else 0.06)
+        incident_id = None
+        if rng.random() < 0.85:
+            incident_id = f"INC{len(incidents) + 1:07d}"
+            child_linked = victim_age is not None and victim_age < 18 and rng.random() < 0.7
+            incidents.append(
+                {
+                    "incident_id": incident_id,
+                    "reported_at": opened - timedelta(hours=rng.randrange(0, 72)),
+                    "area": area,
+                    "incident_type": rng.choice(INCIDENT_TYPES),
+                    "child_linked": child_linked if rng.random() > 0.05 else None,
+                    "children_present": rng.choice([0, 0, 0, 1, 2, 3]) if child_linked else 0,
+                }
+            )
+        case_id = f"INV{n + 1:07d}"
+        cases.append(
+            {
+                "investigation_id": case_id,
+                "incident_id": incident_id,
+                "opened_at": opened,
+                "closed_at": closed,
+                "area": area,
+                "team": team,
+                "team_type": team_type,
+                "officer_id": f"{'DC' if specialist or team_type == 'cid' else 'PC'}"
+                f"{rng.randrange(1000, 9999)}",
+                "offence": rng.choice(OFFENCES.get(team_type, OTHER_OFFENCES)),
+                "victim_age": victim_age,
+                "suspect_age": suspect_age,
+                "child_protection_concern": cp if rng.random() > 0.1 else None,
+            }
+        )
+        reviews.extend(_reviews_for(rng, case_id, team_type, opened, closed))
+    # Incidents that never became investigations.
+    n_other = int(n_inv * SCALES[scale]["incidents_per_investigation"]) - len(incidents)
+    for _ in range(max(n_other, 0)):
+        reported = _local_time(rng, start + timedelta(days=rng.randrange(PERIOD_DAYS)))
+        linked = rng.random() < 0.12
+        incidents.append(
+            {
+                "incident_id": f"INC{len(incidents) + 1:07d}",
+                "reported_at": reported,
+                "area": _choice(rng, AREAS),
+                "incident_type": rng.choice(INCIDENT_TYPES),
+                "child_linked": linked,
+                "children_present": rng.choice([0, 1, 2]) if linked else 0,
+            }
+        )
+    for i, r in enumerate(reviews, start=1):
+        r["review_id"] = f"REV{i:08d}"
+    return {
+        "incidents": pd.DataFrame(incidents),
+        "investigations": pd.DataFrame(cases),
+        "supervision": pd.DataFrame(reviews),
+    }
+
+
+def _reviews_for(
+    rng: random.Random, case_id: str, team_type: str, opened: datetime, closed: datetime | None
+) -> list[dict]:
+    """A plausible supervision history: mostly on time, a visible minority late or missing."""
+    end = closed or PERIOD_END.replace(hour=23, minute=59)
+    out: list[dict] = []
+
+    def add(at: datetime, rank: str, review_type: str) -> None:
+        if opened < at <= end:
+            thin = rng.random() < 0.2
+            out.append(
+                {
+                    "investigation_id": case_id,
+                    "reviewed_at": at,
+                    "reviewer_id": f"{rank}{rng.randrange(100, 999)}",
+                    "reviewer_rank": rank,
+                    "review_type": review_type,
+                    "actions_set": 0 if thin else rng.randrange(0, 5),
+                    "note": rng.choice(NOTES[6:8]) if thin else rng.choice(NOTES),
+                }
+            )
+
+    def timeline(gaps: tuple[tuple[tuple[int, int], float], ...], ranks, review_type) -> None:
+        at = opened
+        while True:
+            (lo, hi) = rng.choices([g[0] for g in gaps], [g[1] for g in gaps])[0]
+            at = _local_time(rng, at + timedelta(days=rng.randint(lo, hi)))
+            if at > end:
+                return
+            add(at, _choice(rng, ranks), review_type)
+
+    if team_type in SPECIALIST:
+        timeline(
+            (((5, 27), 0.85), ((28, 45), 0.11), ((46, 90), 0.04)),
+            (("DS", 0.86), ("DI", 0.1), ("DCI", 0.04)),
+            "DS 28-day review",
+        )
+    elif team_type == "response":
+        if rng.random() < 0.6:
+            timeline(
+                (((0, 6), 0.5), ((7, 30), 0.4), ((31, 60), 0.1)),
+                (("PS", 0.85), ("INSP", 0.12), ("DS", 0.03)),
+                "supervisor review",
+            )
+    elif rng.random() < 0.85:
+        timeline(
+            (((3, 25), 0.7), ((26, 50), 0.3)),
+            (("DS", 0.6), ("PS", 0.3), ("DI", 0.1)),
+            "supervisor review",
+        )
+    # Updates by the investigating officer or staff: on the log, but not supervision.
+    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+        span = max((end - opened).days, 1)
+        add(
+            _local_time(rng, opened + timedelta(days=rng.randrange(span))),
+            rng.choice(["PC", "DC", "STAFF"]),
+            "investigation update",
+        )
+    return out
+
+
+def _as_text(frames: dict[str, pd.DataFrame], rng: random.Random, mess: Mess) -> dict:
+    """Render typed frames as extract text, with the spelling variety of real exports."""
+    out = {}
+    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
+        df = frames[ex.name]
+        text = pd.DataFrame(index=df.index)
+        for col in ex.columns:
+            s = df[col.name] if col.name in df else pd.Series(None, index=df.index)
+            if col.kind == "timestamp":
+                text[col.name] = _fmt_times(pd.to_datetime(s), rng)
+            elif col.kind == "bool":
+                text[col.name] = _bool_text([None if pd.isna(v) else bool(v) for v in s], rng)
+            elif col.kind == "int":
+                text[col.name] = [("" if pd.isna(v) else str(int(v))) for v in s]
+            elif col.kind == "enum":
+                text[col.name] = [_respell(str(v), rng, mess) for v in s]
+            else:
+                text[col.name] = s.fillna("").astype(str)
+        out[ex.name] = text
+    return out
+
+
+def _respell(value: str, rng: random.Random, mess: Mess) -> str:
+    if rng.random() >= mess.enum_spelling:
+        return value
+    return rng.choice([value.upper(), value.lower(), value.title(), f" {value} "])
+
+
+def _spoil(text: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame], rng, mess) -> None:
+    """Put a few bad rows of every kind the loader must quarantine into the extracts."""
+
+    def rows(df: pd.DataFrame) -> list:
+        k = max(1, round(len(df) * mess.bad_row)) if len(df) else 0
+        return rng.sample(list(df.index), k)
+
+    inc, inv, sup = text["incidents"], text["investigations"], text["supervision"]
+    for i in rows(inc):
+        inc.at[i, "reported_at"] = rng.choice(["31/02/2018 10:00", "2018-13-05 09:00", "unknown"])
+    for i in rows(inc):
+        inc.at[i, "area"] = ""
+    for i in rows(inc):
+        inc.at[i, "children_present"] = rng.choice(["two", "-1"])
+    for i in rows(inc):
+        inc.at[i, "child_linked"] = "maybe"
+    for i in rows(inv):
+        inv.at[i, "opened_at"] = rng.choice(["2018-02-30 10:00", "12/25/2018 10:00", "tbc"])
+    for i in rows(inv):
+        opened = typed["investigations"].at[i, "opened_at"]
+        inv.at[i, "closed_at"] = (opened - timedelta(days=rng.randint(1, 30))).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+    for i in rows(inv):
+        inv.at[i, "team_type"] = rng.choice(["Child Protection Unit", "CID Team", "PPU"])
+    for i in rows(inv):
+        inv.at[i, "area"] = rng.choice(["North", "Lancs"])
+    for i in rows(inv):
+        inv.at[i, "victim_age"] = rng.choice(["12yrs", "150", "-4"])
+    for i in rows(inv):
+        inv.at[i, "team"] = ""
+    for i in rows(sup):
+        sup.at[i, "reviewed_at"] = rng.choice(["2018-06-31 10:00", "yesterday", "31/31/2018"])
+    for i in rows(sup):
+        sup.at[i, "reviewer_rank"] = rng.choice(["Sgt", "D/Sgt", "DCS"])
+    for i in rows(sup):
+        sup.at[i, "reviewer_id"] = ""
+    for i in rows(sup):
+        sup.at[i, "actions_set"] = rng.choice(["two", "-1", "1.5"])
+    opened = typed["investigations"].set_index("investigation_id")["opened_at"]
+    for i in rows(sup):
+        case_opened = opened[typed["supervision"].at[i, "investigation_id"]]
+        sup.at[i, "reviewed_at"] = (case_opened - timedelta(days=rng.randint(1, 10))).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+    for i in rows(sup):
+        sup.at[i, "investigation_id"] = f"INV9{rng.randrange(10**6):07d}"
+
+
+def _with_duplicates(df: pd.DataFrame, share: float, rng: random.Random) -> pd.DataFrame:
+    picks = rng.sample(list(df.index), round(len(df) * share)) if len(df) else []
+    both = pd.concat([df, df.loc[picks]])
+    return both.iloc[both.index.argsort(kind="stable")].reset_index(drop=True)
+
+
+def _split(typed: dict[str, pd.DataFrame], rng: random.Random, mess: Mess):
+    """Base extract = everything known by the end of the day before PERIOD_END; delta = that day,
+    plus late-arriving incidents, closures and team-type changes."""
+    last = pd.Timestamp(PERIOD_END.date())
+    inc, inv, sup = (typed[k].copy() for k in ("incidents", "investigations", "supervision"))
+
+    linked = inc["incident_id"].isin(inv["incident_id"])
+    late = linked & (
+        pd.Series([rng.random() for _ in inc.index], index=inc.index) < mess.late_incident
+    )
+    inc_delta_mask = (inc["reported_at"] >= last) | late
+    base = {"incidents": inc[~inc_delta_mask], "supervision": sup[sup["reviewed_at"] < last]}
+    delta = {"incidents": inc[inc_delta_mask], "supervision": sup[sup["reviewed_at"] >= last]}
+
+    opened_last = inv["opened_at"] >= last
+    closed_last = inv["closed_at"] >= last
+    still_open = inv["closed_at"].isna()
+    moved = (inv["team_type"] == "child_protection") & still_open & ~opened_last
+    moved &= pd.Series([rng.random() < 0.05 for _ in inv.index], index=inv.index)
+    base_inv = inv[~opened_last].copy()
+    base_inv.loc[closed_last, "closed_at"] = pd.NaT
+    base_inv.loc[moved, "team_type"] = "response"
+    base_inv.loc[moved, "team"] = base_inv.loc[moved, "area"] + " Response 1"
+    base["investigations"] = base_inv
+    delta["investigations"] = inv[opened_last | closed_last | moved]
+    return base, delta
+
+
+def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None) -> dict[str, int]:
+    """Write DIR/{incidents,investigations,supervision}.csv and DIR/delta/ the same."""
+    mess = mess or Mess()
+    rng = random.Random(seed + 1)
+    typed = generate(scale, seed)
+    base, delta = _split(typed, rng, mess)
+    counts = {}
+    for folder, part, spoil in (
+        (Path(out_dir), base, True),
+        (Path(out_dir) / "delta", delta, False),
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        part = {k: v.reset_index(drop=True) for k, v in part.items()}
+        text = _as_text(part, rng, mess)
+        if spoil:
+            _spoil(text, part, rng, mess)
+            text["supervision"] = _with_duplicates(text["supervision"], mess.duplicate, rng)
+            text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
+        else:
+            # Excel users re-save the delta: Windows-1252, with a dash and a pound sign.
+            text["investigations"]["offence"] = text["investigations"]["offence"].str.replace(
+                "criminal damage", "criminal damage \u2013 under \u00a3500"
+            )
+        encodings = {"supervision": "utf-8-sig"} if spoil else {"investigations": "cp1252"}
+        for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
+            path = folder / ex.file
+            text[ex.name].to_csv(path, index=False, encoding=encodings.get(ex.name, "utf-8"))
+            counts[str(path)] = len(text[ex.name])
+    return counts

@@ -1,0 +1,119 @@
+"""Every threshold, rank group and team-type group the product uses, in one typed object.
+
+Values come from (highest first) environment variables prefixed ``PVP_``, a TOML file named by
+``PVP_SETTINGS_FILE`` (default ``settings.toml`` in the working directory, if present), and the
+defaults below. Lists in the environment are JSON, e.g. ``PVP_DS_REVIEW_RANKS='["DS","DI"]'``.
+The README's "Settings" table is checked against this class by ``tests/test_docs.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ALL_RANKS = ("PC", "DC", "PS", "DS", "INSP", "DI", "CI", "DCI", "SUPT", "DSUPT", "STAFF")
+ALL_TEAM_TYPES = (
+    "child_protection",
+    "cse",
+    "online_child_abuse",
+    "domestic_abuse",
+    "mash",
+    "cid",
+    "response",
+    "neighbourhood",
+    "other",
+)
+
+
+class Settings(BaseSettings):
+    """Rules and paths. Field descriptions are the documentation of each setting."""
+
+    model_config = SettingsConfigDict(env_prefix="PVP_", extra="forbid")
+
+    db_path: Path = Field(
+        Path("data/warehouse.duckdb"), description="DuckDB warehouse file used by default."
+    )
+    timezone: str = Field(
+        "Europe/London",
+        description="Local time zone: naive timestamps are read as this zone, day counts use it.",
+    )
+    areas: list[str] = Field(
+        ["West", "East", "South"],
+        description="Policing areas an extract may name (any case; stored as written here).",
+    )
+    child_age_under: int = Field(18, description="A person younger than this is a child.")
+    review_window_days: int = Field(
+        28, description="Specialist cases need a DS-or-above review at least this often (days)."
+    )
+    due_soon_days: int = Field(
+        7, description="A DS review is 'due soon' within this many days of the window ending."
+    )
+    response_min_days_open: int = Field(
+        1, description="A response child case is flagged unsupervised once open this many days."
+    )
+    specialist_team_types: list[str] = Field(
+        ["child_protection", "cse", "online_child_abuse"],
+        description="Team types under the 28-day DS review rule; also make a case child-related.",
+    )
+    response_team_types: list[str] = Field(
+        ["response"], description="Team types checked for unsupervised child cases."
+    )
+    ds_review_ranks: list[str] = Field(
+        ["DS", "DI", "DCI", "DSUPT"],
+        description="Ranks whose review satisfies the 28-day rule (detective sergeant or above).",
+    )
+    supervisor_ranks: list[str] = Field(
+        ["PS", "DS", "INSP", "DI", "CI", "DCI", "SUPT", "DSUPT"],
+        description="Ranks whose entry counts as supervision at all.",
+    )
+    min_timestamp_year: int = Field(
+        1990, description="Timestamps before this year are quarantined as implausible."
+    )
+    max_timestamp_year: int = Field(
+        2100, description="Timestamps after this year are quarantined as implausible."
+    )
+
+    @model_validator(mode="after")
+    def _check_groups(self) -> Settings:
+        for name in ("ds_review_ranks", "supervisor_ranks"):
+            unknown = set(getattr(self, name)) - set(ALL_RANKS)
+            if unknown:
+                raise ValueError(f"{name}: unknown ranks {sorted(unknown)}")
+        for name in ("specialist_team_types", "response_team_types"):
+            unknown = set(getattr(self, name)) - set(ALL_TEAM_TYPES)
+            if unknown:
+                raise ValueError(f"{name}: unknown team types {sorted(unknown)}")
+        if not 0 < self.due_soon_days < self.review_window_days:
+            raise ValueError("due_soon_days must be between 1 and review_window_days - 1")
+        return self
+
+    @property
+    def due_soon_from_days(self) -> int:
+        """First day count that is 'due soon' (22 with the defaults)."""
+        return self.review_window_days - self.due_soon_days + 1
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("PVP_SETTINGS_FILE", "settings.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,70 @@
+-- flags: one row per (open investigation, flag) on the as-of date $as_of.
+-- Open = opened on or before $as_of and not closed on or before it. Entries dated after $as_of
+-- are ignored, so any past day can be replayed. All dates are local calendar dates.
+-- Parameters are settings (etl/settings.py); etl/flags.py binds them.
+WITH open_cases AS (
+  SELECT
+    c.*,
+    date_diff('day', c.opened_on, $as_of) AS days_open,
+    list_filter([
+      CASE WHEN c.incident_child_linked THEN 'child_marker' END,
+      CASE WHEN c.incident_children_present > 0 THEN 'children_present' END,
+      CASE WHEN c.victim_age < $child_age_under THEN 'child_victim' END,
+      CASE WHEN c.suspect_age < $child_age_under THEN 'child_suspect' END,
+      CASE WHEN list_contains($specialist_team_types, c.team_type) THEN 'specialist_team' END,
+      CASE WHEN c.child_protection_concern THEN 'cp_concern' END
+    ], lambda r: r IS NOT NULL) AS child_reasons
+  FROM case_facts AS c
+  WHERE c.opened_on <= $as_of AND (c.closed_on IS NULL OR c.closed_on > $as_of)
+),
+reviews AS (
+  SELECT r.* FROM review_facts AS r SEMI JOIN open_cases USING (investigation_id)
+  WHERE r.reviewed_on <= $as_of
+),
+last_ds AS (
+  SELECT investigation_id, max(reviewed_on) AS last_ds_on FROM reviews
+  WHERE list_contains($ds_review_ranks, reviewer_rank) GROUP BY investigation_id
+),
+supervised AS (
+  SELECT DISTINCT investigation_id FROM reviews
+  WHERE list_contains($supervisor_ranks, reviewer_rank)
+),
+specialist AS (
+  SELECT
+    o.*,
+    l.last_ds_on,
+    date_diff('day', coalesce(l.last_ds_on, o.opened_on), $as_of) AS days_since_ds
+  FROM open_cases AS o LEFT JOIN last_ds AS l USING (investigation_id)
+  WHERE list_contains($specialist_team_types, o.team_type)
+),
+flags AS (
+  SELECT investigation_id, 'child_related' AS flag, days_open AS days,
+         array_to_string(child_reasons, ';') AS reasons, NULL::DATE AS last_ds_review_on,
+         area, team, team_type, officer_id, opened_on
+  FROM open_cases WHERE len(child_reasons) > 0
+  UNION ALL
+  SELECT investigation_id,
+         CASE WHEN days_since_ds > $review_window_days THEN 'ds_review_overdue'
+              ELSE 'ds_review_due_soon' END,
+         days_since_ds,
+         CASE WHEN last_ds_on IS NULL THEN 'no_ds_review_since_opening'
+              ELSE 'since_last_ds_review' END,
+         last_ds_on, area, team, team_type, officer_id, opened_on
+  FROM specialist WHERE days_since_ds >= $due_soon_from_days
+  UNION ALL
+  SELECT o.investigation_id, 'response_unsupervised', o.days_open,
+         array_to_string(o.child_reasons, ';'), NULL, o.area, o.team, o.team_type,
+         o.officer_id, o.opened_on
+  FROM open_cases AS o ANTI JOIN supervised AS s USING (investigation_id)
+  WHERE list_contains($response_team_types, o.team_type)
+    AND len(o.child_reasons) > 0
+    AND o.days_open >= $response_min_days_open
+)
+SELECT investigation_id, flag, area, team, team_type, officer_id, days, reasons,
+       opened_on, last_ds_review_on
+FROM flags
+WHERE list_contains($areas, area)
+ORDER BY
+  CASE flag WHEN 'ds_review_overdue' THEN 1 WHEN 'response_unsupervised' THEN 2
+            WHEN 'ds_review_due_soon' THEN 3 ELSE 4 END,
+  days DESC, investigation_id

@@ -1,0 +1,293 @@
+"""Turn a staged file of raw text into typed rows and quarantined rows, in SQL generated from the
+contract. Every record ends up in exactly one of: valid, duplicate (exact copy), quarantine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from etl.contract import FALSE_WORDS, TRUE_WORDS, Column, Extract, Kind, Reason
+from etl.reader import StagedFile
+from etl.settings import Settings
+
+SQL_TYPES = {
+    Kind.TEXT: "VARCHAR",
+    Kind.TIMESTAMP: "TIMESTAMP",
+    Kind.INT: "INTEGER",
+    Kind.BOOL: "BOOLEAN",
+    Kind.ENUM: "VARCHAR",
+}
+LOCAL_FORMATS = [
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+]
+OFFSET_FORMATS = [f"{f}%z" for f in LOCAL_FORMATS if "%H" in f and f.startswith("%Y")]
+
+
+@dataclass
+class Validated:
+    staged: StagedFile
+    valid_table: str  # typed contract columns + _line
+    reject_table: str  # source, line, record_id, reason, detail, raw, raw_hash
+    rows_read: int
+    valid: int
+    duplicates: int
+    quarantined: int
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values: list[str] | tuple[str, ...]) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+def define_macros(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """parse_local_ts(text): Europe/London wall-clock TIMESTAMP, or NULL when unparseable.
+
+    Text without an offset is already local; with Z or +hh:mm it is an instant, converted.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP MACRO parse_local_ts(s) AS (
+          CASE
+            WHEN regexp_matches(s, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN
+              timezone({_lit(settings.timezone)}, try_strptime(
+                regexp_replace(replace(s, 'T', ' '), 'Z$', '+00:00'), {_list(OFFSET_FORMATS)}))
+            ELSE try_strptime(replace(s, 'T', ' '), {_list(LOCAL_FORMATS)})
+          END);
+        """
+    )
+
+
+def _clean(col: str) -> str:
+    return f"nullif(trim(\"{col}\", ' ' || chr(9) || chr(13) || chr(10)), '')"
+
+
+def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, str, str]]]:
+    """(typed value expression, [(condition, reason, detail expression)]) for one column.
+
+    Conditions are written over ``v_<name>`` (trimmed text) and ``t_<name>`` (typed value).
+    """
+    v, t, name = f"v_{col.name}", f"t_{col.name}", col.name
+    shown = f"left({v}, 60)"
+    checks: list[tuple[str, str, str]] = []
+    if col.required:
+        checks.append((f"{v} IS NULL", Reason.MISSING_REQUIRED, _lit(f"{name} is empty")))
+    if col.kind is Kind.TEXT:
+        typed = v
+    elif col.kind is Kind.TIMESTAMP:
+        typed = f"parse_local_ts({v})"
+        lo, hi = settings.min_timestamp_year, settings.max_timestamp_year
+        checks.append(
+            (
+                f"{v} IS NOT NULL AND ({t} IS NULL OR year({t}) NOT BETWEEN {lo} AND {hi})",
+                Reason.BAD_TIMESTAMP,
+                f"format('{name} ''{{}}'' is not a timestamp (YYYY-MM-DD HH:MM or "
+                f"DD/MM/YYYY HH:MM, optional Z or +hh:mm) in years {lo}-{hi}', {shown})",
+            )
+        )
+    elif col.kind is Kind.INT:
+        typed = f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]{{1,9}}') THEN {v}::INTEGER END"
+        checks.append(
+            (
+                f"{v} IS NOT NULL AND {t} IS NULL",
+                Reason.BAD_NUMBER,
+                f"format('{name} ''{{}}'' is not a whole number', {shown})",
+            )
+        )
+        bounds = []
+        if col.min_value is not None:
+            bounds.append(f"{t} < {col.min_value}")
+        if col.max_value is not None:
+            bounds.append(f"{t} > {col.max_value}")
+        if bounds:
+            if col.max_value is None:
+                allowed = f"must be {col.min_value} or more"
+            else:
+                allowed = f"must be between {col.min_value} and {col.max_value}"
+            checks.append(
+                (
+                    " OR ".join(bounds),
+                    Reason.OUT_OF_RANGE,
+                    f"format('{name} {{}} is out of range: {allowed}', {t})",
+                )
+            )
+    elif col.kind is Kind.BOOL:
+        typed = (
+            f"CASE WHEN lower({v}) IN {tuple(TRUE_WORDS)} THEN true "
+            f"WHEN lower({v}) IN {tuple(FALSE_WORDS)} THEN false END"
+        )
+        checks.append(
+            (
+                f"{v} IS NOT NULL AND {t} IS NULL",
+                Reason.BAD_BOOLEAN,
+                f"format('{name} ''{{}}'' is not yes/no, true/false, y/n or 1/0', {shown})",
+            )
+        )
+    else:
+        allowed = col.allowed_values(settings)
+        cases = " ".join(f"WHEN {_lit(a.lower())} THEN {_lit(a)}" for a in allowed)
+        typed = f"CASE lower({v}) {cases} END"
+        checks.append(
+            (
+                f"{v} IS NOT NULL AND {t} IS NULL",
+                Reason.UNKNOWN_ENUM,
+                f"format('{name} ''{{}}'' is not one of {', '.join(allowed)}', {shown})",
+            )
+        )
+    return typed, checks
+
+
+def _problems_list(checks: list[tuple[str, str, str]]) -> str:
+    items = [
+        f"CASE WHEN {cond} THEN {{'reason': {_lit(reason)}, 'detail': {detail}}} END"
+        for cond, reason, detail in checks
+    ]
+    return f"list_filter([{', '.join(items)}], lambda p: p IS NOT NULL)"
+
+
+def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]:
+    """Joins and checks that look across columns or at the warehouse (see Extract.row_rules)."""
+    joins, checks = "", []
+    for rule in extract.row_rules:
+        if rule is Reason.CLOSED_BEFORE_OPENED:
+            checks.append(
+                (
+                    "t_closed_at < t_opened_at",
+                    rule,
+                    "format('closed_at {} is before opened_at {}', "
+                    "strftime(t_closed_at, '%d/%m/%Y %H:%M'), "
+                    "strftime(t_opened_at, '%d/%m/%Y %H:%M'))",
+                )
+            )
+        elif rule is Reason.UNKNOWN_INVESTIGATION:
+            # merged_investigations: the warehouse's cases after this load's cases merged in.
+            joins += (
+                " LEFT JOIN merged_investigations inv ON inv.investigation_id = t_investigation_id"
+                " LEFT JOIN (SELECT record_id, arg_max(format('{} line {}: {}', source, line,"
+                " reason), load_id) AS why FROM all_case_rejects GROUP BY record_id) qi"
+                " ON qi.record_id = t_investigation_id AND inv.investigation_id IS NULL"
+            )
+            checks.append(
+                (
+                    "t_investigation_id IS NOT NULL AND inv.investigation_id IS NULL",
+                    rule,
+                    "CASE WHEN qi.why IS NULL THEN format('investigation {} is not in the "
+                    "warehouse', t_investigation_id) ELSE format('investigation {} is not in the "
+                    "warehouse: its own row was quarantined ({})', t_investigation_id, qi.why) END",
+                )
+            )
+        elif rule is Reason.REVIEW_BEFORE_OPENED:
+            checks.append(
+                (
+                    "t_reviewed_at < inv.opened_at",
+                    rule,
+                    "format('reviewed_at {} is before the case opened at {}', "
+                    "strftime(t_reviewed_at, '%d/%m/%Y %H:%M'), "
+                    "strftime(inv.opened_at, '%d/%m/%Y %H:%M'))",
+                )
+            )
+    return joins, checks
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, settings: Settings, load_id: int
+) -> Validated:
+    """Create temp tables valid_<extract> and rejects_<extract> from raw_<extract>."""
+    ex = staged.extract
+    raw, valid, rejects = staged.table, f"valid_{ex.name}", f"rejects_{ex.name}"
+    source = _lit(ex.file)
+
+    # Exact copies of an earlier record are counted, not loaded or quarantined.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {raw}_distinct AS SELECT * FROM {raw} "
+        f"QUALIFY row_number() OVER (PARTITION BY _raw_hash ORDER BY _line) = 1"
+    )
+    cleaned = ", ".join(f"{_clean(c)} AS v_{c}" for c in ex.names)
+    typed_cols, checks = [], []
+    for col in ex.columns:
+        expr, col_checks = _column_sql(col, settings)
+        typed_cols.append(f"{expr} AS t_{col.name}")
+        checks.extend(col_checks)
+    joins, rule_checks = _row_rule_checks(ex)
+    raw_json = "to_json({" + ", ".join(f"'{c}': \"{c}\"" for c in ex.names) + "})"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {raw}_checked AS
+        WITH cleaned AS (SELECT _line, _raw_hash, {raw_json} AS raw, {cleaned}
+                         FROM {raw}_distinct),
+             typed AS (SELECT *, {", ".join(typed_cols)} FROM cleaned)
+        SELECT typed.*, list_concat({_problems_list(checks)}, {_problems_list(rule_checks)})
+               AS problems
+        FROM typed {joins}
+        """
+    )
+    key = f"t_{ex.key}"
+    # Two different records with one id: the later line wins, the earlier ones are quarantined.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {raw}_ranked AS
+        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _line DESC) AS _rank,
+               count(*) OVER (PARTITION BY {key}) AS _copies,
+               max(_line) OVER (PARTITION BY {key}) AS _kept_line
+        FROM {raw}_checked WHERE len(problems) = 0
+        """
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT _line, "
+        + ", ".join(f"t_{c} AS {c}" for c in ex.names)
+        + f" FROM {raw}_ranked WHERE _rank = 1"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {rejects} AS
+        SELECT {source} AS source, _line AS line, coalesce({key}, v_{ex.key}) AS record_id,
+               problems[1].reason AS reason,
+               array_to_string(list_transform(problems, lambda p: p.detail), '; ') AS detail,
+               raw, _raw_hash AS raw_hash, {load_id} AS load_id
+        FROM {raw}_checked WHERE len(problems) > 0
+        UNION ALL
+        SELECT {source}, _line, {key}, {_lit(Reason.DUPLICATE_ID)},
+               format('{ex.key} {{}} appears again at line {{}} with different values; '
+                      'that later row was kept', {key}, _kept_line),
+               raw, _raw_hash, {load_id}
+        FROM {raw}_ranked WHERE _rank > 1
+        """
+    )
+    for bad in staged.malformed:
+        con.execute(
+            f"INSERT INTO {rejects} VALUES ({source}, ?, NULL, ?, ?, to_json(?), md5(?), ?)",
+            [bad.line, Reason.MALFORMED_ROW.value, bad.detail, bad.raw, bad.raw, load_id],
+        )
+    n_valid = con.execute(f"SELECT count(*) FROM {valid}").fetchall()[0][0]
+    n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
+    n_distinct = con.execute(f"SELECT count(*) FROM {raw}_distinct").fetchall()[0][0]
+    n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
+    for t in ("_distinct", "_checked", "_ranked"):
+        con.execute(f"DROP TABLE {raw}{t}")
+    result = Validated(
+        staged=staged,
+        valid_table=valid,
+        reject_table=rejects,
+        rows_read=staged.rows_read,
+        valid=n_valid,
+        duplicates=n_raw - n_distinct,
+        quarantined=n_rejects,
+    )
+    if result.valid + result.duplicates + result.quarantined != result.rows_read:
+        # An internal error, never bad input: refuse to write a warehouse that lost rows.
+        raise RuntimeError(
+            f"{ex.file}: row accounting does not add up: read {result.rows_read}, "
+            f"loaded {result.valid} + duplicates {result.duplicates} + "
+            f"quarantined {result.quarantined}"
+        )
+    return result

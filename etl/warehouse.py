@@ -1,0 +1,80 @@
+"""The warehouse's tables and views, and how to open it.
+
+Base tables hold the merged extracts; ``quarantine`` and ``load_log`` hold the load history.
+Views under ``etl/sql/marts`` (one plain SELECT per file, file name = view name) hold the
+business logic that does not depend on an as-of date; ``etl/sql/flags.sql`` holds the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from etl.contract import EXTRACTS
+from etl.validate import SQL_TYPES
+
+SQL_DIR = Path(__file__).parent / "sql"
+MARTS_DIR = SQL_DIR / "marts"
+CHECKS_DIR = Path(__file__).parent / "checks"
+
+QUARANTINE_DDL = """
+CREATE TABLE {db}quarantine (
+  source VARCHAR,        -- extract file name
+  line BIGINT,           -- line the record starts on (header = line 1)
+  record_id VARCHAR,     -- the record's id, when it had one
+  reason VARCHAR,        -- stable reason code (etl.contract.Reason)
+  detail VARCHAR,        -- what was wrong, for a person
+  raw VARCHAR,           -- the record's contract columns as JSON text
+  raw_hash VARCHAR,      -- md5 of the whole raw record: the same bad row is kept once
+  first_load_id INTEGER, -- the load that first rejected it
+  load_id INTEGER        -- the latest load that rejected it
+)
+"""
+
+LOAD_LOG_DDL = """
+CREATE TABLE {db}load_log (
+  load_id INTEGER, started_at TIMESTAMP, finished_at TIMESTAMP, source VARCHAR,
+  file VARCHAR, encoding VARCHAR, rows_read BIGINT, loaded BIGINT, inserted BIGINT,
+  updated BIGINT, unchanged BIGINT, duplicates BIGINT, quarantined BIGINT,
+  missing_optional_columns VARCHAR
+)
+"""
+
+
+def base_table_ddl(database: str | None = None) -> list[str]:
+    """CREATE TABLE statements for the base tables, in ``database`` (default: the current one)."""
+    db = f'"{database}".' if database else ""
+    statements = []
+    for ex in EXTRACTS:
+        cols = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in ex.columns)
+        statements.append(f"CREATE TABLE {db}{ex.name} ({cols}, load_id INTEGER)")
+    return [*statements, QUARANTINE_DDL.format(db=db), LOAD_LOG_DDL.format(db=db)]
+
+
+def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:
+    for ddl in base_table_ddl(database):
+        con.execute(ddl)
+
+
+def create_marts(con: duckdb.DuckDBPyConnection) -> None:
+    for path in sorted(MARTS_DIR.glob("*.sql")):
+        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each check is a SELECT of violating rows; returns the failing checks and their counts."""
+    failing = {}
+    for path in sorted(CHECKS_DIR.glob("*.sql")):
+        n = con.execute(f"SELECT count(*) FROM ({path.read_text()})").fetchall()[0][0]
+        if n:
+            failing[path.stem] = n
+    return failing
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"No warehouse at {path}. Load one with: python -m etl load SOURCE --db {path}"
+        )
+    return duckdb.connect(str(path), read_only=True)
