@@ -147,11 +147,15 @@ def _read_fast(
         f"coalesce(length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')), 0)"
         for n in names
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
-        f"SELECT *, ({newline_count})::BIGINT AS _nl FROM {source}",
-        [str(scan.utf8_path)],
-    )
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
+            f"SELECT *, ({newline_count})::BIGINT AS _nl FROM {source}",
+            [str(scan.utf8_path)],
+        )
+    except duckdb.InvalidInputException:
+        # e.g. mixed line endings: the csv module copes, so let it decide.
+        return False
     rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
     con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
     records, embedded = con.execute(

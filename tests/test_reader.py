@@ -1,0 +1,197 @@
+"""File-level parsing: encodings, line numbers, malformed rows, structural failures."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import pytest
+
+from etl.contract import Reason
+from etl.load import LoadError, load
+from etl.testing import write_extracts
+
+HEADER = "incident_id,reported_at,area,incident_type,child_linked,children_present\n"
+
+
+def write_incidents(folder, body: bytes | str, encoding="utf-8"):
+    write_extracts(folder)
+    data = body if isinstance(body, bytes) else body.encode(encoding)
+    (folder / "incidents.csv").write_bytes(data)
+    return folder
+
+
+def test_utf8_bom_and_windows_1252(tmp_path, db, settings, query):
+    bom = write_incidents(tmp_path / "bom", "\ufeff" + HEADER + "I1,2018-06-01 10:00,West,x,,\n")
+    assert load(bom, db, settings).files[0].encoding == "utf-8-sig"
+    cp = write_incidents(
+        tmp_path / "cp",
+        HEADER + "I2,2018-06-01 10:00,West,damage \u2013 \u00a3500,,\n",
+        encoding="cp1252",
+    )
+    assert load(cp, db, settings).files[0].encoding == "windows-1252"
+    assert query("SELECT incident_type FROM incidents WHERE incident_id = 'I2'") == [
+        ("damage \u2013 \u00a3500",)
+    ]
+
+
+def test_header_names_any_case_and_spacing(tmp_path, db, settings, query):
+    header = " Incident_ID ,REPORTED_AT,Area,incident_type\n"  # optional columns absent
+    folder = write_incidents(tmp_path / "x", header + "I1,2018-06-01 10:00,west,x\n")
+    result = load(folder, db, settings)
+    assert result.files[0].missing_optional == ("child_linked", "children_present")
+    assert query("SELECT incident_id, area, child_linked FROM incidents") == [("I1", "West", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("2019-01-03 10:00", "2019-01-03 10:00:00"),
+        ("2019-01-03T10:00:00", "2019-01-03 10:00:00"),
+        ("2019-01-03 10:00:59", "2019-01-03 10:00:59"),
+        ("03/01/2019 10:00", "2019-01-03 10:00:00"),
+        ("3/1/2019 09:05:30", "2019-01-03 09:05:30"),
+        ("2019-01-03T10:00Z", "2019-01-03 10:00:00"),
+        ("2019-07-02T23:30:00Z", "2019-07-03 00:30:00"),
+        ("2019-07-02 23:30+01:00", "2019-07-02 23:30:00"),
+        ("2019-07-02 23:30:00+0000", "2019-07-03 00:30:00"),
+        ("2019-01-03", "2019-01-03 00:00:00"),
+    ],
+)
+def test_timestamp_formats(tmp_path, db, settings, query, text, local):
+    folder = write_incidents(tmp_path / "x", HEADER + f"I1,{text},West,x,,\n")
+    load(folder, db, settings)
+    assert query("SELECT strftime(reported_at, '%Y-%m-%d %H:%M:%S') FROM incidents") == [(local,)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("TRUE", True), ("yes", True), ("Y", True), ("1", True), ("False", False), ("NO", False),
+     ("n", False), ("0", False), ("", None)],
+)  # fmt: skip
+def test_booleans(tmp_path, db, settings, query, text, value):
+    folder = write_incidents(tmp_path / "x", HEADER + f"I1,2019-01-03 10:00,West,x,{text},\n")
+    load(folder, db, settings)
+    assert query("SELECT child_linked FROM incidents") == [(value,)]
+
+
+def test_line_numbers_count_newlines_inside_quoted_values(tmp_path, db, settings, query):
+    body = (
+        HEADER
+        + 'I1,2018-06-01 10:00,West,"two\nlines",,\n'
+        + 'I2,2018-06-01 10:00,West,"three\r\nlines\nhere",,\n'
+        + "I3,bad,West,x,,\n"
+    )
+    load(write_incidents(tmp_path / "x", body), db, settings)
+    assert query("SELECT line, record_id FROM quarantine") == [(7, "I3")]
+
+
+def test_rows_with_the_wrong_number_of_fields_are_quarantined_with_their_line(
+    tmp_path, db, settings, query
+):
+    body = (
+        HEADER
+        + 'I1,2018-06-01 10:00,West,"note\nover two lines",,\n'
+        + "I2,2018-06-01 10:00,West,x,,,extra\n"
+        + "\n"
+        + "I3,2018-06-01 10:00,West\n"
+        + "I4,bad,West,x,,\n"
+        + "I5,2018-06-01 10:00,West,x,,\n"
+    )
+    result = load(write_incidents(tmp_path / "x", body), db, settings)
+    f = result.files[0]
+    assert (f.rows_read, f.loaded, f.quarantined) == (5, 2, 3)
+    got = query("SELECT line, reason, detail FROM quarantine ORDER BY line")
+    assert [(g[0], g[1]) for g in got] == [
+        (4, "malformed_row"),
+        (6, "malformed_row"),
+        (7, "bad_timestamp"),
+    ]
+    assert "expected 6 fields as in the header, found 7" in got[0][2]
+    assert query("SELECT incident_id FROM incidents ORDER BY 1") == [("I1",), ("I5",)]
+
+
+def test_every_reason_code_is_reachable(tmp_path, db, settings, query):
+    write_extracts(
+        tmp_path / "x",
+        incidents=[
+            {"incident_id": "I1", "reported_at": "bad"},
+            {"incident_id": "I2", "children_present": "x"},
+            {"incident_id": "I3", "children_present": "-1"},
+            {"incident_id": "I4", "child_linked": "?"},
+            {"incident_id": "I5", "area": ""},
+            {"incident_id": "I6", "area": "Mars"},
+            {"incident_id": "I7", "area": "East"},
+            {"incident_id": "I7", "area": "West"},
+        ],
+        investigations=[{"investigation_id": "A", "closed_at": "2018-01-01"}],
+        supervision=[
+            {"review_id": "R1", "investigation_id": "A"},
+            {"review_id": "R2", "investigation_id": "B"},
+        ],
+    )
+    with (tmp_path / "x" / "incidents.csv").open("a") as fh:
+        fh.write("I9,too,few\n")
+    write_extracts(tmp_path / "y", investigations=[{"investigation_id": "B"}])
+    write_extracts(
+        tmp_path / "z",
+        supervision=[{"review_id": "R3", "investigation_id": "B", "reviewed_at": "2018-05-01"}],
+    )
+    for folder in ("x", "y", "z"):
+        load(tmp_path / folder, db, settings)
+    assert {r[0] for r in query("SELECT DISTINCT reason FROM quarantine")} == {
+        r.value for r in Reason
+    }
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("missing_file", "supervision.csv: missing file"),
+        ("missing_column", "investigations.csv: missing required column(s) team_type"),
+        ("unreadable", "incidents.csv: unreadable file: neither UTF-8 nor Windows-1252"),
+        ("empty", "incidents.csv: the file is empty"),
+        ("duplicate_column", "incidents.csv: column 'area' appears twice"),
+    ],
+)
+def test_a_structural_problem_fails_the_load_and_leaves_the_warehouse_as_it_was(
+    tmp_path, db, settings, breakage, message
+):
+    load(write_extracts(tmp_path / "good", incidents=[{"incident_id": "I1"}]), db, settings)
+    before = digest(db)
+    bad = write_extracts(tmp_path / "bad", incidents=[{"incident_id": "I2"}])
+    if breakage == "missing_file":
+        (bad / "supervision.csv").unlink()
+    elif breakage == "missing_column":
+        text = (bad / "investigations.csv").read_text().replace("team_type", "teamtype")
+        (bad / "investigations.csv").write_text(text)
+    elif breakage == "unreadable":
+        (bad / "incidents.csv").write_bytes(HEADER.encode() + b"I3,\x81\x8d\x90,West,x,,\n")
+    elif breakage == "empty":
+        (bad / "incidents.csv").write_bytes(b"")
+    elif breakage == "duplicate_column":
+        (bad / "incidents.csv").write_text(HEADER.replace("area", "area,area"))
+    with pytest.raises(LoadError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load(bad, db, settings)
+    assert digest(db) == before
+    assert not db.with_name(db.name + ".building").exists()
+
+
+def test_cli_failure_exits_non_zero_names_the_file_and_keeps_stdout_clean(tmp_path, db):
+    bad = write_extracts(tmp_path / "bad")
+    (bad / "incidents.csv").unlink()
+    proc = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(bad), "--db", str(db)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "incidents.csv: missing file" in proc.stderr
+    assert "warehouse unchanged" in proc.stderr
+    assert proc.stdout == ""
+    assert not db.exists()
