@@ -100,7 +100,7 @@ def _merge(
     )
     con.execute(
         f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
-        f"FROM diff_{ex.name} WHERE _change <> 'unchanged' ORDER BY _line"
+        f"FROM diff_{ex.name} WHERE _change <> 'unchanged'"
     )
     counts = dict(
         con.execute(f"SELECT _change, count(*) FROM diff_{ex.name} GROUP BY 1").fetchall()

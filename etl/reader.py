@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from etl.contract import Extract
 
@@ -38,10 +39,24 @@ class StagedFile:
     extract: Extract
     path: Path
     encoding: str
-    table: str  # raw VARCHAR columns of the contract, plus _line and _raw_hash
+    table: str  # a view: raw VARCHAR columns of the contract, plus _rec (record order)
     rows_read: int
     malformed: list[Malformed] = field(default_factory=list)
     missing_optional: tuple[str, ...] = ()
+    # Fast path: newlines inside quoted values of all earlier records, indexed by _rec.
+    # None when _rec already is the line (the csv-module path) or no value held a newline.
+    newlines_before: np.ndarray | None = None
+    rec_is_line: bool = False
+
+    def lines(self, recs: np.ndarray) -> np.ndarray:
+        """The line each record starts on (header = line 1), from the records' _rec values."""
+        recs = np.asarray(recs, dtype=np.int64)
+        if self.rec_is_line:
+            return recs
+        lines = recs + 2
+        if self.newlines_before is not None:
+            lines = lines + self.newlines_before[recs]
+        return lines
 
 
 @dataclass
@@ -118,11 +133,9 @@ def _quote(name: str) -> str:
 
 
 def _contract_columns(extract: Extract, names: list[str]) -> str:
-    """The contract's columns from a raw scan (absent optional ones as NULL), plus a digest of
-    the whole raw record that identifies exact duplicates and quarantined rows."""
+    """The contract's columns from a raw scan; absent optional ones as NULL."""
     cols = [_quote(c) if c in names else f"NULL::VARCHAR AS {_quote(c)}" for c in extract.names]
-    every = ", ".join(_quote(n) for n in names)
-    return ", ".join([*cols, f"md5(to_json([{every}])) AS _raw_hash"])
+    return ", ".join(cols)
 
 
 def _columns_arg(names: list[str], first: str = "") -> str:
@@ -136,21 +149,23 @@ CSV_OPTIONS = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"
 
 def _read_fast(
     con: duckdb.DuckDBPyConnection, extract: Extract, names: list[str], scan: _Scan, table: str
-) -> bool:
-    """Read with DuckDB alone. False when the derived line numbers cannot be trusted."""
+) -> np.ndarray | bool | None:
+    """Read with DuckDB alone. Returns the newlines-before array (or None when there are no
+    embedded newlines), or False when the derived line numbers could not be trusted."""
     rejects = f"{table}_rejects"
     source = (
         f"read_csv(?, {CSV_OPTIONS}, columns={_columns_arg(names)}, null_padding=false, "
         f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan')"
     )
     newline_count = " + ".join(
-        f"coalesce(length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')), 0)"
+        f"CASE WHEN contains({_quote(n)}, chr(10)) "
+        f"THEN length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')) ELSE 0 END"
         for n in names
     )
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
-            f"SELECT *, ({newline_count})::BIGINT AS _nl FROM {source}",
+            f"SELECT *, ({newline_count})::INTEGER AS _nl FROM {source}",
             [str(scan.utf8_path)],
         )
     except duckdb.InvalidInputException:
@@ -164,16 +179,18 @@ def _read_fast(
     if rejected or 1 + records + embedded != scan.lines:
         con.execute(f"DROP TABLE {table}_scan")
         return False
-    # Line of a record = header + records before it + newlines inside their quoted values.
+    newlines_before = None
+    if embedded:
+        # Line numbers are only needed for the few quarantined rows: keep the running count
+        # here rather than computing a window over every row.
+        per_record = con.execute(f"SELECT _nl FROM {table}_scan ORDER BY rowid").fetchnumpy()
+        counts = per_record["_nl"].astype(np.int64)
+        newlines_before = np.concatenate(([0], np.cumsum(counts)[:-1]))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        f"SELECT (2 + rowid + coalesce(sum(_nl) OVER earlier, 0))::BIGINT AS _line, "
-        f"{_contract_columns(extract, names)} FROM {table}_scan "
-        f"WINDOW earlier AS (ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
-        f"ORDER BY rowid"
+        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid AS _rec, "
+        f"{_contract_columns(extract, names)} FROM {table}_scan"
     )
-    con.execute(f"DROP TABLE {table}_scan")
-    return True
+    return newlines_before
 
 
 def _read_slow(
@@ -225,17 +242,16 @@ def _read_slow(
         [str(good_path)],
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT _line, "
-        f"{_contract_columns(extract, names)} FROM {table}_scan ORDER BY _line"
+        f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT _line AS _rec, "
+        f"{_contract_columns(extract, names)} FROM {table}_scan"
     )
-    con.execute(f"DROP TABLE {table}_scan")
     return records, malformed
 
 
 def stage_file(
     con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, workdir: Path
 ) -> StagedFile:
-    """Stage ``path`` as the temp table ``raw_<extract>``; raise StructuralError if unusable."""
+    """Stage ``path`` as the temp view ``raw_<extract>``; raise StructuralError if unusable."""
     if not path.is_file():
         raise StructuralError(f"{path.name}: missing file (looked for {path})")
     try:
@@ -244,19 +260,24 @@ def stage_file(
         raise StructuralError(f"{path.name}: unreadable file: {exc.strerror}") from exc
     names = _header(scan.utf8_path, extract)
     table = f"raw_{extract.name}"
-    try:
-        if _read_fast(con, extract, names, scan, table):
-            records, malformed = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0], []
-        else:
-            records, malformed = _read_slow(con, extract, names, scan, table, workdir)
-    except duckdb.Error as exc:
-        raise StructuralError(f"{path.name}: unreadable file: {exc}") from exc
-    return StagedFile(
+    staged = StagedFile(
         extract=extract,
         path=path,
         encoding=scan.encoding,
         table=table,
-        rows_read=records,
-        malformed=malformed,
+        rows_read=0,
         missing_optional=tuple(c for c in extract.names if c not in names),
     )
+    try:
+        fast = _read_fast(con, extract, names, scan, table)
+        if fast is False:
+            staged.rows_read, staged.malformed = _read_slow(
+                con, extract, names, scan, table, workdir
+            )
+            staged.rec_is_line = True
+        else:
+            staged.newlines_before = fast
+            staged.rows_read = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    except duckdb.Error as exc:
+        raise StructuralError(f"{path.name}: unreadable file: {exc}") from exc
+    return staged

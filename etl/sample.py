@@ -239,7 +239,7 @@ def _reviews_for(
 
     if team_type in SPECIALIST:
         timeline(
-            (((5, 27), 0.85), ((28, 45), 0.11), ((46, 90), 0.04)),
+            (((4, 24), 0.85), ((29, 45), 0.11), ((46, 90), 0.04)),
             (("DS", 0.86), ("DI", 0.1), ("DCI", 0.04)),
             "DS 28-day review",
         )
@@ -252,12 +252,12 @@ def _reviews_for(
             )
     elif rng.random() < 0.85:
         timeline(
-            (((3, 25), 0.7), ((26, 50), 0.3)),
+            (((3, 20), 0.7), ((21, 45), 0.3)),
             (("DS", 0.6), ("PS", 0.3), ("DI", 0.1)),
             "supervisor review",
         )
     # Updates by the investigating officer or staff: on the log, but not supervision.
-    for _ in range(rng.choice([0, 0, 1, 1, 2])):
+    for _ in range(rng.choice([0, 1, 2, 2, 3, 4, 5])):
         span = max((end - opened).days, 1)
         add(
             _local_time(rng, opened + timedelta(days=rng.randrange(span))),

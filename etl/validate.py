@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from etl.contract import FALSE_WORDS, TRUE_WORDS, Column, Extract, Kind, Reason
 from etl.reader import StagedFile
@@ -19,22 +20,13 @@ SQL_TYPES = {
     Kind.BOOL: "BOOLEAN",
     Kind.ENUM: "VARCHAR",
 }
-LOCAL_FORMATS = [
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-]
-OFFSET_FORMATS = [f"{f}%z" for f in LOCAL_FORMATS if "%H" in f and f.startswith("%Y")]
+DAY_FIRST_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
 
 
 @dataclass
 class Validated:
     staged: StagedFile
-    valid_table: str  # typed contract columns + _line
+    valid_table: str  # typed contract columns + _rec
     reject_table: str  # source, line, record_id, reason, detail, raw, raw_hash
     rows_read: int
     valid: int
@@ -51,25 +43,28 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
 
 
 def define_macros(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """parse_local_ts(text): Europe/London wall-clock TIMESTAMP, or NULL when unparseable.
+    """parse_local_ts(text): local wall-clock TIMESTAMP in settings.timezone, or NULL.
 
     Text without an offset is already local; with Z or +hh:mm it is an instant, converted.
+    Each shape goes to one parser: DuckDB's ISO cast is fast, strptime lists are not.
     """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP MACRO parse_local_ts(s) AS (
           CASE
-            WHEN regexp_matches(s, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN
-              timezone({_lit(settings.timezone)}, try_strptime(
-                regexp_replace(replace(s, 'T', ' '), 'Z$', '+00:00'), {_list(OFFSET_FORMATS)}))
-            ELSE try_strptime(replace(s, 'T', ' '), {_list(LOCAL_FORMATS)})
+            WHEN contains(s, '/') THEN try_strptime(s, {_list(DAY_FIRST_FORMATS)})
+            WHEN regexp_matches(s, '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') THEN
+              timezone({_lit(settings.timezone)}, TRY_CAST(s AS TIMESTAMPTZ))
+            WHEN regexp_full_match(s, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?') THEN
+              TRY_CAST(s AS TIMESTAMP)
           END);
         """
     )
 
 
 def _clean(col: str) -> str:
-    return f"nullif(trim(\"{col}\", ' ' || chr(9) || chr(13) || chr(10)), '')"
+    # Surrounding spaces are ignored; trim() with a character set is twice as slow.
+    return f"nullif(trim(\"{col}\"), '')"
 
 
 def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, str, str]]]:
@@ -147,6 +142,12 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
     return typed, checks
 
 
+def _any(checks: list[tuple[str, str, str]]) -> str:
+    """True when any check fails. Building the problem list only for such rows is much
+    cheaper than building (mostly empty) lists for every row."""
+    return " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in checks) or "false"
+
+
 def _problems_list(checks: list[tuple[str, str, str]]) -> str:
     items = [
         f"CASE WHEN {cond} THEN {{'reason': {_lit(reason)}, 'detail': {detail}}} END"
@@ -202,16 +203,11 @@ def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]
 def validate(
     con: duckdb.DuckDBPyConnection, staged: StagedFile, settings: Settings, load_id: int
 ) -> Validated:
-    """Create temp tables valid_<extract> and rejects_<extract> from raw_<extract>."""
+    """Create temp tables valid_<extract> and rejects_<extract> from the raw_<extract> view."""
     ex = staged.extract
     raw, valid, rejects = staged.table, f"valid_{ex.name}", f"rejects_{ex.name}"
     source = _lit(ex.file)
-
-    # Exact copies of an earlier record are counted, not loaded or quarantined.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw}_distinct AS SELECT * FROM {raw} "
-        f"QUALIFY row_number() OVER (PARTITION BY _raw_hash ORDER BY _line) = 1"
-    )
+    raw_cols = ", ".join(f'"{c}"' for c in ex.names)
     cleaned = ", ".join(f"{_clean(c)} AS v_{c}" for c in ex.names)
     typed_cols, checks = [], []
     for col in ex.columns:
@@ -219,15 +215,34 @@ def validate(
         typed_cols.append(f"{expr} AS t_{col.name}")
         checks.extend(col_checks)
     joins, rule_checks = _row_rule_checks(ex)
-    raw_json = "to_json({" + ", ".join(f"'{c}': \"{c}\"" for c in ex.names) + "})"
+    typed_names = ", ".join(f"t_{c}" for c in ex.names)
+    key_text = f"coalesce({_clean(ex.key)}, '')"
+    # Exact copies and same-id conflicts can only occur among records whose id repeats (or is
+    # missing); only those few pay for the window functions below.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {raw}_repeated AS SELECT {key_text} AS _key FROM {raw} "
+        f"GROUP BY 1 HAVING count(*) > 1 OR _key = ''"
+    )
+    # Exact copies of an earlier record (same value in every contract column) are counted,
+    # not loaded or quarantined.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {raw}_checked AS
-        WITH cleaned AS (SELECT _line, _raw_hash, {raw_json} AS raw, {cleaned}
-                         FROM {raw}_distinct),
+        WITH marked AS (
+               SELECT r.*, rep._key IS NOT NULL AS _repeated FROM {raw} AS r
+               LEFT JOIN {raw}_repeated AS rep ON rep._key = {key_text}),
+             distinct_rows AS (
+               SELECT * FROM marked WHERE NOT _repeated
+               UNION ALL
+               SELECT * FROM marked WHERE _repeated
+               QUALIFY row_number() OVER (PARTITION BY {raw_cols} ORDER BY _rec) = 1),
+             cleaned AS (SELECT *, {cleaned} FROM distinct_rows),
              typed AS (SELECT *, {", ".join(typed_cols)} FROM cleaned)
-        SELECT typed.*, list_concat({_problems_list(checks)}, {_problems_list(rule_checks)})
-               AS problems
+        SELECT typed._rec, typed._repeated,
+               {", ".join(f'typed."{c}"' for c in ex.names)}, {typed_names},
+               CASE WHEN {_any(checks + rule_checks)}
+                    THEN list_concat({_problems_list(checks)}, {_problems_list(rule_checks)})
+               END AS problems
         FROM typed {joins}
         """
     )
@@ -236,33 +251,64 @@ def validate(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {raw}_ranked AS
-        SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY _line DESC) AS _rank,
-               count(*) OVER (PARTITION BY {key}) AS _copies,
-               max(_line) OVER (PARTITION BY {key}) AS _kept_line
-        FROM {raw}_checked WHERE len(problems) = 0
+        SELECT _rec, {typed_names},
+               row_number() OVER (PARTITION BY {key} ORDER BY _rec DESC) AS _rank,
+               max(_rec) OVER (PARTITION BY {key}) AS _kept_rec
+        FROM {raw}_checked WHERE problems IS NULL AND _repeated
         """
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT _line, "
+        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT _rec, "
+        + ", ".join(f"t_{c} AS {c}" for c in ex.names)
+        + f" FROM {raw}_checked WHERE problems IS NULL AND NOT _repeated "
+        + "UNION ALL SELECT _rec, "
         + ", ".join(f"t_{c} AS {c}" for c in ex.names)
         + f" FROM {raw}_ranked WHERE _rank = 1"
     )
+    raw_json = "to_json({" + ", ".join(f"'{c}': \"{c}\"" for c in ex.names) + "})"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {rejects}_found AS
+        WITH bad AS (
+          SELECT _rec, coalesce({key}, v_{ex.key}) AS record_id,
+                 problems[1].reason AS reason,
+                 array_to_string(list_transform(problems, lambda p: p.detail), '; ') AS detail,
+                 NULL::BIGINT AS _kept_rec
+          FROM (SELECT *, {_clean(ex.key)} AS v_{ex.key} FROM {raw}_checked)
+          WHERE problems IS NOT NULL
+          UNION ALL
+          SELECT _rec, {key}, {_lit(Reason.DUPLICATE_ID)}, NULL, _kept_rec
+          FROM {raw}_ranked WHERE _rank > 1)
+        SELECT bad.*, {raw_json} AS raw FROM bad JOIN {raw}_checked USING (_rec)
+        """
+    )
+    # Lines are worked out for the rejected records only (see StagedFile.lines).
+    found = con.execute(f"SELECT _rec, _kept_rec FROM {rejects}_found").fetchnumpy()
+    recs = found["_rec"].astype("int64")
+    kept = pd.array(found["_kept_rec"], dtype="Int64")
+    line_map = pd.DataFrame(
+        {
+            "_rec": recs,
+            "line": staged.lines(recs),
+            "kept_line": pd.array(
+                [None if pd.isna(k) else int(staged.lines([k])[0]) for k in kept], dtype="Int64"
+            ),
+        }
+    )
+    con.register("line_map", line_map)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {rejects} AS
-        SELECT {source} AS source, _line AS line, coalesce({key}, v_{ex.key}) AS record_id,
-               problems[1].reason AS reason,
-               array_to_string(list_transform(problems, lambda p: p.detail), '; ') AS detail,
-               raw, _raw_hash AS raw_hash, {load_id} AS load_id
-        FROM {raw}_checked WHERE len(problems) > 0
-        UNION ALL
-        SELECT {source}, _line, {key}, {_lit(Reason.DUPLICATE_ID)},
-               format('{ex.key} {{}} appears again at line {{}} with different values; '
-                      'that later row was kept', {key}, _kept_line),
-               raw, _raw_hash, {load_id}
-        FROM {raw}_ranked WHERE _rank > 1
+        SELECT {source} AS source, m.line, f.record_id, f.reason,
+               coalesce(f.detail, format('{ex.key} {{}} appears again at line {{}} with '
+                                         'different values; that later row was kept',
+                                         f.record_id, m.kept_line)) AS detail,
+               f.raw, md5(f.raw) AS raw_hash, {load_id} AS load_id
+        FROM {rejects}_found AS f JOIN line_map AS m USING (_rec)
         """
     )
+    con.unregister("line_map")
+    con.execute(f"DROP TABLE {rejects}_found")
     for bad in staged.malformed:
         con.execute(
             f"INSERT INTO {rejects} VALUES ({source}, ?, NULL, ?, ?, to_json(?), md5(?), ?)",
@@ -270,9 +316,9 @@ def validate(
         )
     n_valid = con.execute(f"SELECT count(*) FROM {valid}").fetchall()[0][0]
     n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
-    n_distinct = con.execute(f"SELECT count(*) FROM {raw}_distinct").fetchall()[0][0]
-    n_raw = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
-    for t in ("_distinct", "_checked", "_ranked"):
+    n_distinct = con.execute(f"SELECT count(*) FROM {raw}_checked").fetchall()[0][0]
+    n_raw = staged.rows_read - len(staged.malformed)
+    for t in ("_checked", "_ranked", "_repeated"):
         con.execute(f"DROP TABLE {raw}{t}")
     result = Validated(
         staged=staged,
