@@ -22,7 +22,8 @@ from etl.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
-out = Console()
+# Piped tables would otherwise be cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 240)
 
 DbOption = Annotated[
     Path | None,
@@ -45,10 +46,23 @@ def _emit(df: pd.DataFrame, fmt: Format, title: str) -> None:
         return
     table = Table(title=title, show_lines=False)
     for col in df.columns:
-        table.add_column(str(col))
+        table.add_column(str(col), overflow="fold")
     for row in df.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     out.print(table)
+
+
+def _cell(value: object) -> str:
+    """UK conventions for people: DD/MM/YYYY dates."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.strftime(
+            "%d/%m/%Y %H:%M" if value.time() != datetime.min.time() else "%d/%m/%Y"
+        )
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
 
 
 def _summary(result: LoadResult) -> pd.DataFrame:
