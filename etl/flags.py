@@ -1,7 +1,12 @@
-"""The supervision flags for one as-of date: the query in etl/sql/flags.sql, bound to settings."""
+"""The rules as queries: flags for one as-of date, child-related cases, review intervals.
+
+The SQL lives in etl/sql/; this module binds each query's parameters from the settings, so
+every threshold comes from one place.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +15,10 @@ import pandas as pd
 
 from etl.settings import Settings
 
-FLAGS_SQL = (Path(__file__).parent / "sql" / "flags.sql").read_text()
+SQL_DIR = Path(__file__).parent / "sql"
+CHILD_CASES_SQL = (SQL_DIR / "child_cases.sql").read_text()
+FLAGS_SQL = (SQL_DIR / "flags.sql").read_text().replace("{child_cases}", f"({CHILD_CASES_SQL})")
+REVIEW_INTERVALS_SQL = (SQL_DIR / "review_intervals.sql").read_text()
 FLAG_NAMES = ("child_related", "ds_review_overdue", "ds_review_due_soon", "response_unsupervised")
 FLAG_COLUMNS = (
     "investigation_id", "flag", "area", "team", "team_type", "officer_id", "days", "reasons",
@@ -18,10 +26,9 @@ FLAG_COLUMNS = (
 )  # fmt: skip
 
 
-def flag_parameters(settings: Settings, as_of: date, areas: list[str] | None = None) -> dict:
-    """Bind every rule the query needs; ``areas`` narrows to those areas (default: all)."""
+def rule_parameters(settings: Settings) -> dict:
+    """Every setting a rule query may use, by its $name in the SQL."""
     return {
-        "as_of": as_of,
         "child_age_under": settings.child_age_under,
         "review_window_days": settings.review_window_days,
         "due_soon_from_days": settings.due_soon_from_days,
@@ -30,8 +37,22 @@ def flag_parameters(settings: Settings, as_of: date, areas: list[str] | None = N
         "response_team_types": list(settings.response_team_types),
         "ds_review_ranks": list(settings.ds_review_ranks),
         "supervisor_ranks": list(settings.supervisor_ranks),
-        "areas": list(settings.areas if areas is None else areas),
     }
+
+
+def bind(sql: str, settings: Settings, **extra) -> dict:
+    """The parameters ``sql`` names, from the settings and ``extra`` (DuckDB refuses extras)."""
+    wanted = set(re.findall(r"\$([a-z_]+)", sql))
+    values = rule_parameters(settings) | extra
+    return {k: v for k, v in values.items() if k in wanted}
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params).df()
+    finally:
+        cur.close()
 
 
 def flags(
@@ -41,18 +62,24 @@ def flags(
     areas: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per (investigation, flag) open on ``as_of``, worst first."""
-    cur = con.cursor()
-    try:
-        return cur.execute(FLAGS_SQL, flag_parameters(settings, as_of, areas)).df()
-    finally:
-        cur.close()
+    areas = list(settings.areas if areas is None else areas)
+    return run(con, FLAGS_SQL, bind(FLAGS_SQL, settings, as_of=as_of, areas=areas))
+
+
+def child_cases_sql(select: str = "*") -> str:
+    """A query over every investigation with its ``child_reasons`` (see child_cases.sql)."""
+    return f"SELECT {select} FROM ({CHILD_CASES_SQL}) AS child_cases"
 
 
 def latest_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The newest local date of any record: the dashboard's default as-of date."""
-    row = con.execute(
-        "SELECT greatest(max(CAST(reviewed_at AS DATE)), "
-        "(SELECT max(CAST(opened_at AS DATE)) FROM investigations), "
-        "(SELECT max(CAST(closed_at AS DATE)) FROM investigations)) FROM supervision"
-    ).fetchall()
+    cur = con.cursor()
+    try:
+        row = cur.execute(
+            "SELECT greatest(max(CAST(reviewed_at AS DATE)), "
+            "(SELECT max(CAST(opened_at AS DATE)) FROM investigations), "
+            "(SELECT max(CAST(closed_at AS DATE)) FROM investigations)) FROM supervision"
+        ).fetchall()
+    finally:
+        cur.close()
     return row[0][0] if row else None

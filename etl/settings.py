@@ -75,6 +75,33 @@ class Settings(BaseSettings):
         ["PS", "DS", "INSP", "DI", "CI", "DCI", "SUPT", "DSUPT"],
         description="Ranks whose entry counts as supervision at all.",
     )
+    stale_data_hours: int = Field(
+        36, description="Every page shows a warning when the newest load is older than this."
+    )
+    thin_note_chars: int = Field(
+        40, description="An entry with no actions set and a shorter note counts as 'thin'."
+    )
+    users_file: Path = Field(
+        Path("data/users.json"), description="Local users: password hashes, roles, areas."
+    )
+    audit_path: Path = Field(
+        Path("data/audit.sqlite"), description="Append-only access audit log (not the warehouse)."
+    )
+    secret_key_file: Path = Field(
+        Path("data/secret_key"), description="Session signing key; made on first run, mode 0600."
+    )
+    trusted_proxies: list[str] = Field(
+        [], description="Addresses whose single-sign-on user header is believed (none by default)."
+    )
+    trusted_user_header: str = Field(
+        "X-Forwarded-User", description="Header a trusted proxy sets to the signed-in username."
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark the session cookie Secure (set true when served over HTTPS)."
+    )
+    sign_in_attempts: int = Field(
+        5, description="Failed sign-ins allowed per username and address per 15 minutes."
+    )
     min_timestamp_year: int = Field(
         1990, description="Timestamps before this year are quarantined as implausible."
     )

@@ -1,20 +1,11 @@
 -- flags: one row per (open investigation, flag) on the as-of date $as_of.
 -- Open = opened on or before $as_of and not closed on or before it. Entries dated after $as_of
 -- are ignored, so any past day can be replayed. All dates are local calendar dates.
--- Parameters are settings (etl/settings.py); etl/flags.py binds them.
+-- Parameters are settings (etl/settings.py); etl/flags.py binds them. The child_cases
+-- placeholder below is etl/sql/child_cases.sql, the definition of child-related.
 WITH open_cases AS (
-  SELECT
-    c.*,
-    date_diff('day', c.opened_on, $as_of) AS days_open,
-    list_filter([
-      CASE WHEN c.incident_child_linked THEN 'child_marker' END,
-      CASE WHEN c.incident_children_present > 0 THEN 'children_present' END,
-      CASE WHEN c.victim_age < $child_age_under THEN 'child_victim' END,
-      CASE WHEN c.suspect_age < $child_age_under THEN 'child_suspect' END,
-      CASE WHEN list_contains($specialist_team_types, c.team_type) THEN 'specialist_team' END,
-      CASE WHEN c.child_protection_concern THEN 'cp_concern' END
-    ], lambda r: r IS NOT NULL) AS child_reasons
-  FROM case_facts AS c
+  SELECT c.*, date_diff('day', c.opened_on, $as_of) AS days_open
+  FROM {child_cases} AS c
   WHERE c.opened_on <= $as_of AND (c.closed_on IS NULL OR c.closed_on > $as_of)
 ),
 reviews AS (
