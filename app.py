@@ -1,97 +1,136 @@
-"""The Dash app. Until the dashboard pages land (issue 3) this serves one page: today's flag
-counts per area from the warehouse, read fresh on every page load.
+"""The Dash app: pages, navigation and sign-in wiring; nothing else.
 
-    python app.py --db data/warehouse.duckdb --host 127.0.0.1 --port 8050
+python app.py --db data/warehouse.duckdb --host 127.0.0.1 --port 8050
+gunicorn -w 2 -b 127.0.0.1:8050 --no-control-socket app:server   (PVP_DB_PATH=...)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime
 from pathlib import Path
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash, dcc, html
 
-from etl.flags import FLAG_NAMES, flags, latest_date
+from dashboard import access, data, pages
+from dashboard.auth import Auth
+from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
-from etl.warehouse import connect_read_only
 
-FLAG_LABELS = {
-    "child_related": "Open child-related cases",
-    "ds_review_overdue": "DS reviews overdue (over 28 days)",
-    "ds_review_due_soon": "DS reviews due within 7 days",
-    "response_unsupervised": "Response child cases never supervised",
-}
+ASSETS = Path(__file__).parent / "dashboard" / "assets"
+HIDDEN_FROM_NAV = {"Case", "Audit log"}
 
 
-def _db_path() -> Path:
-    return Path(os.environ.get("PVP_DB_PATH") or get_settings().db_path)
+def create_app() -> Dash:
+    settings = get_settings()
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        external_stylesheets=[],
+        title="PVP supervision",
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    auth = Auth(settings)
+    access.install(auth)
+    auth.install(app)
+    pages.load_all()
+    app.layout = shell
+    return app
 
 
-def layout() -> html.Div:
-    """Read the warehouse on each page load, so a refreshed file is picked up."""
-    db = _db_path()
+def stale_banner() -> dbc.Alert | None:
     try:
-        con = connect_read_only(db)
-    except FileNotFoundError:
-        return dbc.Container(
+        newest = data.newest_load_at()
+    except data.NoWarehouse:
+        return None
+    if newest is None:
+        return None
+    hours = (datetime.now() - newest).total_seconds() / 3600
+    limit = data.settings().stale_data_hours
+    if hours <= limit:
+        return None
+    return dbc.Alert(
+        f"⚠ Old data: the newest load finished {newest:%d/%m/%Y %H:%M}, "
+        f"{hours:.0f} hours ago (more than {limit}).",
+        color="warning",
+        id="stale-banner",
+        className="mb-0 rounded-0",
+    )
+
+
+def shell() -> html.Div:
+    """Called on every full page load, so the user, banner and navigation are current."""
+    scope = access.current_scope()
+    links = [
+        dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
+        for p in dash.page_registry.values()
+        if p["name"] not in HIDDEN_FROM_NAV
+    ]
+    if scope.role == "admin":
+        links.append(dbc.NavItem(dbc.NavLink("Audit log", href="/audit", active="exact")))
+    who = f"{scope.username} ({scope.role}: {', '.join(scope.areas) or 'no areas'})"
+    nav = dbc.Navbar(
+        dbc.Container(
             [
-                html.H1("Supervision of child-protection investigations"),
-                dbc.Alert(
-                    [
-                        "No data loaded yet. Load extracts with ",
-                        html.Code(f"python -m etl load SOURCE --db {db}"),
-                        " or run ",
-                        html.Code("make run"),
-                        ".",
-                    ],
-                    color="warning",
+                dbc.NavbarBrand("PVP supervision", href="/"),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
+                html.Form(
+                    html.Button(
+                        "Sign out",
+                        className="btn btn-outline-light btn-sm",
+                        id="sign-out",
+                        type="submit",
+                    ),
+                    action="/logout",
+                    method="POST",
                 ),
-            ]
-        )
-    try:
-        day = latest_date(con)
-        df = flags(con, get_settings(), day) if day else None
-    finally:
-        con.close()
-    if df is None:
-        return dbc.Container([html.H1("Supervision"), dbc.Alert("The warehouse is empty.")])
-    counts = df.groupby(["area", "flag"]).size().unstack(fill_value=0)
-    header = html.Thead(html.Tr([html.Th("Area"), *[html.Th(FLAG_LABELS[f]) for f in FLAG_NAMES]]))
-    body = html.Tbody(
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+    )
+    return html.Div(
         [
-            html.Tr(
-                [html.Th(area), *[html.Td(int(counts.loc[area].get(f, 0))) for f in FLAG_NAMES]]
-            )
-            for area in counts.index
+            html.Div("OFFICIAL-SENSITIVE", className="text-center small bg-light py-1"),
+            nav,
+            stale_banner(),
+            dbc.Container(dash.page_container, fluid=True, className="py-3"),
+            dcc.Location(id="url", refresh=False),
         ]
     )
-    return dbc.Container(
-        [
-            html.H1("Supervision of child-protection investigations"),
-            html.P(f"As of {day:%d/%m/%Y} (latest date in the warehouse)."),
-            dbc.Table([header, body], bordered=True, striped=True, id="today-counts"),
-            html.P("The full dashboard is being built; this page shows the flag counts only."),
-        ],
-        className="py-3",
-    )
 
 
-app = Dash(__name__, external_stylesheets=[dbc.themes.BOOTSTRAP], title="PVP supervision")
-app.layout = layout
+app = create_app()
 server = app.server
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Serve the PVP supervision dashboard.")
     parser.add_argument("--db", type=Path, default=None, help="warehouse file")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8050)
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (never in use)")
+    parser.add_argument(
+        "--demo-users", action="store_true", help="on first run, create demo users and print"
+    )
     args = parser.parse_args()
     if args.db:
         os.environ["PVP_DB_PATH"] = str(args.db)
+    settings = get_settings()
+    if args.demo_users:
+        created = ensure_demo_users(access.auth().users, list(settings.areas))
+        if created:
+            print("Demo users created (shown once; change with python -m dashboard users):")
+            for name, password in created.items():
+                print(f"  {name:<8} {password}")
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 

@@ -1,0 +1,100 @@
+"""``python -m dashboard``: manage users (and, later, produce the monthly pack)."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dashboard.users import ROLES, UserStore
+from etl.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+users_app = typer.Typer(no_args_is_help=True, help="Add, remove and list dashboard users.")
+app.add_typer(users_app, name="users")
+err = Console(stderr=True)
+
+
+def _store() -> UserStore:
+    return UserStore(get_settings().users_file)
+
+
+def _new_password(generate: bool) -> str:
+    if generate:
+        password = secrets.token_urlsafe(12)
+        err.print(f"password (shown once): [bold]{password}[/]")
+        return password
+    first = getpass.getpass("New password: ")
+    if len(first) < 10:
+        err.print("[red]use at least 10 characters[/]")
+        raise typer.Exit(2)
+    if getpass.getpass("Again: ") != first:
+        err.print("[red]the passwords differ[/]")
+        raise typer.Exit(2)
+    return first
+
+
+@users_app.command("add")
+def add(
+    username: str,
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "area",
+    area: Annotated[list[str] | None, typer.Option(help="an area (repeat for more)")] = None,
+    sso: Annotated[bool, typer.Option(help="signs in through the proxy only")] = False,
+    generate: Annotated[bool, typer.Option(help="generate and print a password")] = False,
+) -> None:
+    """Add a user. Area users see only their areas; force and admin users see every area."""
+    areas = list(area or [])
+    unknown = set(areas) - set(get_settings().areas)
+    if unknown:
+        err.print(f"[red]unknown area(s): {', '.join(sorted(unknown))}[/]")
+        raise typer.Exit(2)
+    password = None if sso else _new_password(generate)
+    try:
+        _store().add(username, role, areas, password)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    err.print(f"added {username} ({role})")
+
+
+@users_app.command("remove")
+def remove(username: str) -> None:
+    """Remove a user; their next request is refused."""
+    try:
+        _store().remove(username)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    err.print(f"removed {username}")
+
+
+@users_app.command("set-password")
+def set_password(
+    username: str,
+    generate: Annotated[bool, typer.Option(help="generate and print a password")] = False,
+) -> None:
+    """Set a user's password."""
+    try:
+        _store().set_password(username, _new_password(generate))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    err.print(f"password set for {username}")
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List users with their role and areas (never their password hashes)."""
+    table = Table("username", "role", "areas", "sign-in")
+    for user in _store().load().values():
+        table.add_row(
+            user.username,
+            user.role,
+            ", ".join(user.areas) or ("all" if user.role != "area" else "none"),
+            "password" if user.password_hash else "proxy only",
+        )
+    Console().print(table)

@@ -1,0 +1,340 @@
+"""How a page is put together from its panels, and the callbacks every page shares.
+
+A page module calls ``page_layout(page, ...)`` in its layout function; ``register(page)`` (run
+once by app.py for each page) wires: controls -> filter store -> panels, and for every table
+panel its server-side grid and exports. Panels and pages never define these themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+)
+from dash.exceptions import PreventUpdate
+
+from dashboard import data
+from dashboard.access import auth, current_scope
+from dashboard.data import Filters, NoWarehouse
+from dashboard.grid import apply_model, export_bytes, grid, rows_response
+from dashboard.panels import Context, Panel, panels_for
+
+CONTROLS = ("as_of", "area", "team", "team_type", "officer_id")
+LABELS = {
+    "as_of": "As of",
+    "area": "Area",
+    "team": "Team",
+    "team_type": "Team type",
+    "officer_id": "Officer in charge",
+}
+
+
+def context(filters: Filters, case_id: str | None = None) -> Context:
+    return Context(
+        scope=current_scope(),
+        filters=filters,
+        as_of=data.resolve_as_of(filters),
+        case_id=case_id,
+    )
+
+
+def no_data_message() -> dbc.Alert:
+    db = data.warehouse().path
+    return dbc.Alert(
+        [
+            html.Strong("No data loaded yet. "),
+            "Load extracts with ",
+            html.Code(f"python -m etl load SOURCE --db {db}"),
+            " (or run ",
+            html.Code("make run"),
+            " for the sample).",
+        ],
+        color="warning",
+        id="no-data",
+    )
+
+
+def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
+    scope = current_scope()
+    latest = data.latest_day()
+    items = []
+    for name in controls:
+        cid = f"{page}-{name}"
+        if name == "as_of":
+            control = dcc.DatePickerSingle(
+                id=cid,
+                date=initial.get("as_of") or (latest.isoformat() if latest else None),
+                max_date_allowed=latest,
+                display_format="DD/MM/YYYY",
+                first_day_of_week=1,
+                clearable=False,
+            )
+        else:
+            options = (
+                [a for a in data.settings().areas if a in scope.areas] if name == "area" else []
+            )
+            control = dcc.Dropdown(
+                id=cid,
+                options=options,
+                value=initial.get(name),
+                placeholder="All" if name != "area" else "All my areas",
+                clearable=True,
+            )
+        items.append(
+            dbc.Col(
+                [html.Label(LABELS[name], htmlFor=cid, className="form-label small mb-1"), control],
+                md=2,
+            )
+        )
+    return dbc.Row(items, className="g-2 mb-3 align-items-end", id=f"{page}-controls")
+
+
+def table_panel(panel: Panel) -> dbc.Card:
+    assert panel.table is not None
+    gid = f"{panel.id}-grid"
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                dbc.Row(
+                    [
+                        dbc.Col(html.H2(panel.title, className="h5 mb-0")),
+                        dbc.Col(
+                            [
+                                dbc.Button(
+                                    "Export CSV",
+                                    id=f"{panel.id}-export-csv",
+                                    size="sm",
+                                    color="secondary",
+                                    className="me-2",
+                                ),
+                                dbc.Button(
+                                    "Export Excel",
+                                    id=f"{panel.id}-export-xlsx",
+                                    size="sm",
+                                    color="secondary",
+                                ),
+                                dcc.Download(id=f"{panel.id}-download"),
+                            ],
+                            width="auto",
+                        ),
+                    ],
+                    align="center",
+                )
+            ),
+            dbc.CardBody(
+                [
+                    html.P(panel.description, className="text-muted small"),
+                    html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
+                    grid(gid, panel.table.columns),
+                    dcc.Store(id=f"{panel.id}-purged"),
+                ]
+            ),
+        ],
+        className="mb-3",
+        id=f"panel-{panel.id}",
+    )
+
+
+def panel_shell(panel: Panel) -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2(panel.title, className="h5 mb-0")),
+            dbc.CardBody(
+                [
+                    html.P(panel.description, className="text-muted small"),
+                    dcc.Loading(html.Div(id=f"panel-{panel.id}-body")),
+                ]
+            ),
+        ],
+        className="mb-3 h-100",
+        id=f"panel-{panel.id}",
+    )
+
+
+def page_layout(
+    page: str,
+    title: str,
+    intro: str,
+    query: dict | None = None,
+    controls: tuple[str, ...] = CONTROLS,
+) -> html.Div:
+    """Title, filter bar, and the page's panels in order. Reads data: call at request time."""
+    scope = current_scope()
+    try:
+        latest = data.latest_day()
+    except NoWarehouse:
+        return html.Div([html.H1(title, className="h3"), no_data_message()])
+    initial = {k: v for k, v in (query or {}).items() if k in controls and v}
+    if "as_of" not in initial and latest:
+        initial["as_of"] = latest.isoformat()
+    auth().record("view", page=page, detail={"filters": initial})
+    rows, row = [], []
+    used = 0
+    for panel in panels_for(page):
+        if scope.role not in panel.roles:
+            continue
+        block = table_panel(panel) if panel.table else panel_shell(panel)
+        if used + panel.width > 12:
+            rows.append(dbc.Row(row, className="g-3 mb-3"))
+            row, used = [], 0
+        row.append(dbc.Col(block, md=panel.width))
+        used += panel.width
+    if row:
+        rows.append(dbc.Row(row, className="g-3 mb-3"))
+    return html.Div(
+        [
+            html.H1(title, className="h3"),
+            html.P(intro, className="text-muted"),
+            filter_bar(page, initial, controls),
+            dcc.Store(id=f"{page}-filters", data=initial),
+            *rows,
+        ]
+    )
+
+
+def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
+    """The callbacks every panel-built page shares. Called once per page by app.py."""
+    panels = panels_for(page)
+    shells = [p for p in panels if not p.table]
+    tables = [p for p in panels if p.table]
+
+    @callback(
+        Output(f"{page}-filters", "data"),
+        [Input(f"{page}-{c}", "date" if c == "as_of" else "value") for c in controls],
+        prevent_initial_call=True,
+    )
+    def _store(*values):
+        return {c: v for c, v in zip(controls, values, strict=True) if v}
+
+    if {"team", "team_type", "officer_id"} & set(controls):
+        narrowing = [c for c in ("team", "team_type", "officer_id") if c in controls]
+
+        @callback(
+            [Output(f"{page}-{c}", "options") for c in narrowing],
+            Input(f"{page}-filters", "data"),
+        )
+        def _options(store):
+            filters = Filters.from_store(store)
+            try:
+                options = data.filter_options(current_scope(), filters)
+            except NoWarehouse:
+                return [[] for _ in narrowing]
+            return [options[c] for c in narrowing]
+
+    if shells:
+
+        @callback(
+            [Output(f"panel-{p.id}-body", "children") for p in shells],
+            Input(f"{page}-filters", "data"),
+        )
+        def _render(store):
+            filters = Filters.from_store(store)
+            scope = current_scope()
+            if ctx.triggered_id is not None:
+                auth().record("view", page=page, detail={"filters": filters.describe()})
+            out = []
+            c = context(filters)
+            for p in shells:
+                if scope.role not in p.roles:
+                    out.append(None)
+                    continue
+                try:
+                    out.append(p.render(c))
+                except NoWarehouse:
+                    out.append(no_data_message())
+            return out
+
+    for panel in tables:
+        _register_table(page, panel)
+
+
+def _register_table(page: str, panel: Panel) -> None:
+    table = panel.table
+    gid = f"{panel.id}-grid"
+
+    @callback(
+        Output(gid, "getRowsResponse"),
+        Output(f"{panel.id}-count", "children"),
+        Input(gid, "getRowsRequest"),
+        State(f"{page}-filters", "data"),
+        prevent_initial_call=True,
+    )
+    def _rows(request, store):
+        if not request:
+            raise PreventUpdate
+        c = context(Filters.from_store(store))
+        try:
+            df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
+        except NoWarehouse:
+            return {"rowData": [], "rowCount": 0}, "No data loaded yet."
+        response = rows_response(df, table.columns, request)
+        n = response["rowCount"]
+        if not n:
+            return response, f"No {table.noun}s match these filters."
+        as_of = f" on {c.as_of:%d/%m/%Y}" if c.as_of else ""
+        return response, f"{n:,} {table.noun}{'s' if n != 1 else ''}{as_of}."
+
+    clientside_callback(
+        ClientsideFunction(namespace="pvp", function_name="purgeGrid"),
+        Output(f"{panel.id}-purged", "data"),
+        Input(f"{page}-filters", "data"),
+        State(gid, "id"),
+        prevent_initial_call=True,
+    )
+
+    @callback(
+        Output(f"{panel.id}-download", "data"),
+        Input(f"{panel.id}-export-csv", "n_clicks"),
+        Input(f"{panel.id}-export-xlsx", "n_clicks"),
+        State(gid, "filterModel"),
+        State(gid, "columnState"),
+        State(f"{page}-filters", "data"),
+        prevent_initial_call=True,
+    )
+    def _export(_csv, _xlsx, filter_model, column_state, store):
+        fmt = "csv" if ctx.triggered_id == f"{panel.id}-export-csv" else "xlsx"
+        filters = Filters.from_store(store)
+        c = context(filters)
+        scope = current_scope()
+        if scope.role not in panel.roles:
+            raise PreventUpdate
+        df = table.rows(c)
+        sort_model = [
+            {"colId": s["colId"], "sort": s["sort"]}
+            for s in sorted(
+                (s for s in (column_state or []) if s.get("sort")),
+                key=lambda s: s.get("sortIndex") or 0,
+            )
+        ]
+        df = apply_model(df, table.columns, filter_model, sort_model)
+        produced = datetime.now().strftime("%d/%m/%Y %H:%M")
+        heading = [
+            "OFFICIAL-SENSITIVE",
+            f"{panel.title}, as of {c.as_of:%d/%m/%Y}" if c.as_of else panel.title,
+            f"Produced {produced} by {scope.username} for areas: {', '.join(scope.areas)}",
+            f"Filters: {filters.describe()}; grid filters: {filter_model or {}}",
+        ]
+        auth().record(
+            "export",
+            page=page,
+            detail={
+                "panel": panel.id,
+                "format": fmt,
+                "rows": len(df),
+                "filters": filters.describe(),
+                "grid_filters": filter_model or {},
+            },
+        )
+        name = f"{table.export_name}-{(c.as_of or date.today()).isoformat()}.{fmt}"
+        return dcc.send_bytes(export_bytes(df, table.columns, fmt, heading), name)

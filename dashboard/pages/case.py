@@ -1,0 +1,184 @@
+"""Case: one investigation joined with its incident, its flags, and its supervision timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from dashboard import data
+from dashboard.access import auth, current_scope
+from dashboard.compose import no_data_message
+from dashboard.data import FLAG_WORDS, NoWarehouse, reasons_in_words
+from dashboard.figures import graph
+from dashboard.timeline import counts_for_rule, figure
+
+ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Type", "Actions", "Note")
+
+
+def _when(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
+
+
+def not_found(investigation_id: str) -> html.Div:
+    """The same answer for a case that does not exist and one outside the user's areas."""
+    return html.Div(
+        [
+            html.H1("Case not found", className="h3"),
+            dbc.Alert(
+                f"No case {investigation_id} was found in your areas.",
+                color="secondary",
+                id="case-not-found",
+            ),
+        ]
+    )
+
+
+def layout(investigation_id: str | None = None, **query):
+    scope = current_scope()
+    investigation_id = (investigation_id or "")[:64]
+    try:
+        as_of = date.fromisoformat(query["as_of"]) if query.get("as_of") else data.latest_day()
+        record = data.case_record(scope, investigation_id)
+    except NoWarehouse:
+        return no_data_message()
+    except ValueError:
+        return not_found(investigation_id)
+    auth().record("case_view", page="case", case_id=investigation_id, detail={"as_of": str(as_of)})
+    if record is None:
+        return not_found(investigation_id)
+    s = data.settings()
+    entries = data.case_entries(scope, investigation_id)
+    intervals = data.review_intervals(scope, as_of, investigation_id)
+    flags = data.case_flags(scope, investigation_id, as_of)
+    ranks = counts_for_rule(record, s)
+    rule = (
+        f"Specialist case: a review by {', '.join(s.ds_review_ranks)} is needed at least every "
+        f"{s.review_window_days} days."
+        if record["team_type"] in s.specialist_team_types
+        else f"Entries by {', '.join(s.supervisor_ranks)} count as supervision."
+    )
+    present = record["incident_children_present"]
+    incident = record["incident_id"] or "none linked"
+    if record["has_incident"]:
+        reported = _when(record["incident_reported_at"])
+        incident += f", {record['incident_type']}, reported {reported}"
+    elif record["incident_id"]:
+        incident += " (not loaded yet)"
+    facts = [
+        ("Area", record["area"]),
+        ("Team", f"{record['team']} ({record['team_type']})"),
+        ("Officer in charge", record["officer_id"]),
+        ("Offence", record["offence"]),
+        ("Opened", _when(record["opened_at"])),
+        ("Closed", _when(record["closed_at"]) or "open"),
+        ("Youngest victim", _age(record["victim_age"])),
+        ("Youngest suspect", _age(record["suspect_age"])),
+        ("Child-protection concern", _yes_no(record["child_protection_concern"])),
+        ("Incident", incident),
+        ("Incident child marker", _yes_no(record["incident_child_linked"])),
+        ("Children present at the incident", _age(present) if record["has_incident"] else ""),
+        ("Why child-related", reasons_in_words(";".join(record["child_reasons"])) or "none"),
+    ]
+    flag_items = [
+        html.Li(f"{FLAG_WORDS[f]}: {int(d)} days ({reasons_in_words(r)})")
+        for f, d, r in zip(flags["flag"], flags["days"], flags["reasons"], strict=True)
+    ] or [html.Li("No flags on this day.")]
+    rows = [
+        html.Tr(
+            [
+                html.Td(_when(e.reviewed_at)),
+                html.Td(e.reviewer_id),
+                html.Td(e.reviewer_rank),
+                html.Td("yes" if e.reviewer_rank in ranks else "no - does not count"),
+                html.Td(e.review_type or ""),
+                html.Td("" if pd.isna(e.actions_set) else int(e.actions_set)),
+                html.Td(e.note or "", style={"whiteSpace": "pre-wrap"}),
+            ]
+        )
+        for e in entries.itertuples()
+    ]
+    gaps = intervals[intervals["is_breach"]] if len(intervals) else intervals
+    summary = (
+        f"{len(entries)} entries; {len(gaps)} gap(s) longer than {s.review_window_days} days: "
+        + ", ".join(f"{int(d)} days" for d in gaps["days"])
+        if len(gaps)
+        else f"{len(entries)} entries; no gap longer than {s.review_window_days} days."
+    )
+    return html.Div(
+        [
+            html.H1(f"Case {investigation_id}", className="h3", id="case-title"),
+            html.P(f"As of {as_of:%d/%m/%Y}. {rule}", className="text-muted"),
+            html.H2("Supervision timeline", className="h5"),
+            html.P(summary, id="case-summary"),
+            graph(figure(record, entries, intervals, as_of, s), "case-timeline", summary),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dbc.Card(
+                            dbc.CardBody(
+                                html.Dl(
+                                    [
+                                        x
+                                        for k, v in facts
+                                        for x in (
+                                            html.Dt(k, className="col-sm-5"),
+                                            html.Dd(v, className="col-sm-7 mb-1"),
+                                        )
+                                    ],
+                                    className="row mb-0 small",
+                                )
+                            )
+                        ),
+                        md=5,
+                    ),
+                    dbc.Col(
+                        dbc.Card(
+                            [
+                                dbc.CardHeader("Flags"),
+                                dbc.CardBody(html.Ul(flag_items, id="case-flags")),
+                            ]
+                        ),
+                        md=7,
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            html.H2("Entries", className="h5 mt-3"),
+            dbc.Table(
+                [
+                    html.Thead(html.Tr([html.Th(h) for h in ENTRY_HEADERS])),
+                    html.Tbody(rows, id="case-entries"),
+                ],
+                size="sm",
+                striped=True,
+            )
+            if rows
+            else html.P("No entries on this case's log.", className="text-muted"),
+        ]
+    )
+
+
+def _age(value) -> str:
+    return "unknown" if value is None or pd.isna(value) else str(int(value))
+
+
+def _yes_no(value) -> str:
+    if value is None or pd.isna(value):
+        return "unknown"
+    return "yes" if value else "no"
+
+
+dash.register_page(
+    __name__,
+    path_template="/case/<investigation_id>",
+    name="Case",
+    title="Case",
+    order=9,
+    layout=layout,
+)

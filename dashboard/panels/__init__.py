@@ -1,0 +1,79 @@
+"""Panels: one module each in this folder, discovered automatically.
+
+A panel module defines ``PANEL = Panel(...)``: which page it belongs to, its order there, a
+title, a description (shown as help text), and ``render(ctx)`` returning Dash components. A
+panel that lists cases sets ``table=`` to a ``Table``: the page then gets a server-side grid
+with CSV and Excel export, and the panel needs no callbacks of its own.
+
+See docs/adding-a-panel.md and dashboard/panels/_template.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from dash.development.base_component import Component
+
+from dashboard.data import Filters, Scope
+from dashboard.grid import Column
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every panel is given: who is asking, and what they asked for."""
+
+    scope: Scope
+    filters: Filters
+    as_of: date | None
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A case list: ``rows(ctx)`` gives the whole (scoped) table, the grid pages it."""
+
+    columns: list[Column]
+    rows: Callable[[Context], pd.DataFrame]
+    export_name: str
+    noun: str = "case"  # what one row is, for the "N cases on DD/MM/YYYY" line
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str
+    page: str
+    order: int
+    title: str
+    description: str
+    render: Callable[[Context], Component | list[Component]] | None = None
+    table: Table | None = None
+    width: int = 12  # of 12 Bootstrap columns
+    roles: tuple[str, ...] = field(default=("force", "area", "admin"))
+
+
+_REGISTRY: dict[str, Panel] = {}
+
+
+def discover() -> dict[str, Panel]:
+    """Import every module in this package (not starting with _) and collect its PANEL."""
+    if not _REGISTRY:
+        for info in pkgutil.iter_modules(__path__):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            panel = getattr(module, "PANEL", None)
+            if panel is None:
+                raise RuntimeError(f"panel module {info.name} defines no PANEL")
+            if panel.id in _REGISTRY:
+                raise RuntimeError(f"two panels share the id {panel.id}")
+            _REGISTRY[panel.id] = panel
+    return _REGISTRY
+
+
+def panels_for(page: str) -> list[Panel]:
+    return sorted((p for p in discover().values() if p.page == page), key=lambda p: p.order)

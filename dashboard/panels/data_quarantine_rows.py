@@ -1,0 +1,28 @@
+"""Data quality: the quarantined rows themselves, to read or download."""
+
+from __future__ import annotations
+
+from dashboard import data
+from dashboard.grid import Column
+from dashboard.panels import Panel, Table
+
+PANEL = Panel(
+    id="data-quarantine-rows",
+    page="data",
+    order=30,
+    title="Quarantined rows",
+    description="Each rejected row with its file, line and what was wrong.",
+    table=Table(
+        columns=[
+            Column("source", "File", width=150),
+            Column("line", "Line", kind="number", width=90),
+            Column("record_id", "Record", width=140),
+            Column("reason", "Reason", width=170),
+            Column("detail", "Detail"),
+            Column("load_id", "Last load", kind="number", width=110),
+        ],
+        rows=lambda ctx: data.quarantine(ctx.scope),
+        noun="quarantined row",
+        export_name="quarantine",
+    ),
+)

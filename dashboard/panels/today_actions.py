@@ -1,0 +1,38 @@
+"""Today: every case that needs a supervisor, worst first."""
+
+from __future__ import annotations
+
+from dashboard import data
+from dashboard.grid import Column
+from dashboard.panels import Panel, Table
+
+COLUMNS = [
+    Column("investigation_id", "Case", link="/case/", width=130),
+    Column("flag_words", "Needs", width=200),
+    Column("days", "Days", kind="number", width=90),
+    Column("area", "Area", width=100),
+    Column("team", "Team"),
+    Column("team_type", "Team type"),
+    Column("officer_id", "OIC", width=110),
+    Column("last_entry", "Last supervisory entry (who, rank, when)"),
+    Column("reasons_words", "Why"),
+    Column("opened_on", "Opened", kind="date", width=120),
+]
+
+PANEL = Panel(
+    id="today-actions",
+    page="today",
+    order=20,
+    title="Cases needing a supervisor",
+    description=(
+        "Overdue DS reviews (specialist teams, over 28 days since the last review by a DS or "
+        "above), response cases with a child victim or suspect that no supervisor has looked "
+        "at, and DS reviews due within the week. 'Days' is days since the last DS review (or "
+        "opening) for DS reviews, and days open for response cases."
+    ),
+    table=Table(
+        columns=COLUMNS,
+        rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),
+        export_name="cases-needing-supervision",
+    ),
+)

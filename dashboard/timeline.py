@@ -1,0 +1,115 @@
+"""The supervision timeline of one case: every entry on a time axis, the review windows drawn
+behind, and every gap longer than the window marked with its length."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures import PALETTE, styled
+from etl.settings import Settings
+
+COUNTS = "Counts as supervision for this case"
+DOES_NOT = "Does not count (rank below the rule)"
+
+
+def counts_for_rule(record: dict, settings: Settings) -> list[str]:
+    """Ranks whose entries satisfy this case's rule: DS or above on specialist cases."""
+    if record["team_type"] in settings.specialist_team_types:
+        return list(settings.ds_review_ranks)
+    return list(settings.supervisor_ranks)
+
+
+def figure(
+    record: dict,
+    entries: pd.DataFrame,
+    intervals: pd.DataFrame,
+    as_of: date,
+    settings: Settings,
+) -> go.Figure:
+    window = settings.review_window_days
+    ranks = counts_for_rule(record, settings)
+    fig = go.Figure()
+    opened = pd.Timestamp(record["opened_on"]).date()
+    end = (
+        min(pd.Timestamp(record["closed_on"]).date(), as_of)
+        if pd.notna(record.get("closed_on"))
+        else as_of
+    )
+    for _, iv in intervals.iterrows():
+        start = pd.Timestamp(iv["started_on"]).date()
+        fig.add_vrect(
+            x0=start,
+            x1=start + timedelta(days=window),
+            fillcolor="#56B4E9",
+            opacity=0.12,
+            line_width=0,
+            layer="below",
+        )
+        if iv["is_breach"]:
+            gap_from = start + timedelta(days=window)
+            gap_to = pd.Timestamp(iv["ended_on"]).date()
+            running = " and counting" if iv["still_running"] else ""
+            fig.add_vrect(
+                x0=gap_from,
+                x1=gap_to,
+                fillcolor="#D55E00",
+                opacity=0.18,
+                line_width=0,
+                layer="below",
+                annotation_text=f"⚠ gap {int(iv['days'])} days{running}",
+                annotation_position="top left",
+            )
+    for counts, label, colour, symbol in (
+        (True, COUNTS, PALETTE[0], "circle"),
+        (False, DOES_NOT, "#7f7f7f", "circle-open"),
+    ):
+        part = entries[entries["reviewer_rank"].isin(ranks) == counts] if len(entries) else entries
+        if part.empty:
+            continue
+        hover = [
+            "<br>".join(
+                [
+                    f"<b>{at:%d/%m/%Y %H:%M}</b> {html.escape(str(who))} ({rank})",
+                    html.escape(str(kind or "")),
+                    f"actions set: {'' if pd.isna(n) else int(n)}",
+                    html.escape(str(note or ""))[:200].replace("\n", "<br>"),
+                ]
+            )
+            for at, who, rank, kind, n, note in zip(
+                part["reviewed_at"], part["reviewer_id"], part["reviewer_rank"],
+                part["review_type"], part["actions_set"], part["note"], strict=True,
+            )
+        ]  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=part["reviewed_at"],
+                y=[label] * len(part),
+                mode="markers+text",
+                text=part["reviewer_rank"],
+                textposition="top center",
+                marker={"size": 14, "color": colour, "symbol": symbol, "line": {"width": 2}},
+                name=label,
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    fig.add_vline(x=pd.Timestamp(opened).timestamp() * 1000, line_dash="dot")
+    fig.add_annotation(x=opened, y=1.08, yref="paper", text="opened", showarrow=False)
+    fig.add_vline(x=pd.Timestamp(end).timestamp() * 1000, line_dash="dash")
+    closed = pd.notna(record.get("closed_on")) and end != as_of
+    fig.add_annotation(
+        x=end, y=1.08, yref="paper", text="closed" if closed else "as of", showarrow=False
+    )
+    fig.update_layout(
+        yaxis={"categoryorder": "array", "categoryarray": [DOES_NOT, COUNTS], "title": None},
+        xaxis={
+            "tickformat": "%d/%m/%Y",
+            "range": [opened - timedelta(days=3), end + timedelta(days=3)],
+        },
+        showlegend=True,
+    )
+    return styled(fig, 300)
