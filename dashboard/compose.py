@@ -259,6 +259,10 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
         _register_table(page, panel)
 
 
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
 def _register_table(page: str, panel: Panel) -> None:
     table = panel.table
     gid = f"{panel.id}-grid"
@@ -281,9 +285,9 @@ def _register_table(page: str, panel: Panel) -> None:
         response = rows_response(df, table.columns, request)
         n = response["rowCount"]
         if not n:
-            return response, f"No {table.noun}s match these filters."
+            return response, f"No {_plural(table.noun)} match these filters."
         as_of = f" on {c.as_of:%d/%m/%Y}" if c.as_of else ""
-        return response, f"{n:,} {table.noun}{'s' if n != 1 else ''}{as_of}."
+        return response, f"{n:,} {table.noun if n == 1 else _plural(table.noun)}{as_of}."
 
     clientside_callback(
         ClientsideFunction(namespace="pvp", function_name="purgeGrid"),

@@ -60,3 +60,71 @@ def write_extracts(
             for row in given[ex.name]:
                 writer.writerow({**DEFAULTS[ex.name], **row})
     return folder
+
+
+# A small warehouse with known answers, used by the dashboard, panel and browser tests (and
+# by anyone adding a panel). As of FIXTURE_DAY (30/06/2018):
+#   West:  W-OVERDUE (overdue 60), W-NEW (overdue 29; due soon the day before), W-DUE (due soon
+#          25), W-RESP (response, never supervised, 10 days), W-OK (child-related only)
+#   East:  E-OVERDUE (overdue 60 since a DS review on 01/05), E-RESP (never supervised, 2 days)
+#   South: S-DUE (due soon 27), S-ADULT (no flags)
+# plus one quarantined row per area.
+FIXTURE_DAY = "2018-06-30"
+FIXTURE = {
+    "incidents": [
+        {"incident_id": "I-W1", "area": "West", "child_linked": "yes", "children_present": "2"},
+        {"incident_id": "I-E1", "area": "East", "reported_at": "2018-04-01 08:00"},
+        {"incident_id": "I-BAD", "area": "South", "reported_at": "not a date"},
+    ],
+    "investigations": [
+        {"investigation_id": "W-OVERDUE", "incident_id": "I-W1", "opened_at": "2018-05-01 09:00",
+         "team": "West CP 1", "team_type": "child_protection", "officer_id": "DC11"},
+        {"investigation_id": "W-NEW", "opened_at": "2018-06-01 09:00", "team": "West CSE",
+         "team_type": "cse", "officer_id": "DC12"},
+        {"investigation_id": "W-DUE", "opened_at": "2018-06-05 09:00", "team": "West CSE",
+         "team_type": "cse", "officer_id": "DC12"},
+        {"investigation_id": "W-RESP", "opened_at": "2018-06-20 22:00", "team": "West Resp 1",
+         "team_type": "response", "officer_id": "PC13", "victim_age": "10"},
+        {"investigation_id": "W-OK", "opened_at": "2018-06-01 09:00", "team": "West CP 1",
+         "team_type": "child_protection", "officer_id": "DC11"},
+        {"investigation_id": "E-OVERDUE", "incident_id": "I-E1", "area": "East",
+         "opened_at": "2018-04-01 09:00", "team": "East CP 1", "team_type": "child_protection",
+         "officer_id": "DC21"},
+        {"investigation_id": "E-RESP", "area": "East", "opened_at": "2018-06-28 10:00",
+         "team": "East Resp 1", "team_type": "response", "officer_id": "PC22",
+         "suspect_age": "15"},
+        {"investigation_id": "S-DUE", "area": "South", "opened_at": "2018-06-03 09:00",
+         "team": "South OCA", "team_type": "online_child_abuse", "officer_id": "DC31"},
+        {"investigation_id": "S-ADULT", "area": "South", "opened_at": "2018-06-03 09:00",
+         "team": "South Resp 1", "team_type": "response", "officer_id": "PC32",
+         "victim_age": "40", "suspect_age": "50"},
+        {"investigation_id": "E-BAD", "area": "East", "opened_at": "2018-06-01",
+         "team": "East CP 1", "team_type": "Child Protection Unit"},
+    ],
+    "supervision": [
+        {"review_id": "R-W1", "investigation_id": "W-OVERDUE", "reviewed_at": "2018-05-03 10:00",
+         "reviewer_id": "PC13", "reviewer_rank": "PC", "actions_set": "0", "note": "Seen."},
+        {"review_id": "R-W2", "investigation_id": "W-OK", "reviewed_at": "2018-06-25 10:00",
+         "reviewer_id": "DS14", "reviewer_rank": "DS", "actions_set": "3",
+         "note": "Plan agreed: ABE interview, strategy meeting, MASH referral checked."},
+        {"review_id": "R-W3", "investigation_id": "W-RESP", "reviewed_at": "2018-06-21 10:00",
+         "reviewer_id": "PC13", "reviewer_rank": "PC", "actions_set": "1", "note": "Update."},
+        {"review_id": "R-E1", "investigation_id": "E-OVERDUE", "reviewed_at": "2018-04-20 10:00",
+         "reviewer_id": "DS24", "reviewer_rank": "DS", "actions_set": "2", "note": "Reviewed."},
+        {"review_id": "R-E2", "investigation_id": "E-OVERDUE",
+         "reviewed_at": "2018-05-01T09:30:00+01:00", "reviewer_id": "DS24",
+         "reviewer_rank": "DS", "actions_set": "1", "note": "Reviewed again."},
+        {"review_id": "R-E3", "investigation_id": "E-OVERDUE", "reviewed_at": "2018-06-10 10:00",
+         "reviewer_id": "DC21", "reviewer_rank": "DC", "actions_set": "0", "note": "Chased."},
+        {"review_id": "R-EBAD", "investigation_id": "E-OVERDUE", "reviewer_rank": "Sgt"},
+    ],
+}  # fmt: skip
+
+
+def build_fixture_warehouse(folder: Path, db: Path):
+    """Load FIXTURE with the real loader into ``db``; returns the LoadResult."""
+    from etl.load import load
+    from etl.settings import Settings
+
+    write_extracts(folder, **FIXTURE)
+    return load(folder, db, Settings())

@@ -44,3 +44,104 @@ def query(db: Path) -> Callable[[str], list[tuple]]:
             con.close()
 
     return _query
+
+
+# --- the dashboard, on the fixture warehouse (etl/testing.py FIXTURE) -------------------------
+
+PASSWORD = "correct horse battery staple"
+TEST_USERS = {
+    "force": ("force", []),
+    "admin": ("admin", []),
+    "west": ("area", ["West"]),
+    "east": ("area", ["East"]),
+    "nobody": ("area", []),
+    "locked": ("force", []),  # for the rate-limit test only
+}
+TRUSTED_PROXY = "10.1.2.3"
+
+
+@pytest.fixture(scope="session")
+def dash_app(tmp_path_factory):
+    """The real app (app.py) over a warehouse built by the real loader from FIXTURE."""
+    import importlib
+
+    from dashboard.users import UserStore
+    from etl.settings import get_settings
+    from etl.testing import build_fixture_warehouse
+
+    root = tmp_path_factory.mktemp("app")
+    build_fixture_warehouse(root / "extract", root / "w.duckdb")
+    mp = pytest.MonkeyPatch()
+    for name, value in {
+        "PVP_DB_PATH": str(root / "w.duckdb"),
+        "PVP_USERS_FILE": str(root / "users.json"),
+        "PVP_AUDIT_PATH": str(root / "audit.sqlite"),
+        "PVP_SECRET_KEY_FILE": str(root / "secret_key"),
+        "PVP_TRUSTED_PROXIES": f'["{TRUSTED_PROXY}"]',
+        "PVP_STALE_DATA_HOURS": "100000",
+    }.items():
+        mp.setenv(name, value)
+    get_settings.cache_clear()
+    store = UserStore(root / "users.json")
+    for username, (role, areas) in TEST_USERS.items():
+        store.add(username, role, areas, PASSWORD)
+    store.add("sso-west", "area", ["West"], None)
+    module = importlib.import_module("app")
+    yield module.app
+    mp.undo()
+    get_settings.cache_clear()
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf": csrf, "next": "/"}
+    )
+
+
+@pytest.fixture
+def client_for(dash_app):
+    """A signed-in Flask test client for one of TEST_USERS."""
+
+    def _client(username: str):
+        client = dash_app.server.test_client()
+        if username:
+            response = sign_in(client, username)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _client
+
+
+def call(app, client, key: str, values: dict, changed: str | None = None):
+    """POST a callback exactly as the browser would; returns (status, response JSON)."""
+    cb = app.callback_map[key]
+    outputs = cb["output"]
+    if isinstance(outputs, list):
+        out = [{"id": o.component_id, "property": o.component_property} for o in outputs]
+    else:
+        out = {"id": outputs.component_id, "property": outputs.component_property}
+
+    def fill(items):
+        return [
+            {
+                "id": i["id"],
+                "property": i["property"],
+                "value": values.get(f"{i['id']}.{i['property']}"),
+            }
+            for i in items
+        ]
+
+    inputs = fill(cb["inputs"])
+    body = {
+        "output": key,
+        "outputs": out,
+        "inputs": inputs,
+        "state": fill(cb["state"]),
+        "changedPropIds": [changed or f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    return response.status_code, (response.get_json(silent=True) or {})
