@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from etl.flags import (
+    FLAG_COLUMNS,
     FLAGS_SQL,
     REVIEW_INTERVALS_SQL,
     bind,
@@ -232,7 +233,7 @@ def _apply(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
-        return pd.DataFrame(columns=["investigation_id", "flag", "area", "days"])
+        return pd.DataFrame(columns=list(FLAG_COLUMNS))
     return _apply(_all_flags(as_of), scope, filters)
 
 

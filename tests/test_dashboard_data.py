@@ -1,0 +1,119 @@
+"""The dashboard's data layer on the fixture warehouse, with hand-worked answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from dashboard import data
+from dashboard.data import Filters, Scope
+
+DAY = date(2018, 6, 30)
+FORCE = Scope("force", "force", ("West", "East", "South"))
+WEST = Scope("west", "area", ("West",))
+NOBODY = Scope("nobody", "area", ())
+
+
+def test_scope_narrowing_never_widens():
+    assert WEST.narrow(None) == ["West"]
+    assert WEST.narrow(["West", "East"]) == ["West"]
+    assert WEST.narrow("East") == []
+    assert NOBODY.narrow(["West"]) == []
+
+
+def test_action_list_worst_first_with_last_supervisory_entry(dash_app):
+    df = data.action_list(FORCE, Filters(as_of=DAY))
+    assert list(df["investigation_id"]) == [
+        "E-OVERDUE", "W-OVERDUE", "W-NEW", "W-RESP", "E-RESP", "S-DUE", "W-DUE",
+    ]  # fmt: skip
+    row = df.set_index("investigation_id").loc["E-OVERDUE"]
+    assert row["flag_words"] == "DS review overdue" and row["days"] == 60
+    # The DC's entry on 10/06 is not supervision; the DS's at 09:30 BST on 01/05 is.
+    assert row["last_entry"] == "DS24 (DS), 01/05/2018 09:30"
+    assert df.set_index("investigation_id").loc["W-RESP", "last_entry"] == "none"
+    assert "victim under 18" in df.set_index("investigation_id").loc["W-RESP", "reasons_words"]
+
+
+def test_filters_narrow_the_action_list(dash_app):
+    ids = set(data.action_list(FORCE, Filters(as_of=DAY, team_type="cse"))["investigation_id"])
+    assert ids == {"W-NEW", "W-DUE"}
+    ids = set(data.action_list(WEST, Filters(as_of=DAY, officer_id="PC13"))["investigation_id"])
+    assert ids == {"W-RESP"}
+
+
+def test_counts_and_change_since_yesterday(dash_app):
+    counts = data.flag_counts(WEST, Filters(as_of=DAY))
+    assert counts == {
+        "child_related": (5, 0),
+        "ds_review_overdue": (2, 1),  # W-NEW passed 28 days today
+        "response_unsupervised": (1, 0),
+        "ds_review_due_soon": (1, -1),
+    }
+    assert data.flag_counts(NOBODY, Filters(as_of=DAY))["child_related"] == (0, 0)
+
+
+def test_case_record_is_none_outside_the_scope(dash_app):
+    assert data.case_record(FORCE, "E-OVERDUE")["area"] == "East"
+    assert data.case_record(WEST, "E-OVERDUE") is None
+    assert data.case_record(WEST, "NOPE") is None
+    assert data.case_entries(WEST, "E-OVERDUE").empty
+    assert len(data.case_entries(FORCE, "E-OVERDUE")) == 3
+
+
+def test_review_intervals_mark_gaps(dash_app):
+    iv = data.review_intervals(FORCE, DAY, "E-OVERDUE")
+    got = [
+        (str(r.started_on)[:10], str(r.ended_on)[:10], r.days, r.is_breach, r.still_running)
+        for r in iv.itertuples()
+    ]
+    assert got == [
+        ("2018-04-01", "2018-04-20", 19, False, False),
+        ("2018-04-20", "2018-05-01", 11, False, False),
+        ("2018-05-01", "2018-06-30", 60, True, True),  # the DC's entry does not end it
+    ]
+    assert data.review_intervals(WEST, DAY, "E-OVERDUE").empty
+
+
+def test_quality_measures(dash_app):
+    teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
+    east = teams.loc["East CP 1"]
+    assert east["entries"] == 3
+    assert abs(east["thin_share"] - 1 / 3) < 1e-9  # the DC's "Chased." with no actions
+    # Of the 3 entries on the (child-related) East case, 1 is by a DC.
+    assert abs(east["non_supervisor_share_child"] - 1 / 3) < 1e-9
+    west = teams.loc["West CP 1"]
+    assert west["thin_share"] == 0.5  # the PC's "Seen." with no actions
+    people = data.quality(FORCE, Filters(as_of=DAY), by="reviewer", days=365)
+    assert set(people["reviewer_id"]) == {"DS14", "DS24"}  # supervisors only
+    ds24 = people.set_index("reviewer_id").loc["DS24"]
+    assert (ds24["entries"], ds24["cases"]) == (2, 1)
+
+
+def test_new_child_cases_by_week(dash_app):
+    weeks = data.new_child_cases_by_week(FORCE, Filters(as_of=DAY))
+    assert int(weeks["cases"].sum()) == 8  # every child-related case opened in the year
+    assert int(data.new_child_cases_by_week(WEST, Filters(as_of=DAY))["cases"].sum()) == 5
+
+
+def test_quarantine_by_area(dash_app):
+    assert data.quarantine(WEST).empty
+    assert set(data.quarantine(FORCE)["record_id"]) == {"I-BAD", "E-BAD", "R-EBAD"}
+    east = Scope("east", "area", ("East",))
+    assert set(data.quarantine(east)["record_id"]) == {"E-BAD", "R-EBAD"}
+
+
+def test_a_swapped_warehouse_is_picked_up_without_restart(dash_app, tmp_path, monkeypatch):
+    from etl.load import load
+    from etl.settings import Settings
+    from etl.testing import write_extracts
+
+    db = tmp_path / "w.duckdb"
+    load(write_extracts(tmp_path / "a", investigations=[{"investigation_id": "A1",
+         "team_type": "cse"}]), db, Settings())  # fmt: skip
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    assert set(data.child_cases(FORCE, Filters(as_of=DAY))["investigation_id"]) == {"A1"}
+    load(write_extracts(tmp_path / "b", investigations=[{"investigation_id": "A2",
+         "team_type": "cse"}]), db, Settings())  # fmt: skip
+    assert set(data.child_cases(FORCE, Filters(as_of=DAY))["investigation_id"]) == {"A1", "A2"}
+    assert isinstance(data.last_loads(), pd.DataFrame) and len(data.last_loads()) == 6
