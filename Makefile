@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 SAMPLE := sample_data/small
 
-.PHONY: run test install dev sample load lint bench clean
+.PHONY: run test install system-packages sample load lint bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,22 @@ load: install $(SAMPLE)/incidents.csv
 	$(PY) -m etl load $(SAMPLE) --db $(DB)
 	$(PY) -m etl load $(SAMPLE)/delta --db $(DB)
 
+# First run: demo users (one force-wide, an admin, one per area) with passwords printed once.
 run: load
-	$(PY) app.py --db $(DB) --host $(HOST) --port $(PORT)
+	$(PY) app.py --db $(DB) --host $(HOST) --port $(PORT) --demo-users
 
-test: install
+# System packages the tests need: Debian's Chromium and its driver for the browser tests.
+SYSTEM_PACKAGES := chromium chromium-driver
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "please install:$$missing (as root: apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+test: install system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest

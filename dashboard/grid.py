@@ -52,7 +52,6 @@ def grid(grid_id: str, columns: list[Column], height: str = "60vh") -> dag.AgGri
             "rowBuffer": 0,
             "infiniteInitialRowCount": 1,
             "ensureDomOrder": True,
-            "overlayNoRowsTemplate": "No cases match these filters.",
         },
         style={"height": height},
         className="ag-theme-quartz",

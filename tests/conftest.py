@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,3 +146,19 @@ def call(app, client, key: str, values: dict, changed: str | None = None):
     }
     response = client.post("/_dash-update-component", json=body)
     return response.status_code, (response.get_json(silent=True) or {})
+
+
+# Browser tests: dash[testing]'s dash_duo with Debian's chromium and chromium-driver.
+os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+
+
+def pytest_setup_options():
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    for flag in (
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--window-size=1400,1000",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    return options

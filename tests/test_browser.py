@@ -1,0 +1,114 @@
+"""The dashboard in a real headless Chromium: what an area manager does at 8am."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD
+from selenium.webdriver.common.by import By
+
+DAY = "2018-06-30"
+PAGES = ["/", "/child-related", "/quality", "/data-quality", "/case/E-OVERDUE", "/audit"]
+
+
+def sign_in(dash_duo, username: str) -> None:
+    dash_duo.driver.get(dash_duo.server_url + "/login")
+    dash_duo.wait_for_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(PASSWORD)
+    dash_duo.find_element("#sign-in").click()
+    dash_duo.wait_for_element("#signed-in-as", timeout=10)
+
+
+def open_page(dash_duo, path: str) -> None:
+    dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_element("#signed-in-as", timeout=10)
+
+
+def grid_case_ids(dash_duo) -> set[str]:
+    links = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#today-actions-grid a")
+    return {a.text for a in links}
+
+
+def wait_for(predicate, timeout: float = 10):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def duo(dash_duo, dash_app):
+    # Not navigate=True: the first page is the sign-in form, not a Dash page.
+    dash_duo.start_server(dash_app, navigate=False)
+    dash_duo._url = dash_duo.server.url
+    return dash_duo
+
+
+def test_today_counts_and_the_area_filter(duo):
+    sign_in(duo, "force")
+    open_page(duo, f"/?as_of={DAY}")
+    duo.wait_for_text_to_equal("#card-child_related", "8", timeout=10)
+    assert duo.find_element("#card-ds_review_overdue").text == "3"
+    assert duo.find_element("#card-ds_review_due_soon").text == "2"
+    assert duo.find_element("#card-response_unsupervised").text == "2"
+    assert duo.find_element("#card-ds_review_overdue-change").text == "▲ up 1 since yesterday"
+    duo.wait_for_text_to_equal("#today-actions-count", "7 cases on 30/06/2018.", timeout=10)
+    wait_for(lambda: len(grid_case_ids(duo)) == 7)
+
+    duo.select_dcc_dropdown("#today-area", value="East")
+    duo.wait_for_text_to_equal("#card-child_related", "2", timeout=10)
+    assert duo.find_element("#card-ds_review_overdue").text == "1"
+    assert duo.find_element("#card-ds_review_due_soon").text == "0"
+    duo.wait_for_text_to_equal("#today-actions-count", "2 cases on 30/06/2018.", timeout=10)
+    assert wait_for(lambda: grid_case_ids(duo) == {"E-OVERDUE", "E-RESP"})
+
+
+def test_a_case_shows_its_timeline(duo):
+    sign_in(duo, "east")
+    open_page(duo, f"/case/E-OVERDUE?as_of={DAY}")
+    duo.wait_for_text_to_equal(
+        "#case-summary", "3 entries; 1 gap(s) longer than 28 days: 60 days", timeout=10
+    )
+    rows = duo.driver.find_elements(By.CSS_SELECTOR, "#case-entries tr")
+    assert len(rows) == 3
+    assert "does not count" in rows[2].text  # the DC's entry
+    points = duo.driver.find_elements(By.CSS_SELECTOR, "#case-timeline .scatterlayer .point")
+    assert len(points) == 3
+    assert "gap 60 days and counting" in duo.find_element("#case-timeline").text
+
+
+def test_the_export_downloads(duo):
+    sign_in(duo, "west")
+    open_page(duo, f"/?as_of={DAY}")
+    duo.wait_for_text_to_equal("#today-actions-count", "4 cases on 30/06/2018.", timeout=10)
+    duo.find_element("#today-actions-export-csv").click()
+    folder = Path(duo.download_path)
+    path = wait_for(lambda: next(iter(folder.glob("*.csv")), None), timeout=15)
+    text = path.read_text(encoding="utf-8-sig")
+    assert path.name == f"cases-needing-supervision-{DAY}.csv"
+    assert "W-OVERDUE" in text and "E-OVERDUE" not in text
+
+
+def test_west_user_sees_only_west_then_signs_out(duo):
+    sign_in(duo, "west")
+    open_page(duo, f"/?as_of={DAY}")
+    assert "west (area: West)" in duo.find_element("#signed-in-as").text
+    duo.wait_for_text_to_equal("#today-actions-count", "4 cases on 30/06/2018.", timeout=10)
+    assert wait_for(lambda: grid_case_ids(duo) == {"W-OVERDUE", "W-NEW", "W-DUE", "W-RESP"})
+    duo.find_element("#sign-out").click()
+    duo.wait_for_element("#sign-in", timeout=10)
+    duo.driver.get(duo.server_url + "/")
+    assert "/login" in duo.driver.current_url
+
+
+def test_no_errors_in_the_browser_console_on_any_page(duo):
+    sign_in(duo, "admin")
+    for path in PAGES:
+        open_page(duo, path + ("?as_of=" + DAY if "?" not in path else ""))
+        time.sleep(1.5)
+        assert duo.get_logs() == [], path
