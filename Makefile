@@ -55,6 +55,7 @@ lint: install
 
 bench: install
 	$(PY) -m benchmarks.etl_bench
+	$(PY) -m benchmarks.dashboard_bench
 
 clean:
 	rm -rf $(VENV) data bench-output .pytest_cache .hypothesis

@@ -271,22 +271,34 @@ def reasons_in_words(codes: str) -> str:
 
 def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Every case needing a supervisor on the day, worst first: one row per case and flag."""
-    df = flags(scope, filters)
-    if df.empty:
+    as_of = resolve_as_of(filters)
+    if as_of is None:
         return _empty_action_list()
-    df = df[df["flag"].isin(ACTION_FLAGS)].copy()
-    last = _last_entries(resolve_as_of(filters))
-    df = df.merge(last, on="investigation_id", how="left")
-    df["flag_words"] = df["flag"].map(FLAG_WORDS)
-    df["reasons_words"] = df["reasons"].map(reasons_in_words)
-    df["last_entry"] = [
-        "none" if pd.isna(at) else f"{who} ({rank}), {at:%d/%m/%Y %H:%M}"
-        for who, rank, at in zip(df["last_reviewer"], df["last_rank"], df["last_at"], strict=True)
-    ]
-    order = {"ds_review_overdue": 0, "response_unsupervised": 1, "ds_review_due_soon": 2}
-    df["_order"] = df["flag"].map(order)
-    df = df.sort_values(["_order", "days", "investigation_id"], ascending=[True, False, True])
-    return df[ACTION_COLUMNS].reset_index(drop=True)
+    return _apply(_all_actions(as_of), scope, filters)[ACTION_COLUMNS].reset_index(drop=True)
+
+
+def _all_actions(as_of: date) -> pd.DataFrame:
+    """The action list for every area (built once per day and warehouse; scoped by callers)."""
+
+    def make() -> pd.DataFrame:
+        df = _all_flags(as_of)
+        df = df[df["flag"].isin(ACTION_FLAGS)].copy()
+        df = df.merge(_last_entries(as_of), on="investigation_id", how="left")
+        df["flag_words"] = df["flag"].map(FLAG_WORDS)
+        df["reasons_words"] = df["reasons"].map(reasons_in_words)
+        df["last_entry"] = [
+            "none" if pd.isna(at) else f"{who} ({rank}), {at:%d/%m/%Y %H:%M}"
+            for who, rank, at in zip(
+                df["last_reviewer"], df["last_rank"], df["last_at"], strict=True
+            )
+        ]
+        order = {"ds_review_overdue": 0, "response_unsupervised": 1, "ds_review_due_soon": 2}
+        df["_order"] = df["flag"].map(order)
+        return df.sort_values(
+            ["_order", "days", "investigation_id"], ascending=[True, False, True]
+        ).reset_index(drop=True)
+
+    return warehouse().cached(("actions", as_of), make)
 
 
 ACTION_COLUMNS = [
