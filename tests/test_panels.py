@@ -71,3 +71,10 @@ def test_panel_ids_are_unique_and_pages_are_known():
     pages = {"today", "child", "quality", "data", "audit"}
     assert {p.page for p in PANELS} <= pages
     assert len({p.id for p in PANELS}) == len(PANELS)
+
+
+def test_the_template_an_analyst_copies_works(dash_app):
+    from dashboard.panels import _template
+
+    ctx = Context(scope=SCOPES["force"], filters=Filters(), as_of=date.fromisoformat(FIXTURE_DAY))
+    assert "template-graph" in _json(_template.PANEL.render(ctx))

@@ -1,0 +1,68 @@
+"""Users: the file, the command line, demo users on first run, and the stale-data banner."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+from dashboard.users import UserStore, check_password, ensure_demo_users, hash_password
+
+
+def test_password_hashes_are_salted_scrypt():
+    a, b = hash_password("same password"), hash_password("same password")
+    assert a != b and a.startswith("scrypt$")
+    assert check_password("same password", a)
+    assert not check_password("other", a)
+    assert not check_password("anything", None)
+
+
+def run_cli(tmp_path, *args, stdin: str | None = None):
+    env = dict(os.environ, PVP_USERS_FILE=str(tmp_path / "users.json"))
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", "users", *args],
+        capture_output=True, text=True, env=env, input=stdin, timeout=60,
+    )  # fmt: skip
+
+
+def test_users_command_line(tmp_path):
+    added = run_cli(tmp_path, "add", "alice", "--role", "area", "--area", "West", "--generate")
+    assert added.returncode == 0, added.stderr
+    password = added.stderr.split("shown once): ")[1].split()[0]
+    store = UserStore(tmp_path / "users.json")
+    assert check_password(password, store.get("alice").password_hash)
+    assert stat.S_IMODE((tmp_path / "users.json").stat().st_mode) == 0o600
+    assert run_cli(tmp_path, "add", "bob", "--role", "area", "--area", "Mars").returncode == 2
+    assert run_cli(tmp_path, "add", "carol", "--role", "force", "--sso").returncode == 0
+    listing = run_cli(tmp_path, "list").stdout
+    assert "alice" in listing and "West" in listing and "proxy only" in listing
+    assert "scrypt" not in listing and password not in listing
+    assert run_cli(tmp_path, "set-password", "alice", "--generate").returncode == 0
+    assert not check_password(
+        password, UserStore(tmp_path / "users.json").get("alice").password_hash
+    )
+    assert run_cli(tmp_path, "remove", "alice").returncode == 0
+    assert "alice" not in json.loads((tmp_path / "users.json").read_text())["users"]
+    assert run_cli(tmp_path, "remove", "alice").returncode == 2
+
+
+def test_demo_users_are_made_once(tmp_path):
+    store = UserStore(tmp_path / "users.json")
+    created = ensure_demo_users(store, ["West", "East", "South"])
+    assert set(created) == {"force", "admin", "west", "east", "south"}
+    assert store.get("west").areas == ["West"] and store.get("force").role == "force"
+    assert check_password(created["east"], store.get("east").password_hash)
+    assert ensure_demo_users(store, ["West"]) is None
+
+
+def test_stale_data_banner(dash_app, monkeypatch):
+    import app as app_module
+    from dashboard import data
+    from etl.settings import Settings
+
+    assert app_module.stale_banner() is None  # fixture allows 100,000 hours
+    monkeypatch.setattr(data, "settings", lambda: Settings(stale_data_hours=0))
+    banner = app_module.stale_banner()
+    assert banner is not None and "Old data" in str(banner.children)
