@@ -196,7 +196,7 @@ def page_layout(
         [
             html.H1(title, className="h3"),
             html.P(intro, className="text-muted"),
-            filter_bar(page, initial, controls),
+            filter_bar(page, initial, controls) if controls else None,
             dcc.Store(id=f"{page}-filters", data=initial),
             *rows,
         ]
@@ -209,13 +209,15 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
     shells = [p for p in panels if not p.table]
     tables = [p for p in panels if p.table]
 
-    @callback(
-        Output(f"{page}-filters", "data"),
-        [Input(f"{page}-{c}", "date" if c == "as_of" else "value") for c in controls],
-        prevent_initial_call=True,
-    )
-    def _store(*values):
-        return {c: v for c, v in zip(controls, values, strict=True) if v}
+    if controls:
+
+        @callback(
+            Output(f"{page}-filters", "data"),
+            [Input(f"{page}-{c}", "date" if c == "as_of" else "value") for c in controls],
+            prevent_initial_call=True,
+        )
+        def _store(*values):
+            return {c: v for c, v in zip(controls, values, strict=True) if v}
 
     if {"team", "team_type", "officer_id"} & set(controls):
         narrowing = [c for c in ("team", "team_type", "officer_id") if c in controls]

@@ -269,3 +269,15 @@ def test_security_headers(dash_app, client_for):
 
 def test_debug_is_off(dash_app):
     assert dash_app.server.debug is False
+
+
+def test_pages_say_how_to_load_data_when_there_is_no_warehouse(
+    dash_app, client_for, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PVP_DB_PATH", str(tmp_path / "none.duckdb"))
+    client = client_for("force")
+    key = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
+    for path in ("/", "/child-related", "/quality", "/data-quality", "/case/X"):
+        status, body = call(dash_app, client, key, {"_pages_location.pathname": path})
+        assert status == 200, path
+        assert "No data loaded yet" in str(body) and "python -m etl load" in str(body), path

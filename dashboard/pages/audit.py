@@ -14,10 +14,10 @@ def layout(**query):
         return html.Div(
             [html.H1("Page not found", className="h3"), html.P("There is no such page.")]
         )
-    return page_layout("audit", "Access audit log", "", query, controls=("as_of",))
+    return page_layout("audit", "Access audit log", "", query, controls=())
 
 
 dash.register_page(
     __name__, path="/audit", name="Audit log", title="Audit log", order=8, layout=layout
 )
-register("audit", controls=("as_of",))
+register("audit", controls=())

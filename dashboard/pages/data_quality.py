@@ -6,7 +6,7 @@ import dash
 
 from dashboard.compose import page_layout, register
 
-CONTROLS = ("as_of",)
+CONTROLS: tuple[str, ...] = ()
 
 
 def layout(**query):

@@ -20,7 +20,9 @@ def render(ctx: Context):
         return empty("No loads recorded yet.")
     df = df.copy()
     df["finished_at"] = df["finished_at"].dt.strftime("%d/%m/%Y %H:%M")
-    shown = df[SHOWN].rename(columns={"load_id": "load", "finished_at": "finished"})
+    shown = df[SHOWN].rename(
+        columns={"load_id": "load", "finished_at": "finished", "rows_read": "read"}
+    )
     return dbc.Table.from_dataframe(
         shown.head(60), striped=True, bordered=False, hover=True, size="sm", id="loads-table"
     )
