@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -98,3 +99,45 @@ def list_users() -> None:
             "password" if user.password_hash else "proxy only",
         )
     Console().print(table)
+
+
+@app.command("pack")
+def pack_cmd(
+    month: Annotated[str, typer.Option(help="YYYY-MM [default: the last complete month]")] = "",
+    area: Annotated[list[str] | None, typer.Option(help="an area (repeat); default all")] = None,
+    out: Annotated[Path, typer.Option(help="directory for the PDF and the workbook")] = Path(
+        "packs"
+    ),
+    db: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+) -> None:
+    """Write the monthly PVP pack (A4 PDF and Excel workbook), e.g. from cron."""
+    import os
+    from datetime import date
+
+    from dashboard import data, pack
+    from dashboard.data import NoWarehouse, Scope
+
+    if db:
+        os.environ["PVP_DB_PATH"] = str(db)
+    settings = get_settings()
+    unknown = set(area or []) - set(settings.areas)
+    if unknown:
+        err.print(f"[red]unknown area(s): {', '.join(sorted(unknown))}[/]")
+        raise typer.Exit(2)
+    # A scheduled run on the server itself: the operator can read every area.
+    scope = Scope("scheduled-pack", "force", tuple(settings.areas))
+    try:
+        chosen = date.fromisoformat(f"{month}-01") if month else data.default_month()
+    except ValueError as exc:
+        err.print(f"[red]--month must be YYYY-MM, not {month!r}[/]")
+        raise typer.Exit(2) from exc
+    except NoWarehouse as exc:
+        err.print(f"[red]no warehouse at {exc}[/]")
+        raise typer.Exit(2) from exc
+    if chosen is None:
+        err.print("[red]the warehouse holds no investigations[/]")
+        raise typer.Exit(2)
+    p = pack.build(scope, chosen, list(area) if area else None)
+    pdf, xlsx = pack.write(p, out)
+    print(pdf)
+    print(xlsx)

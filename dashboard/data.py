@@ -475,3 +475,153 @@ def quarantine_by_reason(scope: Scope) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=["source", "reason", "rows"])
     return df.groupby(["source", "reason"]).size().reset_index(name="rows")
+
+
+# --- the monthly PVP meeting -------------------------------------------------------------------
+
+DAILY_COMPLIANCE_SQL = Path(__file__).parent.parent / "etl" / "sql" / "daily_compliance.sql"
+
+
+def month_end(month: date) -> date:
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def default_month() -> date | None:
+    """The last month the data covers completely."""
+    latest = latest_day()
+    if latest is None:
+        return None
+    this = latest.replace(day=1)
+    return this if latest == month_end(this) else add_months(this, -1)
+
+
+def available_months() -> list[date]:
+    """Months from the first opened case to the default month, newest first."""
+    last = default_month()
+    if last is None:
+        return []
+    first = warehouse().df("SELECT min(CAST(opened_at AS DATE)) AS d FROM investigations")
+    month = pd.Timestamp(first["d"].iloc[0]).date().replace(day=1)
+    months = []
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months[::-1]
+
+
+def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) -> pd.DataFrame:
+    """The meeting's headline measures for each month from ``first`` to ``last`` (first days of
+    months), replayed with the flags' as-of logic so a past month always gives the same figures.
+
+    compliance_avg: mean over the month's days of the share of open specialist cases within
+    the review window of their last DS-or-above review (or opening); compliance_month_end: that
+    share on the last day. breaches / breach_median_days: review intervals longer than the
+    window that ended in the month or were still running at its end, and their median length
+    (days at month end for running ones). response_never_supervised: response child cases never
+    supervised at month end. new_response_child, within_1_day, within_7_days: response child
+    cases opened in the month, and the share with a supervisor entry within 1 and 7 days of
+    opening and by the month's end (entries after it are not known at month end, so a case
+    opened on the last day can count only if seen that day). new_child_related: child-related
+    cases opened in the month.
+    """
+    s = settings()
+    wanted = scope.narrow(areas)
+    start, end = first, month_end(last)
+    months = pd.DataFrame({"month": pd.date_range(first, last, freq="MS").date})
+
+    sql = DAILY_COMPLIANCE_SQL.read_text()
+    daily = warehouse().df(
+        f"SELECT day, avg(within_window::INTEGER) AS share, count(*) AS open_cases "
+        f"FROM ({sql}) GROUP BY day ORDER BY day",
+        bind(sql, s, start=start, end=end, areas=wanted),
+    )
+    daily["month"] = pd.to_datetime(daily["day"]).dt.to_period("M").dt.start_time.dt.date
+    compliance = daily.groupby("month").agg(
+        compliance_avg=("share", "mean"),
+        compliance_month_end=("share", "last"),
+        open_specialist_month_end=("open_cases", "last"),
+    )
+
+    breach_sql = f"""
+        WITH iv AS (SELECT * FROM ({REVIEW_INTERVALS_SQL})
+                    WHERE is_specialist AND list_contains($areas, area)),
+             months AS (
+               SELECT CAST(m AS DATE) AS month,
+                      CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS last_day
+               FROM range(CAST($first AS TIMESTAMP), CAST($as_of AS TIMESTAMP),
+                          INTERVAL 1 MONTH) AS t(m)),
+             at_month AS (
+               SELECT m.month,
+                      CASE WHEN iv.ended_on <= m.last_day THEN iv.days
+                           ELSE date_diff('day', iv.started_on, m.last_day) END AS days_then
+               FROM months AS m JOIN iv
+                 ON iv.started_on <= m.last_day AND iv.ended_on >= m.month)
+        SELECT month, count(*) FILTER (WHERE days_then > $review_window_days) AS breaches,
+               median(days_then) FILTER (WHERE days_then > $review_window_days)
+                 AS breach_median_days
+        FROM at_month GROUP BY month
+    """
+    breaches = warehouse().df(breach_sql, bind(breach_sql, s, as_of=end, first=first, areas=wanted))
+    breaches["month"] = pd.to_datetime(breaches["month"]).dt.date
+    breaches = breaches.set_index("month")
+
+    new_sql = child_cases_sql(
+        "date_trunc('month', opened_on) AS month, "
+        "count(*) FILTER (WHERE list_contains($response_team_types, team_type)) "
+        "  AS new_response_child, "
+        "avg(CASE WHEN f.first_on <= least(opened_on + 1, last_day(opened_on)) THEN 1 ELSE 0 END) "
+        "  FILTER (WHERE list_contains($response_team_types, team_type)) AS within_1_day, "
+        "avg(CASE WHEN f.first_on <= least(opened_on + 7, last_day(opened_on)) THEN 1 ELSE 0 END) "
+        "  FILTER (WHERE list_contains($response_team_types, team_type)) AS within_7_days, "
+        "count(*) AS new_child_related"
+    ) + (
+        " LEFT JOIN (SELECT investigation_id, min(reviewed_on) AS first_on FROM review_facts "
+        " WHERE list_contains($supervisor_ranks, reviewer_rank) GROUP BY investigation_id) f"
+        " USING (investigation_id)"
+        " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
+        " AND opened_on BETWEEN $start AND $end GROUP BY ALL"
+    )
+    new = warehouse().df(new_sql, bind(new_sql, s, start=start, end=end, areas=wanted))
+    new["month"] = pd.to_datetime(new["month"]).dt.date
+    new = new.set_index("month")
+
+    unsupervised = []
+    for month in months["month"]:
+        day = month_end(month)
+        df = _all_flags(day)
+        df = df[df["area"].isin(wanted) & (df["flag"] == "response_unsupervised")]
+        unsupervised.append(len(df))
+    months["response_never_supervised"] = unsupervised
+    out = months.set_index("month").join(compliance).join(breaches).join(new).reset_index()
+    for column in ("breaches", "new_response_child", "new_child_related"):
+        out[column] = out[column].fillna(0).astype(int)
+    return out
+
+
+def pvp_demand(scope: Scope, areas: list[str] | None, first: date, last: date) -> pd.DataFrame:
+    """New child-related investigations per month and team type."""
+    s = settings()
+    sql = child_cases_sql(
+        "date_trunc('month', opened_on) AS month, team_type, count(*) AS cases"
+    ) + (
+        " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
+        " AND opened_on BETWEEN $start AND $end GROUP BY ALL ORDER BY month, team_type"
+    )
+    df = warehouse().df(
+        sql, bind(sql, s, start=first, end=month_end(last), areas=scope.narrow(areas))
+    )
+    df["month"] = pd.to_datetime(df["month"]).dt.date
+    return df
+
+
+def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 10):
+    """The open cases that have waited longest for a supervisor on ``day``."""
+    df = action_list(scope, Filters(as_of=day, areas=list(areas or [])))
+    df = df[df["flag_words"] != FLAG_WORDS["ds_review_due_soon"]]
+    return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)

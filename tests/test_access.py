@@ -34,7 +34,8 @@ def test_every_route_refuses_a_stranger(dash_app, client_for):
     client = dash_app.server.test_client()
     sign_in(client, "west")  # makes Dash register its routes and callbacks
     stranger = dash_app.server.test_client()
-    paths = {"/", "/case/W-OVERDUE", "/child-related", "/quality", "/data-quality", "/audit"}
+    paths = {"/", "/case/W-OVERDUE", "/child-related", "/quality", "/data-quality", "/audit",
+             "/pvp"}  # fmt: skip
     for rule in dash_app.server.url_map.iter_rules():
         path = rule.rule
         for arg in rule.arguments:
@@ -281,3 +282,26 @@ def test_pages_say_how_to_load_data_when_there_is_no_warehouse(
         status, body = call(dash_app, client, key, {"_pages_location.pathname": path})
         assert status == 200, path
         assert "No data loaded yet" in str(body) and "python -m etl load" in str(body), path
+
+
+def test_the_pvp_pack_is_scoped(dash_app, client_for):
+    key = "pvp-body.children"
+    west = client_for("west")
+    status, body = call(
+        dash_app, west, key, {"pvp-month.value": "2018-05-01", "pvp-area.value": "East"}
+    )
+    assert status == 200
+    text = str(body)
+    assert "No areas" in text and "E-OVERDUE" not in text
+    _, body = call(dash_app, west, key, {"pvp-month.value": "2018-05-01", "pvp-area.value": "West"})
+    assert "W-OVERDUE" in str(body) and "E-OVERDUE" not in str(body)
+    download = next(k for k in dash_app.callback_map if k.startswith("pvp-download"))
+    status, body = call(
+        dash_app, west, download,
+        {"pvp-xlsx.n_clicks": 1, "pvp-month.value": "2018-05-01", "pvp-area.value": "__force__"},
+        changed="pvp-xlsx.n_clicks",
+    )  # fmt: skip
+    assert status == 200
+    log = dash_app_audit(dash_app)
+    packs = log[(log["event"] == "pack") & (log["username"] == "west")]
+    assert '"areas": ["West"]' in packs.iloc[0]["detail"]  # "whole force" narrowed to West

@@ -10,7 +10,7 @@ from conftest import PASSWORD
 from selenium.webdriver.common.by import By
 
 DAY = "2018-06-30"
-PAGES = ["/", "/child-related", "/quality", "/data-quality", "/case/E-OVERDUE", "/audit"]
+PAGES = ["/", "/child-related", "/quality", "/data-quality", "/case/E-OVERDUE", "/audit", "/pvp"]
 
 
 def sign_in(dash_duo, username: str) -> None:
@@ -112,3 +112,19 @@ def test_no_errors_in_the_browser_console_on_any_page(duo):
         open_page(duo, path + ("?as_of=" + DAY if "?" not in path else ""))
         time.sleep(1.5)
         assert duo.get_logs() == [], path
+
+
+def test_pvp_page_choose_a_month_and_download_the_pack(duo):
+    sign_in(duo, "force")
+    open_page(duo, "/pvp")
+    duo.wait_for_element("#pvp-headline", timeout=20)
+    duo.select_dcc_dropdown("#pvp-month", value="April 2018")
+    duo.wait_for_text_to_equal(
+        "#pvp-title", "PVP supervision pack: Whole force, April 2018", timeout=20
+    )
+    assert "DS-review compliance, month average" in duo.find_element("#pvp-headline").text
+    duo.find_element("#pvp-pdf").click()
+    folder = Path(duo.download_path)
+    path = wait_for(lambda: next(iter(folder.glob("*.pdf")), None), timeout=60)
+    assert path.name == "pvp-pack-whole-force-2018-04.pdf"
+    assert path.read_bytes().startswith(b"%PDF")

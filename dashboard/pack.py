@@ -1,0 +1,300 @@
+"""The monthly PVP meeting pack: one reproducible set of figures per area and month, as a page,
+a print-ready A4 PDF and an Excel workbook.
+
+Every figure comes from dashboard.data, which replays the history with the flags' as-of logic,
+so a pack for a past month is the same whenever it is produced.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from dashboard import data
+from dashboard.data import Filters, Scope
+from dashboard.figures import styled
+
+MARKING = "OFFICIAL-SENSITIVE"
+HEADLINES = [
+    # (column, label, format)
+    ("compliance_avg", "DS-review compliance, month average", "pct"),
+    ("compliance_month_end", "DS-review compliance at month end", "pct"),
+    ("open_specialist_month_end", "Open specialist cases at month end", "int"),
+    ("breaches", "Review gaps over 28 days (ended or running in month)", "int"),
+    ("breach_median_days", "Median length of those gaps (days)", "num"),
+    ("response_never_supervised", "Response child cases never supervised at month end", "int"),
+    ("new_response_child", "New response child cases", "int"),
+    ("within_1_day", "... with a supervisor entry within 1 day", "pct"),
+    ("within_7_days", "... with a supervisor entry within 7 days", "pct"),
+    ("new_child_related", "New child-related investigations", "int"),
+]
+
+
+@dataclass
+class Pack:
+    month: date
+    areas: list[str]
+    area_label: str
+    produced_at: datetime
+    produced_by: str
+    headline: pd.DataFrame  # measure, this month, previous month, same month last year
+    trend: pd.DataFrame  # the last 12 months, one row per month
+    demand: pd.DataFrame  # month x team type
+    by_team: pd.DataFrame
+    by_supervisor: pd.DataFrame
+    longest: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        return f"PVP supervision pack: {self.area_label}, {self.month:%B %Y}"
+
+    @property
+    def filters_text(self) -> str:
+        return f"areas: {', '.join(self.areas) or 'none'}; month: {self.month:%m/%Y}"
+
+
+def fmt(value, kind: str) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind == "int":
+        return f"{int(value):,}"
+    return f"{value:.1f}"
+
+
+def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
+    """All the pack's figures for ``month`` (any day in it) and the user's (narrowed) areas."""
+    month = month.replace(day=1)
+    wanted = scope.narrow(areas)
+    everything = set(wanted) == set(data.settings().areas)
+    label = "Whole force" if everything else (", ".join(wanted) or "No areas")
+    first = data.add_months(month, -12)
+    monthly = data.pvp_monthly(scope, wanted, first, month).set_index("month")
+    previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
+    known = data.available_months()
+    earliest = min(known) if known else month
+
+    def cell(when: date, col: str, kind: str) -> str:
+        # Before the first data there is no figure, not a zero.
+        return fmt(monthly.loc[when, col], kind) if when >= earliest else "no data"
+
+    headline = pd.DataFrame(
+        [
+            {
+                "measure": label_,
+                "this month": cell(month, col, kind),
+                "previous month": cell(previous, col, kind),
+                "same month last year": cell(last_year, col, kind),
+            }
+            for col, label_, kind in HEADLINES
+        ]
+    )
+    end = data.month_end(month)
+    days = (end - month).days + 1
+    filters = Filters(as_of=end, areas=wanted)
+    by_team = data.quality(scope, filters, by="team", days=days)
+    by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
+    return Pack(
+        month=month,
+        areas=wanted,
+        area_label=label,
+        produced_at=datetime.now(),
+        produced_by=scope.username,
+        headline=headline,
+        trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
+        demand=data.pvp_demand(scope, wanted, data.add_months(month, -11), month),
+        by_team=_quality_table(by_team, ["area", "team"]),
+        by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
+        longest=data.longest_waiting(scope, wanted, end)[
+            ["investigation_id", "flag_words", "days", "area", "team", "officer_id", "last_entry"]
+        ].rename(
+            columns={
+                "investigation_id": "case",
+                "flag_words": "needs",
+                "officer_id": "OIC",
+                "last_entry": "last supervisory entry",
+            }
+        ),
+    )
+
+
+def _quality_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    if df.empty:
+        return pd.DataFrame(columns=[*keys, "entries", "median days between", "thin %"])
+    out = df[keys].copy()
+    out["entries"] = df["entries"]
+    out["median days between"] = df["median_days_between"].round(1)
+    out["thin %"] = (df["thin_share"] * 100).round(1)
+    return out
+
+
+def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
+    """The 12-month trend of each headline figure."""
+    t = pack.trend.copy()
+    t["month"] = pd.to_datetime(t["month"])
+    out = []
+    comp = t.melt("month", ["compliance_avg", "compliance_month_end"], "measure", "share")
+    comp["measure"] = comp["measure"].map(
+        {"compliance_avg": "month average", "compliance_month_end": "month end"}
+    )
+    fig = px.line(comp, x="month", y="share", color="measure", markers=True)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    out.append(("DS-review compliance", fig))
+    fig = px.bar(t, x="month", y="breaches", text="breaches")
+    out.append(("Review gaps over 28 days", fig))
+    fig = px.line(t, x="month", y="breach_median_days", markers=True)
+    out.append(("Median length of gaps over 28 days (days)", fig))
+    fig = px.bar(t, x="month", y="response_never_supervised", text="response_never_supervised")
+    out.append(("Response child cases never supervised at month end", fig))
+    resp = t.melt("month", ["within_1_day", "within_7_days"], "measure", "share")
+    fig = px.line(resp, x="month", y="share", color="measure", markers=True)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    out.append(("New response child cases supervised within 1 and 7 days", fig))
+    demand = pack.demand.copy()
+    demand["month"] = pd.to_datetime(demand["month"])
+    fig = px.bar(demand, x="month", y="cases", color="team_type")
+    out.append(("New child-related investigations by team type", fig))
+    for _, f in out:
+        f.update_xaxes(tickformat="%b %Y", title=None)
+        styled(f, 280)
+    return out
+
+
+def to_excel(pack: Pack) -> bytes:
+    """One sheet per table, headed like the PDF."""
+    buf = io.BytesIO()
+    about = pd.DataFrame(
+        {
+            "": [
+                MARKING,
+                pack.title,
+                f"Produced {pack.produced_at:%d/%m/%Y %H:%M} by {pack.produced_by}",
+                f"Filters: {pack.filters_text}",
+            ]
+        }
+    )
+    trend = pack.trend.copy()
+    trend["month"] = pd.to_datetime(trend["month"]).dt.strftime("%m/%Y")
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        about.to_excel(xl, sheet_name="About", index=False, header=False)
+        pack.headline.to_excel(xl, sheet_name="Headline", index=False)
+        trend.to_excel(xl, sheet_name="Trend", index=False)
+        pack.demand.to_excel(xl, sheet_name="Demand", index=False)
+        pack.by_team.to_excel(xl, sheet_name="By team", index=False)
+        pack.by_supervisor.to_excel(xl, sheet_name="By supervisor", index=False)
+        pack.longest.to_excel(xl, sheet_name="Longest waiting", index=False)
+    return buf.getvalue()
+
+
+def _table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "<p class='empty'>None.</p>"
+    return df.to_html(index=False, border=0, classes="t", na_rep="-", escape=True)
+
+
+CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #111; }
+.marking { text-align: center; font-weight: bold; letter-spacing: .1em; margin-bottom: 4mm; }
+h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 12pt; margin: 6mm 0 2mm 0; }
+.meta { color: #444; margin-bottom: 4mm; }
+table.t { border-collapse: collapse; width: 100%; }
+table.t th, table.t td { border-bottom: 1px solid #ccc; padding: 1.2mm 1.5mm; text-align: left; }
+table.t thead { display: table-header-group; }
+table.t tr { page-break-inside: avoid; break-inside: avoid; }
+.chart { page-break-inside: avoid; break-inside: avoid; margin-bottom: 3mm; }
+.chart img { width: 100%; }
+.section { page-break-before: always; break-before: page; }
+"""
+
+
+def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
+    head = f"""
+      <div class="marking">{MARKING}</div>
+      <h1>{html.escape(pack.title)}</h1>
+      <div class="meta">Area: {html.escape(pack.area_label)} &middot; Month:
+      {pack.month:%B %Y} &middot; Produced {pack.produced_at:%d/%m/%Y %H:%M} by
+      {html.escape(pack.produced_by)} &middot; Filters: {html.escape(pack.filters_text)}</div>"""
+    charts = "".join(
+        f"<div class='chart'><h2>{html.escape(t)}</h2>"
+        f"<img alt='{html.escape(t)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+        "</div>"
+        for t, png in chart_images
+    )
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+      <title>{html.escape(pack.title)}</title><style>{CSS}</style></head><body>
+      {head}
+      <h2>Headline figures</h2>{_table(pack.headline)}
+      <h2>Ten longest-waiting open cases at month end</h2>{_table(pack.longest)}
+      <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
+      <div class="section"><h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
+      <h2>By supervisor ({pack.month:%B %Y})</h2>{_table(pack.by_supervisor)}
+      <div class="marking" style="margin-top:6mm">{MARKING}</div>
+      </body></html>"""
+
+
+def chart_pngs(pack: Pack) -> list[tuple[str, bytes]]:
+    import warnings
+
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "kopts ignored with a server"
+            return [(t, f.to_image(format="png", width=900, height=300)) for t, f in figures(pack)]
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("the PDF needs Chromium: apt-get install chromium")
+
+
+def to_pdf(pack: Pack) -> bytes:
+    """Print the pack's HTML to an A4 PDF with headless Chromium."""
+    page = to_html(pack, chart_pngs(pack))
+    with tempfile.TemporaryDirectory(prefix="pvp-pack-") as tmp:
+        source, out = Path(tmp) / "pack.html", Path(tmp) / "pack.pdf"
+        source.write_text(page, encoding="utf-8")
+        subprocess.run(
+            [
+                chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp}/profile",
+                "--no-pdf-header-footer", "--virtual-time-budget=10000",
+                f"--print-to-pdf={out}", source.as_uri(),
+            ],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        return out.read_bytes()
+
+
+def file_stem(pack: Pack) -> str:
+    area = pack.area_label.lower().replace(", ", "-").replace(" ", "-")
+    return f"pvp-pack-{area}-{pack.month:%Y-%m}"
+
+
+def write(pack: Pack, out_dir: Path) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pdf, xlsx = out_dir / f"{file_stem(pack)}.pdf", out_dir / f"{file_stem(pack)}.xlsx"
+    pdf.write_bytes(to_pdf(pack))
+    xlsx.write_bytes(to_excel(pack))
+    return pdf, xlsx

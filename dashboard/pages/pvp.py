@@ -1,0 +1,157 @@
+"""PVP meeting: the month's headline figures against the previous month and the same month
+last year, 12-month trends, tables by team and supervisor, the longest-waiting cases, and the
+pack to download (A4 PDF and Excel)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import data, pack
+from dashboard.access import auth, current_scope
+from dashboard.compose import no_data_message
+from dashboard.data import NoWarehouse
+from dashboard.figures import graph
+
+WHOLE_FORCE = "__force__"
+
+
+def _table(df, table_id: str) -> dbc.Table:
+    if df.empty:
+        return html.P("None.", className="text-muted fst-italic")
+    return dbc.Table.from_dataframe(df, striped=True, size="sm", hover=True, id=table_id)
+
+
+def _area_options(scope) -> list[dict]:
+    areas = [a for a in data.settings().areas if a in scope.areas]
+    options = [{"label": a, "value": a} for a in areas]
+    if areas and len(areas) == len(data.settings().areas):
+        options.insert(0, {"label": "Whole force", "value": WHOLE_FORCE})
+    return options
+
+
+def layout(**query):
+    scope = current_scope()
+    try:
+        months = data.available_months()
+    except NoWarehouse:
+        return no_data_message()
+    if not months:
+        return html.Div([html.H1("PVP meeting", className="h3"), no_data_message()])
+    areas = _area_options(scope)
+    chosen_month = query.get("month") or months[0].isoformat()
+    chosen_area = query.get("area") or (areas[0]["value"] if areas else None)
+    auth().record("view", page="pvp", detail={"month": chosen_month, "area": chosen_area})
+    return html.Div(
+        [
+            html.H1("PVP meeting", className="h3"),
+            html.P(
+                "Figures for one month, replayed from the history: a pack for a past month is "
+                "the same whenever it is produced. Each figure is defined under the table.",
+                className="text-muted",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label("Month", htmlFor="pvp-month", className="form-label small"),
+                            dcc.Dropdown(
+                                id="pvp-month",
+                                options=[
+                                    {"label": f"{m:%B %Y}", "value": m.isoformat()} for m in months
+                                ],
+                                value=chosen_month,
+                                clearable=False,
+                            ),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label("Area", htmlFor="pvp-area", className="form-label small"),
+                            dcc.Dropdown(
+                                id="pvp-area", options=areas, value=chosen_area, clearable=False
+                            ),
+                        ],
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Button("Download pack (PDF)", id="pvp-pdf", className="me-2"),
+                            dbc.Button("Download pack (Excel)", id="pvp-xlsx", color="secondary"),
+                            dcc.Download(id="pvp-download"),
+                        ],
+                        className="d-flex align-items-end",
+                    ),
+                ],
+                className="g-2 mb-3",
+            ),
+            dcc.Loading(html.Div(id="pvp-body")),
+        ]
+    )
+
+
+def _areas(value: str | None) -> list[str] | None:
+    return None if value in (None, WHOLE_FORCE) else [value]
+
+
+@callback(Output("pvp-body", "children"), Input("pvp-month", "value"), Input("pvp-area", "value"))
+def _show(month, area):
+    if not month:
+        raise PreventUpdate
+    scope = current_scope()
+    if ctx.triggered_id is not None:
+        auth().record("view", page="pvp", detail={"month": month, "area": area})
+    p = pack.build(scope, date.fromisoformat(month), _areas(area))
+    charts = [
+        dbc.Col([html.H3(title, className="h6"), graph(fig, f"pvp-trend-{i}", title)], md=6)
+        for i, (title, fig) in enumerate(pack.figures(p))
+    ]
+    return [
+        html.H2(p.title, className="h5", id="pvp-title"),
+        _table(p.headline, "pvp-headline"),
+        html.P(
+            "Compliance: share of open specialist cases within 28 days of their last review "
+            "by a DS or above (or of opening), measured at the end of each day. Gaps: intervals "
+            "between such reviews longer than 28 days that ended in the month or were still "
+            "running at its end. Response child cases: response-team cases with a child victim "
+            "or suspect (or another child reason); supervised within 1 or 7 days = an entry by "
+            "a sergeant or above within that many days of opening and by the month's end.",
+            className="small text-muted",
+        ),
+        html.H2("Ten longest-waiting open cases at month end", className="h5 mt-3"),
+        _table(p.longest, "pvp-longest"),
+        html.H2("Twelve-month trends", className="h5 mt-3"),
+        dbc.Row(charts, className="g-3"),
+        html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
+        _table(p.by_team, "pvp-by-team"),
+        html.H2(f"By supervisor, {p.month:%B %Y}", className="h5 mt-3"),
+        _table(p.by_supervisor, "pvp-by-supervisor"),
+    ]
+
+
+@callback(
+    Output("pvp-download", "data"),
+    Input("pvp-pdf", "n_clicks"),
+    Input("pvp-xlsx", "n_clicks"),
+    State("pvp-month", "value"),
+    State("pvp-area", "value"),
+    prevent_initial_call=True,
+)
+def _download(_pdf, _xlsx, month, area):
+    if not month:
+        raise PreventUpdate
+    fmt = "pdf" if ctx.triggered_id == "pvp-pdf" else "xlsx"
+    p = pack.build(current_scope(), date.fromisoformat(month), _areas(area))
+    auth().record("pack", page="pvp", detail={"month": month, "areas": p.areas, "format": fmt})
+    content = pack.to_pdf(p) if fmt == "pdf" else pack.to_excel(p)
+    return dcc.send_bytes(content, f"{pack.file_stem(p)}.{fmt}")
+
+
+dash.register_page(
+    __name__, path="/pvp", name="PVP meeting", title="PVP meeting", order=5, layout=layout
+)

@@ -1,0 +1,30 @@
+-- daily_compliance: for every day from $start to $end and every specialist case open on that
+-- day (opened on or before it, not closed on or before it), whether it was within
+-- $review_window_days of its last review by a $ds_review_ranks officer on or before that day
+-- (or of its opening, if none): the 28-day rule of flags.sql, replayed for each day at once.
+WITH days AS (
+  SELECT CAST(d AS DATE) AS day
+  FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY)
+       AS t(d)
+),
+cases AS (
+  SELECT investigation_id, area, team, opened_on, closed_on
+  FROM case_facts
+  WHERE list_contains($specialist_team_types, team_type) AND list_contains($areas, area)
+    AND opened_on <= $end AND (closed_on IS NULL OR closed_on > $start)
+),
+open_days AS (
+  SELECT c.*, d.day FROM cases AS c
+  JOIN days AS d ON d.day >= c.opened_on AND (c.closed_on IS NULL OR c.closed_on > d.day)
+),
+ds AS (
+  SELECT investigation_id, reviewed_on FROM review_facts
+  WHERE list_contains($ds_review_ranks, reviewer_rank)
+)
+SELECT
+  o.day, o.investigation_id, o.area, o.team,
+  date_diff('day', coalesce(r.reviewed_on, o.opened_on), o.day) AS days_since_ds,
+  date_diff('day', coalesce(r.reviewed_on, o.opened_on), o.day) <= $review_window_days
+    AS within_window
+FROM open_days AS o
+ASOF LEFT JOIN ds AS r ON o.investigation_id = r.investigation_id AND o.day >= r.reviewed_on

@@ -1,0 +1,145 @@
+"""The monthly PVP pack: each measure on hand-worked data (March 2018 holds the change to
+British Summer Time, and a case that closes mid-month), the PDF and the workbook."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from dashboard import data, pack
+from dashboard.data import Scope
+from etl.load import load
+from etl.settings import Settings
+from etl.testing import write_extracts
+
+FORCE = Scope("tester", "force", ("West", "East", "South"))
+MARCH, FEBRUARY = date(2018, 3, 1), date(2018, 2, 1)
+
+
+@pytest.fixture
+def pvp_db(tmp_path, monkeypatch):
+    """Hand-worked month, all West:
+    A child_protection, opened 20/02; first DS review 23:30Z on 25/03 = 00:30 BST on 26/03.
+      Within 28 days of opening until 20/03; out 21-25/03 (5 days); in again from 26/03.
+    B cse, opened 01/03, no review, closed 15/03 (open 1-14/03, all within the window).
+    C response, victim 10, opened 05/03, PS entry 06/03 (within 1 day).
+    D response, suspect 15, opened 20/03, PS entry 30/03 (10 days: neither).
+    E response, victim 8, opened 28/03, never supervised.
+    """
+    db = tmp_path / "w.duckdb"
+    write_extracts(
+        tmp_path / "x",
+        investigations=[
+            {"investigation_id": "A", "opened_at": "2018-02-20 09:00",
+             "team": "West CP", "team_type": "child_protection"},
+            {"investigation_id": "B", "opened_at": "2018-03-01 09:00",
+             "closed_at": "2018-03-15 12:00", "team": "West CSE", "team_type": "cse"},
+            {"investigation_id": "C", "opened_at": "2018-03-05 10:00", "victim_age": "10"},
+            {"investigation_id": "D", "opened_at": "2018-03-20 10:00", "suspect_age": "15"},
+            {"investigation_id": "E", "opened_at": "2018-03-28 10:00", "victim_age": "8"},
+        ],
+        supervision=[
+            {"review_id": "R1", "investigation_id": "A", "reviewed_at": "2018-03-25T23:30:00Z",
+             "reviewer_id": "DS1", "reviewer_rank": "DS", "actions_set": "2",
+             "note": "Strategy discussion held; ABE interview booked."},
+            {"review_id": "R2", "investigation_id": "C", "reviewed_at": "2018-03-06 09:00",
+             "reviewer_id": "PS1", "reviewer_rank": "PS", "actions_set": "0", "note": "Seen"},
+            {"review_id": "R3", "investigation_id": "D", "reviewed_at": "30/03/2018 16:00",
+             "reviewer_id": "PS1", "reviewer_rank": "PS", "actions_set": "1", "note": "ok"},
+            {"review_id": "R4", "investigation_id": "A", "reviewed_at": "2018-04-10 10:00",
+             "reviewer_id": "DC9", "reviewer_rank": "DC", "actions_set": "0", "note": "x"},
+        ],
+    )  # fmt: skip
+    load(tmp_path / "x", db, Settings())
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    return db
+
+
+def test_march_measures_by_hand(pvp_db):
+    m = data.pvp_monthly(FORCE, None, FEBRUARY, MARCH).set_index("month")
+    march = m.loc[MARCH]
+    assert march["compliance_avg"] == pytest.approx(26 / 31)
+    assert march["compliance_month_end"] == 1.0
+    assert march["open_specialist_month_end"] == 1
+    assert (march["breaches"], march["breach_median_days"]) == (1, 34)  # 20/02 -> 26/03
+    assert march["response_never_supervised"] == 1  # E
+    assert march["new_response_child"] == 3
+    assert march["within_1_day"] == pytest.approx(1 / 3)
+    assert march["within_7_days"] == pytest.approx(1 / 3)
+    assert march["new_child_related"] == 4  # B, C, D, E
+    feb = m.loc[FEBRUARY]
+    assert (feb["compliance_avg"], feb["breaches"], feb["new_child_related"]) == (1.0, 0, 1)
+
+
+def test_a_gap_still_running_at_month_end_counts_with_its_length_then(pvp_db):
+    # A: no DS review after 26/03; by 30/04 that interval has run 35 days (and goes on).
+    april = data.pvp_monthly(FORCE, None, date(2018, 4, 1), date(2018, 4, 1)).iloc[0]
+    assert (april["breaches"], april["breach_median_days"]) == (1, 35)
+
+
+def test_other_areas_see_nothing(pvp_db):
+    east = Scope("east", "area", ("East",))
+    march = data.pvp_monthly(east, None, MARCH, MARCH).iloc[0]
+    assert (march["new_child_related"], march["breaches"]) == (0, 0)
+
+
+def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
+    p = pack.build(FORCE, MARCH, ["West"])
+    headline = p.headline.set_index("measure")
+    assert headline.loc["DS-review compliance, month average", "this month"] == "83.9%"
+    assert headline.loc["DS-review compliance, month average", "previous month"] == "100.0%"
+    assert headline.loc["New child-related investigations", "same month last year"] == "no data"
+    assert list(p.longest["case"]) == ["E"]
+    pdf_path, xlsx_path = pack.write(p, tmp_path / "out")
+    reader = PdfReader(pdf_path)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in ("OFFICIAL-SENSITIVE", "West", "March 2018", "83.9%", "Headline",
+                     "Twelve-month trends", "By supervisor", "Produced"):  # fmt: skip
+        assert expected in text, expected
+    assert 2 <= len(reader.pages) <= 8
+    assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4 portrait
+    sheets = pd.read_excel(xlsx_path, sheet_name=None)
+    assert list(sheets) == [
+        "About", "Headline", "Trend", "Demand", "By team", "By supervisor", "Longest waiting",
+    ]  # fmt: skip
+    assert len(sheets["Trend"]) == 12
+    assert sheets["Headline"].iloc[0]["this month"] == "83.9%"
+
+
+def test_a_past_month_gives_the_same_figures_whenever_produced(pvp_db, tmp_path):
+    first = pack.build(FORCE, MARCH, None)
+    # Later data (an April review, a new case) must not change March.
+    write_extracts(
+        tmp_path / "later",
+        investigations=[{"investigation_id": "F", "opened_at": "2018-04-02", "victim_age": "3"}],
+        supervision=[{"review_id": "R9", "investigation_id": "E", "reviewed_at": "2018-04-03",
+                      "reviewer_rank": "PS"}],
+    )  # fmt: skip
+    load(tmp_path / "later", pvp_db, Settings())
+    second = pack.build(FORCE, MARCH, None)
+    pd.testing.assert_frame_equal(first.headline, second.headline)
+    pd.testing.assert_frame_equal(first.longest, second.longest)
+
+
+def test_pack_command_line(pvp_db, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "dashboard", "pack", "--db", str(pvp_db), "--month", "2018-03",
+         "--area", "West", "--out", str(tmp_path / "packs")],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "packs").iterdir()) == [
+        "pvp-pack-west-2018-03.pdf", "pvp-pack-west-2018-03.xlsx",
+    ]  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "dashboard", "pack", "--db", str(pvp_db), "--area", "Mars"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "unknown area" in bad.stderr
+    assert io.StringIO(out.stdout).read().count(".pdf") == 1
