@@ -56,6 +56,7 @@ lint: install
 bench: install
 	$(PY) -m benchmarks.etl_bench
 	$(PY) -m benchmarks.dashboard_bench
+	$(PY) -m benchmarks.pack_bench
 
 clean:
 	rm -rf $(VENV) data bench-output .pytest_cache .hypothesis

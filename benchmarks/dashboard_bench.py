@@ -86,17 +86,23 @@ def peak_mb(pid: int) -> float:
     return int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
 
 
-def main() -> None:
-    if not WAREHOUSE.exists():
-        from etl.load import load
-        from etl.sample import write_sample
-        from etl.settings import Settings
+def prepare_warehouse() -> None:
+    """The force sample (base and delta) in its own warehouse, made once."""
+    if WAREHOUSE.exists():
+        return
+    from etl.load import load
+    from etl.sample import write_sample
+    from etl.settings import Settings
 
-        if not (SAMPLE / "supervision.csv").exists():
-            write_sample(SAMPLE, "force", SEED)
-        print("loading the force sample ...", file=sys.stderr)
-        load(SAMPLE, WAREHOUSE, Settings())
-        load(SAMPLE / "delta", WAREHOUSE, Settings())
+    if not (SAMPLE / "supervision.csv").exists():
+        write_sample(SAMPLE, "force", SEED)
+    print("loading the force sample ...", file=sys.stderr)
+    load(SAMPLE, WAREHOUSE, Settings())
+    load(SAMPLE / "delta", WAREHOUSE, Settings())
+
+
+def main() -> None:
+    prepare_warehouse()
     tmp = Path(tempfile.mkdtemp(prefix="dash-bench-"))
     env = dict(
         os.environ,

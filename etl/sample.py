@@ -181,7 +181,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
                 "child_protection_concern": cp if rng.random() > 0.1 else None,
             }
         )
-        reviews.extend(_reviews_for(rng, case_id, team_type, opened, closed))
+        reviews.extend(_reviews_for(rng, case_id, area, team_type, opened, closed))
     # Incidents that never became investigations.
     n_other = int(n_inv * SCALES[scale]["incidents_per_investigation"]) - len(incidents)
     for _ in range(max(n_other, 0)):
@@ -206,8 +206,18 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
     }
 
 
+# How many officers of each rank write on cases in one area: entries come from these pools,
+# so each supervisor has a realistic caseload.
+POOL = {"PS": 40, "DS": 18, "DI": 6, "DCI": 2, "INSP": 10, "PC": 300, "DC": 120, "STAFF": 30}
+
+
 def _reviews_for(
-    rng: random.Random, case_id: str, team_type: str, opened: datetime, closed: datetime | None
+    rng: random.Random,
+    case_id: str,
+    area: str,
+    team_type: str,
+    opened: datetime,
+    closed: datetime | None,
 ) -> list[dict]:
     """A plausible supervision history: mostly on time, a visible minority late or missing."""
     end = closed or PERIOD_END.replace(hour=23, minute=59)
@@ -220,7 +230,7 @@ def _reviews_for(
                 {
                     "investigation_id": case_id,
                     "reviewed_at": at,
-                    "reviewer_id": f"{rank}{rng.randrange(100, 999)}",
+                    "reviewer_id": f"{rank}-{area[0]}{rng.randrange(POOL[rank]) + 1:03d}",
                     "reviewer_rank": rank,
                     "review_type": review_type,
                     "actions_set": 0 if thin else rng.randrange(0, 5),
@@ -398,9 +408,12 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
             text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
         else:
             # Excel users re-save the delta: Windows-1252, with a dash and a pound sign.
-            text["investigations"]["offence"] = text["investigations"]["offence"].str.replace(
+            offence = text["investigations"]["offence"].str.replace(
                 "criminal damage", "criminal damage \u2013 under \u00a3500"
             )
+            if len(offence):
+                offence.iloc[0] += " \u2013 amended"
+            text["investigations"]["offence"] = offence
         encodings = {"supervision": "utf-8-sig"} if spoil else {"investigations": "cp1252"}
         for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
             path = folder / ex.file
