@@ -455,7 +455,7 @@ def quarantine(scope: Scope) -> pd.DataFrame:
           SELECT q.*, coalesce(json_extract_string(q.raw, '$.area'), i.area) AS row_area
           FROM quarantine AS q
           LEFT JOIN investigations AS i
-            ON q.source = 'supervision.csv'
+            ON q.extract = 'supervision'
            AND i.investigation_id = json_extract_string(q.raw, '$.investigation_id'))
         SELECT source, line, record_id, reason, detail, first_load_id, load_id FROM q
         WHERE list_contains($areas, trim(row_area)) OR list_contains($areas_lower,

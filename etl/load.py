@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -25,6 +26,7 @@ from etl.validate import Validated, define_macros, validate
 from etl.warehouse import create_marts, create_schema, run_checks
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 class LoadError(Exception):
@@ -132,24 +134,42 @@ def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     )
 
 
-def load(
-    source: Path,
-    db_path: Path,
-    settings: Settings,
-    progress: Progress | None = None,
-) -> LoadResult:
-    """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused."""
-    say = progress or (lambda _msg: None)
-    source, db_path = Path(source), Path(db_path)
-    if not source.is_dir():
-        raise LoadError(f"{source}: not a directory of extracts (expected {_file_list()})")
+@dataclass
+class Prepared:
+    """Extracts ready for the one loading path: a folder of contract CSVs, however they came.
+
+    ``labels`` name each extract's origin in the quarantine and load log (a file, a sheet, a
+    database table); ``record_lines`` makes ``line`` the record's position (+1 for a header)
+    where the CSV was written by us from another format; ``after_merge`` writes into the new
+    warehouse before it is checked and swapped in (e.g. an incremental pull's watermark).
+    """
+
+    folder: Path
+    description: str
+    labels: dict[str, str]
+    record_lines: bool = False
+    after_merge: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+
+
+def prepared_folder(folder: Path) -> Prepared:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: not a directory of extracts (expected {_file_list()})")
+    return Prepared(folder, str(folder.resolve()), {ex.name: ex.file for ex in EXTRACTS})
+
+
+def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
+    """Build a new warehouse beside ``db_path`` with ``build(con, workdir)`` and swap it in.
+    Any failure removes the half-built file; the live one is never touched."""
+    db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = db_path.with_name(db_path.name + ".building")
     with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
         building.unlink(missing_ok=True)
         con = duckdb.connect(str(building))
         try:
-            result = _build(con, source, db_path, settings, Path(work), say)
+            con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
+            result = build(con, Path(work))
             con.execute("CHECKPOINT")
             con.close()
         except StructuralError as exc:
@@ -161,7 +181,34 @@ def load(
             building.unlink(missing_ok=True)
             raise
         os.replace(building, db_path)
-        say("swapped in the new warehouse")
+    return result
+
+
+def carry_over(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy every table of the previous warehouse that this build did not make itself (the
+    published crime data, watermarks, ...), so no load drops another loader's tables."""
+    made = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()}  # fmt: skip
+    for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'"
+    ).fetchall():
+        if name not in made:
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM prev."{name}"')
+
+
+def load(
+    source: Path | Prepared,
+    db_path: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused."""
+    say = progress or (lambda _msg: None)
+    prepared = source if isinstance(source, Prepared) else prepared_folder(source)
+    db_path = Path(db_path)
+    result = swap_in(db_path, lambda con, work: _build(con, prepared, db_path, settings, work, say))
+    say("swapped in the new warehouse")
     return result
 
 
@@ -171,20 +218,22 @@ def _file_list() -> str:
 
 def _build(
     con: duckdb.DuckDBPyConnection,
-    source: Path,
+    source: Prepared,
     db_path: Path,
     settings: Settings,
     work: Path,
     say: Progress,
 ) -> LoadResult:
     started = datetime.now()
-    con.execute(f"SET temp_directory = '{work / 'spill'}'")
     define_macros(con, settings)
     # Structural problems surface here, before anything else is done.
     staged: list[StagedFile] = []
     for ex in EXTRACTS:
-        say(f"reading {ex.file}")
-        staged.append(stage_file(con, ex, source / ex.file, work))
+        say(f"reading {source.labels[ex.name]}")
+        st = stage_file(con, ex, source.folder / ex.file, work, source.labels[ex.name])
+        if source.record_lines:
+            st.newlines_before = None
+        staged.append(st)
 
     _attach_previous(con, db_path)
     create_schema(con)
@@ -195,15 +244,15 @@ def _build(
     files: list[FileResult] = []
     for st in staged:
         ex = st.extract
-        say(f"validating {ex.file}")
+        say(f"validating {st.label}")
         v = validate(con, st, settings, load_id)
-        say(f"merging {ex.file}")
+        say(f"merging {st.label}")
         inserted, updated, unchanged = _merge(con, ex, v, load_id)
         if ex is INVESTIGATIONS:
             _after_investigations(con)
         files.append(
             FileResult(
-                file=ex.file,
+                file=st.label,
                 encoding=st.encoding,
                 rows_read=v.rows_read,
                 loaded=v.valid,
@@ -223,11 +272,14 @@ def _build(
         con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, started, finished, str(source.resolve()), f.file, f.encoding,
+                load_id, started, finished, source.description, f.file, f.encoding,
                 f.rows_read, f.loaded, f.inserted, f.updated, f.unchanged, f.duplicates,
                 f.quarantined, ",".join(f.missing_optional),
             ],
         )  # fmt: skip
+    if source.after_merge:
+        source.after_merge(con)
+    carry_over(con)
     create_marts(con)
     con.execute("DETACH prev")
     say("checking the new warehouse")
@@ -244,7 +296,7 @@ def _after_investigations(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE all_case_rejects AS
         SELECT record_id, source, line, reason, load_id FROM prev.quarantine
-        WHERE source = '{INVESTIGATIONS.file}' AND record_id IS NOT NULL
+        WHERE extract = '{INVESTIGATIONS.name}' AND record_id IS NOT NULL
         UNION ALL
         SELECT record_id, source, line, reason, load_id FROM rejects_investigations
         WHERE record_id IS NOT NULL

@@ -40,6 +40,7 @@ class StagedFile:
     path: Path
     encoding: str
     table: str  # a view: raw VARCHAR columns of the contract, plus _rec (record order)
+    label: str  # where the rows came from, for the quarantine and the load log
     rows_read: int
     malformed: list[Malformed] = field(default_factory=list)
     missing_optional: tuple[str, ...] = ()
@@ -249,7 +250,11 @@ def _read_slow(
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, extract: Extract, path: Path, workdir: Path
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    path: Path,
+    workdir: Path,
+    label: str | None = None,
 ) -> StagedFile:
     """Stage ``path`` as the temp view ``raw_<extract>``; raise StructuralError if unusable."""
     if not path.is_file():
@@ -265,6 +270,7 @@ def stage_file(
         path=path,
         encoding=scan.encoding,
         table=table,
+        label=label or extract.file,
         rows_read=0,
         missing_optional=tuple(c for c in extract.names if c not in names),
     )

@@ -206,7 +206,7 @@ def validate(
     """Create temp tables valid_<extract> and rejects_<extract> from the raw_<extract> view."""
     ex = staged.extract
     raw, valid, rejects = staged.table, f"valid_{ex.name}", f"rejects_{ex.name}"
-    source = _lit(ex.file)
+    source = _lit(staged.label)
     raw_cols = ", ".join(f'"{c}"' for c in ex.names)
     cleaned = ", ".join(f"{_clean(c)} AS v_{c}" for c in ex.names)
     typed_cols, checks = [], []
@@ -303,7 +303,7 @@ def validate(
                coalesce(f.detail, format('{ex.key} {{}} appears again at line {{}} with '
                                          'different values; that later row was kept',
                                          f.record_id, m.kept_line)) AS detail,
-               f.raw, md5(f.raw) AS raw_hash, {load_id} AS load_id
+               f.raw, md5(f.raw) AS raw_hash, {load_id} AS load_id, {_lit(ex.name)} AS extract
         FROM {rejects}_found AS f JOIN line_map AS m USING (_rec)
         """
     )
@@ -311,8 +311,8 @@ def validate(
     con.execute(f"DROP TABLE {rejects}_found")
     for bad in staged.malformed:
         con.execute(
-            f"INSERT INTO {rejects} VALUES ({source}, ?, NULL, ?, ?, to_json(?), md5(?), ?)",
-            [bad.line, Reason.MALFORMED_ROW.value, bad.detail, bad.raw, bad.raw, load_id],
+            f"INSERT INTO {rejects} VALUES ({source}, ?, NULL, ?, ?, to_json(?), md5(?), ?, ?)",
+            [bad.line, Reason.MALFORMED_ROW.value, bad.detail, bad.raw, bad.raw, load_id, ex.name],
         )
     n_valid = con.execute(f"SELECT count(*) FROM {valid}").fetchall()[0][0]
     n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]

@@ -20,7 +20,8 @@ CHECKS_DIR = Path(__file__).parent / "checks"
 
 QUARANTINE_DDL = """
 CREATE TABLE {db}quarantine (
-  source VARCHAR,        -- extract file name
+  source VARCHAR,        -- where the row came from: file name, sheet or table
+  extract VARCHAR,       -- incidents, investigations or supervision
   line BIGINT,           -- line the record starts on (header = line 1)
   record_id VARCHAR,     -- the record's id, when it had one
   reason VARCHAR,        -- stable reason code (etl.contract.Reason)
