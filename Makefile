@@ -34,8 +34,9 @@ load: install $(SAMPLE)/incidents.csv
 run: load
 	$(PY) app.py --db $(DB) --host $(HOST) --port $(PORT) --demo-users
 
-# System packages the tests need: Debian's Chromium and its driver for the browser tests.
-SYSTEM_PACKAGES := chromium chromium-driver
+# System packages the tests need: Debian's Chromium and its driver (browser tests, the PDF
+# pack), PostgreSQL (database-source tests), poppler-utils (looking at PDFs).
+SYSTEM_PACKAGES := chromium chromium-driver postgresql poppler-utils
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from etl.load import LoadError, LoadResult, load
+from etl.load import LoadError, LoadResult
 from etl.settings import get_settings
+from etl.sources import load_source
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
@@ -86,11 +87,20 @@ def _summary(result: LoadResult) -> pd.DataFrame:
 
 @app.command("load")
 def load_cmd(
-    source: Annotated[Path, typer.Argument(help="Directory holding the three extract CSVs")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A directory of the three CSVs (or .parquet files), an .xlsx workbook with a "
+            "sheet per extract, or a SQLAlchemy database URL (with --mapping)"
+        ),
+    ],
     db: DbOption = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="For a database: mapping.toml")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Validate and merge a directory of extracts into the warehouse, atomically."""
+    """Validate and merge a set of extracts into the warehouse, atomically."""
     settings = get_settings()
     with Progress(
         TextColumn("{task.description}"),
@@ -105,7 +115,7 @@ def load_cmd(
             bar.update(task, description=message, advance=1)
 
         try:
-            result = load(source, _db(db), settings, progress=step)
+            result = load_source(source, _db(db), settings, mapping=mapping, progress=step)
         except LoadError as exc:
             err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
             raise typer.Exit(2) from exc

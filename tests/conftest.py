@@ -162,3 +162,49 @@ def pytest_setup_options():
     ):  # fmt: skip
         options.add_argument(flag)
     return options
+
+
+# --- a real, throw-away PostgreSQL server for the database-source tests -----------------------
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """Start PostgreSQL from Debian's package in a temporary directory; yields a URL without
+    a password (trust authentication on 127.0.0.1)."""
+    import glob
+    import shutil
+    import socket
+    import subprocess
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if not bins:
+        pytest.skip("PostgreSQL is not installed here (make test installs it: apt postgresql)")
+    pgbin = bins[-1]
+    import tempfile
+
+    # Not under pytest's own temp folder: the postgres user cannot enter root's.
+    root = Path(tempfile.mkdtemp(prefix="pvp-pg-"))
+    data = root / "data"
+    data.mkdir()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(data, "postgres", "postgres")
+    data.chmod(0o700)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [*as_postgres, *args], check=True, capture_output=True, timeout=60
+    )
+    run(f"{pgbin}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+        "--no-sync")  # fmt: skip
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off"
+    run(f"{pgbin}/pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w", "-t", "30",
+        "-o", options, "start")  # fmt: skip
+    run(f"{pgbin}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "source")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/source"
+    finally:
+        run(f"{pgbin}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,304 @@
+"""Extracts that do not arrive as CSV: Parquet files, an Excel workbook, or the force's own
+database through SQLAlchemy. Each is written out as the contract's CSVs and then loaded by the
+one loading path (etl/load.py), so every row meets the same validation, quarantine and merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.contract import EXTRACTS, Extract
+from etl.load import LoadError, Prepared, prepared_folder
+
+WATERMARKS_DDL = """
+CREATE TABLE IF NOT EXISTS source_watermarks (
+  source VARCHAR, extract VARCHAR, column_name VARCHAR, value VARCHAR, kind VARCHAR,
+  updated_at TIMESTAMP
+)
+"""
+
+
+def prepare(source: str, workdir: Path, db_path: Path, mapping: Path | None = None) -> Prepared:
+    """Whatever ``source`` is, a folder of contract CSVs for the loader."""
+    if "://" in source:
+        if mapping is None:
+            raise LoadError("a database source needs --mapping mapping.toml (see docs/)")
+        return from_database(source, mapping, workdir, db_path)
+    path = Path(source)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return from_workbook(path, workdir)
+    csv_files = path.is_dir() and any((path / ex.file).exists() for ex in EXTRACTS)
+    if (
+        path.is_dir()
+        and not csv_files
+        and any((path / f"{ex.name}.parquet").exists() for ex in EXTRACTS)
+    ):
+        return from_parquet(path, workdir)
+    return prepared_folder(path)
+
+
+def _text(value) -> str:
+    """One cell as the contract's text: ISO timestamps (with their offset), true/false."""
+    if value is None or (not isinstance(value, str | bytes) and pd.isna(value)):
+        return ""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        if value.tzinfo is not None:
+            return value.isoformat()
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))
+    return str(value)
+
+
+def _write(df: pd.DataFrame, extract: Extract, folder: Path) -> None:
+    df.map(_text).to_csv(folder / extract.file, index=False, encoding="utf-8")
+
+
+def from_parquet(folder: Path, workdir: Path) -> Prepared:
+    out = workdir / "from-parquet"
+    out.mkdir()
+    con = duckdb.connect()
+    try:
+        for ex in EXTRACTS:
+            path = folder / f"{ex.name}.parquet"
+            if not path.exists():
+                raise LoadError(f"{path.name}: missing file (looked for {path})")
+            try:
+                df = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+            except duckdb.Error as exc:
+                raise LoadError(f"{path.name}: unreadable file: {exc}") from exc
+            df.columns = [str(c).strip().lower() for c in df.columns]
+            _write(df, ex, out)
+    finally:
+        con.close()
+    labels = {ex.name: f"{ex.name}.parquet" for ex in EXTRACTS}
+    return Prepared(out, str(folder.resolve()), labels, record_lines=True)
+
+
+def from_workbook(path: Path, workdir: Path) -> Prepared:
+    """A workbook with one sheet per extract, named incidents, investigations, supervision."""
+    if not path.is_file():
+        raise LoadError(f"{path.name}: missing file (looked for {path})")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise LoadError(f"{path.name}: unreadable workbook: {exc}") from exc
+    names = {name.strip().lower(): name for name in sheets}
+    out = workdir / "from-workbook"
+    out.mkdir()
+    for ex in EXTRACTS:
+        if ex.name not in names:
+            raise LoadError(
+                f"{path.name}: missing sheet {ex.name} (sheets: {', '.join(sheets) or 'none'})"
+            )
+        df = sheets[names[ex.name]]
+        df.columns = [str(c).strip().lower() for c in df.columns]
+        _write(df, ex, out)
+    labels = {ex.name: f"{path.name}:{ex.name}" for ex in EXTRACTS}
+    return Prepared(out, str(path.resolve()), labels, record_lines=True)
+
+
+# --- the force's database ------------------------------------------------------------------
+
+
+def database_url(url: str):
+    """The URL with its password from the environment, never from the command line.
+
+    PVP_SOURCE_PASSWORD, or a file named by PVP_SOURCE_PASSWORD_FILE (outside the repository).
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.password:
+        raise LoadError(
+            "put no password in the URL (it stays in shell history and logs); set "
+            "PVP_SOURCE_PASSWORD_FILE to a file holding it, or PVP_SOURCE_PASSWORD"
+        )
+    password = os.environ.get("PVP_SOURCE_PASSWORD")
+    if not password and os.environ.get("PVP_SOURCE_PASSWORD_FILE"):
+        password = Path(os.environ["PVP_SOURCE_PASSWORD_FILE"]).read_text().strip()
+    return parsed.set(password=password) if password else parsed
+
+
+def _mapping(path: Path) -> dict:
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LoadError(f"{path}: unreadable mapping: {exc}") from exc
+    for ex in EXTRACTS:
+        entry = raw.get(ex.name)
+        if not isinstance(entry, dict) or not ({"table", "query"} & set(entry)):
+            raise LoadError(f"{Path(path).name}: [{ex.name}] needs a table or a query")
+        unknown = set(entry.get("columns", {})) - set(ex.names)
+        if unknown:
+            raise LoadError(
+                f"{Path(path).name}: [{ex.name}.columns] names no contract column "
+                f"{', '.join(sorted(unknown))}"
+            )
+    return raw
+
+
+def _previous_watermarks(db_path: Path, source: str) -> dict[str, tuple[str, str]]:
+    if not Path(db_path).exists():
+        return {}
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        has = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'source_watermarks'"
+        ).fetchall()[0][0]
+        if not has:
+            return {}
+        rows = con.execute(
+            "SELECT extract, value, kind FROM source_watermarks WHERE source = ?", [source]
+        ).fetchall()
+    finally:
+        con.close()
+    return {extract: (value, kind) for extract, value, kind in rows}
+
+
+def _watermark_value(value: str, kind: str):
+    if kind == "datetime":
+        return dt.datetime.fromisoformat(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def _watermark_text(value) -> tuple[str, str]:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return pd.Timestamp(value).isoformat(), "datetime"
+    if isinstance(value, int):
+        return str(value), "int"
+    return str(value), "str"
+
+
+def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) -> Prepared:
+    """Pull each extract as the mapping says; with a watermark, only rows changed since the
+    last successful pull. The new watermark is written into the new warehouse, so it only
+    advances when the load succeeds."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    mapping = _mapping(mapping_path)
+    real_url = database_url(url)
+    shown = real_url.render_as_string(hide_password=True)
+    source_key = f"{shown}#{Path(mapping_path).name}"
+    previous = _previous_watermarks(db_path, source_key)
+    out = workdir / "from-database"
+    out.mkdir()
+    new_marks: dict[str, tuple[str, str, str]] = {}
+    engine = create_engine(real_url)
+    try:
+        with engine.connect() as conn:
+            for ex in EXTRACTS:
+                entry = mapping[ex.name]
+                relation = entry.get("query") or _quoted(conn, entry["table"])
+                if entry.get("query"):
+                    relation = f"({relation})"
+                try:
+                    available = list(
+                        conn.execute(text(f"SELECT * FROM {relation} AS s WHERE 1 = 0")).keys()
+                    )
+                except SQLAlchemyError as exc:
+                    raise LoadError(
+                        f"{Path(mapping_path).name}: [{ex.name}] cannot be read: "
+                        f"{str(exc.orig or exc).splitlines()[0]}"
+                    ) from exc
+                columns = entry.get("columns", {})
+                chosen = []
+                for name in ex.names:
+                    src = columns.get(name, name)
+                    if src not in available:
+                        if name in ex.required or name in columns:
+                            raise LoadError(
+                                f"{Path(mapping_path).name}: [{ex.name}] column {name} maps to "
+                                f"{src!r}, which {entry.get('table', 'the query')} does not "
+                                f"have (it has: {', '.join(available)})"
+                            )
+                        continue  # an optional column the source does not hold
+                    chosen.append(f'"{src}" AS "{name}"')
+                mark = entry.get("watermark")
+                if mark and mark not in available:
+                    raise LoadError(
+                        f"{Path(mapping_path).name}: [{ex.name}] watermark column {mark!r} "
+                        f"is not in {entry.get('table', 'the query')}"
+                    )
+                sql = f"SELECT {', '.join(chosen)}"
+                sql += f', "{mark}" AS "__watermark"' if mark else ""
+                sql += f" FROM {relation} AS s"
+                params = {}
+                if mark and ex.name in previous:
+                    sql += f' WHERE "{mark}" > :since'
+                    params["since"] = _watermark_value(*previous[ex.name])
+                df = pd.read_sql(text(sql), conn, params=params)
+                if mark:
+                    if len(df):
+                        value, kind = _watermark_text(df["__watermark"].max())
+                        new_marks[ex.name] = (mark, value, kind)
+                    df = df.drop(columns="__watermark")
+                _write(df, ex, out)
+    except SQLAlchemyError as exc:
+        raise LoadError(f"{shown}: {str(exc.orig or exc).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+
+    def write_watermarks(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "CREATE TABLE source_watermarks AS SELECT * FROM prev.source_watermarks"
+        ) if _has_prev_table(con, "source_watermarks") else con.execute(WATERMARKS_DDL)
+        for extract, (column, value, kind) in new_marks.items():
+            con.execute(
+                "DELETE FROM source_watermarks WHERE source = ? AND extract = ?",
+                [source_key, extract],
+            )
+            con.execute(
+                "INSERT INTO source_watermarks VALUES (?, ?, ?, ?, ?, ?)",
+                [source_key, extract, column, value, kind, dt.datetime.now()],
+            )
+
+    labels = {ex.name: f"{real_url.get_backend_name()}:{ex.name}" for ex in EXTRACTS}
+    return Prepared(out, shown, labels, record_lines=True, after_merge=write_watermarks)
+
+
+def _has_prev_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?",
+            [name],
+        ).fetchall()[0][0]
+    )
+
+
+def _quoted(conn, table: str) -> str:
+    preparer = conn.dialect.identifier_preparer
+    return ".".join(preparer.quote(part) for part in table.split("."))
+
+
+def load_source(
+    source: str,
+    db_path: Path,
+    settings,
+    mapping: Path | None = None,
+    progress=None,
+):
+    """Prepare ``source`` (folder, Parquet folder, workbook or database URL) and load it."""
+    import tempfile
+
+    from etl.load import load
+
+    with tempfile.TemporaryDirectory(prefix="etl-source-") as work:
+        prepared = prepare(str(source), Path(work), Path(db_path), mapping)
+        return load(prepared, db_path, settings, progress=progress)
