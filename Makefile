@@ -29,6 +29,7 @@ load: install $(SAMPLE)/incidents.csv
 	rm -f $(DB)
 	$(PY) -m etl load $(SAMPLE) --db $(DB)
 	$(PY) -m etl load $(SAMPLE)/delta --db $(DB)
+	$(PY) -m etl load-police-uk sample_data/police-uk --db $(DB) >/dev/null
 
 # First run: demo users (one force-wide, an admin, one per area) with passwords printed once.
 run: load

@@ -625,3 +625,25 @@ def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 1
     df = action_list(scope, Filters(as_of=day, areas=list(areas or [])))
     df = df[df["flag_words"] != FLAG_WORDS["ds_review_due_soon"]]
     return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)
+
+
+# --- published crime (data.police.uk) ------------------------------------------------------
+
+
+def published_crime(scope: Scope, areas: list[str] | None, months: int = 12) -> pd.DataFrame:
+    """Published crimes and ASB per month and type in the user's (narrowed) areas, over the
+    last ``months`` months of the published data. Empty when none is loaded."""
+    wanted = scope.narrow(areas)
+    with warehouse().cursor() as cur:
+        loaded = cur.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'police_uk_crimes'"
+        ).fetchall()[0][0]
+        if not loaded:
+            return pd.DataFrame(columns=["month", "crime_type", "crimes"])
+        return cur.execute(
+            "SELECT month, crime_type, count(*) AS crimes FROM police_uk_crimes "
+            "WHERE list_contains($areas, area) AND month > "
+            "(SELECT max(month) FROM police_uk_crimes) - to_months(CAST($months AS INTEGER)) "
+            "GROUP BY ALL ORDER BY month, crimes DESC",
+            {"areas": wanted, "months": months},
+        ).df()

@@ -136,6 +136,22 @@ def _open(db: Path | None):
         raise typer.Exit(2) from exc
 
 
+@app.command("load-police-uk")
+def load_police_uk_cmd(
+    folder: Annotated[Path, typer.Argument(help="Directory of data.police.uk *-street.csv files")],
+    db: DbOption = None,
+) -> None:
+    """Load published street-level crime (data.police.uk) for context; every row is kept."""
+    from etl.police_uk import load_police_uk
+
+    try:
+        files = load_police_uk(folder, _db(db), get_settings())
+    except LoadError as exc:
+        err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
+        raise typer.Exit(2) from exc
+    _emit(pd.DataFrame([vars(f) for f in files]), Format.csv, "")
+
+
 @app.command("flags")
 def flags_cmd(
     db: DbOption = None,

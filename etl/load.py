@@ -69,7 +69,7 @@ def warehouse_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+def attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     if db_path.exists():
         con.execute("ATTACH ? AS prev (READ_ONLY)", [str(db_path)])
     else:
@@ -235,7 +235,7 @@ def _build(
             st.newlines_before = None
         staged.append(st)
 
-    _attach_previous(con, db_path)
+    attach_previous(con, db_path)
     create_schema(con)
     load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][
         0

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         ["PS", "DS", "INSP", "DI", "CI", "DCI", "SUPT", "DSUPT"],
         description="Ranks whose entry counts as supervision at all.",
     )
+    local_authority_areas: dict[str, str] = Field(
+        {
+            "Blackpool": "West", "Fylde": "West", "Wyre": "West", "Lancaster": "West",
+            "Blackburn with Darwen": "East", "Burnley": "East", "Hyndburn": "East",
+            "Pendle": "East", "Ribble Valley": "East", "Rossendale": "East",
+            "Preston": "South", "Chorley": "South", "South Ribble": "South",
+            "West Lancashire": "South",
+        },
+        description="Local authority (from the LSOA name) to policing area, for published crime.",
+    )  # fmt: skip
     stale_data_hours: int = Field(
         36, description="Every page shows a warning when the newest load is older than this."
     )

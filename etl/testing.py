@@ -128,3 +128,6 @@ def build_fixture_warehouse(folder: Path, db: Path):
 
     write_extracts(folder, **FIXTURE)
     return load(folder, db, Settings())
+
+
+POLICE_UK_SAMPLE = Path(__file__).parent.parent / "sample_data" / "police-uk"

@@ -72,6 +72,11 @@ def dash_app(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("app")
     build_fixture_warehouse(root / "extract", root / "w.duckdb")
+    from etl.police_uk import load_police_uk
+    from etl.settings import Settings
+    from etl.testing import POLICE_UK_SAMPLE
+
+    load_police_uk(POLICE_UK_SAMPLE, root / "w.duckdb", Settings())
     mp = pytest.MonkeyPatch()
     for name, value in {
         "PVP_DB_PATH": str(root / "w.duckdb"),

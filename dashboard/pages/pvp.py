@@ -14,8 +14,10 @@ from dash.exceptions import PreventUpdate
 from dashboard import data, pack
 from dashboard.access import auth, current_scope
 from dashboard.compose import no_data_message
-from dashboard.data import NoWarehouse
+from dashboard.data import Filters, NoWarehouse
 from dashboard.figures import graph
+from dashboard.panels import Context
+from dashboard.panels import today_published_crime as published_crime
 
 WHOLE_FORCE = "__force__"
 
@@ -127,6 +129,10 @@ def _show(month, area):
         _table(p.longest, "pvp-longest"),
         html.H2("Twelve-month trends", className="h5 mt-3"),
         dbc.Row(charts, className="g-3"),
+        html.H2("Published crime in the area, by month", className="h5 mt-3"),
+        published_crime.render(
+            Context(scope=scope, filters=Filters(areas=p.areas), as_of=data.month_end(p.month))
+        ),
         html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
         _table(p.by_team, "pvp-by-team"),
         html.H2(f"By supervisor, {p.month:%B %Y}", className="h5 mt-3"),
