@@ -59,6 +59,7 @@ bench: install
 	$(PY) -m benchmarks.etl_bench
 	$(PY) -m benchmarks.dashboard_bench
 	$(PY) -m benchmarks.pack_bench
+	$(PY) -m benchmarks.police_bench
 
 clean:
 	rm -rf $(VENV) data bench-output .pytest_cache .hypothesis

@@ -152,6 +152,34 @@ def load_police_uk_cmd(
     _emit(pd.DataFrame([vars(f) for f in files]), Format.csv, "")
 
 
+@app.command("refresh")
+def refresh_cmd(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Sources as for load; police-uk:DIR for published crime"),
+    ],
+    every: Annotated[str, typer.Option("--every", help="e.g. 20m, 1h, 30s")] = "20m",
+    db: DbOption = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping")] = None,
+    cycles: Annotated[
+        int | None, typer.Option("--cycles", help="stop after this many rounds [default: never]")
+    ] = None,
+) -> None:
+    """Load the sources in turn, again and again, never two refreshes at once."""
+    from etl.refresh import RefreshRunning, parse_interval, refresh
+
+    try:
+        interval = parse_interval(every)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    try:
+        refresh(sources, _db(db), get_settings(), interval, cycles, mapping, say=err.print)
+    except RefreshRunning as exc:
+        err.print(f"[bold red]{exc}[/]; not starting a second one")
+        raise typer.Exit(3) from exc
+
+
 @app.command("flags")
 def flags_cmd(
     db: DbOption = None,

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     thin_note_chars: int = Field(
         40, description="An entry with no actions set and a shorter note counts as 'thin'."
     )
+    refresh_log_path: Path = Field(
+        Path("data/refresh_log.sqlite"), description="Record of scheduled refresh runs."
+    )
     users_file: Path = Field(
         Path("data/users.json"), description="Local users: password hashes, roles, areas."
     )

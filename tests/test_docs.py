@@ -25,7 +25,7 @@ def test_every_setting_is_documented_with_its_default():
         assert row is not None, f"setting {name} is not in the README"
         assert f"`PVP_{name.upper()}`" in row
         default = field.default
-        shown = json.dumps(default) if isinstance(default, list) else str(default)
+        shown = json.dumps(default) if isinstance(default, list | dict) else str(default)
         assert f"`{shown}`" in row, f"README default for {name} is not {shown}"
 
 
