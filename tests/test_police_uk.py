@@ -92,3 +92,19 @@ def test_published_crime_is_scoped_by_area(dash_app):
     nobody = data.published_crime(Scope("n", "area", ()), None)
     assert 0 < west["crimes"].sum() < everyone["crimes"].sum()
     assert nobody.empty
+
+
+YEAR = Path(__file__).parent.parent.parent / "shared" / "data" / "police-uk-lancashire-2021"
+
+
+@pytest.mark.skipif(not YEAR.is_dir(), reason="../shared/data/police-uk-lancashire-2021 absent")
+def test_the_whole_published_year_loads_with_every_row_accounted_for(db, settings):
+    files = load_police_uk(YEAR, db, settings)
+    in_files = 0
+    for path in sorted(YEAR.glob("*-street.csv")):
+        with path.open(encoding="utf-8") as fh:
+            in_files += sum(1 for _ in csv.reader(fh)) - 1
+    assert len(files) == 12
+    assert sum(f.rows_read for f in files) == in_files == 217_257
+    assert sum(f.loaded + f.quarantined for f in files) == in_files
+    assert q(db, "SELECT count(*) FROM police_uk_crimes WHERE crime_id IS NULL") == [(77_049,)]
