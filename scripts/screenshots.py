@@ -22,6 +22,7 @@ PAGES = {
     "child-related": "/child-related",
     "quality": "/quality",
     "data-quality": "/data-quality",
+    "pvp": "/pvp",
 }
 
 
