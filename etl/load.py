@@ -55,18 +55,25 @@ class LoadResult:
 
 
 @contextlib.contextmanager
-def warehouse_lock(db_path: Path) -> Iterator[None]:
-    """One writer at a time per warehouse; a second one is refused rather than queued."""
-    lock_path = db_path.with_name(db_path.name + ".lock")
+def exclusive_lock(lock_path: Path, refusal: Exception) -> Iterator[None]:
+    """Hold an flock on ``lock_path``; if another process holds it, raise ``refusal`` at once
+    (a second writer is refused rather than queued)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise LoadError(f"another load into {db_path} is running") from exc
+            raise refusal from exc
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def warehouse_lock(db_path: Path) -> contextlib.AbstractContextManager[None]:
+    """One writer at a time per warehouse."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    return exclusive_lock(lock_path, LoadError(f"another load into {db_path} is running"))
 
 
 def attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:

@@ -8,16 +8,16 @@ fails. Each attempt is written to a small SQLite log that the data-quality page 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from etl.load import exclusive_lock
 from etl.settings import Settings
 
 SCHEMA = """
@@ -40,19 +40,10 @@ def parse_interval(text: str) -> float:
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
-@contextlib.contextmanager
-def refresh_lock(db_path: Path) -> Iterator[None]:
+def refresh_lock(db_path: Path) -> contextlib.AbstractContextManager[None]:
+    """One refresh at a time per warehouse (loads also take the warehouse's own lock)."""
     path = Path(db_path).with_name(Path(db_path).name + ".refresh.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RefreshRunning(f"another refresh of {db_path} is running") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return exclusive_lock(path, RefreshRunning(f"another refresh of {db_path} is running"))
 
 
 class RefreshLog:
