@@ -305,3 +305,14 @@ def test_the_pvp_pack_is_scoped(dash_app, client_for):
     log = dash_app_audit(dash_app)
     packs = log[(log["event"] == "pack") & (log["username"] == "west")]
     assert '"areas": ["West"]' in packs.iloc[0]["detail"]  # "whole force" narrowed to West
+
+
+def test_the_session_key_is_made_once_and_readable_by_its_owner_only(dash_app):
+    import stat
+
+    from etl.settings import get_settings
+
+    key = get_settings().secret_key_file
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert len(key.read_bytes()) == 32
+    assert dash_app.server.secret_key == key.read_bytes()
