@@ -295,6 +295,7 @@ def test_the_pvp_pack_is_scoped(dash_app, client_for):
     assert "No areas" in text and "E-OVERDUE" not in text
     _, body = call(dash_app, west, key, {"pvp-month.value": "2018-05-01", "pvp-area.value": "West"})
     assert "W-OVERDUE" in str(body) and "E-OVERDUE" not in str(body)
+    assert "'href': '/case/W-OVERDUE'" in str(body)  # the longest-waiting cases link
     download = next(k for k in dash_app.callback_map if k.startswith("pvp-download"))
     status, body = call(
         dash_app, west, download,

@@ -28,6 +28,23 @@ def _table(df, table_id: str) -> dbc.Table:
     return dbc.Table.from_dataframe(df, striped=True, size="sm", hover=True, id=table_id)
 
 
+def _longest(df) -> html.Div | dbc.Table:
+    """The longest-waiting cases, each linking to its case page."""
+    if df.empty:
+        return html.P("None.", className="text-muted fst-italic")
+    head = html.Thead(html.Tr([html.Th(c) for c in df.columns]))
+    rows = [
+        html.Tr(
+            [
+                html.Td(dcc.Link(v, href=f"/case/{v}")) if c == "case" else html.Td(v)
+                for c, v in zip(df.columns, row, strict=True)
+            ]
+        )
+        for row in df.itertuples(index=False)
+    ]
+    return dbc.Table([head, html.Tbody(rows)], striped=True, size="sm", id="pvp-longest")
+
+
 def _area_options(scope) -> list[dict]:
     areas = [a for a in data.settings().areas if a in scope.areas]
     options = [{"label": a, "value": a} for a in areas]
@@ -126,7 +143,7 @@ def _show(month, area):
             className="small text-muted",
         ),
         html.H2("Ten longest-waiting open cases at month end", className="h5 mt-3"),
-        _table(p.longest, "pvp-longest"),
+        _longest(p.longest),
         html.H2("Twelve-month trends", className="h5 mt-3"),
         dbc.Row(charts, className="g-3"),
         html.H2("Published crime in the area, by month", className="h5 mt-3"),
