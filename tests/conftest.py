@@ -199,9 +199,10 @@ def postgres(tmp_path_factory):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run = lambda *args: subprocess.run(  # noqa: E731
-        [*as_postgres, *args], check=True, capture_output=True, timeout=60
-    )
+
+    def run(*args: str) -> None:
+        subprocess.run([*as_postgres, *args], check=True, capture_output=True, timeout=60)
+
     run(f"{pgbin}/initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
         "--no-sync")  # fmt: skip
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off"
