@@ -35,16 +35,18 @@ def load_rows(tmp_path: Path, db: Path, settings: Settings) -> Callable[..., Loa
     return _load
 
 
+def read(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of ``sql`` from the warehouse file ``db``, opened read-only for the one query."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def query(db: Path) -> Callable[[str], list[tuple]]:
-    def _query(sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
-
-    return _query
+    return lambda sql, params=None: read(db, sql, params)
 
 
 # --- the dashboard, on the fixture warehouse (etl/testing.py FIXTURE) -------------------------

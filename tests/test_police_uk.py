@@ -6,8 +6,8 @@ import csv
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
+from conftest import read as q
 
 from dashboard import data
 from dashboard.data import Scope
@@ -16,14 +16,6 @@ from etl.police_uk import load_police_uk
 from etl.testing import POLICE_UK_SAMPLE, write_extracts
 
 SAMPLE_FILE = POLICE_UK_SAMPLE / "2021-11-lancashire-street.csv"
-
-
-def q(db: Path, sql: str):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def source_counts() -> dict:

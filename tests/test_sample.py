@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import read as q
 
 from etl.flags import flags
 from etl.load import load
@@ -41,14 +42,6 @@ def sample_db(tmp_path_factory) -> Path:
     load(COMMITTED, db, Settings())
     load(COMMITTED / "delta", db, Settings())
     return db
-
-
-def q(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_sample_has_bad_rows_of_every_kind_the_issue_lists(sample_db):

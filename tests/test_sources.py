@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import read as q
 from sqlalchemy import create_engine, text
 
 from etl.contract import EXTRACTS
@@ -27,14 +28,6 @@ ROWS = {
         {"review_id": "R2", "investigation_id": "B"},
     ],
 }
-
-
-def q(db: Path, sql: str):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_parquet_extracts(tmp_path, db, settings):
