@@ -191,6 +191,21 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
     return result
 
 
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The id of the load being built: one more than the previous warehouse's last."""
+    return con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][0]
+
+
+def prev_has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the previous warehouse (attached as ``prev``) holds table ``name``."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?",
+            [name],
+        ).fetchall()[0][0]
+    )
+
+
 def carry_over(con: duckdb.DuckDBPyConnection) -> None:
     """Copy every table of the previous warehouse that this build did not make itself (the
     published crime data, watermarks, ...), so no load drops another loader's tables."""
@@ -244,9 +259,7 @@ def _build(
 
     attach_previous(con, db_path)
     create_schema(con)
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][
-        0
-    ]
+    load_id = next_load_id(con)
 
     files: list[FileResult] = []
     for st in staged:

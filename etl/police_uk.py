@@ -13,7 +13,14 @@ from pathlib import Path
 import duckdb
 
 from etl.contract import Reason
-from etl.load import LoadError, attach_previous, carry_over, swap_in
+from etl.load import (
+    LoadError,
+    attach_previous,
+    carry_over,
+    next_load_id,
+    prev_has_table,
+    swap_in,
+)
 from etl.settings import Settings
 from etl.warehouse import create_marts
 
@@ -53,9 +60,7 @@ def load_police_uk(folder: Path, db_path: Path, settings: Settings) -> list[Poli
 def _build(con, files: list[Path], db_path: Path, settings: Settings) -> list[PoliceFile]:
     started = datetime.now()
     attach_previous(con, db_path)
-    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][
-        0
-    ]
+    load_id = next_load_id(con)
     areas = settings.local_authority_areas
     con.execute(
         "CREATE TEMP TABLE la_areas AS SELECT * FROM (VALUES "
@@ -118,10 +123,7 @@ def _build(con, files: list[Path], db_path: Path, settings: Settings) -> list[Po
     )
     months = [r[0] for r in con.execute("SELECT DISTINCT month FROM new_crimes").fetchall()]
     con.execute(TABLE_DDL)
-    if con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' "
-        "AND table_name = 'police_uk_crimes'"
-    ).fetchall()[0][0]:
+    if prev_has_table(con, "police_uk_crimes"):
         con.execute(
             "INSERT INTO police_uk_crimes BY NAME SELECT * FROM prev.police_uk_crimes "
             "WHERE month IS NULL OR NOT list_contains(?, month)",

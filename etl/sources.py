@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from etl.contract import EXTRACTS, Extract
-from etl.load import LoadError, Prepared, prepared_folder
+from etl.load import LoadError, Prepared, prepared_folder, prev_has_table
 
 WATERMARKS_DDL = """
 CREATE TABLE IF NOT EXISTS source_watermarks (
@@ -256,9 +256,10 @@ def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) ->
         engine.dispose()
 
     def write_watermarks(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(
-            "CREATE TABLE source_watermarks AS SELECT * FROM prev.source_watermarks"
-        ) if _has_prev_table(con, "source_watermarks") else con.execute(WATERMARKS_DDL)
+        if prev_has_table(con, "source_watermarks"):
+            con.execute("CREATE TABLE source_watermarks AS SELECT * FROM prev.source_watermarks")
+        else:
+            con.execute(WATERMARKS_DDL)
         for extract, (column, value, kind) in new_marks.items():
             con.execute(
                 "DELETE FROM source_watermarks WHERE source = ? AND extract = ?",
@@ -271,15 +272,6 @@ def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) ->
 
     labels = {ex.name: f"{real_url.get_backend_name()}:{ex.name}" for ex in EXTRACTS}
     return Prepared(out, shown, labels, record_lines=True, after_merge=write_watermarks)
-
-
-def _has_prev_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?",
-            [name],
-        ).fetchall()[0][0]
-    )
 
 
 def _quoted(conn, table: str) -> str:
