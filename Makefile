@@ -33,6 +33,7 @@ load: install $(SAMPLE)/incidents.csv
 
 # First run: demo users (one force-wide, an admin, one per area) with passwords printed once.
 run: load
+	$(PY) -m dashboard db upgrade
 	$(PY) app.py --db $(DB) --host $(HOST) --port $(PORT) --demo-users
 
 # System packages the tests need: Debian's Chromium and its driver (browser tests, the PDF

@@ -141,3 +141,49 @@ def pack_cmd(
     pdf, xlsx = pack.write(p, out)
     print(pdf)
     print(xlsx)
+
+
+db_app = typer.Typer(no_args_is_help=True, help="The application database's migrations.")
+app.add_typer(db_app, name="db")
+
+
+def _db_url(url: str | None) -> str:
+    return url or get_settings().app_db_url
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+    url: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Create the application database or bring it up to the code's migrations."""
+    from dashboard.appdb import AppDB, upgrade
+
+    upgrade(_db_url(url), revision)
+    db = AppDB(_db_url(url))
+    err.print(f"application database at revision {db.current_revision()}")
+    db.dispose()
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="target revision, e.g. -1 or base")],
+    url: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Step the application database back to an earlier revision."""
+    from dashboard.appdb import downgrade
+
+    downgrade(_db_url(url), revision)
+
+
+@db_app.command("current")
+def db_current(
+    url: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Print the revision the database is at and the one the code expects."""
+    from dashboard.appdb import AppDB
+    from dashboard.appdb.engine import head_revision
+
+    db = AppDB(_db_url(url))
+    print(f"current {db.current_revision() or 'none'}\nhead {head_revision()}")
+    db.dispose()

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     users_file: Path = Field(
         Path("data/users.json"), description="Local users: password hashes, roles, areas."
     )
+    app_db_url: str = Field(
+        "sqlite:///data/app.sqlite",
+        description="Application database (audits, acknowledgements, sessions): a SQLAlchemy "
+        "URL; an SQLite file by default, postgresql+psycopg://... for a force server.",
+    )
     audit_path: Path = Field(
         Path("data/audit.sqlite"), description="Append-only access audit log (not the warehouse)."
     )

@@ -216,3 +216,24 @@ def postgres(tmp_path_factory):
     finally:
         run(f"{pgbin}/pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --- the application database, on SQLite and on the throw-away PostgreSQL ---------------------
+
+_app_db_counter = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_db_url(request, tmp_path: Path) -> str:
+    """An empty application database URL: a fresh SQLite file, or a fresh database on the
+    throw-away PostgreSQL server. Tests using it run once on each."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+    import psycopg
+
+    server = request.getfixturevalue("postgres")
+    name = f"app_{os.getpid()}_{next(_app_db_counter)}"
+    admin = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + f"/{name}"

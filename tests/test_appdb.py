@@ -1,0 +1,67 @@
+"""The application database: migrations up from empty, down and up again, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select
+
+from dashboard.appdb import AppDB, downgrade, upgrade
+from dashboard.appdb.engine import SchemaNotCurrent, head_revision
+from dashboard.appdb.models import AppInfo, Base
+
+
+def tables(db: AppDB) -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_from_empty_makes_every_model_table(app_db_url):
+    db = AppDB(app_db_url)
+    with pytest.raises(SchemaNotCurrent, match="db upgrade"):
+        db.check_current()
+    upgrade(app_db_url)
+    db.check_current()
+    assert db.current_revision() == head_revision()
+    assert tables(db) == set(Base.metadata.tables)
+    with db.transaction() as s:
+        assert s.scalar(select(AppInfo.value).where(AppInfo.key == "created_by"))
+    db.dispose()
+
+
+def test_downgrade_to_base_and_up_again(app_db_url):
+    upgrade(app_db_url)
+    downgrade(app_db_url, "base")
+    db = AppDB(app_db_url)
+    assert db.current_revision() is None
+    assert tables(db) == set()
+    upgrade(app_db_url)
+    assert tables(db) == set(Base.metadata.tables)
+    db.dispose()
+
+
+def test_a_failed_transaction_writes_nothing(app_db_url):
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    with pytest.raises(RuntimeError), db.transaction() as s:
+        s.add(AppInfo(key="half", value="written"))
+        s.flush()
+        raise RuntimeError("stop")
+    with db.transaction() as s:
+        assert s.get(AppInfo, "half") is None
+    db.dispose()
+
+
+def test_the_sqlite_file_is_private(tmp_path):
+    path = tmp_path / "sub" / "app.sqlite"
+    upgrade(f"sqlite:///{path}")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_cli_upgrades_and_reports(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    run = [sys.executable, "-m", "dashboard", "db"]
+    subprocess.run([*run, "upgrade", "--url", url], check=True, capture_output=True)
+    out = subprocess.run([*run, "current", "--url", url], check=True, capture_output=True)
+    assert out.stdout.decode().split() == ["current", head_revision(), "head", head_revision()]
