@@ -98,6 +98,14 @@ def load_cmd(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="For a database: mapping.toml")
     ] = None,
+    extracted_on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--extracted-on",
+            formats=["%Y-%m-%d"],
+            help="The last day the extracts cover (default: the latest date in them)",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Validate and merge a set of extracts into the warehouse, atomically."""
@@ -115,7 +123,14 @@ def load_cmd(
             bar.update(task, description=message, advance=1)
 
         try:
-            result = load_source(source, _db(db), settings, mapping=mapping, progress=step)
+            result = load_source(
+                source,
+                _db(db),
+                settings,
+                mapping=mapping,
+                progress=step,
+                extracted_on=extracted_on.date() if extracted_on else None,
+            )
         except LoadError as exc:
             err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
             raise typer.Exit(2) from exc

@@ -57,6 +57,16 @@ class Extract:
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def timestamp_columns(self) -> tuple[str, ...]:
+        """Each is stored twice: local wall-clock (``name``) and the instant (``name_utc``)."""
+        return tuple(c.name for c in self.columns if c.kind is Kind.TIMESTAMP)
+
+    @property
+    def stored_names(self) -> tuple[str, ...]:
+        """The warehouse table's columns besides ``load_id``."""
+        return self.names + tuple(f"{c}_utc" for c in self.timestamp_columns)
+
 
 class Reason(StrEnum):
     """Stable quarantine reason codes. Never rename one: reports and users rely on them."""
@@ -72,6 +82,7 @@ class Reason(StrEnum):
     CLOSED_BEFORE_OPENED = "closed_before_opened"
     REVIEW_BEFORE_OPENED = "review_before_opened"
     UNKNOWN_INVESTIGATION = "unknown_investigation"
+    FUTURE_TIMESTAMP = "future_timestamp"
 
 
 REASON_DOCS: dict[Reason, str] = {
@@ -88,6 +99,8 @@ REASON_DOCS: dict[Reason, str] = {
     Reason.REVIEW_BEFORE_OPENED: "reviewed_at is before the investigation's opened_at",
     Reason.UNKNOWN_INVESTIGATION: "the review names an investigation that is not in the "
     "warehouse (or whose row was quarantined)",
+    Reason.FUTURE_TIMESTAMP: "a timestamp is later than the load itself (beyond "
+    "future_tolerance_hours)",
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1")

@@ -66,20 +66,26 @@ def flags(
     return run(con, FLAGS_SQL, bind(FLAGS_SQL, settings, as_of=as_of, areas=areas))
 
 
-def child_cases_sql(select: str = "*") -> str:
-    """A query over every investigation with its ``child_reasons`` (see child_cases.sql)."""
-    return f"SELECT {select} FROM ({CHILD_CASES_SQL}) AS child_cases"
+def child_cases_sql(select: str = "*", known_on: str | None = None) -> str:
+    """A query over every investigation with its ``child_reasons`` (see child_cases.sql): the
+    record as now known, or as known on the day the SQL expression ``known_on`` gives (e.g.
+    ``$as_of``, or ``last_day(opened_on)`` for "as known at the end of its opening month")."""
+    if known_on is None:
+        version = "valid_to IS NULL"
+    else:
+        version = f"valid_from <= {known_on} AND (valid_to IS NULL OR valid_to > {known_on})"
+    return (
+        f"SELECT {select} FROM (SELECT * EXCLUDE (version, valid_from, valid_to) "
+        f"FROM ({CHILD_CASES_SQL}) WHERE {version}) AS child_cases"
+    )
 
 
 def latest_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The newest local date of any record: the dashboard's default as-of date."""
+    """The last day the extracts cover (the newest load's extract day): the dashboard's default
+    as-of date. Future-dated rows are quarantined, so one cannot move it."""
     cur = con.cursor()
     try:
-        row = cur.execute(
-            "SELECT greatest(max(CAST(reviewed_at AS DATE)), "
-            "(SELECT max(CAST(opened_at AS DATE)) FROM investigations), "
-            "(SELECT max(CAST(closed_at AS DATE)) FROM investigations)) FROM supervision"
-        ).fetchall()
+        row = cur.execute("SELECT max(extract_day) FROM load_log").fetchall()
     finally:
         cur.close()
     return row[0][0] if row else None

@@ -13,12 +13,13 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
+from etl import history
 from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
 from etl.reader import StagedFile, StructuralError, stage_file
 from etl.settings import Settings
@@ -98,7 +99,7 @@ def _merge(
         FROM {v.valid_table} AS v LEFT JOIN prev.{ex.name} AS p USING ({key})
         """
     )
-    cols = ", ".join(ex.names)
+    cols = ", ".join(ex.stored_names)
     con.execute(
         f"""
         INSERT INTO {ex.name} BY NAME
@@ -224,12 +225,17 @@ def load(
     db_path: Path,
     settings: Settings,
     progress: Progress | None = None,
+    extracted_on: date | None = None,
 ) -> LoadResult:
-    """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused."""
+    """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused.
+    ``extracted_on``: the last day the extracts cover, when known (see etl/history.py)."""
     say = progress or (lambda _msg: None)
     prepared = source if isinstance(source, Prepared) else prepared_folder(source)
     db_path = Path(db_path)
-    result = swap_in(db_path, lambda con, work: _build(con, prepared, db_path, settings, work, say))
+    result = swap_in(
+        db_path,
+        lambda con, work: _build(con, prepared, db_path, settings, work, say, extracted_on),
+    )
     say("swapped in the new warehouse")
     return result
 
@@ -245,6 +251,7 @@ def _build(
     settings: Settings,
     work: Path,
     say: Progress,
+    extracted_on: date | None = None,
 ) -> LoadResult:
     started = datetime.now()
     define_macros(con, settings)
@@ -268,6 +275,7 @@ def _build(
         v = validate(con, st, settings, load_id)
         say(f"merging {st.label}")
         inserted, updated, unchanged = _merge(con, ex, v, load_id)
+        history.fill_missing_instants(con, ex, settings)
         if ex is INVESTIGATIONS:
             _after_investigations(con)
         files.append(
@@ -286,15 +294,20 @@ def _build(
         )
     say("recording quarantine and load log")
     _merge_quarantine(con, load_id)
-    con.execute("INSERT INTO load_log SELECT * FROM prev.load_log")
+    con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
+    day = history.extract_day(con, extracted_on)
+    history.record_versions(con, load_id, day)
+    moved = history.quarantine_reviews_before_moved_openings(con, load_id)
+    if moved:
+        say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")
     finished = datetime.now()
     for f in files:
         con.execute(
-            "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id, started, finished, source.description, f.file, f.encoding,
                 f.rows_read, f.loaded, f.inserted, f.updated, f.unchanged, f.duplicates,
-                f.quarantined, ",".join(f.missing_optional),
+                f.quarantined, ",".join(f.missing_optional), day,
             ],
         )  # fmt: skip
     if source.after_merge:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     min_timestamp_year: int = Field(
         1990, description="Timestamps before this year are quarantined as implausible."
     )
+    future_tolerance_hours: int = Field(
+        2,
+        description="Timestamps later than the load's own time by more than this are "
+        "quarantined as future_timestamp (clocks of source systems differ a little).",
+    )
     max_timestamp_year: int = Field(
         2100, description="Timestamps after this year are quarantined as implausible."
     )

@@ -285,6 +285,7 @@ def load_source(
     settings,
     mapping: Path | None = None,
     progress=None,
+    extracted_on=None,
 ):
     """Prepare ``source`` (folder, Parquet folder, workbook or database URL) and load it."""
     import tempfile
@@ -293,4 +294,4 @@ def load_source(
 
     with tempfile.TemporaryDirectory(prefix="etl-source-") as work:
         prepared = prepare(str(source), Path(work), Path(db_path), mapping)
-        return load(prepared, db_path, settings, progress=progress)
+        return load(prepared, db_path, settings, progress=progress, extracted_on=extracted_on)

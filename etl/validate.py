@@ -5,6 +5,7 @@ contract. Every record ends up in exactly one of: valid, duplicate (exact copy),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -42,22 +43,52 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
-def define_macros(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """parse_local_ts(text): local wall-clock TIMESTAMP in settings.timezone, or NULL.
+# ISO 8601 date with an optional time (month and day may be one digit; 24:00 is midnight at
+# the end of the day, as ISO 8601 has it), and the same with an offset or zone after the time.
+ISO_LOCAL = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?"
+ISO_ZONED = (
+    r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
+    r" ?(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?|UTC|GMT)"
+)
 
-    Text without an offset is already local; with Z or +hh:mm it is an instant, converted.
+
+def define_macros(
+    con: duckdb.DuckDBPyConnection, settings: Settings, cutoff_utc: datetime | None = None
+) -> None:
+    """parse_local_ts(text): local wall-clock TIMESTAMP in settings.timezone, or NULL;
+    parse_utc_ts(text, local): the same moment as a UTC TIMESTAMP (the instant);
+    after_cutoff(utc): later than the load's cutoff (now plus ``future_tolerance_hours``).
+
+    Text without an offset is local time; with ``Z``, ``±hh``, ``±hhmm``, ``±hh:mm``, ``UTC`` or
+    ``GMT`` after the time it is an instant, converted. Anything else after a time is refused.
+    Wall-clock times repeat when summer time ends, so comparisons use the instant; day counts
+    use the local calendar date. An ambiguous local time (01:30 on the last Sunday of October)
+    is read as the later, GMT, one.
     Each shape goes to one parser: DuckDB's ISO cast is fast, strptime lists are not.
     """
+    tz = _lit(settings.timezone)
+    zoned = _lit("^" + ISO_ZONED + "$")
+    cutoff = cutoff_utc or datetime.now(UTC) + timedelta(hours=settings.future_tolerance_hours)
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP MACRO zoned_instant(s) AS (
+          TRY_CAST(regexp_extract(s, {zoned}, 1) ||
+                   CASE WHEN upper(regexp_extract(s, {zoned}, 2)) IN ('Z', 'UTC', 'GMT')
+                        THEN '+00:00' ELSE regexp_extract(s, {zoned}, 2) END AS TIMESTAMPTZ));
         CREATE OR REPLACE TEMP MACRO parse_local_ts(s) AS (
           CASE
             WHEN contains(s, '/') THEN try_strptime(s, {_list(DAY_FIRST_FORMATS)})
-            WHEN regexp_matches(s, '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') THEN
-              timezone({_lit(settings.timezone)}, TRY_CAST(s AS TIMESTAMPTZ))
-            WHEN regexp_full_match(s, '[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}([ T].*)?') THEN
-              TRY_CAST(s AS TIMESTAMP)
+            WHEN regexp_full_match(s, {_lit(ISO_LOCAL)}) THEN TRY_CAST(s AS TIMESTAMP)
+            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN timezone({tz}, zoned_instant(s))
           END);
+        CREATE OR REPLACE TEMP MACRO parse_utc_ts(s, local_ts) AS (
+          CASE
+            WHEN local_ts IS NULL THEN NULL
+            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN timezone('UTC', zoned_instant(s))
+            ELSE timezone('UTC', timezone({tz}, local_ts))
+          END);
+        CREATE OR REPLACE TEMP MACRO after_cutoff(utc_ts) AS (
+          utc_ts > TIMESTAMP '{cutoff.astimezone(UTC).replace(tzinfo=None).isoformat(" ")}');
         """
     )
 
@@ -87,7 +118,16 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
                 f"{v} IS NOT NULL AND ({t} IS NULL OR year({t}) NOT BETWEEN {lo} AND {hi})",
                 Reason.BAD_TIMESTAMP,
                 f"format('{name} ''{{}}'' is not a timestamp (YYYY-MM-DD HH:MM or "
-                f"DD/MM/YYYY HH:MM, optional Z or +hh:mm) in years {lo}-{hi}', {shown})",
+                f"DD/MM/YYYY HH:MM; after a time optionally Z, +hh, +hhmm, +hh:mm, UTC or GMT) "
+                f"in years {lo}-{hi}', {shown})",
+            )
+        )
+        checks.append(
+            (
+                f"after_cutoff(u_{name})",
+                Reason.FUTURE_TIMESTAMP,
+                f"format('{name} ''{{}}'' is later than the load (by more than "
+                f"{settings.future_tolerance_hours} hours)', {shown})",
             )
         )
     elif col.kind is Kind.INT:
@@ -163,7 +203,7 @@ def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]
         if rule is Reason.CLOSED_BEFORE_OPENED:
             checks.append(
                 (
-                    "t_closed_at < t_opened_at",
+                    "u_closed_at < u_opened_at",
                     rule,
                     "format('closed_at {} is before opened_at {}', "
                     "strftime(t_closed_at, '%d/%m/%Y %H:%M'), "
@@ -190,7 +230,7 @@ def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]
         elif rule is Reason.REVIEW_BEFORE_OPENED:
             checks.append(
                 (
-                    "t_reviewed_at < inv.opened_at",
+                    "u_reviewed_at < inv.opened_at_utc",
                     rule,
                     "format('reviewed_at {} is before the case opened at {}', "
                     "strftime(t_reviewed_at, '%d/%m/%Y %H:%M'), "
@@ -213,9 +253,15 @@ def validate(
     for col in ex.columns:
         expr, col_checks = _column_sql(col, settings)
         typed_cols.append(f"{expr} AS t_{col.name}")
+        if col.kind is Kind.TIMESTAMP:
+            typed_cols.append(f"parse_utc_ts(v_{col.name}, t_{col.name}) AS u_{col.name}")
         checks.extend(col_checks)
     joins, rule_checks = _row_rule_checks(ex)
-    typed_names = ", ".join(f"t_{c}" for c in ex.names)
+    instants = [f"u_{c}" for c in ex.timestamp_columns]
+    typed_names = ", ".join([f"t_{c}" for c in ex.names] + instants)
+    stored = ", ".join(
+        [f"t_{c} AS {c}" for c in ex.names] + [f"u_{c} AS {c}_utc" for c in ex.timestamp_columns]
+    )
     key_text = f"coalesce({_clean(ex.key)}, '')"
     # Exact copies and same-id conflicts can only occur among records whose id repeats (or is
     # missing); only those few pay for the window functions below.
@@ -259,11 +305,9 @@ def validate(
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT _rec, "
-        + ", ".join(f"t_{c} AS {c}" for c in ex.names)
+        + stored
         + f" FROM {raw}_checked WHERE problems IS NULL AND NOT _repeated "
-        + "UNION ALL SELECT _rec, "
-        + ", ".join(f"t_{c} AS {c}" for c in ex.names)
-        + f" FROM {raw}_ranked WHERE _rank = 1"
+        + f"UNION ALL SELECT _rec, {stored} FROM {raw}_ranked WHERE _rank = 1"
     )
     raw_json = "to_json({" + ", ".join(f"'{c}': \"{c}\"" for c in ex.names) + "})"
     con.execute(

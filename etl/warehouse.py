@@ -11,12 +11,14 @@ from pathlib import Path
 
 import duckdb
 
-from etl.contract import EXTRACTS
+from etl.contract import EXTRACTS, INVESTIGATIONS
 from etl.validate import SQL_TYPES
 
 SQL_DIR = Path(__file__).parent / "sql"
 MARTS_DIR = SQL_DIR / "marts"
 CHECKS_DIR = Path(__file__).parent / "checks"
+
+VERSIONS_TABLE = "investigation_versions"
 
 QUARANTINE_DDL = """
 CREATE TABLE {db}quarantine (
@@ -38,7 +40,8 @@ CREATE TABLE {db}load_log (
   load_id INTEGER, started_at TIMESTAMP, finished_at TIMESTAMP, source VARCHAR,
   file VARCHAR, encoding VARCHAR, rows_read BIGINT, loaded BIGINT, inserted BIGINT,
   updated BIGINT, unchanged BIGINT, duplicates BIGINT, quarantined BIGINT,
-  missing_optional_columns VARCHAR
+  missing_optional_columns VARCHAR,
+  extract_day DATE       -- the last local day the load's extracts cover (etl/history.py)
 )
 """
 
@@ -48,8 +51,17 @@ def base_table_ddl(database: str | None = None) -> list[str]:
     db = f'"{database}".' if database else ""
     statements = []
     for ex in EXTRACTS:
-        cols = ", ".join(f"{c.name} {SQL_TYPES[c.kind]}" for c in ex.columns)
+        cols = ", ".join(
+            [f"{c.name} {SQL_TYPES[c.kind]}" for c in ex.columns]
+            + [f"{name}_utc TIMESTAMP" for name in ex.timestamp_columns]
+        )
         statements.append(f"CREATE TABLE {db}{ex.name} ({cols}, load_id INTEGER)")
+        if ex is INVESTIGATIONS:
+            # Every version of each investigation, and the extract day from which it was known.
+            statements.append(
+                f"CREATE TABLE {db}{VERSIONS_TABLE} ({cols}, load_id INTEGER, "
+                "version INTEGER, known_from DATE)"
+            )
     return [*statements, QUARANTINE_DDL.format(db=db), LOAD_LOG_DDL.format(db=db)]
 
 
@@ -59,8 +71,19 @@ def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -
 
 
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sorted(MARTS_DIR.glob("*.sql")):
-        con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
+    """One view per file; a view reading another is created after it (in as many passes as
+    the files need)."""
+    pending = sorted(MARTS_DIR.glob("*.sql"))
+    while pending:
+        failed = []
+        for path in pending:
+            try:
+                con.execute(f"CREATE OR REPLACE VIEW {path.stem} AS {path.read_text()}")
+            except duckdb.CatalogException:
+                failed.append(path)
+        if len(failed) == len(pending):
+            con.execute(f"CREATE OR REPLACE VIEW {failed[0].stem} AS {failed[0].read_text()}")
+        pending = failed
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

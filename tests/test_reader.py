@@ -124,6 +124,7 @@ def test_every_reason_code_is_reachable(tmp_path, db, settings, query):
             {"incident_id": "I6", "area": "Mars"},
             {"incident_id": "I7", "area": "East"},
             {"incident_id": "I7", "area": "West"},
+            {"incident_id": "I8", "reported_at": "2099-01-01 10:00"},
         ],
         investigations=[{"investigation_id": "A", "closed_at": "2018-01-01"}],
         supervision=[

@@ -1,6 +1,8 @@
--- child_cases: every investigation (open or not) with the reasons it is child-related, as a
--- list in a fixed order. The one definition of "child-related"; flags.sql and the dashboard
--- both read it. Parameters: $child_age_under, $specialist_team_types.
+-- child_cases: every version of every investigation (open or not; grain: investigation_id,
+-- version, as case_history) with the reasons it is child-related, as a list in a fixed order.
+-- The one definition of "child-related"; flags.sql and the dashboard both read it, choosing
+-- the version known on a day (etl/flags.py child_cases_sql). Parameters: $child_age_under,
+-- $specialist_team_types.
 SELECT
   c.*,
   list_filter([
@@ -11,4 +13,4 @@ SELECT
     CASE WHEN list_contains($specialist_team_types, c.team_type) THEN 'specialist_team' END,
     CASE WHEN c.child_protection_concern THEN 'cp_concern' END
   ], lambda r: r IS NOT NULL) AS child_reasons
-FROM case_facts AS c
+FROM case_history AS c

@@ -1,23 +1,27 @@
 -- daily_compliance: for every day from $start to $end and every specialist case open on that
--- day (opened on or before it, not closed on or before it), whether it was within
--- $review_window_days of its last review by a $ds_review_ranks officer on or before that day
--- (or of its opening, if none): the 28-day rule of flags.sql, replayed for each day at once.
+-- day (opened on or before it, not closed on or before it, as the record was known that day:
+-- case_history), whether it was within $review_window_days of its last review by a
+-- $ds_review_ranks officer on or before that day (or of its opening, if none): the 28-day rule
+-- of flags.sql, replayed for each day at once.
 WITH days AS (
   SELECT CAST(d AS DATE) AS day
   FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY)
        AS t(d)
 ),
 cases AS (
-  SELECT investigation_id, area, team, opened_on, closed_on
-  FROM case_facts
+  SELECT investigation_id, area, team, opened_on, closed_on, valid_from, valid_to
+  FROM case_history
   WHERE list_contains($specialist_team_types, team_type) AND list_contains($areas, area)
     AND opened_on <= $end AND (closed_on IS NULL OR closed_on > $start)
+    AND valid_from <= $end AND (valid_to IS NULL OR valid_to > $start)
 ),
 open_days AS (
   SELECT c.*, d.day FROM cases AS c
   JOIN days AS d ON d.day >= c.opened_on AND (c.closed_on IS NULL OR c.closed_on > d.day)
+   AND d.day >= c.valid_from AND (c.valid_to IS NULL OR c.valid_to > d.day)
 ),
 ds AS (
+  -- Entries before the opening were quarantined by the load; open days end before the close.
   SELECT investigation_id, reviewed_on FROM review_facts
   WHERE list_contains($ds_review_ranks, reviewer_rank)
 )

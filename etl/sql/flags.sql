@@ -1,16 +1,20 @@
 -- flags: one row per (open investigation, flag) on the as-of date $as_of.
--- Open = opened on or before $as_of and not closed on or before it. Entries dated after $as_of
--- are ignored, so any past day can be replayed. All dates are local calendar dates.
+-- The record of each case is the version known on $as_of (case_history). Open = opened on or
+-- before $as_of and not closed on or before it. Entries dated after $as_of are ignored, so any
+-- past day can be replayed; entries before the opening or after the close never count. All
+-- dates are local calendar dates; entries are compared with the opening and close as instants.
 -- Parameters are settings (etl/settings.py); etl/flags.py binds them. The child_cases
 -- placeholder below is etl/sql/child_cases.sql, the definition of child-related.
 WITH open_cases AS (
   SELECT c.*, date_diff('day', c.opened_on, $as_of) AS days_open
   FROM {child_cases} AS c
-  WHERE c.opened_on <= $as_of AND (c.closed_on IS NULL OR c.closed_on > $as_of)
+  WHERE c.valid_from <= $as_of AND (c.valid_to IS NULL OR c.valid_to > $as_of)
+    AND c.opened_on <= $as_of AND (c.closed_on IS NULL OR c.closed_on > $as_of)
 ),
 reviews AS (
-  SELECT r.* FROM review_facts AS r SEMI JOIN open_cases USING (investigation_id)
-  WHERE r.reviewed_on <= $as_of
+  SELECT r.* FROM review_facts AS r JOIN open_cases AS o USING (investigation_id)
+  WHERE r.reviewed_on <= $as_of AND r.reviewed_at_utc >= o.opened_at_utc
+    AND (o.closed_at_utc IS NULL OR r.reviewed_at_utc <= o.closed_at_utc)
 ),
 last_ds AS (
   SELECT investigation_id, max(reviewed_on) AS last_ds_on FROM reviews

@@ -1,0 +1,129 @@
+"""What was known when: each load's extract day, every version of an investigation, and the
+reviews a later version makes impossible.
+
+A past day is replayed with the record **as the force saw it then**: the version of each
+investigation from the latest load whose extract day is on or before that day (the first version
+for days before any load knew the case). So a pack for a past month does not change when a later
+extract moves a case to another team or closes it.
+
+The **extract day** of a load is the last local day its extracts cover: ``--extracted-on`` when
+given, else the latest local date of any timestamp in its loaded rows, but never earlier than the
+previous load's (a delta that only changes a team type is as new as the last extract).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Extract, Reason
+from etl.settings import Settings
+from etl.warehouse import VERSIONS_TABLE
+
+
+def _prev_has(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) -> bool:
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'prev' AND table_name = ?"
+    params = [table]
+    if column:
+        sql += " AND column_name = ?"
+        params.append(column)
+    return bool(con.execute(sql, params).fetchall()[0][0])
+
+
+def extract_day(con: duckdb.DuckDBPyConnection, given: date | None) -> date | None:
+    """The extract day of the load being built (see the module's docstring)."""
+    previous = None
+    if _prev_has(con, "load_log", "extract_day"):
+        previous = con.execute("SELECT max(extract_day) FROM prev.load_log").fetchall()[0][0]
+    if given is not None:
+        return max(given, previous) if previous else given
+    latest = [
+        f"SELECT max(CAST({col} AS DATE)) AS d FROM valid_{ex.name}"
+        for ex in EXTRACTS
+        for col in ex.timestamp_columns
+    ]
+    newest = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(latest)})").fetchall()[0][0]
+    candidates = [d for d in (newest, previous) if d is not None]
+    return max(candidates) if candidates else None
+
+
+def record_versions(con: duckdb.DuckDBPyConnection, load_id: int, day: date | None) -> None:
+    """Carry the previous versions over and add one for every investigation this load inserted
+    or changed (unchanged rows keep their load id, so they add nothing)."""
+    cols = ", ".join(INVESTIGATIONS.stored_names)
+    if _prev_has(con, VERSIONS_TABLE):
+        con.execute(f"INSERT INTO {VERSIONS_TABLE} BY NAME SELECT * FROM prev.{VERSIONS_TABLE}")
+    else:
+        # A warehouse from before versions were kept: what it holds is the first known version.
+        con.execute(
+            f"INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from) "
+            f"SELECT {cols}, load_id, 1, NULL FROM investigations WHERE load_id <> ?",
+            [load_id],
+        )
+    con.execute(
+        f"""
+        INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from)
+        SELECT {", ".join(f"i.{c}" for c in INVESTIGATIONS.stored_names)}, i.load_id,
+               coalesce(v.latest, 0) + 1, ?
+        FROM investigations AS i
+        LEFT JOIN (SELECT investigation_id, max(version) AS latest FROM {VERSIONS_TABLE}
+                   GROUP BY ALL) AS v USING (investigation_id)
+        WHERE i.load_id = ?
+        """,
+        [day, load_id],
+    )
+
+
+def quarantine_reviews_before_moved_openings(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """Reviews already in the warehouse that are now before their case's opening (a later
+    extract moved ``opened_at``) leave the supervision table for the quarantine, so every rule
+    counts from the same opening. Returns how many."""
+    raw = "to_json({" + ", ".join(f"'{c}': s.{c}" for c in SUPERVISION.names) + "})"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE moved_reviews AS
+        SELECT s.review_id, {raw} AS raw,
+               format('reviewed_at {{}} is before the case opened at {{}}: load {{}} moved the '
+                      'opening (it was {{}})',
+                      strftime(s.reviewed_at, '%d/%m/%Y %H:%M'),
+                      strftime(i.opened_at, '%d/%m/%Y %H:%M'), {load_id},
+                      coalesce(strftime(p.opened_at, '%d/%m/%Y %H:%M'), 'unknown')) AS detail
+        FROM supervision AS s
+        JOIN investigations AS i USING (investigation_id)
+        LEFT JOIN prev.investigations AS p USING (investigation_id)
+        WHERE s.reviewed_at_utc < i.opened_at_utc
+        """
+    )
+    moved = con.execute("SELECT count(*) FROM moved_reviews").fetchall()[0][0]
+    if moved:
+        con.execute(
+            f"""
+            INSERT INTO quarantine BY NAME
+            SELECT 'warehouse' AS source, {_lit(SUPERVISION.name)} AS extract, NULL AS line,
+                   review_id AS record_id, {_lit(Reason.REVIEW_BEFORE_OPENED)} AS reason,
+                   detail, raw, md5(raw) AS raw_hash, {load_id} AS first_load_id,
+                   {load_id} AS load_id
+            FROM moved_reviews
+            """
+        )
+        con.execute(
+            "DELETE FROM supervision WHERE review_id IN (SELECT review_id FROM moved_reviews)"
+        )
+    con.execute("DROP TABLE moved_reviews")
+    return moved
+
+
+def fill_missing_instants(con: duckdb.DuckDBPyConnection, ex: Extract, settings: Settings) -> None:
+    """Rows carried from a warehouse built before instants were stored get them from their
+    local time (an ambiguous autumn hour is read as GMT)."""
+    for col in ex.timestamp_columns:
+        con.execute(
+            f"UPDATE {ex.name} SET {col}_utc = timezone('UTC', timezone(?, {col})) "
+            f"WHERE {col}_utc IS NULL AND {col} IS NOT NULL",
+            [settings.timezone],
+        )
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
