@@ -255,8 +255,10 @@ def _last_entries(as_of: date) -> pd.DataFrame:
 
     def make() -> pd.DataFrame:
         return wh.df(
-            "SELECT investigation_id, arg_max(reviewer_id, reviewed_at) AS last_reviewer, "
-            "arg_max(reviewer_rank, reviewed_at) AS last_rank, max(reviewed_at) AS last_at "
+            # By the instant: wall-clock times repeat in the hour summer time ends.
+            "SELECT investigation_id, arg_max(reviewer_id, reviewed_at_utc) AS last_reviewer, "
+            "arg_max(reviewer_rank, reviewed_at_utc) AS last_rank, "
+            "arg_max(reviewed_at, reviewed_at_utc) AS last_at "
             "FROM review_facts WHERE reviewed_on <= $as_of "
             "AND list_contains($ranks, reviewer_rank) GROUP BY investigation_id",
             {"as_of": as_of, "ranks": list(s.supervisor_ranks)},
@@ -336,12 +338,32 @@ def case_record(scope: Scope, investigation_id: str) -> dict | None:
 
 
 def case_entries(scope: Scope, investigation_id: str) -> pd.DataFrame:
-    """Every entry on the case's log, oldest first; empty when out of scope."""
+    """Every entry on the case's log, oldest first (by the instant); empty when out of scope.
+    ``does_not_count`` says why an entry counts for nothing in this case's rule (its rank, or
+    it was made after the case closed), empty when it counts."""
+    sql = """
+        SELECT r.review_id, r.reviewed_at, r.reviewed_on, r.reviewer_id, r.reviewer_rank,
+               r.review_type, r.actions_set, r.note,
+               CASE WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
+                    WHEN NOT CASE WHEN list_contains($specialist_team_types, c.team_type)
+                                  THEN list_contains($ds_review_ranks, r.reviewer_rank)
+                                  ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
+                    THEN 'rank below the rule' END AS does_not_count
+        FROM review_facts AS r JOIN case_facts AS c USING (investigation_id)
+        WHERE r.investigation_id = $id AND list_contains($areas, c.area)
+        ORDER BY r.reviewed_at_utc
+    """
+    return warehouse().df(sql, bind(sql, settings(), id=investigation_id, areas=list(scope.areas)))
+
+
+def case_versions(scope: Scope, investigation_id: str) -> pd.DataFrame:
+    """Every version of the case's record, oldest first, with the day each became known
+    (empty when out of scope: the case's current area decides, as for the case page)."""
     return warehouse().df(
-        "SELECT r.review_id, r.reviewed_at, r.reviewed_on, r.reviewer_id, r.reviewer_rank, "
-        "r.review_type, r.actions_set, r.note FROM review_facts AS r "
-        "JOIN case_facts AS c USING (investigation_id) "
-        "WHERE r.investigation_id = $id AND list_contains($areas, c.area) ORDER BY r.reviewed_at",
+        "SELECT h.version, CASE WHEN h.version > 1 THEN h.valid_from END AS known_from, "
+        "h.team, h.team_type, h.area, h.opened_at, h.closed_at "
+        "FROM case_history AS h JOIN case_facts AS c USING (investigation_id) "
+        "WHERE h.investigation_id = $id AND list_contains($areas, c.area) ORDER BY h.version",
         {"id": investigation_id, "areas": list(scope.areas)},
     )
 
@@ -410,9 +432,10 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
         WITH entries AS (
           SELECT r.*, c.area, c.team, c.team_type, len(c.child_reasons) > 0 AS child_related,
                  date_diff('day', lag(r.reviewed_on) OVER (
-                   PARTITION BY r.investigation_id ORDER BY r.reviewed_at), r.reviewed_on)
+                   PARTITION BY r.investigation_id ORDER BY r.reviewed_at_utc), r.reviewed_on)
                    AS days_since_previous
-          FROM review_facts AS r JOIN ({child_cases_sql()}) AS c USING (investigation_id)
+          FROM review_facts AS r
+          JOIN ({child_cases_sql(known_on="$as_of")}) AS c USING (investigation_id)
           WHERE r.reviewed_on <= $as_of AND list_contains($areas, c.area)
         )
         SELECT {group.replace("r.", "").replace("c.", "")},
@@ -506,8 +529,7 @@ def available_months() -> list[date]:
     last = default_month()
     if last is None:
         return []
-    first = warehouse().df("SELECT min(CAST(opened_at AS DATE)) AS d FROM investigations")
-    month = pd.Timestamp(first["d"].iloc[0]).date().replace(day=1)
+    month = first_data_month()
     months = []
     while month <= last:
         months.append(month)
@@ -541,11 +563,22 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
         f"FROM ({sql}) GROUP BY day ORDER BY day",
         bind(sql, s, start=start, end=end, areas=wanted),
     )
-    daily["month"] = pd.to_datetime(daily["day"]).dt.to_period("M").dt.start_time.dt.date
-    compliance = daily.groupby("month").agg(
-        compliance_avg=("share", "mean"),
-        compliance_month_end=("share", "last"),
-        open_specialist_month_end=("open_cases", "last"),
+    # Every day of the range, with or without open cases: the month end is the month's last
+    # day, not the last day that happened to have an open case.
+    every_day = pd.DataFrame({"day": pd.date_range(start, end, freq="D")})
+    daily["day"] = pd.to_datetime(daily["day"])
+    daily = every_day.merge(daily, on="day", how="left")
+    daily["open_cases"] = daily["open_cases"].fillna(0).astype(int)
+    daily["month"] = daily["day"].dt.to_period("M").dt.start_time.dt.date
+    last_day = daily.groupby("month").tail(1).set_index("month")
+    compliance = pd.DataFrame(
+        {
+            # Over the days with open cases; NaN when no day of the month had any.
+            "compliance_avg": daily.groupby("month")["share"].mean(),
+            # The last day's share (groupby's "last" would skip a NaN): NaN = nothing open.
+            "compliance_month_end": last_day["share"],
+            "open_specialist_month_end": last_day["open_cases"],
+        }
     )
 
     breach_sql = f"""
@@ -571,6 +604,7 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     breaches["month"] = pd.to_datetime(breaches["month"]).dt.date
     breaches = breaches.set_index("month")
 
+    # Each case as known at the end of the month it opened in: a later move does not change it.
     new_sql = child_cases_sql(
         "date_trunc('month', opened_on) AS month, "
         "count(*) FILTER (WHERE list_contains($response_team_types, team_type)) "
@@ -579,10 +613,14 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
         "  FILTER (WHERE list_contains($response_team_types, team_type)) AS within_1_day, "
         "avg(CASE WHEN f.first_on <= least(opened_on + 7, last_day(opened_on)) THEN 1 ELSE 0 END) "
         "  FILTER (WHERE list_contains($response_team_types, team_type)) AS within_7_days, "
-        "count(*) AS new_child_related"
+        "count(*) AS new_child_related",
+        known_on="last_day(opened_on)",
     ) + (
-        " LEFT JOIN (SELECT investigation_id, min(reviewed_on) AS first_on FROM review_facts "
-        " WHERE list_contains($supervisor_ranks, reviewer_rank) GROUP BY investigation_id) f"
+        " LEFT JOIN (SELECT r.investigation_id, min(r.reviewed_on) AS first_on "
+        " FROM review_facts AS r JOIN case_facts AS k USING (investigation_id)"
+        " WHERE list_contains($supervisor_ranks, r.reviewer_rank)"
+        " AND (k.closed_at_utc IS NULL OR r.reviewed_at_utc <= k.closed_at_utc)"
+        " GROUP BY ALL) f"
         " USING (investigation_id)"
         " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
         " AND opened_on BETWEEN $start AND $end GROUP BY ALL"
@@ -601,14 +639,26 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     out = months.set_index("month").join(compliance).join(breaches).join(new).reset_index()
     for column in ("breaches", "new_response_child", "new_child_related"):
         out[column] = out[column].fillna(0).astype(int)
+    # Before the first case there is no figure at all, not a zero.
+    out["has_data"] = out["month"] >= first_data_month()
+    measures = [c for c in out.columns if c not in ("month", "has_data")]
+    out[measures] = out[measures].astype("Float64").where(out["has_data"], pd.NA)
     return out
+
+
+def first_data_month() -> date:
+    """The month of the first opened investigation (as now known); date.max when none."""
+    first = warehouse().df("SELECT min(CAST(opened_at AS DATE)) AS d FROM investigations")
+    day = first["d"].iloc[0] if len(first) else None
+    return date.max if day is None or pd.isna(day) else pd.Timestamp(day).date().replace(day=1)
 
 
 def pvp_demand(scope: Scope, areas: list[str] | None, first: date, last: date) -> pd.DataFrame:
     """New child-related investigations per month and team type."""
     s = settings()
     sql = child_cases_sql(
-        "date_trunc('month', opened_on) AS month, team_type, count(*) AS cases"
+        "date_trunc('month', opened_on) AS month, team_type, count(*) AS cases",
+        known_on="last_day(opened_on)",
     ) + (
         " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
         " AND opened_on BETWEEN $start AND $end GROUP BY ALL ORDER BY month, team_type"

@@ -64,6 +64,38 @@ class Pack:
         return f"areas: {', '.join(self.areas) or 'none'}; month: {self.month:%m/%Y}"
 
 
+# What an empty figure means, per measure: nothing was open, nothing new, or no gap at all.
+WHEN_EMPTY = {
+    "compliance_avg": "no cases",
+    "compliance_month_end": "no cases",
+    "breach_median_days": "no gaps",
+    "within_1_day": "no cases",
+    "within_7_days": "no cases",
+}
+
+
+def shown(row: pd.Series, col: str, kind: str) -> str:
+    """A month's figure in words: "no data" before the first case, the measure's own word when
+    there was nothing to measure, else the number."""
+    if not row["has_data"]:
+        return "no data"
+    value = row[col]
+    if pd.isna(value):
+        return WHEN_EMPTY.get(col, "-")
+    return fmt(value, kind)
+
+
+def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
+    """The trend as a sheet: numbers stay numbers; an empty month says why in words."""
+    out = pd.DataFrame({"month": pd.to_datetime(trend["month"]).dt.strftime("%m/%Y")})
+    for col, _label, kind in HEADLINES:
+        out[col] = [
+            float(row[col]) if row["has_data"] and not pd.isna(row[col]) else shown(row, col, kind)
+            for _, row in trend.iterrows()
+        ]
+    return out
+
+
 def fmt(value, kind: str) -> str:
     if value is None or pd.isna(value):
         return "-"
@@ -83,12 +115,9 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     first = data.add_months(month, -12)
     monthly = data.pvp_monthly(scope, wanted, first, month).set_index("month")
     previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
-    known = data.available_months()
-    earliest = min(known) if known else month
 
     def cell(when: date, col: str, kind: str) -> str:
-        # Before the first data there is no figure, not a zero.
-        return fmt(monthly.loc[when, col], kind) if when >= earliest else "no data"
+        return shown(monthly.loc[when], col, kind)
 
     headline = pd.DataFrame(
         [
@@ -144,6 +173,8 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     """The 12-month trend of each headline figure."""
     t = pack.trend.copy()
     t["month"] = pd.to_datetime(t["month"])
+    measures = [col for col, _label, _kind in HEADLINES]
+    t[measures] = t[measures].astype("float64")  # an empty month is a gap in the line, not 0
     out = []
     comp = t.melt("month", ["compliance_avg", "compliance_month_end"], "measure", "share")
     comp["measure"] = comp["measure"].map(
@@ -185,8 +216,7 @@ def to_excel(pack: Pack) -> bytes:
             ]
         }
     )
-    trend = pack.trend.copy()
-    trend["month"] = pd.to_datetime(trend["month"]).dt.strftime("%m/%Y")
+    trend = trend_table(pack.trend)
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         about.to_excel(xl, sheet_name="About", index=False, header=False)
         pack.headline.to_excel(xl, sheet_name="Headline", index=False)

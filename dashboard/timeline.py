@@ -13,14 +13,7 @@ from dashboard.figures import PALETTE, styled
 from etl.settings import Settings
 
 COUNTS = "Counts as supervision for this case"
-DOES_NOT = "Does not count (rank below the rule)"
-
-
-def counts_for_rule(record: dict, settings: Settings) -> list[str]:
-    """Ranks whose entries satisfy this case's rule: DS or above on specialist cases."""
-    if record["team_type"] in settings.specialist_team_types:
-        return list(settings.ds_review_ranks)
-    return list(settings.supervisor_ranks)
+DOES_NOT = "Does not count (rank below the rule, or after the close)"
 
 
 def figure(
@@ -31,7 +24,6 @@ def figure(
     settings: Settings,
 ) -> go.Figure:
     window = settings.review_window_days
-    ranks = counts_for_rule(record, settings)
     fig = go.Figure()
     opened = pd.Timestamp(record["opened_on"]).date()
     end = (
@@ -67,7 +59,7 @@ def figure(
         (True, COUNTS, PALETTE[0], "circle"),
         (False, DOES_NOT, "#7f7f7f", "circle-open"),
     ):
-        part = entries[entries["reviewer_rank"].isin(ranks) == counts] if len(entries) else entries
+        part = entries[entries["does_not_count"].isna() == counts] if len(entries) else entries
         if part.empty:
             continue
         hover = [

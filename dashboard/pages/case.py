@@ -14,7 +14,7 @@ from dashboard.access import auth, current_scope
 from dashboard.compose import no_data_message
 from dashboard.data import FLAG_WORDS, NoWarehouse, reasons_in_words
 from dashboard.figures import graph
-from dashboard.timeline import counts_for_rule, figure
+from dashboard.timeline import figure
 
 ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Type", "Actions", "Note")
 
@@ -54,9 +54,9 @@ def layout(investigation_id: str | None = None, **query):
         return not_found(investigation_id)
     s = data.settings()
     entries = data.case_entries(scope, investigation_id)
+    versions = data.case_versions(scope, investigation_id)
     intervals = data.review_intervals(scope, as_of, investigation_id)
     flags = data.case_flags(scope, investigation_id, as_of)
-    ranks = counts_for_rule(record, s)
     rule = (
         f"Specialist case: a review by {', '.join(s.ds_review_ranks)} is needed at least every "
         f"{s.review_window_days} days."
@@ -95,7 +95,7 @@ def layout(investigation_id: str | None = None, **query):
                 html.Td(_when(e.reviewed_at)),
                 html.Td(e.reviewer_id),
                 html.Td(e.reviewer_rank),
-                html.Td("yes" if e.reviewer_rank in ranks else "no - does not count"),
+                html.Td("yes" if pd.isna(e.does_not_count) else f"no - {e.does_not_count}"),
                 html.Td(e.review_type or ""),
                 html.Td("" if pd.isna(e.actions_set) else int(e.actions_set)),
                 html.Td(e.note or "", style={"whiteSpace": "pre-wrap"}),
@@ -160,8 +160,43 @@ def layout(investigation_id: str | None = None, **query):
             )
             if rows
             else html.P("No entries on this case's log.", className="text-muted"),
+            *record_history(versions),
         ]
     )
+
+
+def record_history(versions: pd.DataFrame) -> list:
+    """The case's record as each extract gave it, when it changed: figures for a past day use
+    the version known then, so an old pack can differ from this page."""
+    if len(versions) < 2:
+        return []
+    rows = [
+        html.Tr(
+            [
+                html.Td(v.version),
+                html.Td("first loaded" if pd.isna(v.known_from) else f"{v.known_from:%d/%m/%Y}"),
+                html.Td(f"{v.team} ({v.team_type})"),
+                html.Td(v.area),
+                html.Td(_when(v.opened_at)),
+                html.Td(_when(v.closed_at) or "open"),
+            ]
+        )
+        for v in versions.itertuples()
+    ]
+    headers = ["version", "known from", "team", "area", "opened", "closed"]
+    return [
+        html.H2("Record history", className="h5 mt-3"),
+        html.P(
+            "This page shows the record as now known (the last version). Flags and packs for a "
+            "past day use the version known on that day.",
+            className="text-muted small",
+        ),
+        dbc.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(rows)],
+            size="sm",
+            id="case-versions",
+        ),
+    ]
 
 
 def _age(value) -> str:
