@@ -17,7 +17,7 @@ from datetime import date
 
 import duckdb
 
-from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Extract, Reason
+from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Reason
 from etl.settings import Settings
 from etl.warehouse import VERSIONS_TABLE
 
@@ -48,7 +48,9 @@ def extract_day(con: duckdb.DuckDBPyConnection, given: date | None) -> date | No
     return max(candidates) if candidates else None
 
 
-def record_versions(con: duckdb.DuckDBPyConnection, load_id: int, day: date | None) -> None:
+def record_versions(
+    con: duckdb.DuckDBPyConnection, load_id: int, day: date | None, settings: Settings
+) -> None:
     """Carry the previous versions over and add one for every investigation this load inserted
     or changed (unchanged rows keep their load id, so they add nothing)."""
     cols = ", ".join(INVESTIGATIONS.stored_names)
@@ -57,10 +59,9 @@ def record_versions(con: duckdb.DuckDBPyConnection, load_id: int, day: date | No
     else:
         # A warehouse from before versions were kept: what it holds is the first known version.
         con.execute(
-            f"INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from) "
-            f"SELECT {cols}, load_id, 1, NULL FROM investigations WHERE load_id <> ?",
-            [load_id],
+            f"INSERT INTO {VERSIONS_TABLE} BY NAME SELECT *, 1 AS version FROM prev.investigations"
         )
+        fill_missing_instants(con, VERSIONS_TABLE, INVESTIGATIONS.timestamp_columns, settings)
     con.execute(
         f"""
         INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from)
@@ -72,6 +73,21 @@ def record_versions(con: duckdb.DuckDBPyConnection, load_id: int, day: date | No
         WHERE i.load_id = ?
         """,
         [day, load_id],
+    )
+    # The days each version describes, worked out once here rather than in every replay: from
+    # its extract day (the first version: from the beginning) to the next version's.
+    con.execute(
+        f"""
+        UPDATE {VERSIONS_TABLE} AS v
+        SET valid_from = w.valid_from, valid_to = w.valid_to
+        FROM (SELECT investigation_id, version,
+                     CASE WHEN version = 1 THEN DATE '-infinity' ELSE known_from END AS valid_from,
+                     lead(known_from) OVER (PARTITION BY investigation_id ORDER BY version)
+                       AS valid_to
+              FROM {VERSIONS_TABLE}) AS w
+        WHERE v.investigation_id = w.investigation_id AND v.version = w.version
+          AND (v.valid_from IS DISTINCT FROM w.valid_from OR v.valid_to IS DISTINCT FROM w.valid_to)
+        """
     )
 
 
@@ -114,12 +130,14 @@ def quarantine_reviews_before_moved_openings(con: duckdb.DuckDBPyConnection, loa
     return moved
 
 
-def fill_missing_instants(con: duckdb.DuckDBPyConnection, ex: Extract, settings: Settings) -> None:
+def fill_missing_instants(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], settings: Settings
+) -> None:
     """Rows carried from a warehouse built before instants were stored get them from their
     local time (an ambiguous autumn hour is read as GMT)."""
-    for col in ex.timestamp_columns:
+    for col in columns:
         con.execute(
-            f"UPDATE {ex.name} SET {col}_utc = timezone('UTC', timezone(?, {col})) "
+            f"UPDATE {table} SET {col}_utc = timezone('UTC', timezone(?, {col})) "
             f"WHERE {col}_utc IS NULL AND {col} IS NOT NULL",
             [settings.timezone],
         )

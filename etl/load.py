@@ -275,7 +275,7 @@ def _build(
         v = validate(con, st, settings, load_id)
         say(f"merging {st.label}")
         inserted, updated, unchanged = _merge(con, ex, v, load_id)
-        history.fill_missing_instants(con, ex, settings)
+        history.fill_missing_instants(con, ex.name, ex.timestamp_columns, settings)
         if ex is INVESTIGATIONS:
             _after_investigations(con)
         files.append(
@@ -296,7 +296,7 @@ def _build(
     _merge_quarantine(con, load_id)
     con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
     day = history.extract_day(con, extracted_on)
-    history.record_versions(con, load_id, day)
+    history.record_versions(con, load_id, day, settings)
     moved = history.quarantine_reviews_before_moved_openings(con, load_id)
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")

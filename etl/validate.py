@@ -55,9 +55,9 @@ ISO_ZONED = (
 def define_macros(
     con: duckdb.DuckDBPyConnection, settings: Settings, cutoff_utc: datetime | None = None
 ) -> None:
-    """parse_local_ts(text): local wall-clock TIMESTAMP in settings.timezone, or NULL;
-    parse_utc_ts(text, local): the same moment as a UTC TIMESTAMP (the instant);
-    after_cutoff(utc): later than the load's cutoff (now plus ``future_tolerance_hours``).
+    """parse_ts(text): {local: wall-clock TIMESTAMP in settings.timezone, utc: the same moment
+    as a UTC TIMESTAMP (the instant)}, or NULL; after_cutoff(utc): later than the load's cutoff
+    (now plus ``future_tolerance_hours``).
 
     Text without an offset is local time; with ``Z``, ``±hh``, ``±hhmm``, ``±hh:mm``, ``UTC`` or
     ``GMT`` after the time it is an instant, converted. Anything else after a time is refused.
@@ -75,17 +75,15 @@ def define_macros(
           TRY_CAST(regexp_extract(s, {zoned}, 1) ||
                    CASE WHEN upper(regexp_extract(s, {zoned}, 2)) IN ('Z', 'UTC', 'GMT')
                         THEN '+00:00' ELSE regexp_extract(s, {zoned}, 2) END AS TIMESTAMPTZ));
-        CREATE OR REPLACE TEMP MACRO parse_local_ts(s) AS (
+        CREATE OR REPLACE TEMP MACRO from_local(ts) AS (
+          {{'local': ts, 'utc': timezone('UTC', timezone({tz}, ts))}});
+        CREATE OR REPLACE TEMP MACRO from_instant(ts) AS (
+          {{'local': timezone({tz}, ts), 'utc': timezone('UTC', ts)}});
+        CREATE OR REPLACE TEMP MACRO parse_ts(s) AS (
           CASE
-            WHEN contains(s, '/') THEN try_strptime(s, {_list(DAY_FIRST_FORMATS)})
-            WHEN regexp_full_match(s, {_lit(ISO_LOCAL)}) THEN TRY_CAST(s AS TIMESTAMP)
-            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN timezone({tz}, zoned_instant(s))
-          END);
-        CREATE OR REPLACE TEMP MACRO parse_utc_ts(s, local_ts) AS (
-          CASE
-            WHEN local_ts IS NULL THEN NULL
-            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN timezone('UTC', zoned_instant(s))
-            ELSE timezone('UTC', timezone({tz}, local_ts))
+            WHEN contains(s, '/') THEN from_local(try_strptime(s, {_list(DAY_FIRST_FORMATS)}))
+            WHEN regexp_full_match(s, {_lit(ISO_LOCAL)}) THEN from_local(TRY_CAST(s AS TIMESTAMP))
+            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN from_instant(zoned_instant(s))
           END);
         CREATE OR REPLACE TEMP MACRO after_cutoff(utc_ts) AS (
           utc_ts > TIMESTAMP '{cutoff.astimezone(UTC).replace(tzinfo=None).isoformat(" ")}');
@@ -111,7 +109,7 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
     if col.kind is Kind.TEXT:
         typed = v
     elif col.kind is Kind.TIMESTAMP:
-        typed = f"parse_local_ts({v})"
+        typed = f"struct_extract(p_{name}, 'local')"
         lo, hi = settings.min_timestamp_year, settings.max_timestamp_year
         checks.append(
             (
@@ -252,9 +250,12 @@ def validate(
     typed_cols, checks = [], []
     for col in ex.columns:
         expr, col_checks = _column_sql(col, settings)
+        if col.kind is Kind.TIMESTAMP:
+            # Parsed once into both readings: the wall-clock time and the instant.
+            typed_cols.append(f"parse_ts(v_{col.name}) AS p_{col.name}")
         typed_cols.append(f"{expr} AS t_{col.name}")
         if col.kind is Kind.TIMESTAMP:
-            typed_cols.append(f"parse_utc_ts(v_{col.name}, t_{col.name}) AS u_{col.name}")
+            typed_cols.append(f"struct_extract(p_{col.name}, 'utc') AS u_{col.name}")
         checks.extend(col_checks)
     joins, rule_checks = _row_rule_checks(ex)
     instants = [f"u_{c}" for c in ex.timestamp_columns]

@@ -60,7 +60,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
             # Every version of each investigation, and the extract day from which it was known.
             statements.append(
                 f"CREATE TABLE {db}{VERSIONS_TABLE} ({cols}, load_id INTEGER, "
-                "version INTEGER, known_from DATE)"
+                "version INTEGER, known_from DATE, valid_from DATE, valid_to DATE)"
             )
     return [*statements, QUARANTINE_DDL.format(db=db), LOAD_LOG_DDL.format(db=db)]
 

@@ -1,13 +1,14 @@
 -- case_history: one row per version of each investigation (grain: investigation_id, version),
 -- with the days it describes the case: valid_from (inclusive; -infinity for the first version,
 -- the record as first known) to valid_to (exclusive; NULL for the version known now). A replay
--- of day D reads the one version per case with valid_from <= D < valid_to (see etl/history.py).
+-- of day D reads the one version per case with valid_from <= D < valid_to (both worked out at
+-- load time: etl/history.py).
 -- Columns as case_facts.
 SELECT
   i.investigation_id,
   i.version,
-  CASE WHEN i.version = 1 THEN DATE '-infinity' ELSE i.known_from END AS valid_from,
-  lead(i.known_from) OVER (PARTITION BY i.investigation_id ORDER BY i.version) AS valid_to,
+  i.valid_from,
+  i.valid_to,
   i.incident_id,
   i.area,
   i.team,
