@@ -374,7 +374,7 @@ def review_intervals(
     """Intervals between the entries that count (see etl/sql/review_intervals.sql)."""
     s = settings()
     sql = f"SELECT * FROM ({REVIEW_INTERVALS_SQL}) WHERE list_contains($areas, area)"
-    extra = {"as_of": as_of, "areas": list(scope.areas)}
+    extra = {"as_of_days": [as_of], "areas": list(scope.areas)}
     if investigation_id is not None:
         sql += " AND investigation_id = $id"
         extra["id"] = investigation_id
@@ -581,26 +581,19 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
         }
     )
 
+    # Each month from its own end: the intervals as known then (record versions and entries),
+    # those that ended in the month or were still running at its end.
     breach_sql = f"""
-        WITH iv AS (SELECT * FROM ({REVIEW_INTERVALS_SQL})
-                    WHERE is_specialist AND list_contains($areas, area)),
-             months AS (
-               SELECT CAST(m AS DATE) AS month,
-                      CAST(m + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS last_day
-               FROM range(CAST($first AS TIMESTAMP), CAST($as_of AS TIMESTAMP),
-                          INTERVAL 1 MONTH) AS t(m)),
-             at_month AS (
-               SELECT m.month,
-                      CASE WHEN iv.ended_on <= m.last_day THEN iv.days
-                           ELSE date_diff('day', iv.started_on, m.last_day) END AS days_then
-               FROM months AS m JOIN iv
-                 ON iv.started_on <= m.last_day AND iv.ended_on >= m.month)
-        SELECT month, count(*) FILTER (WHERE days_then > $review_window_days) AS breaches,
-               median(days_then) FILTER (WHERE days_then > $review_window_days)
-                 AS breach_median_days
-        FROM at_month GROUP BY month
+        SELECT date_trunc('month', as_of) AS month,
+               count(*) FILTER (WHERE days > $review_window_days) AS breaches,
+               median(days) FILTER (WHERE days > $review_window_days) AS breach_median_days
+        FROM ({REVIEW_INTERVALS_SQL})
+        WHERE is_specialist AND list_contains($areas, area)
+          AND ended_on >= date_trunc('month', as_of)
+        GROUP BY ALL
     """
-    breaches = warehouse().df(breach_sql, bind(breach_sql, s, as_of=end, first=first, areas=wanted))
+    month_ends = [month_end(m) for m in months["month"]]
+    breaches = warehouse().df(breach_sql, bind(breach_sql, s, as_of_days=month_ends, areas=wanted))
     breaches["month"] = pd.to_datetime(breaches["month"]).dt.date
     breaches = breaches.set_index("month")
 
