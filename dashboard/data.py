@@ -32,12 +32,15 @@ from etl.flags import (
 )
 from etl.settings import Settings, get_settings
 
-ACTION_FLAGS = ("ds_review_overdue", "response_unsupervised", "ds_review_due_soon")
+ACTION_FLAGS = (
+    "ds_review_overdue", "response_unsupervised", "ds_review_due_soon", "ds_review_not_substantive"
+)  # fmt: skip
 FLAG_WORDS = {
     "child_related": "Child-related",
     "ds_review_overdue": "DS review overdue",
     "ds_review_due_soon": "DS review due soon",
     "response_unsupervised": "Response case never supervised",
+    "ds_review_not_substantive": "Last DS review thin or repeated",
 }
 REASON_WORDS = {
     "child_marker": "child marker on the incident",
@@ -48,6 +51,8 @@ REASON_WORDS = {
     "cp_concern": "child-protection concern recorded",
     "no_ds_review_since_opening": "no DS review since opening",
     "since_last_ds_review": "since the last DS review",
+    "thin_review": "the last DS review was thin",
+    "repeated_text": "the last DS review repeats text the reviewer used on other cases",
 }
 
 
@@ -258,7 +263,8 @@ def _last_entries(as_of: date) -> pd.DataFrame:
             # By the instant: wall-clock times repeat in the hour summer time ends.
             "SELECT investigation_id, arg_max(reviewer_id, reviewed_at_utc) AS last_reviewer, "
             "arg_max(reviewer_rank, reviewed_at_utc) AS last_rank, "
-            "arg_max(reviewed_at, reviewed_at_utc) AS last_at "
+            "arg_max(reviewed_at, reviewed_at_utc) AS last_at, "
+            "arg_max(grade, reviewed_at_utc) AS last_grade "
             "FROM review_facts WHERE reviewed_on <= $as_of "
             "AND list_contains($ranks, reviewer_rank) GROUP BY investigation_id",
             {"as_of": as_of, "ranks": list(s.supervisor_ranks)},
@@ -287,15 +293,17 @@ def _all_actions(as_of: date) -> pd.DataFrame:
         df = df[df["flag"].isin(ACTION_FLAGS)].copy()
         df = df.merge(_last_entries(as_of), on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
-        df["reasons_words"] = df["reasons"].map(reasons_in_words)
+        df["reasons_words"] = [
+            reasons_in_words(codes) + ("" if pd.isna(note) else f': "{note}"')
+            for codes, note in zip(df["reasons"], df["quoted_note"], strict=True)
+        ]
         df["last_entry"] = [
-            "none" if pd.isna(at) else f"{who} ({rank}), {at:%d/%m/%Y %H:%M}"
-            for who, rank, at in zip(
-                df["last_reviewer"], df["last_rank"], df["last_at"], strict=True
+            "none" if pd.isna(at) else f"{who} ({rank}), {at:%d/%m/%Y %H:%M}, {grade}"
+            for who, rank, at, grade in zip(
+                df["last_reviewer"], df["last_rank"], df["last_at"], df["last_grade"], strict=True
             )
         ]
-        order = {"ds_review_overdue": 0, "response_unsupervised": 1, "ds_review_due_soon": 2}
-        df["_order"] = df["flag"].map(order)
+        df["_order"] = df["flag"].map({flag: i for i, flag in enumerate(ACTION_FLAGS)})
         return df.sort_values(
             ["_order", "days", "investigation_id"], ascending=[True, False, True]
         ).reset_index(drop=True)

@@ -32,6 +32,9 @@ class Column:
     allowed: tuple[str, ...] = ()
     # For ENUM columns whose values are a setting (areas), the settings attribute to read.
     allowed_setting: str | None = None
+    # For TIMESTAMP columns that name a future moment (a planned review): not future_timestamp,
+    # and not part of the day an extract covers.
+    may_be_future: bool = False
 
     def allowed_values(self, settings: Settings) -> tuple[str, ...]:
         if self.allowed_setting:
@@ -61,6 +64,13 @@ class Extract:
     def timestamp_columns(self) -> tuple[str, ...]:
         """Each is stored twice: local wall-clock (``name``) and the instant (``name_utc``)."""
         return tuple(c.name for c in self.columns if c.kind is Kind.TIMESTAMP)
+
+    @property
+    def past_timestamp_columns(self) -> tuple[str, ...]:
+        """Timestamps of things that happened (not planned): they date the extract."""
+        return tuple(
+            c.name for c in self.columns if c.kind is Kind.TIMESTAMP and not c.may_be_future
+        )
 
     @property
     def stored_names(self) -> tuple[str, ...]:
@@ -158,6 +168,20 @@ SUPERVISION = Extract(
         Column("review_type", Kind.TEXT, doc="kind of entry, as the source system names it"),
         Column("actions_set", Kind.INT, min_value=0, doc="number of actions set"),
         Column("note", Kind.TEXT, doc="the entry's free text"),
+        # From review templates; absent or empty = unknown (the note's words decide then).
+        Column(
+            "next_review_due",
+            Kind.TIMESTAMP,
+            may_be_future=True,
+            doc="when the reviewer set the next review; may be in the future",
+        ),
+        Column("risk_reviewed", Kind.BOOL, doc="the template's 'risk reviewed' box"),
+        Column("plan_updated", Kind.BOOL, doc="the template's 'investigation plan updated' box"),
+        Column(
+            "child_seen_or_heard",
+            Kind.BOOL,
+            doc="the template's 'child seen or heard (voice, demeanour)' box",
+        ),
     ),
 )
 

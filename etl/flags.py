@@ -19,10 +19,9 @@ SQL_DIR = Path(__file__).parent / "sql"
 CHILD_CASES_SQL = (SQL_DIR / "child_cases.sql").read_text()
 FLAGS_SQL = (SQL_DIR / "flags.sql").read_text().replace("{child_cases}", f"({CHILD_CASES_SQL})")
 REVIEW_INTERVALS_SQL = (SQL_DIR / "review_intervals.sql").read_text()
-FLAG_NAMES = ("child_related", "ds_review_overdue", "ds_review_due_soon", "response_unsupervised")
 FLAG_COLUMNS = (
     "investigation_id", "flag", "area", "team", "team_type", "officer_id", "days", "reasons",
-    "opened_on", "last_ds_review_on",
+    "opened_on", "last_ds_review_on", "quoted_note",
 )  # fmt: skip
 
 
@@ -37,6 +36,11 @@ def rule_parameters(settings: Settings) -> dict:
         "response_team_types": list(settings.response_team_types),
         "ds_review_ranks": list(settings.ds_review_ranks),
         "supervisor_ranks": list(settings.supervisor_ranks),
+        "thin_note_chars": settings.thin_note_chars,
+        "substantive_min_elements": settings.substantive_min_elements,
+        "repeated_min_cases": settings.repeated_min_cases,
+        "repeated_within_days": settings.repeated_within_days,
+        "thin_reviews_count": settings.thin_reviews_count,
     }
 
 

@@ -41,7 +41,7 @@ def extract_day(con: duckdb.DuckDBPyConnection, given: date | None) -> date | No
     latest = [
         f"SELECT max(CAST({col} AS DATE)) AS d FROM valid_{ex.name}"
         for ex in EXTRACTS
-        for col in ex.timestamp_columns
+        for col in ex.past_timestamp_columns
     ]
     newest = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(latest)})").fetchall()[0][0]
     candidates = [d for d in (newest, previous) if d is not None]

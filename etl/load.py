@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import duckdb
 
-from etl import history
+from etl import assessment, history
 from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
 from etl.reader import StagedFile, StructuralError, stage_file
 from etl.settings import Settings
@@ -314,6 +314,8 @@ def _build(
         source.after_merge(con)
     carry_over(con)
     create_marts(con)
+    say("assessing every entry against the reviewing-officer checklist")
+    assessment.assess(con, settings)
     con.execute("DETACH prev")
     say("checking the new warehouse")
     failing = run_checks(con)

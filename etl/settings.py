@@ -21,6 +21,8 @@ from pydantic_settings import (
 )
 
 ALL_RANKS = ("PC", "DC", "PS", "DS", "INSP", "DI", "CI", "DCI", "SUPT", "DSUPT", "STAFF")
+# The reviewing-officer checklist's elements, in the order they are always listed.
+ELEMENTS = ("risk", "actions", "plan", "next_review", "child")
 ALL_TEAM_TYPES = (
     "child_protection",
     "cse",
@@ -91,6 +93,34 @@ class Settings(BaseSettings):
     thin_note_chars: int = Field(
         40, description="An entry with no actions set and a shorter note counts as 'thin'."
     )
+    element_phrases: dict[str, list[str]] = Field(
+        {
+            "risk": ["risk", "risks", "thrive", "safeguarding", "safety plan"],
+            "actions": ["action", "actions", "1.", "1)"],
+            "plan": ["plan", "line of enquiry", "lines of enquiry", "strategy", "direction"],
+            "next_review": ["next review", "review again", "review in", "review by"],
+            "child": [
+                "voice of the child", "child's views", "child's wishes", "demeanour",
+                "behaviour", "spoke to the child", "seen the child", "abe",
+            ],
+        },
+        description="Words in a note that show each checklist element (any case, whole words).",
+    )  # fmt: skip
+    substantive_min_elements: int = Field(
+        3, description="An entry with at least this many applicable elements is 'substantive'."
+    )
+    repeated_min_cases: int = Field(
+        3, description="The same note by one reviewer on this many cases is 'repeated' text."
+    )
+    repeated_within_days: int = Field(
+        30, description="... when those entries fall within this many days."
+    )
+    thin_reviews_count: bool = Field(
+        True, description="Whether a thin or repeated DS review restarts the review clock."
+    )
+    min_entries_for_share: int = Field(
+        10, description="Quality shares are not shown for a supervisor or team with fewer entries."
+    )
     refresh_log_path: Path = Field(
         Path("data/refresh_log.sqlite"), description="Record of scheduled refresh runs."
     )
@@ -142,6 +172,8 @@ class Settings(BaseSettings):
             unknown = set(getattr(self, name)) - set(ALL_TEAM_TYPES)
             if unknown:
                 raise ValueError(f"{name}: unknown team types {sorted(unknown)}")
+        if set(self.element_phrases) != set(ELEMENTS):
+            raise ValueError(f"element_phrases: give a list for each of {', '.join(ELEMENTS)}")
         if not 0 < self.due_soon_days < self.review_window_days:
             raise ValueError("due_soon_days must be between 1 and review_window_days - 1")
         return self

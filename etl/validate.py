@@ -120,14 +120,15 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
                 f"in years {lo}-{hi}', {shown})",
             )
         )
-        checks.append(
-            (
-                f"after_cutoff(u_{name})",
-                Reason.FUTURE_TIMESTAMP,
-                f"format('{name} ''{{}}'' is later than the load (by more than "
-                f"{settings.future_tolerance_hours} hours)', {shown})",
+        if not col.may_be_future:
+            checks.append(
+                (
+                    f"after_cutoff(u_{name})",
+                    Reason.FUTURE_TIMESTAMP,
+                    f"format('{name} ''{{}}'' is later than the load (by more than "
+                    f"{settings.future_tolerance_hours} hours)', {shown})",
+                )
             )
-        )
     elif col.kind is Kind.INT:
         typed = f"CASE WHEN regexp_full_match({v}, '[+-]?[0-9]{{1,9}}') THEN {v}::INTEGER END"
         checks.append(

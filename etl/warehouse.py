@@ -46,6 +46,17 @@ CREATE TABLE {db}load_log (
 """
 
 
+# Filled at load time by etl/assessment.py from etl/sql/entry_assessment.sql (see there).
+ENTRY_ASSESSMENT_DDL = """
+CREATE TABLE {db}entry_assessment (
+  review_id VARCHAR, has_risk BOOLEAN, has_actions BOOLEAN, has_plan BOOLEAN,
+  has_next_review BOOLEAN, has_child BOOLEAN, elements VARCHAR, n_elements INTEGER,
+  n_applicable INTEGER, grade VARCHAR, repeated BOOLEAN, repeated_cases INTEGER,
+  restarts_clock BOOLEAN
+)
+"""
+
+
 def base_table_ddl(database: str | None = None) -> list[str]:
     """CREATE TABLE statements for the base tables, in ``database`` (default: the current one)."""
     db = f'"{database}".' if database else ""
@@ -62,7 +73,12 @@ def base_table_ddl(database: str | None = None) -> list[str]:
                 f"CREATE TABLE {db}{VERSIONS_TABLE} ({cols}, load_id INTEGER, "
                 "version INTEGER, known_from DATE, valid_from DATE, valid_to DATE)"
             )
-    return [*statements, QUARANTINE_DDL.format(db=db), LOAD_LOG_DDL.format(db=db)]
+    return [
+        *statements,
+        QUARANTINE_DDL.format(db=db),
+        LOAD_LOG_DDL.format(db=db),
+        ENTRY_ASSESSMENT_DDL.format(db=db),
+    ]
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:

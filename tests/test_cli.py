@@ -41,6 +41,7 @@ def test_load_flags_and_rejects_end_to_end(tmp_path):
     ]  # fmt: skip
     assert {r["flag"] for r in rows} == {
         "child_related", "ds_review_overdue", "ds_review_due_soon", "response_unsupervised",
+        "ds_review_not_substantive",
     }  # fmt: skip
     assert "as of 29/11/2018" in flagged.stderr
 

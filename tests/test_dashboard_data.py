@@ -30,7 +30,7 @@ def test_action_list_worst_first_with_last_supervisory_entry(dash_app):
     row = df.set_index("investigation_id").loc["E-OVERDUE"]
     assert row["flag_words"] == "DS review overdue" and row["days"] == 60
     # The DC's entry on 10/06 is not supervision; the DS's at 09:30 BST on 01/05 is.
-    assert row["last_entry"] == "DS24 (DS), 01/05/2018 09:30"
+    assert row["last_entry"] == "DS24 (DS), 01/05/2018 09:30, partial"  # its grade after the date
     assert df.set_index("investigation_id").loc["W-RESP", "last_entry"] == "none"
     assert "victim under 18" in df.set_index("investigation_id").loc["W-RESP", "reasons_words"]
 
@@ -49,6 +49,7 @@ def test_counts_and_change_since_yesterday(dash_app):
         "ds_review_overdue": (2, 1),  # W-NEW passed 28 days today
         "response_unsupervised": (1, 0),
         "ds_review_due_soon": (1, -1),
+        "ds_review_not_substantive": (0, 0),  # W-OK's DS review has actions, plan and ABE
     }
     assert data.flag_counts(NOBODY, Filters(as_of=DAY))["child_related"] == (0, 0)
 

@@ -207,7 +207,7 @@ def test_the_repeated_autumn_hour_is_compared_as_instants(load_rows, query, use_
         ("A",), ("B",), ("C",), ("D",)]  # fmt: skip
     actions = data.action_list(FORCE, Filters(as_of=date(2018, 10, 30)))
     d = actions[actions["investigation_id"] == "D"].iloc[0]
-    assert d["last_entry"] == "PS2 (PS), 28/10/2018 01:10"  # the later instant
+    assert d["last_entry"] == "PS2 (PS), 28/10/2018 01:10, partial"  # the later instant
     assert data.case_entries(FORCE, "D")["review_id"].tolist() == ["P1", "P2"]
 
 

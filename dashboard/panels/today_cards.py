@@ -13,6 +13,7 @@ CARDS = [
     ("ds_review_overdue", "DS reviews overdue", "danger", "⚠ "),
     ("ds_review_due_soon", "DS reviews due within 7 days", "warning", "→ "),
     ("response_unsupervised", "Response child cases never supervised", "danger", "⚠ "),
+    ("ds_review_not_substantive", "Last DS review thin or repeated", "warning", "✎ "),
 ]
 
 
@@ -45,7 +46,7 @@ def render(ctx: Context):
                     outline=True,
                     className="h-100",
                 ),
-                md=3,
+                md=True,
             )
         )
     return dbc.Row(cards, className="g-3")

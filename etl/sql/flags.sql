@@ -3,6 +3,9 @@
 -- before $as_of and not closed on or before it. Entries dated after $as_of are ignored, so any
 -- past day can be replayed; entries before the opening or after the close never count. All
 -- dates are local calendar dates; entries are compared with the opening and close as instants.
+-- A thin or repeated DS review (review_facts.restarts_clock false) does not restart the clock
+-- when thin_reviews_count is off; ds_review_not_substantive marks an open specialist case whose
+-- latest DS-or-above review is thin or repeated, either way.
 -- Parameters are settings (etl/settings.py); etl/flags.py binds them. The child_cases
 -- placeholder below is etl/sql/child_cases.sql, the definition of child-related.
 WITH open_cases AS (
@@ -18,7 +21,16 @@ reviews AS (
 ),
 last_ds AS (
   SELECT investigation_id, max(reviewed_on) AS last_ds_on FROM reviews
-  WHERE list_contains($ds_review_ranks, reviewer_rank) GROUP BY investigation_id
+  WHERE list_contains($ds_review_ranks, reviewer_rank) AND restarts_clock
+  GROUP BY investigation_id
+),
+-- The latest review by a DS-or-above rank, whatever its substance: is it thin or repeated?
+latest_ds_entry AS (
+  SELECT investigation_id,
+         arg_max(grade, reviewed_at_utc) AS grade, arg_max(repeated, reviewed_at_utc) AS repeated,
+         arg_max(note, reviewed_at_utc) AS note, max(reviewed_on) AS reviewed_on
+  FROM reviews WHERE list_contains($ds_review_ranks, reviewer_rank)
+  GROUP BY investigation_id
 ),
 supervised AS (
   SELECT DISTINCT investigation_id FROM reviews
@@ -47,6 +59,15 @@ flags AS (
          last_ds_on, area, team, team_type, officer_id, opened_on
   FROM specialist WHERE days_since_ds >= $due_soon_from_days
   UNION ALL
+  SELECT s.investigation_id, 'ds_review_not_substantive',
+         date_diff('day', e.reviewed_on, $as_of),
+         array_to_string(list_filter([CASE WHEN e.grade = 'thin' THEN 'thin_review' END,
+                                      CASE WHEN e.repeated THEN 'repeated_text' END],
+                                     lambda r: r IS NOT NULL), ';'),
+         e.reviewed_on, s.area, s.team, s.team_type, s.officer_id, s.opened_on
+  FROM specialist AS s JOIN latest_ds_entry AS e USING (investigation_id)
+  WHERE e.grade = 'thin' OR e.repeated
+  UNION ALL
   SELECT o.investigation_id, 'response_unsupervised', o.days_open,
          array_to_string(o.child_reasons, ';'), NULL, o.area, o.team, o.team_type,
          o.officer_id, o.opened_on
@@ -55,11 +76,13 @@ flags AS (
     AND len(o.child_reasons) > 0
     AND o.days_open >= $response_min_days_open
 )
-SELECT investigation_id, flag, area, team, team_type, officer_id, days, reasons,
-       opened_on, last_ds_review_on
-FROM flags
-WHERE list_contains($areas, area)
+SELECT f.investigation_id, f.flag, f.area, f.team, f.team_type, f.officer_id, f.days, f.reasons,
+       f.opened_on, f.last_ds_review_on,
+       -- The note of a thin or repeated review, quoted in the flag's reasons.
+       CASE WHEN f.flag = 'ds_review_not_substantive' THEN left(e.note, 200) END AS quoted_note
+FROM flags AS f LEFT JOIN latest_ds_entry AS e USING (investigation_id)
+WHERE list_contains($areas, f.area)
 ORDER BY
-  CASE flag WHEN 'ds_review_overdue' THEN 1 WHEN 'response_unsupervised' THEN 2
-            WHEN 'ds_review_due_soon' THEN 3 ELSE 4 END,
-  days DESC, investigation_id
+  CASE f.flag WHEN 'ds_review_overdue' THEN 1 WHEN 'response_unsupervised' THEN 2
+            WHEN 'ds_review_due_soon' THEN 3 WHEN 'ds_review_not_substantive' THEN 4 ELSE 5 END,
+  f.days DESC, f.investigation_id

@@ -1,0 +1,86 @@
+-- entry_assessment: one row per entry on any investigation's log (grain: review_id), assessed
+-- against the reviewing-officer checklist. Worked out at load time (etl/assessment.py) into the
+-- table of the same name; review_facts carries it to every reader.
+-- Elements, in this order: risk, actions, plan, next_review, child (child only on child-related
+-- cases; elsewhere not applicable, NULL). A known template value decides (risk_reviewed,
+-- plan_updated, child_seen_or_heard true or false); when it is unknown the note's words do
+-- ($*_pattern: whole-word phrase lists from the settings). actions: actions_set > 0 or the
+-- words; next_review: next_review_due set or the words.
+-- grade: substantive = at least $substantive_min_elements applicable elements; thin = none and
+-- a note shorter than $thin_note_chars; otherwise partial.
+-- repeated: the same note (trimmed, case and spaces folded) by the same reviewer on at least
+-- $repeated_min_cases different cases within $repeated_within_days days (one window holding
+-- them all, this entry among them). repeated_cases: the most cases in such a window.
+-- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
+-- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
+-- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
+WITH cases AS (
+  SELECT investigation_id, len(child_reasons) > 0 AS child_related
+  FROM {child_cases} WHERE valid_to IS NULL
+),
+entries AS (
+  SELECT s.review_id, s.investigation_id, s.reviewer_id,
+         CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
+         lower(coalesce(s.note, '')) AS text,
+         length(trim(coalesce(s.note, ''))) AS note_chars,
+         coalesce(s.risk_reviewed, regexp_matches(lower(coalesce(s.note, '')), $risk_pattern))
+           AS has_risk,
+         coalesce(s.actions_set, 0) > 0
+           OR regexp_matches(lower(coalesce(s.note, '')), $actions_pattern) AS has_actions,
+         coalesce(s.plan_updated, regexp_matches(lower(coalesce(s.note, '')), $plan_pattern))
+           AS has_plan,
+         s.next_review_due IS NOT NULL
+           OR regexp_matches(lower(coalesce(s.note, '')), $next_review_pattern)
+           AS has_next_review,
+         CASE WHEN c.child_related THEN
+           coalesce(s.child_seen_or_heard,
+                    regexp_matches(lower(coalesce(s.note, '')), $child_pattern)) END AS has_child,
+         regexp_replace(lower(trim(coalesce(s.note, ''))), '\s+', ' ', 'g') AS note_key
+  FROM supervision AS s JOIN cases AS c USING (investigation_id)
+),
+counted AS (
+  SELECT *,
+         has_risk::INTEGER + has_actions::INTEGER + has_plan::INTEGER
+           + has_next_review::INTEGER + coalesce(has_child, false)::INTEGER AS n_elements,
+         CASE WHEN child_related THEN 5 ELSE 4 END AS n_applicable
+  FROM entries
+),
+-- Each entry with a note opens a window [its day, its day + $repeated_within_days]; a window
+-- holding the same reviewer's same note on enough cases marks every entry inside it.
+keyed AS (
+  SELECT review_id, investigation_id, reviewer_id, note_key, reviewed_on
+  FROM counted WHERE note_key <> ''
+),
+windows AS (
+  SELECT w.reviewer_id, w.note_key, w.reviewed_on AS from_on,
+         count(DISTINCT m.investigation_id) AS cases
+  FROM keyed AS w JOIN keyed AS m
+    ON m.reviewer_id = w.reviewer_id AND m.note_key = w.note_key
+   AND m.reviewed_on BETWEEN w.reviewed_on AND w.reviewed_on + $repeated_within_days
+  GROUP BY ALL
+  HAVING count(DISTINCT m.investigation_id) >= $repeated_min_cases
+),
+repeats AS (
+  SELECT k.review_id, max(w.cases) AS repeated_cases
+  FROM keyed AS k JOIN windows AS w
+    ON w.reviewer_id = k.reviewer_id AND w.note_key = k.note_key
+   AND k.reviewed_on BETWEEN w.from_on AND w.from_on + $repeated_within_days
+  GROUP BY ALL
+)
+SELECT
+  c.review_id,
+  c.has_risk, c.has_actions, c.has_plan, c.has_next_review, c.has_child,
+  array_to_string(list_filter(
+    [CASE WHEN c.has_risk THEN 'risk' END, CASE WHEN c.has_actions THEN 'actions' END,
+     CASE WHEN c.has_plan THEN 'plan' END, CASE WHEN c.has_next_review THEN 'next_review' END,
+     CASE WHEN c.has_child THEN 'child' END], lambda e: e IS NOT NULL), ';') AS elements,
+  c.n_elements,
+  c.n_applicable,
+  CASE WHEN c.n_elements >= $substantive_min_elements THEN 'substantive'
+       WHEN c.n_elements = 0 AND c.note_chars < $thin_note_chars THEN 'thin'
+       ELSE 'partial' END AS grade,
+  r.review_id IS NOT NULL AS repeated,
+  coalesce(r.repeated_cases, 0) AS repeated_cases,
+  $thin_reviews_count
+    OR NOT (grade = 'thin' OR r.review_id IS NOT NULL) AS restarts_clock
+FROM counted AS c LEFT JOIN repeats AS r USING (review_id)
