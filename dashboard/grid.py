@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import dash_ag_grid as dag
 import pandas as pd
 
+from etl.spreadsheet import write_csv, xlsx_bytes
+
 BLOCK = 100
 
 
@@ -160,12 +162,6 @@ def export_bytes(df: pd.DataFrame, columns: list[Column], fmt: str, heading: lis
             )
     if fmt == "csv":
         buf = io.StringIO()
-        for line in heading:
-            buf.write(f"# {line}\n")
-        table.to_csv(buf, index=False)
+        write_csv(table, buf, heading)
         return buf.getvalue().encode("utf-8-sig")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        pd.DataFrame({"": heading}).to_excel(xl, sheet_name="About", index=False, header=False)
-        table.to_excel(xl, sheet_name="Data", index=False)
-    return buf.getvalue()
+    return xlsx_bytes({"About": pd.DataFrame({"": heading}), "Data": table}, headerless=["About"])

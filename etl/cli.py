@@ -20,6 +20,7 @@ from rich.table import Table
 from etl.load import LoadError, LoadResult
 from etl.settings import get_settings
 from etl.sources import load_source
+from etl.spreadsheet import write_csv
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
@@ -43,7 +44,7 @@ def _db(db: Path | None) -> Path:
 
 def _emit(df: pd.DataFrame, fmt: Format, title: str) -> None:
     if fmt is Format.csv:
-        df.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        write_csv(df, sys.stdout, date_format="%Y-%m-%d")
         return
     table = Table(title=title, show_lines=False)
     for col in df.columns:
