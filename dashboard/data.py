@@ -30,6 +30,7 @@ from etl.flags import (
     child_cases_sql,
     latest_date,
 )
+from etl.redact import redact
 from etl.settings import Settings, get_settings
 
 ACTION_FLAGS = ("ds_review_overdue", "response_unsupervised", "ds_review_due_soon")
@@ -194,10 +195,12 @@ def resolve_as_of(filters: Filters) -> date | None:
 
 def last_loads() -> pd.DataFrame:
     """The latest load of each extract file, and the load log. Not area data: no scope."""
-    return warehouse().df(
+    df = warehouse().df(
         "SELECT load_id, finished_at, source, file, encoding, rows_read, loaded, duplicates, "
         "quarantined, inserted, updated, unchanged FROM load_log ORDER BY load_id DESC, file"
     )
+    df["source"] = df["source"].map(redact)  # loads recorded before redaction existed, too
+    return df
 
 
 def newest_load_at() -> datetime | None:

@@ -21,6 +21,7 @@ import duckdb
 
 from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
 from etl.reader import StagedFile, StructuralError, stage_file
+from etl.redact import redact
 from etl.settings import Settings
 from etl.validate import Validated, define_macros, validate
 from etl.warehouse import create_marts, create_schema, run_checks
@@ -174,6 +175,7 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
     with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
         building.unlink(missing_ok=True)
         con = duckdb.connect(str(building))
+        building.chmod(0o600)  # case data: readable by its owner only, like the other files
         try:
             con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
             result = build(con, Path(work))
@@ -292,7 +294,7 @@ def _build(
         con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, started, finished, source.description, f.file, f.encoding,
+                load_id, started, finished, redact(source.description), f.file, f.encoding,
                 f.rows_read, f.loaded, f.inserted, f.updated, f.unchanged, f.duplicates,
                 f.quarantined, ",".join(f.missing_optional),
             ],
