@@ -72,6 +72,7 @@ class Reason(StrEnum):
     CLOSED_BEFORE_OPENED = "closed_before_opened"
     REVIEW_BEFORE_OPENED = "review_before_opened"
     UNKNOWN_INVESTIGATION = "unknown_investigation"
+    FIELD_TOO_LONG = "field_too_long"
 
 
 REASON_DOCS: dict[Reason, str] = {
@@ -88,6 +89,8 @@ REASON_DOCS: dict[Reason, str] = {
     Reason.REVIEW_BEFORE_OPENED: "reviewed_at is before the investigation's opened_at",
     Reason.UNKNOWN_INVESTIGATION: "the review names an investigation that is not in the "
     "warehouse (or whose row was quarantined)",
+    Reason.FIELD_TOO_LONG: "a field is longer than max_field_bytes (1 MiB by default); the "
+    "quarantine keeps the start of it",
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1")

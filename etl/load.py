@@ -254,7 +254,10 @@ def _build(
     staged: list[StagedFile] = []
     for ex in EXTRACTS:
         say(f"reading {source.labels[ex.name]}")
-        st = stage_file(con, ex, source.folder / ex.file, work, source.labels[ex.name])
+        st = stage_file(
+            con, ex, source.folder / ex.file, work, source.labels[ex.name],
+            max_field_bytes=settings.max_field_bytes,
+        )  # fmt: skip
         if source.record_lines:
             st.newlines_before = None
         staged.append(st)

@@ -185,3 +185,85 @@ def test_load_source_refuses_a_database_url_without_a_mapping_cleanly(tmp_path, 
 def _csv_rows(path: Path) -> list[list[str]]:
     with path.open(newline="") as fh:
         return list(csv.reader(fh))
+
+
+# --- item 8: an over-long field quarantines its row, never the whole file --------------------
+
+
+def test_a_long_note_and_a_malformed_row_elsewhere_both_load_as_they_should(
+    tmp_path, db, settings, query
+):
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[{"investigation_id": "A"}],
+        supervision=[{"review_id": "R1", "investigation_id": "A", "note": "n" * 200_000},
+                     {"review_id": "R2", "investigation_id": "A"}],
+    )  # fmt: skip
+    with (folder / "supervision.csv").open("a") as fh:
+        fh.write("R3,A,too,few\n")
+    result = load(folder, db, settings)
+    assert (result.files[2].loaded, result.files[2].quarantined) == (2, 1)
+    assert query("SELECT length(note) FROM supervision WHERE review_id = 'R1'") == [(200_000,)]
+    assert query("SELECT line, reason FROM quarantine") == [(4, "malformed_row")]
+
+
+def test_a_five_megabyte_field_is_quarantined_with_its_start_and_size(
+    tmp_path, db, settings, query
+):
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[{"investigation_id": "A"}],
+        supervision=[{"review_id": "R1", "investigation_id": "A", "note": "n" * 5_000_000},
+                     {"review_id": "R2", "investigation_id": "A", "note": "two\nlines"},
+                     {"review_id": "R3", "investigation_id": "B"}],
+    )  # fmt: skip
+    result = load(folder, db, settings)
+    assert (result.files[2].loaded, result.files[2].quarantined) == (1, 2)
+    rows = query("SELECT line, record_id, reason, detail, length(raw) FROM quarantine ORDER BY 1")
+    assert [r[:3] for r in rows] == [
+        (2, "R1", "field_too_long"), (5, "R3", "unknown_investigation"),
+    ]  # fmt: skip
+    assert "note is 5,000,000 bytes, over the 1,048,576-byte limit" in rows[0][3]
+    assert rows[0][4] < 1000  # the quarantine keeps the start of the field, not all of it
+
+
+def test_the_limit_is_a_setting_counted_in_bytes_on_the_fast_path_too(tmp_path, db, query):
+    settings = Settings(max_field_bytes=1000)
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[{"investigation_id": "A", "team": "é" * 499},  # 998 bytes: fine
+                        {"investigation_id": "B", "team": "é" * 501}],  # 1,002 bytes
+    )  # fmt: skip
+    load(folder, db, settings)
+    assert query("SELECT investigation_id FROM investigations") == [("A",)]
+    assert query("SELECT record_id, reason FROM quarantine") == [("B", "field_too_long")]
+
+
+def test_a_line_longer_than_duckdbs_limit_made_of_fields_within_ours_loads(tmp_path, db, query):
+    settings = Settings()
+    big = "m" * 900_000
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[{"investigation_id": "A", "team": big, "offence": big,
+                         "officer_id": big}],
+    )  # fmt: skip
+    load(folder, db, settings)
+    assert query("SELECT length(team) + length(offence) FROM investigations") == [(1_800_000,)]
+
+
+# --- item 16: 1,000+ columns -----------------------------------------------------------------
+
+
+def test_an_extract_with_1500_columns_loads_and_ignores_the_extras(tmp_path, db, settings, query):
+    folder = write_extracts(tmp_path / "x", incidents=[{"incident_id": "I1"}])
+    path = folder / "incidents.csv"
+    rows = _csv_rows(path)
+    rows[0] += [f"extra_{i}" for i in range(1500)]
+    rows[1] += ["line one\nline two" if i == 7 else "x" for i in range(1500)]
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(
+            [*rows, ["I2", "bad date", "West", "domestic", "", "", *"y" * 1500]]
+        )
+    result = load(folder, db, settings)
+    assert (result.files[0].loaded, result.files[0].quarantined) == (1, 1)
+    assert query("SELECT line, record_id FROM quarantine") == [(4, "I2")]  # after 2 lines of I1
