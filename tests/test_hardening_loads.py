@@ -267,3 +267,80 @@ def test_an_extract_with_1500_columns_loads_and_ignores_the_extras(tmp_path, db,
     result = load(folder, db, settings)
     assert (result.files[0].loaded, result.files[0].quarantined) == (1, 1)
     assert query("SELECT line, record_id FROM quarantine") == [(4, "I2")]  # after 2 lines of I1
+
+
+# --- item 10: a full disk, and a killed load's leftovers --------------------------------------
+
+SAMPLE = Path(__file__).parent.parent / "sample_data" / "small"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real tmpfs whose size the test can change (remount), or skip where mounting is not
+    allowed (not root, or no CAP_SYS_ADMIN in a container)."""
+    point = tmp_path / "disk"
+    point.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    got = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(point)],
+                         capture_output=True, text=True)  # fmt: skip
+    if got.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {got.stderr.strip()}")
+
+    def resize(size_kb: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size_kb}k", str(point)], check=True)
+
+    try:
+        yield point, resize
+    finally:
+        subprocess.run(["umount", str(point)], check=False)
+
+
+def test_a_full_disk_gives_a_clean_refusal_and_leaves_nothing_behind(small_disk):
+    point, resize = small_disk
+    db = point / "w.duckdb"
+    first = etl("load", str(SAMPLE), "--db", str(db))
+    assert first.returncode == 0, first.stderr
+    before = db.read_bytes()
+    used_kb = sum(p.stat().st_size for p in point.iterdir()) // 1024
+    resize(used_kb + 512)  # room for the live file, not for a second one beside it
+    full = etl("load", str(SAMPLE / "delta"), "--db", str(db))
+    assert full.returncode == 2, full.stderr
+    assert "Traceback" not in full.stderr and "FatalException" not in full.stderr
+    assert "no space left on the device" in full.stderr and "unchanged" in full.stderr
+    assert sorted(p.name for p in point.iterdir()) == ["w.duckdb", "w.duckdb.lock"]
+    assert db.read_bytes() == before
+    resize(32 * 1024)
+    again = etl("load", str(SAMPLE / "delta"), "--db", str(db))
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_simulated_enospc_is_the_same_clean_refusal(tmp_path, db):
+    from etl.load import leftovers, swap_in
+
+    def fill_the_disk(con, _work):
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(100000)")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(LoadError, match="no space left on the device"):
+        swap_in(db, fill_the_disk)
+    assert not any(p.exists() for p in leftovers(db)) and not db.exists()
+
+
+def test_a_killed_loads_leftovers_are_cleaned_at_the_next_start(tmp_path, db, settings, query):
+    load(write_extracts(tmp_path / "a", incidents=[{"incident_id": "I1"}]), db, settings)
+    building = tmp_path / "warehouse.duckdb.building"
+    wal = tmp_path / "warehouse.duckdb.building.wal"
+    # A load killed (kill -9) part-way through building: its file and its WAL stay behind.
+    killed = (
+        "import duckdb, os, signal\n"
+        f"con = duckdb.connect({str(building)!r})\n"
+        "con.execute(\"SET wal_autocheckpoint = '1TB'\")\n"
+        "con.execute('CREATE TABLE incidents AS SELECT range AS i FROM range(1000)')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    subprocess.run([sys.executable, "-c", killed], timeout=60)
+    assert wal.exists()
+    load(write_extracts(tmp_path / "b", incidents=[{"incident_id": "I2"}]), db, settings)
+    assert not building.exists() and not wal.exists()
+    assert query("SELECT incident_id FROM incidents ORDER BY 1") == [("I1",), ("I2",)]
