@@ -9,9 +9,9 @@ every text cell is written as a string, never a formula, whatever it begins with
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import TextIO
 
@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_HEADING_SWAP = {",": ";", '"': "'", "\r": " ", "\n": " "}
+_HEADING_UNSAFE = re.compile('[,"\r\n]')
 
 
 def neutralise(value: object) -> object:
@@ -41,10 +43,14 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, fh: TextIO, heading: Iterable[str] = (), **to_csv_options) -> None:
-    """``df`` as CSV into ``fh``, after ``# heading`` lines (each one quoted cell)."""
-    writer = csv.writer(fh, lineterminator="\n")
+    """``df`` as CSV into ``fh``, after ``# heading`` lines.
+
+    A heading line stays one cell beginning with ``#`` (so ``comment="#"`` readers skip it):
+    the commas, quotes and line breaks that could split it into cells of their own, one of
+    which might begin like a formula, are replaced.
+    """
     for line in heading:
-        writer.writerow([neutralise(f"# {line}")])
+        fh.write("# " + _HEADING_UNSAFE.sub(lambda m: _HEADING_SWAP[m.group()], line) + "\n")
     safe_frame(df).to_csv(fh, index=False, lineterminator="\n", **to_csv_options)
 
 

@@ -64,7 +64,7 @@ def _hostile_extract(load_rows):
     )  # fmt: skip
 
 
-def _download(dash_app, client, panel: str, page: str, fmt: str) -> bytes:
+def _download(dash_app, client, panel: str, page: str, fmt: str, grid_filters=None) -> bytes:
     key = next(k for k in dash_app.callback_map if k.startswith(f"{panel}-download"))
     status, body = call(
         dash_app,
@@ -73,7 +73,7 @@ def _download(dash_app, client, panel: str, page: str, fmt: str) -> bytes:
         {
             f"{panel}-export-{fmt}.n_clicks": 1,
             f"{page}-filters.data": {},
-            f"{panel}-grid.filterModel": {},
+            f"{panel}-grid.filterModel": grid_filters or {},
             f"{panel}-grid.columnState": [],
         },
         changed=f"{panel}-export-{fmt}.n_clicks",
@@ -167,3 +167,15 @@ def test_the_command_line_csv_outputs_are_neutralised(load_rows, db):
         assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], command
         wanted = "'" + (HOSTILE_TEAM if command[0] == "flags" else HOSTILE_ID)
         assert wanted in cells, command
+
+
+def test_a_hostile_grid_filter_cannot_split_the_csv_heading_into_a_formula(dash_app, client_for):
+    hostile = {"team": {"filterType": "text", "type": "contains",
+                        "filter": 'x,=HYPERLINK("http://attacker.example/"),"\n=1+1'}}  # fmt: skip
+    raw = _download(dash_app, client_for("force"), "child-list", "child", "csv", hostile)
+    text = raw.decode("utf-8-sig")
+    heading = [line for line in text.splitlines() if line.startswith("#")]
+    assert len(heading) == 4 and any("HYPERLINK" in line for line in heading)
+    for row in _csv_cells(raw):
+        assert len(row) == 1 or not row[0].startswith("#"), row  # a heading line is one cell
+        assert not [c for c in row if c.startswith(("=", "+", "-", "@", "\t", "\r"))], row
