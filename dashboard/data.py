@@ -460,7 +460,8 @@ def quarantine(scope: Scope) -> pd.DataFrame:
           LEFT JOIN investigations AS i
             ON q.extract = 'supervision'
            AND i.investigation_id = json_extract_string(q.raw, '$.investigation_id'))
-        SELECT source, line, record_id, reason, detail, first_load_id, load_id FROM q
+        SELECT source, line, record_id, reason, detail, first_load_id, load_id,
+               resolved_load_id FROM q
         WHERE list_contains($areas, trim(row_area)) OR list_contains($areas_lower,
               lower(trim(row_area))) OR $everything
         ORDER BY source, line

@@ -229,12 +229,13 @@ def rejects_cmd(
     db: DbOption = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
 ) -> None:
-    """List quarantined rows: source, line, record_id, reason, detail."""
+    """List quarantined rows: source, line, record_id, reason, detail, load_id and the later
+    load that resolved the row (empty while it is open)."""
     con = _open(db)
     try:
         df = con.execute(
-            "SELECT source, line, record_id, reason, detail, load_id FROM quarantine "
-            "ORDER BY source, line"
+            "SELECT source, line, record_id, reason, detail, load_id, resolved_load_id "
+            "FROM quarantine ORDER BY source, line"
         ).df()
     finally:
         con.close()

@@ -141,6 +141,22 @@ def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         ORDER BY source, line
         """
     )
+    _mark_resolved(con, load_id)
+
+
+def _mark_resolved(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """A quarantined record whose id a later load brought in valid (a review re-sent once its
+    investigation arrived, a corrected timestamp) is kept, marked resolved by that load. A row
+    rejected again in this load is open again."""
+    con.execute(f"UPDATE quarantine SET resolved_load_id = NULL WHERE load_id = {load_id}")
+    for ex in EXTRACTS:
+        con.execute(
+            f"""
+            UPDATE quarantine SET resolved_load_id = {load_id}
+            WHERE extract = '{ex.name}' AND resolved_load_id IS NULL AND load_id < {load_id}
+              AND record_id IN (SELECT {ex.key} FROM {ex.name} WHERE load_id = {load_id})
+            """
+        )
 
 
 @dataclass

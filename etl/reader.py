@@ -74,6 +74,16 @@ class _Scan:
     utf8_path: Path  # a UTF-8 copy when the source was Windows-1252
 
 
+def refuse_symlink(path: Path) -> None:
+    """An extract is a file dropped in the folder, never a link to one elsewhere (which could
+    name any file the loader can read); nothing of the link's target is read or echoed."""
+    if path.is_symlink():
+        raise StructuralError(
+            f"{path.name}: is a symbolic link; refusing to follow it (copy the extract into "
+            f"the folder instead)"
+        )
+
+
 def _scan(path: Path, workdir: Path) -> _Scan:
     """Decide the encoding (UTF-8, with or without BOM, else Windows-1252) and count lines."""
     newlines = 0
@@ -131,9 +141,16 @@ def _header(path: Path, extract: Extract) -> list[str]:
     if missing:
         raise StructuralError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
-            f"(header has: {', '.join(names)})"
+            f"(header has: {_some(names)})"
         )
     return names
+
+
+def _some(names: list[str], most: int = 20, width: int = 40) -> str:
+    """A header, shortened for a message: the first ``most`` names, each cut to ``width``."""
+    shown = [n if len(n) <= width else n[:width] + "..." for n in names[:most]]
+    more = f" and {len(names) - most:,} more" if len(names) > most else ""
+    return ", ".join(shown) + more
 
 
 def _quote(name: str) -> str:
@@ -325,6 +342,7 @@ def stage_file(
     max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> StagedFile:
     """Stage ``path`` as the temp view ``raw_<extract>``; raise StructuralError if unusable."""
+    refuse_symlink(path)
     if not path.is_file():
         raise StructuralError(f"{path.name}: missing file (looked for {path})")
     try:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from etl.contract import EXTRACTS, Extract
 from etl.load import LoadError, Prepared, prepared_folder, prev_has_table
+from etl.reader import StructuralError, refuse_symlink
 from etl.redact import SECRET_PARAM, redact
 
 WATERMARKS_DDL = """
@@ -34,6 +35,7 @@ def prepare(source: str, workdir: Path, db_path: Path, mapping: Path | None = No
         return from_database(source, mapping, workdir, db_path)
     path = Path(source)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _refuse_symlink(path)
         return from_workbook(path, workdir)
     csv_files = path.is_dir() and any((path / ex.file).exists() for ex in EXTRACTS)
     if (
@@ -43,6 +45,13 @@ def prepare(source: str, workdir: Path, db_path: Path, mapping: Path | None = No
     ):
         return from_parquet(path, workdir)
     return prepared_folder(path)
+
+
+def _refuse_symlink(path: Path) -> None:
+    try:
+        refuse_symlink(path)
+    except StructuralError as exc:
+        raise LoadError(str(exc)) from exc
 
 
 def _text(value) -> str:
@@ -75,6 +84,7 @@ def from_parquet(folder: Path, workdir: Path) -> Prepared:
     try:
         for ex in EXTRACTS:
             path = folder / f"{ex.name}.parquet"
+            _refuse_symlink(path)
             if not path.exists():
                 raise LoadError(f"{path.name}: missing file (looked for {path})")
             try:

@@ -344,3 +344,86 @@ def test_a_killed_loads_leftovers_are_cleaned_at_the_next_start(tmp_path, db, se
     load(write_extracts(tmp_path / "b", incidents=[{"incident_id": "I2"}]), db, settings)
     assert not building.exists() and not wal.exists()
     assert query("SELECT incident_id FROM incidents ORDER BY 1") == [("I1",), ("I2",)]
+
+
+# --- item 16: symlinked extracts, and reviews resolved by a later load -----------------------
+
+
+def test_a_symlinked_extract_is_refused_without_echoing_its_target(tmp_path, db, settings):
+    secret = tmp_path / "elsewhere" / "shadow"
+    secret.parent.mkdir()
+    secret.write_text(f"root:{SECRET}:19000:0:99999:7:::\n")
+    folder = write_extracts(tmp_path / "x")
+    (folder / "incidents.csv").unlink()
+    (folder / "incidents.csv").symlink_to(secret)
+    with pytest.raises(LoadError, match="symbolic link") as err:
+        load(folder, db, settings)
+    assert SECRET not in str(err.value) and not db.exists()
+    got = etl("load", str(folder), "--db", str(db))
+    assert got.returncode == 2 and "symbolic link" in got.stderr
+    assert SECRET not in got.stderr + got.stdout
+
+    book = tmp_path / "link.xlsx"
+    book.symlink_to(secret)
+    with pytest.raises(LoadError, match="symbolic link"):
+        load_source(str(book), db, settings)
+
+
+def test_a_refused_header_is_shown_shortened(tmp_path, db, settings):
+    folder = write_extracts(tmp_path / "x")
+    header = [f"{i}{'h' * 100}" for i in range(3)] + [f"c{i}" for i in range(500)]
+    (folder / "incidents.csv").write_text(",".join(header) + "\n")
+    with pytest.raises(LoadError, match="missing required column") as err:
+        load(folder, db, settings)
+    assert len(str(err.value)) < 1200 and "and 483 more" in str(err.value)
+
+
+def test_a_review_loaded_once_its_case_arrives_is_marked_resolved_not_deleted(
+    tmp_path, db, settings, query
+):
+    first = write_extracts(
+        tmp_path / "a",
+        investigations=[{"investigation_id": "A"}],
+        supervision=[{"review_id": "R1", "investigation_id": "A"},
+                     {"review_id": "R2", "investigation_id": "B"}],
+    )  # fmt: skip
+    load(first, db, settings)
+    assert query("SELECT record_id, reason, resolved_load_id FROM quarantine") == [
+        ("R2", "unknown_investigation", None)
+    ]
+    later = write_extracts(
+        tmp_path / "b",
+        investigations=[{"investigation_id": "B"}],
+        supervision=[{"review_id": "R2", "investigation_id": "B"}],
+    )
+    load(later, db, settings)
+    assert query("SELECT review_id FROM supervision ORDER BY 1") == [("R1",), ("R2",)]
+    assert query("SELECT record_id, load_id, resolved_load_id FROM quarantine") == [("R2", 1, 2)]
+    load(first, db, settings)  # the old extract again: R2 now loads, still resolved
+    assert query("SELECT record_id, resolved_load_id FROM quarantine") == [("R2", 2)]
+
+    got = etl("rejects", "--db", str(db))
+    assert got.returncode == 0, got.stderr
+    (row,) = list(csv.DictReader(got.stdout.splitlines()))
+    assert (row["record_id"], row["resolved_load_id"]) == ("R2", "2")
+
+
+def test_the_data_quality_grid_shows_the_resolving_load(
+    dash_app, client_for, tmp_path, db, settings, monkeypatch
+):
+    from conftest import call
+
+    review = [{"review_id": "R2", "investigation_id": "B"}]
+    load(write_extracts(tmp_path / "a", supervision=review), db, settings)
+    case = [{"investigation_id": "B"}]
+    load(write_extracts(tmp_path / "b", investigations=case, supervision=review), db, settings)
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    client = client_for("force")  # signing in makes Dash register its callbacks
+    key = next(k for k in dash_app.callback_map if k.startswith("..data-quarantine-rows-grid"))
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    status, body = call(dash_app, client, key,
+                        {"data-quarantine-rows-grid.getRowsRequest": request,
+                         "data-filters.data": {}})  # fmt: skip
+    assert status == 200, body
+    rows = body["response"]["data-quarantine-rows-grid"]["getRowsResponse"]["rowData"]
+    assert [(r["record_id"], r["resolved_load_id"]) for r in rows] == [("R2", 2)]
