@@ -194,12 +194,11 @@ def _read_fast(
         f"THEN length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')) ELSE 0 END"
         for n in names
     )
-    longest = ", ".join(f"coalesce(strlen({_quote(n)}), 0)" for n in names)
+    longest = ", ".join(f"coalesce(max(strlen({_quote(n)})), 0)" for n in names)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
-            f"SELECT *, list_sum([{newline_count}])::INTEGER AS _nl, "
-            f"list_max([{longest}]) AS _longest FROM {source}",
+            f"SELECT *, list_sum([{newline_count}])::INTEGER AS _nl FROM {source}",
             [str(scan.utf8_path)],
         )
     except duckdb.InvalidInputException:
@@ -208,7 +207,7 @@ def _read_fast(
     rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
     con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
     records, embedded, longest_field = con.execute(
-        f"SELECT count(*), coalesce(sum(_nl), 0), coalesce(max(_longest), 0) FROM {table}_scan"
+        f"SELECT count(*), coalesce(sum(_nl), 0), greatest({longest}) FROM {table}_scan"
     ).fetchall()[0]
     # Over-long fields are set aside by the csv-module path, which sees each record whole.
     if rejected or 1 + records + embedded != scan.lines or longest_field > max_field_bytes:
