@@ -267,6 +267,13 @@ def test_an_extract_with_1500_columns_loads_and_ignores_the_extras(tmp_path, db,
     result = load(folder, db, settings)
     assert (result.files[0].loaded, result.files[0].quarantined) == (1, 1)
     assert query("SELECT line, record_id FROM quarantine") == [(4, "I2")]  # after 2 lines of I1
+    with path.open("a", newline="") as fh:  # a short row: the csv-module path, as wide
+        fh.write("I3,too,few\n")
+    result = load(folder, db, settings)
+    assert (result.files[0].rows_read, result.files[0].quarantined) == (3, 2)
+    assert query("SELECT line, reason FROM quarantine WHERE record_id IS NULL") == [
+        (5, "malformed_row")
+    ]
 
 
 # --- item 10: a full disk, and a killed load's leftovers --------------------------------------
