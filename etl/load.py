@@ -203,8 +203,8 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = leftovers(db_path)[0]
     with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
-        # A load killed part-way (kill -9, power) leaves these; its WAL would be replayed into
-        # this load's new file and fail it the same way. The lock says no load is running.
+        # A load killed part-way (kill -9, power) leaves these behind, holding disk space; a
+        # stale WAL must never be replayed into this load's file. The lock says no load runs.
         for path in leftovers(db_path):
             path.unlink(missing_ok=True)
         con = None

@@ -135,7 +135,9 @@ def _header(path: Path, extract: Extract) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise StructuralError(f"{path.name}: column {name!r} appears twice in the header")
+            raise StructuralError(
+                f"{path.name}: column {_some([name])!r} appears twice in the header"
+            )
         seen.add(name)
     missing = [c for c in extract.required if c not in seen]
     if missing:
