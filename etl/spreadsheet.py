@@ -21,6 +21,7 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADING_SWAP = {",": ";", '"': "'", "\r": " ", "\n": " "}
 _HEADING_UNSAFE = re.compile('[,"\r\n]')
+EXCEL_MAX_CHARS = 32_767
 
 
 def neutralise(value: object) -> object:
@@ -76,10 +77,23 @@ def _cell_value(value: object) -> object:
     return str(value)  # lists, dicts, decimals: as text
 
 
+def _excel_text(text: str) -> str:
+    """Text a workbook cell can hold: control characters Excel refuses (a bell in a note would
+    otherwise fail the whole export) dropped, and cut at Excel's 32,767 characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > EXCEL_MAX_CHARS:
+        marker = " [cut: Excel holds 32,767 characters a cell; the CSV export has it all]"
+        text = text[: EXCEL_MAX_CHARS - len(marker)] + marker
+    return text
+
+
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], headerless: Iterable[str] = ()) -> bytes:
     """A workbook with one sheet per frame (sheets named in ``headerless`` get no header row).
 
-    Text cells are neutralised and stored as strings (data type ``s``), never as formulas.
+    Text cells are neutralised and stored as strings (data type ``s``), never as formulas;
+    characters and lengths Excel cannot hold are dealt with (``_excel_text``).
     """
     from openpyxl import Workbook
 
@@ -99,7 +113,7 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], headerless: Iterable[str] = (
                     continue
                 cell = sheet.cell(row=r, column=c)
                 if isinstance(value, str):
-                    cell.value = neutralise(value)
+                    cell.value = _excel_text(neutralise(value))
                     cell.data_type = "s"  # openpyxl would otherwise guess 'f' for '=...'
                 else:
                     cell.value = value

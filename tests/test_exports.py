@@ -49,6 +49,16 @@ def test_an_excel_text_cell_is_never_a_formula():
     assert (sheet["B2"].value, sheet["B2"].data_type) == (-3, "n")
 
 
+def test_control_characters_and_huge_text_do_not_break_a_workbook():
+    huge = "=" + "x" * 40_000
+    book = openpyxl.load_workbook(
+        io.BytesIO(xlsx_bytes({"S": pd.DataFrame({"t": ["a\x07b\x00c", huge, "line\nbreak"]})}))
+    )
+    values = [c.value for c in book["S"]["A"]]
+    assert values[1:2] == ["abc"] and values[3] == "line\nbreak"
+    assert values[2].startswith("'=xxx") and len(values[2]) == 32_767 and "[cut:" in values[2]
+
+
 def _hostile_extract(load_rows):
     return load_rows(
         investigations=[
