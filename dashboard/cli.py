@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dashboard.users import ROLES, UserStore
@@ -27,7 +28,7 @@ def _store() -> UserStore:
 def _new_password(generate: bool) -> str:
     if generate:
         password = secrets.token_urlsafe(12)
-        err.print(f"password (shown once): [bold]{password}[/]")
+        err.print(f"password (shown once): [bold]{escape(password)}[/]")
         return password
     first = getpass.getpass("New password: ")
     if len(first) < 10:
@@ -51,15 +52,15 @@ def add(
     areas = list(area or [])
     unknown = set(areas) - set(get_settings().areas)
     if unknown:
-        err.print(f"[red]unknown area(s): {', '.join(sorted(unknown))}[/]")
+        err.print(f"[red]unknown area(s): {escape(', '.join(sorted(unknown)))}[/]")
         raise typer.Exit(2)
     password = None if sso else _new_password(generate)
     try:
         _store().add(username, role, areas, password)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    err.print(f"added {username} ({role})")
+    err.print(f"added {escape(username)} ({escape(role)})")
 
 
 @users_app.command("remove")
@@ -68,9 +69,9 @@ def remove(username: str) -> None:
     try:
         _store().remove(username)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    err.print(f"removed {username}")
+    err.print(f"removed {escape(username)}")
 
 
 @users_app.command("set-password")
@@ -82,9 +83,9 @@ def set_password(
     try:
         _store().set_password(username, _new_password(generate))
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    err.print(f"password set for {username}")
+    err.print(f"password set for {escape(username)}")
 
 
 @users_app.command("list")
@@ -93,9 +94,9 @@ def list_users() -> None:
     table = Table("username", "role", "areas", "sign-in")
     for user in _store().load().values():
         table.add_row(
-            user.username,
-            user.role,
-            ", ".join(user.areas) or ("all" if user.role != "area" else "none"),
+            escape(user.username),
+            escape(user.role),
+            escape(", ".join(user.areas) or ("all" if user.role != "area" else "none")),
             "password" if user.password_hash else "proxy only",
         )
     Console().print(table)
@@ -122,17 +123,17 @@ def pack_cmd(
     settings = get_settings()
     unknown = set(area or []) - set(settings.areas)
     if unknown:
-        err.print(f"[red]unknown area(s): {', '.join(sorted(unknown))}[/]")
+        err.print(f"[red]unknown area(s): {escape(', '.join(sorted(unknown)))}[/]")
         raise typer.Exit(2)
     # A scheduled run on the server itself: the operator can read every area.
     scope = Scope("scheduled-pack", "force", tuple(settings.areas))
     try:
         chosen = date.fromisoformat(f"{month}-01") if month else data.default_month()
     except ValueError as exc:
-        err.print(f"[red]--month must be YYYY-MM, not {month!r}[/]")
+        err.print(f"[red]--month must be YYYY-MM, not {escape(repr(month))}[/]")
         raise typer.Exit(2) from exc
     except NoWarehouse as exc:
-        err.print(f"[red]no warehouse at {exc}[/]")
+        err.print(f"[red]no warehouse at {escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     if chosen is None:
         err.print("[red]the warehouse holds no investigations[/]")

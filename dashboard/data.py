@@ -30,6 +30,7 @@ from etl.flags import (
     child_cases_sql,
     latest_date,
 )
+from etl.redact import redact
 from etl.settings import Settings, get_settings
 
 ACTION_FLAGS = (
@@ -199,10 +200,12 @@ def resolve_as_of(filters: Filters) -> date | None:
 
 def last_loads() -> pd.DataFrame:
     """The latest load of each extract file, and the load log. Not area data: no scope."""
-    return warehouse().df(
+    df = warehouse().df(
         "SELECT load_id, finished_at, source, file, encoding, rows_read, loaded, duplicates, "
         "quarantined, inserted, updated, unchanged FROM load_log ORDER BY load_id DESC, file"
     )
+    df["source"] = df["source"].map(redact)  # loads recorded before redaction existed, too
+    return df
 
 
 def newest_load_at() -> datetime | None:
@@ -488,7 +491,8 @@ def quarantine(scope: Scope) -> pd.DataFrame:
           LEFT JOIN investigations AS i
             ON q.extract = 'supervision'
            AND i.investigation_id = json_extract_string(q.raw, '$.investigation_id'))
-        SELECT source, line, record_id, reason, detail, first_load_id, load_id FROM q
+        SELECT source, line, record_id, reason, detail, first_load_id, load_id,
+               resolved_load_id FROM q
         WHERE list_contains($areas, trim(row_area)) OR list_contains($areas_lower,
               lower(trim(row_area))) OR $everything
         ORDER BY source, line

@@ -8,10 +8,14 @@ pasted into SQL.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import dash_ag_grid as dag
 import pandas as pd
+
+from etl.spreadsheet import write_csv, xlsx_bytes
 
 BLOCK = 100
 
@@ -126,6 +130,21 @@ def apply_model(
     return df
 
 
+# Characters that can start or end markdown syntax inside a link's text.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~&\"])")
+
+
+def markdown_link(value: object, prefix: str) -> str:
+    """A markdown link to ``prefix`` + the value, %-encoded, with the value as escaped text:
+    an id holding ``]``, ``(``, spaces or ``<`` neither breaks the link nor adds markup."""
+    text = "" if value is None else str(value)
+    shown = _MARKDOWN.sub(r"\\\1", text)
+    if shown[:1] in ("-", "+"):
+        shown = "\\" + shown  # not a list item
+    shown = re.sub(r"^(\d+)([.)])", r"\1\\\2", shown)  # nor a numbered one
+    return f"[{shown}]({prefix}{quote(text, safe='')})"
+
+
 def for_browser(df: pd.DataFrame, columns: list[Column]) -> list[dict]:
     """Rows as the grid shows them: UK dates, links as markdown."""
     out = pd.DataFrame(index=df.index)
@@ -134,7 +153,7 @@ def for_browser(df: pd.DataFrame, columns: list[Column]) -> list[dict]:
         if c.kind == "date":
             s = pd.to_datetime(s, errors="coerce").dt.strftime("%d/%m/%Y").fillna("")
         elif c.link:
-            s = s.map(lambda v, p=c.link: f"[{v}]({p}{v})")
+            s = s.map(lambda v, p=c.link: markdown_link(v, p))
         out[c.field] = s
     return out.astype(object).where(out.notna(), None).to_dict("records")
 
@@ -160,12 +179,6 @@ def export_bytes(df: pd.DataFrame, columns: list[Column], fmt: str, heading: lis
             )
     if fmt == "csv":
         buf = io.StringIO()
-        for line in heading:
-            buf.write(f"# {line}\n")
-        table.to_csv(buf, index=False)
+        write_csv(table, buf, heading)
         return buf.getvalue().encode("utf-8-sig")
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        pd.DataFrame({"": heading}).to_excel(xl, sheet_name="About", index=False, header=False)
-        table.to_excel(xl, sheet_name="Data", index=False)
-    return buf.getvalue()
+    return xlsx_bytes({"About": pd.DataFrame({"": heading}), "Data": table}, headerless=["About"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +23,7 @@ import plotly.graph_objects as go
 from dashboard import data
 from dashboard.data import Filters, Scope
 from dashboard.figures import styled
+from etl.spreadsheet import xlsx_bytes
 
 MARKING = "OFFICIAL-SENSITIVE"
 HEADLINES = [
@@ -204,8 +204,7 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
 
 
 def to_excel(pack: Pack) -> bytes:
-    """One sheet per table, headed like the PDF."""
-    buf = io.BytesIO()
+    """One sheet per table, headed like the PDF; text cells neutralised (etl/spreadsheet.py)."""
     about = pd.DataFrame(
         {
             "": [
@@ -217,15 +216,18 @@ def to_excel(pack: Pack) -> bytes:
         }
     )
     trend = trend_table(pack.trend)
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        about.to_excel(xl, sheet_name="About", index=False, header=False)
-        pack.headline.to_excel(xl, sheet_name="Headline", index=False)
-        trend.to_excel(xl, sheet_name="Trend", index=False)
-        pack.demand.to_excel(xl, sheet_name="Demand", index=False)
-        pack.by_team.to_excel(xl, sheet_name="By team", index=False)
-        pack.by_supervisor.to_excel(xl, sheet_name="By supervisor", index=False)
-        pack.longest.to_excel(xl, sheet_name="Longest waiting", index=False)
-    return buf.getvalue()
+    return xlsx_bytes(
+        {
+            "About": about,
+            "Headline": pack.headline,
+            "Trend": trend,
+            "Demand": pack.demand,
+            "By team": pack.by_team,
+            "By supervisor": pack.by_supervisor,
+            "Longest waiting": pack.longest,
+        },
+        headerless=["About"],
+    )
 
 
 def _table(df: pd.DataFrame) -> str:

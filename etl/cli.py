@@ -14,12 +14,15 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from etl.load import LoadError, LoadResult
+from etl.redact import redact
 from etl.settings import get_settings
 from etl.sources import load_source
+from etl.spreadsheet import write_csv
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
@@ -37,19 +40,30 @@ class Format(StrEnum):
     table = "table"
 
 
+def _said(exc: BaseException | str) -> str:
+    """A message that may hold user-controlled text (a header, a path, a URL), made safe to
+    print through rich: secrets redacted, markup escaped."""
+    return escape(redact(str(exc)))
+
+
+def _say(message: str) -> None:
+    err.print(_said(message))
+
+
 def _db(db: Path | None) -> Path:
     return db or get_settings().db_path
 
 
 def _emit(df: pd.DataFrame, fmt: Format, title: str) -> None:
     if fmt is Format.csv:
-        df.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d")
+        write_csv(df, sys.stdout, date_format="%Y-%m-%d")
         return
-    table = Table(title=title, show_lines=False)
+    # Every cell is data (team names, notes, paths): escaped, never read as rich markup.
+    table = Table(title=escape(title), show_lines=False)
     for col in df.columns:
-        table.add_column(str(col), overflow="fold")
+        table.add_column(escape(str(col)), overflow="fold")
     for row in df.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+        table.add_row(*[escape(_cell(v)) for v in row])
     out.print(table)
 
 
@@ -120,7 +134,7 @@ def load_cmd(
         task = bar.add_task("loading", total=12)
 
         def step(message: str) -> None:
-            bar.update(task, description=message, advance=1)
+            bar.update(task, description=escape(message), advance=1)
 
         try:
             result = load_source(
@@ -132,13 +146,16 @@ def load_cmd(
                 extracted_on=extracted_on.date() if extracted_on else None,
             )
         except LoadError as exc:
-            err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
+            err.print(f"[bold red]load failed, warehouse unchanged:[/] {_said(exc)}")
             raise typer.Exit(2) from exc
     summary = _summary(result)
     _emit(summary, fmt, f"load {result.load_id} into {result.db_path}")
     total_q = int(summary["quarantined"].sum())
     if total_q:
-        err.print(f"{total_q} row(s) quarantined: see python -m etl rejects --db {result.db_path}")
+        err.print(
+            f"{total_q} row(s) quarantined: see python -m etl rejects --db "
+            f"{escape(str(result.db_path))}"
+        )
 
 
 def _open(db: Path | None):
@@ -147,7 +164,7 @@ def _open(db: Path | None):
     try:
         return connect_read_only(_db(db))
     except FileNotFoundError as exc:
-        err.print(f"[bold red]{exc}[/]")
+        err.print(f"[bold red]{_said(exc)}[/]")
         raise typer.Exit(2) from exc
 
 
@@ -162,7 +179,7 @@ def load_police_uk_cmd(
     try:
         files = load_police_uk(folder, _db(db), get_settings())
     except LoadError as exc:
-        err.print(f"[bold red]load failed, warehouse unchanged:[/] {exc}")
+        err.print(f"[bold red]load failed, warehouse unchanged:[/] {_said(exc)}")
         raise typer.Exit(2) from exc
     _emit(pd.DataFrame([vars(f) for f in files]), Format.csv, "")
 
@@ -186,12 +203,12 @@ def refresh_cmd(
     try:
         interval = parse_interval(every)
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{_said(exc)}[/]")
         raise typer.Exit(2) from exc
     try:
-        refresh(sources, _db(db), get_settings(), interval, cycles, mapping, say=err.print)
+        refresh(sources, _db(db), get_settings(), interval, cycles, mapping, say=_say)
     except RefreshRunning as exc:
-        err.print(f"[bold red]{exc}[/]; not starting a second one")
+        err.print(f"[bold red]{_said(exc)}[/]; not starting a second one")
         raise typer.Exit(3) from exc
 
 
@@ -227,12 +244,13 @@ def rejects_cmd(
     db: DbOption = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
 ) -> None:
-    """List quarantined rows: source, line, record_id, reason, detail."""
+    """List quarantined rows: source, line, record_id, reason, detail, load_id and the later
+    load that resolved the row (empty while it is open)."""
     con = _open(db)
     try:
         df = con.execute(
-            "SELECT source, line, record_id, reason, detail, load_id FROM quarantine "
-            "ORDER BY source, line"
+            "SELECT source, line, record_id, reason, detail, load_id, resolved_load_id "
+            "FROM quarantine ORDER BY source, line"
         ).df()
     finally:
         con.close()

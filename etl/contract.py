@@ -93,6 +93,7 @@ class Reason(StrEnum):
     REVIEW_BEFORE_OPENED = "review_before_opened"
     UNKNOWN_INVESTIGATION = "unknown_investigation"
     FUTURE_TIMESTAMP = "future_timestamp"
+    FIELD_TOO_LONG = "field_too_long"
 
 
 REASON_DOCS: dict[Reason, str] = {
@@ -111,6 +112,8 @@ REASON_DOCS: dict[Reason, str] = {
     "warehouse (or whose row was quarantined)",
     Reason.FUTURE_TIMESTAMP: "a timestamp is later than the load itself (beyond "
     "future_tolerance_hours)",
+    Reason.FIELD_TOO_LONG: "a field is longer than max_field_bytes (1 MiB by default); the "
+    "quarantine keeps the start of it",
 }
 
 TRUE_WORDS = ("true", "yes", "y", "1")

@@ -8,6 +8,7 @@ as it was; a dashboard holding the old file keeps reading the old inode.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import tempfile
@@ -22,6 +23,7 @@ import duckdb
 from etl import assessment, history
 from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
 from etl.reader import StagedFile, StructuralError, stage_file
+from etl.redact import redact
 from etl.settings import Settings
 from etl.validate import Validated, define_macros, validate
 from etl.warehouse import create_marts, create_schema, run_checks
@@ -140,6 +142,22 @@ def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         ORDER BY source, line
         """
     )
+    _mark_resolved(con, load_id)
+
+
+def _mark_resolved(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """A quarantined record whose id a later load brought in valid (a review re-sent once its
+    investigation arrived, a corrected timestamp) is kept, marked resolved by that load. A row
+    rejected again in this load is open again."""
+    con.execute(f"UPDATE quarantine SET resolved_load_id = NULL WHERE load_id = {load_id}")
+    for ex in EXTRACTS:
+        con.execute(
+            f"""
+            UPDATE quarantine SET resolved_load_id = {load_id}
+            WHERE extract = '{ex.name}' AND resolved_load_id IS NULL AND load_id < {load_id}
+              AND record_id IN (SELECT {ex.key} FROM {ex.name} WHERE load_id = {load_id})
+            """
+        )
 
 
 @dataclass
@@ -166,27 +184,53 @@ def prepared_folder(folder: Path) -> Prepared:
     return Prepared(folder, str(folder.resolve()), {ex.name: ex.file for ex in EXTRACTS})
 
 
+def leftovers(db_path: Path) -> tuple[Path, ...]:
+    """The files a load builds beside ``db_path``: the new warehouse and DuckDB's WAL for it."""
+    building = db_path.with_name(db_path.name + ".building")
+    return building, building.with_name(building.name + ".wal")
+
+
+def _no_space(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)
+
+
 def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
     """Build a new warehouse beside ``db_path`` with ``build(con, workdir)`` and swap it in.
-    Any failure removes the half-built file; the live one is never touched."""
+    Any failure removes the half-built file and its WAL; the live one is never touched. A full
+    disk is a LoadError saying so (exit 2), not a DuckDB traceback."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    building = db_path.with_name(db_path.name + ".building")
+    building = leftovers(db_path)[0]
     with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
-        building.unlink(missing_ok=True)
-        con = duckdb.connect(str(building))
+        # A load killed part-way (kill -9, power) leaves these behind, holding disk space; a
+        # stale WAL must never be replayed into this load's file. The lock says no load runs.
+        for path in leftovers(db_path):
+            path.unlink(missing_ok=True)
+        con = None
         try:
+            con = duckdb.connect(str(building))
+            building.chmod(0o600)  # case data: readable by its owner only, like the other files
             con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
             result = build(con, Path(work))
             con.execute("CHECKPOINT")
             con.close()
-        except StructuralError as exc:
-            con.close()
-            building.unlink(missing_ok=True)
-            raise LoadError(str(exc)) from exc
-        except BaseException:
-            con.close()
-            building.unlink(missing_ok=True)
+        except BaseException as exc:
+            if con is not None:
+                with contextlib.suppress(Exception):  # after a fatal error close may fail too
+                    con.close()
+            for path in leftovers(db_path):
+                path.unlink(missing_ok=True)
+            if isinstance(exc, StructuralError):
+                raise LoadError(str(exc)) from exc
+            if _no_space(exc):
+                raise LoadError(
+                    f"no space left on the device while building the new warehouse beside "
+                    f"{db_path} (work files in {tempfile.gettempdir()}); the half-built files "
+                    f"were removed and the live warehouse is unchanged: free some space and load "
+                    f"again"
+                ) from exc
             raise
         os.replace(building, db_path)
     return result
@@ -259,7 +303,10 @@ def _build(
     staged: list[StagedFile] = []
     for ex in EXTRACTS:
         say(f"reading {source.labels[ex.name]}")
-        st = stage_file(con, ex, source.folder / ex.file, work, source.labels[ex.name])
+        st = stage_file(
+            con, ex, source.folder / ex.file, work, source.labels[ex.name],
+            max_field_bytes=settings.max_field_bytes,
+        )  # fmt: skip
         if source.record_lines:
             st.newlines_before = None
         staged.append(st)
@@ -305,7 +352,7 @@ def _build(
         con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, started, finished, source.description, f.file, f.encoding,
+                load_id, started, finished, redact(source.description), f.file, f.encoding,
                 f.rows_read, f.loaded, f.inserted, f.updated, f.unchanged, f.duplicates,
                 f.quarantined, ",".join(f.missing_optional), day,
             ],

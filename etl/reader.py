@@ -17,10 +17,13 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from etl.contract import Extract
+from etl.contract import Extract, Reason
 
 CHUNK = 1 << 24
 BOM = codecs.BOM_UTF8
+MAX_FIELD_BYTES = 1 << 20  # the default of settings.max_field_bytes
+SHOWN_CHARS = 200  # how much of an over-long field the quarantine keeps
+DUCKDB_MAX_LINE = 2_097_152  # read_csv's default max_line_size
 
 
 class StructuralError(Exception):
@@ -29,9 +32,13 @@ class StructuralError(Exception):
 
 @dataclass
 class Malformed:
+    """A record set aside while reading: wrong width, or a field over the length limit."""
+
     line: int
     raw: str
     detail: str
+    reason: str = Reason.MALFORMED_ROW.value
+    record_id: str | None = None
 
 
 @dataclass
@@ -65,6 +72,16 @@ class _Scan:
     encoding: str
     lines: int  # physical lines, counting a last line without a newline
     utf8_path: Path  # a UTF-8 copy when the source was Windows-1252
+
+
+def refuse_symlink(path: Path) -> None:
+    """An extract is a file dropped in the folder, never a link to one elsewhere (which could
+    name any file the loader can read); nothing of the link's target is read or echoed."""
+    if path.is_symlink():
+        raise StructuralError(
+            f"{path.name}: is a symbolic link; refusing to follow it (copy the extract into "
+            f"the folder instead)"
+        )
 
 
 def _scan(path: Path, workdir: Path) -> _Scan:
@@ -118,15 +135,24 @@ def _header(path: Path, extract: Extract) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise StructuralError(f"{path.name}: column {name!r} appears twice in the header")
+            raise StructuralError(
+                f"{path.name}: column {_some([name])!r} appears twice in the header"
+            )
         seen.add(name)
     missing = [c for c in extract.required if c not in seen]
     if missing:
         raise StructuralError(
             f"{path.name}: missing required column(s) {', '.join(missing)} "
-            f"(header has: {', '.join(names)})"
+            f"(header has: {_some(names)})"
         )
     return names
+
+
+def _some(names: list[str], most: int = 20, width: int = 40) -> str:
+    """A header, shortened for a message: the first ``most`` names, each cut to ``width``."""
+    shown = [n if len(n) <= width else n[:width] + "..." for n in names[:most]]
+    more = f" and {len(names) - most:,} more" if len(names) > most else ""
+    return ", ".join(shown) + more
 
 
 def _quote(name: str) -> str:
@@ -149,7 +175,12 @@ CSV_OPTIONS = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"
 
 
 def _read_fast(
-    con: duckdb.DuckDBPyConnection, extract: Extract, names: list[str], scan: _Scan, table: str
+    con: duckdb.DuckDBPyConnection,
+    extract: Extract,
+    names: list[str],
+    scan: _Scan,
+    table: str,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> np.ndarray | bool | None:
     """Read with DuckDB alone. Returns the newlines-before array (or None when there are no
     embedded newlines), or False when the derived line numbers could not be trusted."""
@@ -158,15 +189,18 @@ def _read_fast(
         f"read_csv(?, {CSV_OPTIONS}, columns={_columns_arg(names)}, null_padding=false, "
         f"store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan')"
     )
-    newline_count = " + ".join(
+    # Flat lists, not chains of + or OR: a file with 1,000+ columns must not hit DuckDB's
+    # expression depth limit.
+    newline_count = ", ".join(
         f"CASE WHEN contains({_quote(n)}, chr(10)) "
         f"THEN length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')) ELSE 0 END"
         for n in names
     )
+    longest = ", ".join(f"coalesce(max(strlen({_quote(n)})), 0)" for n in names)
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
-            f"SELECT *, ({newline_count})::INTEGER AS _nl FROM {source}",
+            f"SELECT *, list_sum([{newline_count}])::INTEGER AS _nl FROM {source}",
             [str(scan.utf8_path)],
         )
     except duckdb.InvalidInputException:
@@ -174,10 +208,11 @@ def _read_fast(
         return False
     rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
     con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    records, embedded = con.execute(
-        f"SELECT count(*), coalesce(sum(_nl), 0) FROM {table}_scan"
+    records, embedded, longest_field = con.execute(
+        f"SELECT count(*), coalesce(sum(_nl), 0), greatest({longest}) FROM {table}_scan"
     ).fetchall()[0]
-    if rejected or 1 + records + embedded != scan.lines:
+    # Over-long fields are set aside by the csv-module path, which sees each record whole.
+    if rejected or 1 + records + embedded != scan.lines or longest_field > max_field_bytes:
         con.execute(f"DROP TABLE {table}_scan")
         return False
     newlines_before = None
@@ -194,6 +229,44 @@ def _read_fast(
     return newlines_before
 
 
+def _too_long(value: str, limit: int) -> int | None:
+    """The value's size in UTF-8 bytes when over ``limit``, else None (cheap for short ones)."""
+    if len(value) * 4 <= limit:
+        return None
+    size = len(value.encode("utf-8"))
+    return size if size > limit else None
+
+
+def _shortened(row: list[str]) -> str:
+    """A record as one CSV line, each long field cut to its start and its length."""
+    cut = [
+        f"{v[:SHOWN_CHARS]}... [{len(v):,} characters]" if len(v) > SHOWN_CHARS else v for v in row
+    ]
+    raw = io.StringIO()
+    csv.writer(raw).writerow(cut)
+    return raw.getvalue().rstrip("\r\n")
+
+
+def _long_field(
+    row: list[str], names: list[str], extract: Extract, limit: int, line: int
+) -> Malformed | None:
+    """A record holding a field over ``limit`` bytes, set aside as field_too_long."""
+    over = [(i, n) for i, v in enumerate(row) if (n := _too_long(v, limit)) is not None]
+    if not over:
+        return None
+    i, size = over[0]
+    column = names[i] if i < len(names) else f"field {i + 1}"
+    key = names.index(extract.key) if extract.key in names else None
+    record_id = row[key].strip() if key is not None and key < len(row) else None
+    return Malformed(
+        line,
+        _shortened(row),
+        f"{column} is {size:,} bytes, over the {limit:,}-byte limit (max_field_bytes)",
+        reason=Reason.FIELD_TOO_LONG.value,
+        record_id=record_id if record_id and i != key else None,
+    )
+
+
 def _read_slow(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
@@ -201,11 +274,17 @@ def _read_slow(
     scan: _Scan,
     table: str,
     workdir: Path,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> tuple[int, list[Malformed]]:
-    """Parse with Python's csv module: exact line numbers, and rows of the wrong width set aside."""
+    """Parse with Python's csv module: exact line numbers, and rows of the wrong width or with
+    an over-long field set aside."""
     malformed: list[Malformed] = []
     good_path = workdir / f"{table}.lines.csv"
     records = 0
+    longest_line = 0
+    # No field can be longer than the file: the module's own limit (131,072) must not refuse
+    # a whole extract; over-long fields are quarantined below instead.
+    csv.field_size_limit(max(csv.field_size_limit(), scan.utf8_path.stat().st_size + 1))
     with (
         scan.utf8_path.open(encoding="utf-8-sig", newline="") as src,
         good_path.open("w", encoding="utf-8", newline="") as dst,
@@ -221,6 +300,10 @@ def _read_slow(
                 if not row:
                     continue  # a blank line is not a record
                 records += 1
+                too_long = _long_field(row, names, extract, max_field_bytes, start)
+                if too_long:
+                    malformed.append(too_long)
+                    continue
                 if len(row) != len(names):
                     raw = io.StringIO()
                     csv.writer(raw).writerow(row)
@@ -233,13 +316,15 @@ def _read_slow(
                     )
                     continue
                 writer.writerow([start, *row])
+                longest_line = max(longest_line, sum(len(v) for v in row) * 4)
         except csv.Error as exc:
             raise StructuralError(
                 f"{scan.utf8_path.name}: unreadable file at line {reader.line_num}: {exc}"
             ) from exc
+    max_line = max(DUCKDB_MAX_LINE, longest_line + 4 * len(names) + 64)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM read_csv(?, {CSV_OPTIONS}, "
-        f"columns={_columns_arg(names, first=LINE_COLUMN)})",
+        f"columns={_columns_arg(names, first=LINE_COLUMN)}, max_line_size={max_line})",
         [str(good_path)],
     )
     con.execute(
@@ -255,8 +340,10 @@ def stage_file(
     path: Path,
     workdir: Path,
     label: str | None = None,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> StagedFile:
     """Stage ``path`` as the temp view ``raw_<extract>``; raise StructuralError if unusable."""
+    refuse_symlink(path)
     if not path.is_file():
         raise StructuralError(f"{path.name}: missing file (looked for {path})")
     try:
@@ -275,10 +362,10 @@ def stage_file(
         missing_optional=tuple(c for c in extract.names if c not in names),
     )
     try:
-        fast = _read_fast(con, extract, names, scan, table)
+        fast = _read_fast(con, extract, names, scan, table, max_field_bytes)
         if fast is False:
             staged.rows_read, staged.malformed = _read_slow(
-                con, extract, names, scan, table, workdir
+                con, extract, names, scan, table, workdir, max_field_bytes
             )
             staged.rec_is_line = True
         else:

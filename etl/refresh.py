@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.load import exclusive_lock
+from etl.redact import redact
 from etl.settings import Settings
 
 SCHEMA = """
@@ -50,6 +52,8 @@ class RefreshLog:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch(mode=0o600, exist_ok=True)
+        self.path.chmod(0o600)
         with contextlib.closing(sqlite3.connect(self.path)) as con, con:
             con.execute(SCHEMA)
 
@@ -89,12 +93,25 @@ def run_source(source: str, db_path: Path, settings: Settings, mapping: Path | N
 
 
 def shown(source: str) -> str:
-    """The source as logged: a database URL without any password."""
-    if "://" not in source:
-        return source
-    from sqlalchemy.engine import make_url
+    """The source as logged: any password or secret query value redacted."""
+    return redact(source)
 
-    return make_url(source).render_as_string(hide_password=True)
+
+def _report(log: RefreshLog, say: Callable[[str], None], cycle: int, started: datetime,
+            source: str, status: str, message: str, load_id: int | None) -> None:  # fmt: skip
+    """Record and announce one attempt; neither failing may stop the refresh loop."""
+    if status == "ok":
+        line = f"refresh {cycle}: {source} loaded"
+    else:
+        line = f"refresh {cycle}: {source} FAILED, warehouse unchanged: {message}"
+    try:
+        log.record(cycle, started, source, status, message, load_id)
+    except Exception as exc:  # e.g. a full disk or a locked log: the loads still go on
+        line += f" (not recorded in {log.path}: {type(exc).__name__})"
+    try:
+        say(line)
+    except Exception:
+        print(line, file=sys.stderr)
 
 
 def refresh(
@@ -117,12 +134,10 @@ def refresh(
                 started = datetime.now(UTC)
                 try:
                     load_id = run_source(source, db_path, settings, mapping)
+                    status, message = "ok", ""
                 except Exception as exc:  # a failing source must not stop the others
-                    message = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-                    log.record(cycle, started, shown(source), "failed", message, None)
-                    say(f"refresh {cycle}: {shown(source)} FAILED, warehouse unchanged: {message}")
-                    continue
-                log.record(cycle, started, shown(source), "ok", "", load_id)
-                say(f"refresh {cycle}: {shown(source)} loaded")
+                    text = str(exc).splitlines()[0][:500] if str(exc).strip() else ""
+                    load_id, status, message = None, "failed", redact(text or type(exc).__name__)
+                _report(log, say, cycle, started, shown(source), status, message, load_id)
             if cycles is None or cycle < cycles:
                 sleep(every)

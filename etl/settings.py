@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     sign_in_attempts: int = Field(
         5, description="Failed sign-ins allowed per username and address per 15 minutes."
     )
+    max_field_bytes: int = Field(
+        1_048_576,
+        description="A row with a longer field (UTF-8 bytes) is quarantined as field_too_long.",
+        gt=0,
+    )
     min_timestamp_year: int = Field(
         1990, description="Timestamps before this year are quarantined as implausible."
     )

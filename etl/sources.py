@@ -16,6 +16,8 @@ import pandas as pd
 
 from etl.contract import EXTRACTS, Extract
 from etl.load import LoadError, Prepared, prepared_folder, prev_has_table
+from etl.reader import StructuralError, refuse_symlink
+from etl.redact import SECRET_PARAM, redact
 
 WATERMARKS_DDL = """
 CREATE TABLE IF NOT EXISTS source_watermarks (
@@ -33,6 +35,7 @@ def prepare(source: str, workdir: Path, db_path: Path, mapping: Path | None = No
         return from_database(source, mapping, workdir, db_path)
     path = Path(source)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        _refuse_symlink(path)
         return from_workbook(path, workdir)
     csv_files = path.is_dir() and any((path / ex.file).exists() for ex in EXTRACTS)
     if (
@@ -42,6 +45,13 @@ def prepare(source: str, workdir: Path, db_path: Path, mapping: Path | None = No
     ):
         return from_parquet(path, workdir)
     return prepared_folder(path)
+
+
+def _refuse_symlink(path: Path) -> None:
+    try:
+        refuse_symlink(path)
+    except StructuralError as exc:
+        raise LoadError(str(exc)) from exc
 
 
 def _text(value) -> str:
@@ -74,6 +84,7 @@ def from_parquet(folder: Path, workdir: Path) -> Prepared:
     try:
         for ex in EXTRACTS:
             path = folder / f"{ex.name}.parquet"
+            _refuse_symlink(path)
             if not path.exists():
                 raise LoadError(f"{path.name}: missing file (looked for {path})")
             try:
@@ -120,11 +131,17 @@ def database_url(url: str):
     PVP_SOURCE_PASSWORD, or a file named by PVP_SOURCE_PASSWORD_FILE (outside the repository).
     """
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    parsed = make_url(url)
-    if parsed.password:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise LoadError(f"not a database URL: {redact(url)}") from exc
+    secret_params = sorted(k for k in parsed.query if SECRET_PARAM.search(k))
+    if parsed.password is not None or secret_params or redact(url) != url:
+        where = f"query parameter(s) {', '.join(secret_params)}" if secret_params else "user info"
         raise LoadError(
-            "put no password in the URL (it stays in shell history and logs); set "
+            f"put no password in the URL ({where}: it stays in shell history and logs); set "
             "PVP_SOURCE_PASSWORD_FILE to a file holding it, or PVP_SOURCE_PASSWORD"
         )
     password = os.environ.get("PVP_SOURCE_PASSWORD")
@@ -194,7 +211,7 @@ def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) ->
 
     mapping = _mapping(mapping_path)
     real_url = database_url(url)
-    shown = real_url.render_as_string(hide_password=True)
+    shown = redact(real_url.render_as_string(hide_password=True))
     source_key = f"{shown}#{Path(mapping_path).name}"
     previous = _previous_watermarks(db_path, source_key)
     out = workdir / "from-database"
@@ -251,7 +268,7 @@ def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) ->
                     df = df.drop(columns="__watermark")
                 _write(df, ex, out)
     except SQLAlchemyError as exc:
-        raise LoadError(f"{shown}: {str(exc.orig or exc).splitlines()[0]}") from exc
+        raise LoadError(redact(f"{shown}: {str(exc.orig or exc).splitlines()[0]}")) from exc
     finally:
         engine.dispose()
 

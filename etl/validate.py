@@ -357,8 +357,8 @@ def validate(
     con.execute(f"DROP TABLE {rejects}_found")
     for bad in staged.malformed:
         con.execute(
-            f"INSERT INTO {rejects} VALUES ({source}, ?, NULL, ?, ?, to_json(?), md5(?), ?, ?)",
-            [bad.line, Reason.MALFORMED_ROW.value, bad.detail, bad.raw, bad.raw, load_id, ex.name],
+            f"INSERT INTO {rejects} VALUES ({source}, ?, ?, ?, ?, to_json(?), md5(?), ?, ?)",
+            [bad.line, bad.record_id, bad.reason, bad.detail, bad.raw, bad.raw, load_id, ex.name],
         )
     n_valid = con.execute(f"SELECT count(*) FROM {valid}").fetchall()[0][0]
     n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]

@@ -31,7 +31,8 @@ CREATE TABLE {db}quarantine (
   raw VARCHAR,           -- the record's contract columns as JSON text
   raw_hash VARCHAR,      -- md5 of the whole raw record: the same bad row is kept once
   first_load_id INTEGER, -- the load that first rejected it
-  load_id INTEGER        -- the latest load that rejected it
+  load_id INTEGER,       -- the latest load that rejected it
+  resolved_load_id INTEGER -- a later load that loaded a valid row with this id (NULL: open)
 )
 """
 

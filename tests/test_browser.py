@@ -76,7 +76,7 @@ def test_a_case_shows_its_timeline(duo):
     )
     rows = duo.driver.find_elements(By.CSS_SELECTOR, "#case-entries tr")
     assert len(rows) == 3
-    assert "does not count" in rows[2].text  # the DC's entry
+    assert "no - rank below the rule" in rows[2].text  # the DC's entry
     points = duo.driver.find_elements(By.CSS_SELECTOR, "#case-timeline .scatterlayer .point")
     assert len(points) == 3
     assert "gap 60 days and counting" in duo.find_element("#case-timeline").text

@@ -130,6 +130,7 @@ def test_every_reason_code_is_reachable(tmp_path, db, settings, query):
         supervision=[
             {"review_id": "R1", "investigation_id": "A"},
             {"review_id": "R2", "investigation_id": "B"},
+            {"review_id": "R4", "investigation_id": "A", "note": "x" * 1_048_577},
         ],
     )
     with (tmp_path / "x" / "incidents.csv").open("a") as fh:

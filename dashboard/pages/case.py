@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import unquote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -41,7 +42,8 @@ def not_found(investigation_id: str) -> html.Div:
 
 def layout(investigation_id: str | None = None, **query):
     scope = current_scope()
-    investigation_id = (investigation_id or "")[:64]
+    # The browser's path is still %-encoded: "/case/A%20B" opens case "A B".
+    investigation_id = unquote(investigation_id or "")[:64]
     try:
         as_of = date.fromisoformat(query["as_of"]) if query.get("as_of") else data.latest_day()
         record = data.case_record(scope, investigation_id)

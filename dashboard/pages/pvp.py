@@ -5,6 +5,7 @@ pack to download (A4 PDF and Excel)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -36,7 +37,9 @@ def _longest(df) -> html.Div | dbc.Table:
     rows = [
         html.Tr(
             [
-                html.Td(dcc.Link(v, href=f"/case/{v}")) if c == "case" else html.Td(v)
+                html.Td(dcc.Link(v, href=f"/case/{quote(str(v), safe='')}"))
+                if c == "case"
+                else html.Td(v)
                 for c, v in zip(df.columns, row, strict=True)
             ]
         )

@@ -11,7 +11,11 @@ PANEL = Panel(
     page="data",
     order=30,
     title="Quarantined rows",
-    description="Each rejected row with its file, line and what was wrong.",
+    description=(
+        "Each rejected row with its file, line and what was wrong. A row whose record a later "
+        "load brought in valid (say, a review re-sent once its case arrived) is kept, with the "
+        "load that resolved it."
+    ),
     table=Table(
         columns=[
             Column("source", "File", width=150),
@@ -20,6 +24,7 @@ PANEL = Panel(
             Column("reason", "Reason", width=170),
             Column("detail", "Detail"),
             Column("load_id", "Last load", kind="number", width=110),
+            Column("resolved_load_id", "Resolved in load", kind="number", width=130),
         ],
         rows=lambda ctx: data.quarantine(ctx.scope),
         noun="quarantined row",

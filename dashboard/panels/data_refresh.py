@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dashboard import data
 from dashboard.figures import empty
 from dashboard.panels import Context, Panel
+from etl.redact import redact
 from etl.refresh import RefreshLog
 
 
@@ -16,6 +17,8 @@ def render(ctx: Context):
         return empty("No scheduled refresh has run (python -m etl refresh --every 20m SOURCE).")
     runs = runs.copy()
     runs["status"] = runs["status"].map({"ok": "✓ ok", "failed": "⚠ FAILED"})
+    for col in ("source", "message"):  # rows logged before redaction existed, too
+        runs[col] = runs[col].fillna("").map(redact)
     shown = runs[["started_at", "source", "status", "message", "load_id"]].rename(
         columns={"started_at": "started (UTC)", "load_id": "load"}
     )

