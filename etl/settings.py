@@ -120,6 +120,19 @@ class Settings(BaseSettings):
     sign_in_attempts: int = Field(
         5, description="Failed sign-ins allowed per username and address per 15 minutes."
     )
+    audit_config_file: Path | None = Field(
+        None,
+        description="Case-audit categories, questions and themes (TOML); none: the built-in "
+        "dashboard/audits/audit.toml.",
+    )
+    audit_cases_per_area: int = Field(
+        10,
+        description="Cases sampled per area each month: one per category, then the "
+        "force-interest case, then any child-related case.",
+    )
+    audit_exclude_months: int = Field(
+        6, description="A case audited in this many months before the audit month is not drawn."
+    )
     min_timestamp_year: int = Field(
         1990, description="Timestamps before this year are quarantined as implausible."
     )
