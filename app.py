@@ -21,7 +21,7 @@ from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log"}
+HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit"}
 
 
 def create_app() -> Dash:

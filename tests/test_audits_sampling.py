@@ -49,11 +49,18 @@ def candidates(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     """(investigation_id, area, team) rows, every one child-related on a CP team."""
     return pd.DataFrame(
         [
-            {"investigation_id": i, "area": a, "team": t, "team_type": "child_protection",
-             "offence": "neglect", "incident_type": None, "child_reasons": ["specialist_team"]}
+            {
+                "investigation_id": i,
+                "area": a,
+                "team": t,
+                "team_type": "child_protection",
+                "offence": "neglect",
+                "incident_type": None,
+                "child_reasons": ["specialist_team"],
+            }
             for i, a, t in rows
         ]
-    )  # fmt: skip
+    )
 
 
 def config_with(n_categories: int) -> AuditConfig:
@@ -66,10 +73,16 @@ def test_the_same_seed_draws_the_same_cases_and_another_seed_may_not():
     pool = candidates([(f"W{i:03}", "West", f"team {i % 4}") for i in range(60)])
     config = config_with(9)
     first = sampling.draw(pool, config, ["West"], 42, "response_child", 9)
-    assert first == sampling.draw(pool.sample(frac=1, random_state=1), config, ["West"], 42,
-                                  "response_child", 9)  # fmt: skip
-    draws = {tuple(d.investigation_id for d in sampling.draw(
-        pool, config, ["West"], seed, "response_child", 9)[0]) for seed in range(20)}  # fmt: skip
+    assert first == sampling.draw(
+        pool.sample(frac=1, random_state=1), config, ["West"], 42, "response_child", 9
+    )
+    draws = {
+        tuple(
+            d.investigation_id
+            for d in sampling.draw(pool, config, ["West"], seed, "response_child", 9)[0]
+        )
+        for seed in range(20)
+    }
     assert len(draws) > 15
 
 
@@ -81,15 +94,17 @@ def test_no_team_gets_two_while_another_eligible_team_gets_none():
         ("C1", "West", "C"),
     ]
     for seed in range(50):
-        drawn, empty = sampling.draw(candidates(rows), config_with(3), ["West"], seed,
-                                     "response_child", 3)  # fmt: skip
+        drawn, empty = sampling.draw(
+            candidates(rows), config_with(3), ["West"], seed, "response_child", 3
+        )
         assert sorted(d.team for d in drawn) == ["A", "B", "C"], seed
         assert empty == []
     # Ten cases over four teams: 3, 3, 2, 2 and never 4 + 2 + 2 + 2.
     rows = [(f"{t}{i}", "West", t) for t in "ABCD" for i in range(8)]
     for seed in range(50):
-        drawn, _ = sampling.draw(candidates(rows), config_with(10), ["West"], seed,
-                                 "response_child", 10)  # fmt: skip
+        drawn, _ = sampling.draw(
+            candidates(rows), config_with(10), ["West"], seed, "response_child", 10
+        )
         counts = Counter(d.team for d in drawn)
         assert max(counts.values()) - min(counts.values()) <= 1 and len(counts) == 4, seed
 
@@ -135,8 +150,7 @@ def test_the_draw_is_stored_with_seed_snapshot_and_history(warehouse, appdb):
     audits = service.list_audits(appdb, PPU, JULY)
     ids = {a.investigation_id for a in audits}
     # Child-related cases active in June; S-ADULT (no child reason) never.
-    assert ids <= {"W-OVERDUE", "W-NEW", "W-DUE", "W-RESP", "W-OK", "E-OVERDUE", "E-RESP",
-                   "S-DUE"}  # fmt: skip
+    assert ids <= {"W-OVERDUE", "W-NEW", "W-DUE", "W-RESP", "W-OK", "E-OVERDUE", "E-RESP", "S-DUE"}
     assert {a.area for a in audits} == set(AREAS)
     assert all(a.status == "sampled" and a.answers == {} and a.version == 1 for a in audits)
     east = next(a for a in audits if a.investigation_id == "E-OVERDUE")
@@ -180,8 +194,23 @@ def test_only_the_ppu_samples(warehouse, appdb):
 def test_the_command_line_prints_stores_and_reports_empty_categories(warehouse, tmp_path):
     url = f"sqlite:///{tmp_path / 'cli-app.sqlite'}"
     upgrade(url)
-    run = [sys.executable, "-m", "dashboard", "audits", "sample", "--db", str(warehouse),
-           "--month", "2018-07", "--seed", "9", "--format", "csv", "--app-db", url]  # fmt: skip
+    run = [
+        sys.executable,
+        "-m",
+        "dashboard",
+        "audits",
+        "sample",
+        "--db",
+        str(warehouse),
+        "--month",
+        "2018-07",
+        "--seed",
+        "9",
+        "--format",
+        "csv",
+        "--app-db",
+        url,
+    ]
     dry = subprocess.run([*run, "--dry-run"], capture_output=True, text=True, check=True)
     lines = dry.stdout.splitlines()
     assert lines[0] == "area,category,investigation_id,team"

@@ -109,8 +109,11 @@ def _refuse(scope: Scope, what: str, audit_id=None, **detail) -> Refused:
 
 
 def _event(s: Session, audit: Audit, scope: Scope, event: str, detail: str | None = None):
-    s.add(AuditEvent(audit_id=audit.id, at=_now(), username=scope.username, event=event,
-                     detail=detail))  # fmt: skip
+    s.add(
+        AuditEvent(
+            audit_id=audit.id, at=_now(), username=scope.username, event=event, detail=detail
+        )
+    )
 
 
 # --- sampling ----------------------------------------------------------------------------------
@@ -207,26 +210,42 @@ def store_sample(
     now = _now()
     with db.transaction() as s:
         sample = AuditSample(
-            month=month, seed=seed, interest_category=interest, as_of=as_of,
-            cases_per_area=data.settings().audit_cases_per_area, empty_categories=empty,
-            drawn_by=scope.username, drawn_at=now,
-        )  # fmt: skip
+            month=month,
+            seed=seed,
+            interest_category=interest,
+            as_of=as_of,
+            cases_per_area=data.settings().audit_cases_per_area,
+            empty_categories=empty,
+            drawn_by=scope.username,
+            drawn_at=now,
+        )
         s.add(sample)
         s.flush()
         for d in drawn:
             audit = Audit(
-                sample_id=sample.id, month=month, area=d.area, category=d.category,
-                investigation_id=d.investigation_id, team=d.team,
-                snapshot=snapshot(scope, d.investigation_id, as_of), status="sampled",
-                answers={}, themes=[], updated_by=scope.username, updated_at=now,
-            )  # fmt: skip
+                sample_id=sample.id,
+                month=month,
+                area=d.area,
+                category=d.category,
+                investigation_id=d.investigation_id,
+                team=d.team,
+                snapshot=snapshot(scope, d.investigation_id, as_of),
+                status="sampled",
+                answers={},
+                themes=[],
+                updated_by=scope.username,
+                updated_at=now,
+            )
             s.add(audit)
             s.flush()
             _event(s, audit, scope, "sampled", f"category {d.category}, seed {seed}")
         sample_id = sample.id
-    log(scope, "audit_sample", page="audits",
-        detail={"month": f"{month:%Y-%m}", "seed": seed, "cases": len(drawn),
-                "empty": len(empty)})  # fmt: skip
+    log(
+        scope,
+        "audit_sample",
+        page="audits",
+        detail={"month": f"{month:%Y-%m}", "seed": seed, "cases": len(drawn), "empty": len(empty)},
+    )
     with db.transaction() as s:
         return s.get(AuditSample, sample_id)
 
@@ -249,8 +268,13 @@ def get_audit(db: AppDB, scope: Scope, audit_id: int, log_view: bool = True) -> 
             return None
         audit.feedback, audit.events  # noqa: B018 - load them before the session closes
     if log_view:
-        log(scope, "audit_view", page="audits", case_id=audit.investigation_id,
-            detail={"audit": audit_id})  # fmt: skip
+        log(
+            scope,
+            "audit_view",
+            page="audits",
+            case_id=audit.investigation_id,
+            detail={"audit": audit_id},
+        )
     return audit
 
 
@@ -349,8 +373,13 @@ def save_audit(
     except StaleDataError:
         current = get_audit(db, scope, audit_id, log_view=False)
         raise Conflict(current.updated_by, current.updated_at, current.version) from None
-    log(scope, "audit_submit" if submit else "audit_draft", page="audits",
-        case_id=audit.investigation_id, detail={"audit": audit_id, "grade": grade})  # fmt: skip
+    log(
+        scope,
+        "audit_submit" if submit else "audit_draft",
+        page="audits",
+        case_id=audit.investigation_id,
+        detail={"audit": audit_id, "grade": grade},
+    )
     return audit
 
 
@@ -368,8 +397,9 @@ def moderate(
             audit = _load_for_write(s, scope, audit_id, can_moderate, "moderate")
             _check_version(audit, version)
             if audit.status != "submitted":
-                raise Invalid(f"only a submitted audit can be moderated (this one is "
-                              f"{audit.status})")  # fmt: skip
+                raise Invalid(
+                    f"only a submitted audit can be moderated (this one is {audit.status})"
+                )
             if final_grade != audit.grade and not reason:
                 raise Invalid("say why the grade is changed")
             audit.final_grade, audit.moderation_reason = final_grade, reason or None
@@ -382,8 +412,13 @@ def moderate(
     except StaleDataError:
         current = get_audit(db, scope, audit_id, log_view=False)
         raise Conflict(current.updated_by, current.updated_at, current.version) from None
-    log(scope, "audit_moderate", page="audits", case_id=audit.investigation_id,
-        detail={"audit": audit_id, "grade": audit.grade, "final": final_grade})  # fmt: skip
+    log(
+        scope,
+        "audit_moderate",
+        page="audits",
+        case_id=audit.investigation_id,
+        detail={"audit": audit_id, "grade": audit.grade, "final": final_grade},
+    )
     return audit
 
 
@@ -397,14 +432,24 @@ def add_feedback(
         audit = _load_for_write(s, scope, audit_id, can_give_feedback, "feedback")
         if audit.status not in FINAL:
             raise Invalid("feedback follows a submitted audit")
-        fb = AuditFeedback(audit_id=audit_id, recipient=recipient, given_on=given_on,
-                           given_by=scope.username, note=(note or "").strip()[:4000] or None,
-                           recorded_at=_now())  # fmt: skip
+        fb = AuditFeedback(
+            audit_id=audit_id,
+            recipient=recipient,
+            given_on=given_on,
+            given_by=scope.username,
+            note=(note or "").strip()[:4000] or None,
+            recorded_at=_now(),
+        )
         s.add(fb)
         _event(s, audit, scope, "feedback", f"to the {recipient} on {given_on:%d/%m/%Y}")
         case_id = audit.investigation_id
-    log(scope, "audit_feedback", page="audits", case_id=case_id,
-        detail={"audit": audit_id, "recipient": recipient})  # fmt: skip
+    log(
+        scope,
+        "audit_feedback",
+        page="audits",
+        case_id=case_id,
+        detail={"audit": audit_id, "recipient": recipient},
+    )
     return fb
 
 
@@ -426,10 +471,15 @@ def add_action(
         raise Invalid("an action needs its text and an owner")
     with db.transaction() as s:
         action = AuditAction(
-            area=area, agreed_month=month.replace(day=1), text=text.strip()[:2000],
-            owner=owner.strip()[:100], due_on=due_on, status="open", created_by=scope.username,
+            area=area,
+            agreed_month=month.replace(day=1),
+            text=text.strip()[:2000],
+            owner=owner.strip()[:100],
+            due_on=due_on,
+            status="open",
+            created_by=scope.username,
             created_at=_now(),
-        )  # fmt: skip
+        )
         s.add(action)
     log(scope, "audit_action_add", page="pvp", detail={"area": area, "action": action.id})
     return action
@@ -442,8 +492,11 @@ def close_action(db: AppDB, scope: Scope, action_id: int, version: int) -> Audit
             if action is None or not can_record_actions(scope, action.area):
                 raise _refuse(scope, "close action", action=action_id)
             if action.version != version:
-                raise Conflict(action.closed_by or action.created_by,
-                               action.closed_at or action.created_at, action.version)  # fmt: skip
+                raise Conflict(
+                    action.closed_by or action.created_by,
+                    action.closed_at or action.created_at,
+                    action.version,
+                )
             action.status, action.closed_by, action.closed_at = "closed", scope.username, _now()
     except StaleDataError:
         raise Conflict("someone else", _now(), -1) from None
