@@ -513,7 +513,7 @@ def actions_for(db: AppDB, scope: Scope, month: date, areas: list[str]) -> list[
         rows = s.scalars(
             select(AuditAction)
             .where(AuditAction.agreed_month <= month)
-            .order_by(AuditAction.due_on, AuditAction.id)
+            .order_by(AuditAction.agreed_month, AuditAction.id)
         )
         return [
             a
