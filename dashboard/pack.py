@@ -13,7 +13,7 @@ import io
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard import data
+from dashboard.audits import results as audit_results
 from dashboard.data import Filters, Scope
 from dashboard.figures import styled
 
@@ -54,6 +55,11 @@ class Pack:
     by_team: pd.DataFrame
     by_supervisor: pd.DataFrame
     longest: pd.DataFrame
+    # Audit outcomes (dashboard/audits/results.py): the month's grades, themes, actions agreed.
+    audit_grades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_note: str = ""
 
     @property
     def title(self) -> str:
@@ -106,6 +112,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     filters = Filters(as_of=end, areas=wanted)
     by_team = data.quality(scope, filters, by="team", days=days)
     by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
+    audits = audit_results.outcomes(scope, month, wanted)
     return Pack(
         month=month,
         areas=wanted,
@@ -127,6 +134,10 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
                 "last_entry": "last supervisory entry",
             }
         ),
+        audit_grades=audits["grades"],
+        audit_themes=audits["themes"],
+        audit_actions=audits["actions"],
+        audit_note=audits["note"],
     )
 
 
@@ -195,7 +206,24 @@ def to_excel(pack: Pack) -> bytes:
         pack.by_team.to_excel(xl, sheet_name="By team", index=False)
         pack.by_supervisor.to_excel(xl, sheet_name="By supervisor", index=False)
         pack.longest.to_excel(xl, sheet_name="Longest waiting", index=False)
+        pd.DataFrame({"": [pack.audit_note]}).to_excel(
+            xl, sheet_name="Audit outcomes", index=False, header=False
+        )
+        pack.audit_grades.to_excel(xl, sheet_name="Audit grades", index=False)
+        pack.audit_themes.to_excel(xl, sheet_name="Audit themes", index=False)
+        _as_text(pack.audit_actions).to_excel(xl, sheet_name="Actions agreed", index=False)
     return buf.getvalue()
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed-in text never becomes a live formula in Excel (openpyxl writes '=...' as one)."""
+    out = df.copy()
+    for column in out.columns:
+        out[column] = [
+            f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+            for v in out[column]
+        ]
+    return out
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -241,6 +269,11 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
       <div class="section"><h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
       <h2>By supervisor ({pack.month:%B %Y})</h2>{_table(pack.by_supervisor)}
+      <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
+      <p>{html.escape(pack.audit_note)}</p>
+      <h2>Grades by area</h2>{_table(pack.audit_grades)}
+      <h2>Themes</h2>{_table(pack.audit_themes)}
+      <h2>Actions agreed (open ones carried forward)</h2>{_table(pack.audit_actions)}</div>
       <div class="marking" style="margin-top:6mm">{MARKING}</div>
       </body></html>"""
 

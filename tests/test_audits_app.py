@@ -282,3 +282,60 @@ def test_moderation_and_feedback_are_checked_on_the_server(dash_app, client_for)
     assert events == ["submitted", "moderated", "feedback"]
     log = access_log(dash_app)
     assert ("west-moderator", "audit_moderate", "W-NEW") in [r[:3] for r in log]
+
+
+def test_the_pvp_pack_shows_the_months_audit_outcomes_and_open_actions(dash_app, client_for):
+    import io
+
+    import pandas as pd
+
+    from dashboard import pack
+
+    audit = new_audit("East", "E-OVERDUE")
+    east = Scope("east-auditor", "auditor", ("East",))
+    service.save_audit(
+        app_db(),
+        east,
+        audit.id,
+        1,
+        all_answered("partly"),
+        "good",
+        "Seen.",
+        ["supervision frequency"],
+        None,
+        submit=True,
+    )
+    service.moderate(
+        app_db(),
+        Scope("east-moderator", "moderator", ("East",)),
+        audit.id,
+        2,
+        "requires improvement",
+        "A 58-day gap without a DS review.",
+    )
+    service.add_action(
+        app_db(),
+        Scope("ppu", "ppu", ("West", "East", "South")),
+        "East",
+        date(2018, 6, 1),
+        '=HYPERLINK("x") brief East DSs',
+        "DI East",
+        None,
+    )
+    p = pack.build(Scope("force", "force", ("West", "East", "South")), MONTH, ["East"])
+    grades = p.audit_grades.set_index("area")
+    assert grades.loc["East", "requires improvement"] >= 1
+    assert "supervision frequency" in list(p.audit_themes["theme"])
+    assert "brief East DSs" in " ".join(p.audit_actions["text"])  # agreed in June, still open
+    assert "agree on" in p.audit_note
+    sheets = pd.read_excel(io.BytesIO(pack.to_excel(p)), sheet_name=None)
+    assert sheets["Actions agreed"]["text"].iloc[0].startswith("'=HYPERLINK")
+    # The PVP page shows the same section.
+    key = next(k for k in dash_app.callback_map if k.startswith("pvp-body.children"))
+    _, body = call(
+        dash_app,
+        client_for("east"),
+        key,
+        {"pvp-month.value": "2018-07-01", "pvp-area.value": "East"},
+    )
+    assert "Audit outcomes, July 2018" in str(body) and "brief East DSs" in str(body)

@@ -23,3 +23,17 @@ def app_db() -> AppDB:
     if url not in _dbs:
         _dbs[url] = AppDB(url)
     return _dbs[url]
+
+
+def app_db_exists() -> bool:
+    """False for an SQLite file not made yet (reading must not create it, e.g. from cron)."""
+    from sqlalchemy.engine import make_url
+
+    from etl.settings import get_settings
+
+    url = make_url(get_settings().app_db_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return True
+    from pathlib import Path
+
+    return Path(url.database).exists()

@@ -160,3 +160,75 @@ def human_vs_measured(audits: list[Audit]) -> tuple[pd.DataFrame, str]:
         "looks at more than timeliness)."
     )
     return df, sentence
+
+
+# --- the PVP meeting's "Audit outcomes" ----------------------------------------------------------
+
+
+def outcomes(scope, month: date, areas: list[str]) -> dict:
+    """The month's grades by area, themes ranked, the human-vs-measured sentence, and the
+    actions agreed (open ones carried forward) for the pack and the PVP page. Never fails the
+    pack: an application database that is not set up gives a note and empty tables."""
+    from dashboard.appdb.engine import SchemaNotCurrent
+    from dashboard.audits import app_db, app_db_exists, service
+
+    config = get_config()
+    empty = {
+        "grades": pd.DataFrame(columns=["area", *config.grades, "not graded yet"]),
+        "themes": pd.DataFrame(columns=["theme", "audits"]),
+        "actions": pd.DataFrame(columns=ACTION_COLUMNS),
+        "note": "",
+    }
+    if not app_db_exists():
+        return {
+            **empty,
+            "note": "No audit data: the application database has not been made "
+            "(python -m dashboard db upgrade).",
+        }
+    db = app_db()
+    try:
+        db.check_current()
+    except SchemaNotCurrent as exc:
+        return {**empty, "note": f"No audit data: {exc}."}
+    month = month.replace(day=1)
+    audits = [a for a in service.list_audits(db, scope, month) if a.area in areas]
+    rows = []
+    for area in areas:
+        mine = [a for a in audits if a.area == area]
+        if not mine:
+            continue
+        counts = Counter(grade_of(a) for a in mine)
+        rows.append(
+            {"area": area, **{g: counts[g] for g in config.grades}, "not graded yet": counts[None]}
+        )
+    _, sentence = human_vs_measured(audits)
+    actions = service.actions_for(db, scope, month, areas)
+    return {
+        "grades": pd.DataFrame(rows, columns=empty["grades"].columns),
+        "themes": themes(audits),
+        "actions": pd.DataFrame(
+            [
+                {
+                    "action": a.id,
+                    "area": a.area or "force",
+                    "agreed": f"{a.agreed_month:%m/%Y}",
+                    "text": a.text,
+                    "owner": a.owner,
+                    "due": f"{a.due_on:%d/%m/%Y}" if a.due_on else "",
+                    "status": "open"
+                    if a.closed_at is None or a.closed_at.date() >= data.add_months(month, 1)
+                    else f"closed {a.closed_at:%d/%m/%Y}",
+                }
+                for a in actions
+            ],
+            columns=ACTION_COLUMNS,
+        ),
+        "note": (
+            f"{len(audits)} cases audited in {month:%B %Y}. {sentence}"
+            if audits
+            else f"No cases audited in {month:%B %Y}."
+        ),
+    }
+
+
+ACTION_COLUMNS = ["action", "area", "agreed", "text", "owner", "due", "status"]

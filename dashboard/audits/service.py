@@ -504,6 +504,14 @@ def close_action(db: AppDB, scope: Scope, action_id: int, version: int) -> Audit
     return action
 
 
+def actions_by_id(db: AppDB, scope: Scope, action_id: int) -> AuditAction:
+    with db.transaction() as s:
+        action = s.get(AuditAction, action_id)
+        if action is None or not can_record_actions(scope, action.area):
+            raise _refuse(scope, "action", action=action_id)
+        return action
+
+
 def actions_for(db: AppDB, scope: Scope, month: date, areas: list[str]) -> list[AuditAction]:
     """Actions agreed up to ``month`` for the areas (and force-wide ones) that were not
     closed before it: carried from meeting to meeting until closed."""
