@@ -21,14 +21,14 @@ MONTH = date(2018, 7, 1)
 PAGE = ".._pages_content.children"
 
 
-def new_audit(area: str, case: str) -> Audit:
+def new_audit(area: str, case: str, month: date = MONTH) -> Audit:
     """A fresh audit of ``case`` in the app's database (one stored sample for the month)."""
     db = app_db()
     with db.transaction() as s:
-        sample = s.scalar(select(AuditSample).where(AuditSample.month == MONTH))
+        sample = s.scalar(select(AuditSample).where(AuditSample.month == month))
         if sample is None:
             sample = AuditSample(
-                month=MONTH,
+                month=month,
                 seed=1,
                 interest_category="response_child",
                 as_of=date(2018, 6, 28),
@@ -44,7 +44,7 @@ def new_audit(area: str, case: str) -> Audit:
         )
         audit = Audit(
             sample_id=sample.id,
-            month=MONTH,
+            month=month,
             area=area,
             category="child_abuse",
             investigation_id=case,

@@ -197,6 +197,7 @@ def question_block(config, audit, editable: bool) -> list:
                     ),
                 ],
                 className="mb-2 pb-2 border-bottom",
+                id=f"audits-q-{q.key}",
             )
         )
     return out
