@@ -99,7 +99,15 @@ def case_side(scope, audit) -> list:
     snap = audit.snapshot or {}
     record = snap.get("record") or {}
     as_of = date.fromisoformat(snap["as_of"]) if snap.get("as_of") else None
-    facts = [(label, "" if record.get(k) is None else str(record.get(k))) for k, label in FACTS]
+    facts = [
+        (
+            label,
+            _when(record.get(k))
+            if k.endswith("_at")
+            else ("" if record.get(k) is None else str(record.get(k))),
+        )
+        for k, label in FACTS
+    ]
     facts.append(
         ("Why child-related", reasons_in_words(";".join(record.get("child_reasons") or [])))
     )
@@ -130,6 +138,8 @@ def case_side(scope, audit) -> list:
         live = data.case_record(scope, audit.investigation_id)
         if live is not None and as_of is not None:
             entries = data.case_entries(scope, audit.investigation_id)
+            later = entries[pd.to_datetime(entries["reviewed_on"]).dt.date > as_of]
+            entries = entries.drop(later.index)
             intervals = data.review_intervals(scope, as_of, audit.investigation_id)
             fig = figure(live, entries, intervals, as_of, data.settings())
             out += [
@@ -146,6 +156,14 @@ def case_side(scope, audit) -> list:
                 )
                 for e in entries.itertuples()
             ]
+            if len(later):
+                out.append(
+                    html.P(
+                        f"{len(later)} later entries (after the sampling day) are on "
+                        "the case page.",
+                        className="small text-muted",
+                    )
+                )
             if rows:
                 out.append(
                     dbc.Table(
@@ -400,7 +418,7 @@ def layout(audit_id: str | None = None, **query):
             dcc.Location(id="audits-go", refresh=True),
             dbc.Row(
                 [
-                    dbc.Col(case_side(scope, audit), md=5),
+                    dbc.Col(case_side(scope, audit), md=6),
                     dbc.Col(
                         [
                             html.H2("Questions", className="h5"),
@@ -418,7 +436,7 @@ def layout(audit_id: str | None = None, **query):
                             html.H2("History", className="h6 mt-3"),
                             html.Ul(history, className="small", id="audits-history"),
                         ],
-                        md=7,
+                        md=6,
                     ),
                 ],
                 className="g-4",
