@@ -280,5 +280,38 @@ def audits_sample(
     _print_drawn(rows, fmt)
     _report_empty(empty)
     stored = "not stored (dry run)" if dry_run else "stored"
-    err.print(f"{chosen:%Y-%m}: {len(rows)} cases, seed {seed_}, force interest {interest_}, "
-              f"facts as of {as_of:%d/%m/%Y}; {stored}")  # fmt: skip
+    err.print(
+        f"{chosen:%Y-%m}: {len(rows)} cases, seed {seed_}, force interest {interest_}, "
+        f"facts as of {as_of:%d/%m/%Y}; {stored}"
+    )
+
+
+@audits_app.command("show")
+def audits_show(
+    month: Annotated[str, typer.Option(help="audit month YYYY-MM")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+    app_db: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Show a stored draw again: its cases with their status, seed and empty categories."""
+    from dashboard.appdb import AppDB
+    from dashboard.audits import service
+    from dashboard.data import Scope
+
+    chosen = _month_arg(month)
+    scope = Scope("audit-sampler", "ppu", tuple(get_settings().areas))
+    store = AppDB(_db_url(app_db))
+    try:
+        sample = service.get_sample(store, chosen)
+        if sample is None:
+            err.print(f"[red]{chosen:%Y-%m} has not been drawn[/]")
+            raise typer.Exit(2)
+        audits = service.list_audits(store, scope, chosen)
+    finally:
+        store.dispose()
+    _print_drawn([(a.area, a.category, a.investigation_id, a.team) for a in audits], fmt)
+    _report_empty(sample.empty_categories)
+    err.print(
+        f"{chosen:%Y-%m}: {len(audits)} cases, seed {sample.seed}, force interest "
+        f"{sample.interest_category}, drawn {sample.drawn_at:%d/%m/%Y %H:%M} by "
+        f"{sample.drawn_by}"
+    )

@@ -339,3 +339,42 @@ def test_the_pvp_pack_shows_the_months_audit_outcomes_and_open_actions(dash_app,
         {"pvp-month.value": "2018-07-01", "pvp-area.value": "East"},
     )
     assert "Audit outcomes, July 2018" in str(body) and "brief East DSs" in str(body)
+
+
+def test_only_the_ppu_can_draw_and_only_moderators_record_their_areas_actions(dash_app, client_for):
+    from dashboard.appdb.models import AuditAction
+
+    key = next(k for k in dash_app.callback_map if "audits-sample-message.children" in k)
+    values = {
+        "audits-sample-draw.n_clicks": 1,
+        "audits-sample-month.value": "2018-04",
+        "audits-sample-interest.value": "response_child",
+        "audits-sample-seed.value": 4,
+    }
+    for user in ("west-auditor", "west-moderator", "force", "admin"):
+        _, body = call(dash_app, client_for(user), key, values)
+        assert "Only the public protection unit" in str(body), user
+    assert service.get_sample(app_db(), date(2018, 4, 1)) is None
+    _, body = call(dash_app, client_for("ppu"), key, values)
+    assert "seed 4" in str(body) and service.get_sample(app_db(), date(2018, 4, 1)) is not None
+
+    key = next(k for k in dash_app.callback_map if "pvp-action-message.children" in k)
+    values = {
+        "pvp-action-add.n_clicks": 1,
+        "pvp-action-text.value": "Crafted",
+        "pvp-action-owner.value": "me",
+        "pvp-action-area.value": "West",
+        "pvp-month.value": "2018-05-01",
+        "pvp-area.value": "West",
+    }
+    for user in ("east-moderator", "west-auditor", "west", "force"):
+        _, body = call(dash_app, client_for(user), key, values, changed="pvp-action-add.n_clicks")
+        assert "Not allowed" in str(body), user
+    with app_db().transaction() as s:
+        assert s.scalar(select(AuditAction).where(AuditAction.text == "Crafted")) is None
+    _, body = call(
+        dash_app, client_for("west-moderator"), key, values, changed="pvp-action-add.n_clicks"
+    )
+    assert "Saved." in str(body)
+    refused = [r for r in access_log(dash_app) if r[1] == "audit_refused"]
+    assert {"west-auditor", "east-moderator", "force"} <= {r[0] for r in refused}

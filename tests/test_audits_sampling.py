@@ -220,3 +220,18 @@ def test_the_command_line_prints_stores_and_reports_empty_categories(warehouse, 
     assert stored.stdout == dry.stdout and "seed 9" in stored.stderr
     again = subprocess.run(run, capture_output=True, text=True)
     assert again.returncode == 2 and "drawn already (seed 9)" in again.stderr
+    show = [
+        sys.executable,
+        "-m",
+        "dashboard",
+        "audits",
+        "show",
+        "--month",
+        "2018-07",
+        "--format",
+        "csv",
+        "--app-db",
+        url,
+    ]
+    shown = subprocess.run(show, capture_output=True, text=True, check=True)
+    assert shown.stdout == dry.stdout and "seed 9" in shown.stderr

@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data
 from dashboard.access import current_scope
+from dashboard.appdb.engine import SchemaNotCurrent
 from dashboard.audits import app_db, service
 from dashboard.audits.config import get_config
 from dashboard.data import NoWarehouse, reasons_in_words
@@ -380,9 +381,10 @@ def layout(audit_id: str | None = None, **query):
     except ValueError:
         return not_found(str(audit_id)[:12])
     try:
+        app_db().check_current()
         audit = service.get_audit(app_db(), scope, number)
-    except service.Refused:
-        audit = None
+    except SchemaNotCurrent as exc:
+        return dbc.Alert(f"The application database is not ready: {exc}", color="warning")
     if audit is None:
         return not_found(number)
     config = get_config()

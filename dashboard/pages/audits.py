@@ -28,14 +28,10 @@ def not_ready(exc: Exception) -> dbc.Alert:
     return dbc.Alert(f"The application database is not ready: {exc}", color="warning")
 
 
-def worklist(audits) -> dbc.Table | html.P:
+def worklist(audits, list_id: str = "audits-list") -> dbc.Table | html.P:
     config = get_config()
     if not audits:
-        return html.P(
-            "No audits sampled for this month in your areas.",
-            className="text-muted",
-            id="audits-list",
-        )
+        return html.P("None in your areas.", className="text-muted", id=list_id)
     head = ["audit", "area", "category", "case", "team", "status", "auditor", "grade", "final"]
     rows = [
         html.Tr(
@@ -58,8 +54,21 @@ def worklist(audits) -> dbc.Table | html.P:
         striped=True,
         size="sm",
         hover=True,
-        id="audits-list",
+        id=list_id,
     )
+
+
+def waiting_for_moderation(scope, audits) -> list:
+    """For a moderator: every submitted audit of their areas, oldest first, whatever month."""
+    if scope.role != "moderator":
+        return []
+    waiting = sorted(
+        (a for a in audits if a.status == "submitted"), key=lambda a: (a.submitted_at, a.id)
+    )
+    return [
+        html.H2(f"Waiting for your moderation ({len(waiting)})", className="h5 mt-2"),
+        worklist(waiting, "audits-to-moderate"),
+    ]
 
 
 def next_audit_month() -> date | None:
@@ -228,6 +237,7 @@ def layout(**query):
             )
             if empty
             else None,
+            *waiting_for_moderation(scope, everything),
             html.H2("Sampled cases", className="h5 mt-2"),
             worklist(audits),
             html.H2("Progress by area and month", className="h5 mt-3"),
