@@ -235,3 +235,27 @@ def test_the_command_line_prints_stores_and_reports_empty_categories(warehouse, 
     ]
     shown = subprocess.run(show, capture_output=True, text=True, check=True)
     assert shown.stdout == dry.stdout and "seed 9" in shown.stderr
+
+
+def test_two_draws_of_one_month_at_once_store_one(warehouse, appdb):
+    import threading
+
+    outcomes = []
+
+    def draw(seed):
+        try:
+            outcomes.append(service.store_sample(appdb, PPU, JULY, seed=seed).seed)
+        except service.AlreadySampled:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=draw, args=(seed,)) for seed in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str)[1] == "refused" and outcomes.count("refused") == 1
+    with appdb.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditSample)) == 1
+        stored = s.scalar(select(AuditSample.seed))
+        audits = s.scalar(select(func.count()).select_from(Audit))
+    assert stored in (1, 2) and audits == len(service.list_audits(appdb, PPU, JULY))

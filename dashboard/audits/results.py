@@ -87,15 +87,20 @@ def agreement(audits: list[Audit]) -> pd.DataFrame:
 
 
 def grades(audits: list[Audit], by: str, last_month: date, months: int = 12) -> pd.DataFrame:
-    """Graded audits over ``months`` to ``last_month`` by area, category or team: a count per
-    grade, in the configured grade order."""
+    """Graded audits over ``months`` to ``last_month`` by month, area, category or team: a
+    count per grade, in the configured grade order."""
     config = get_config()
     first = data.add_months(last_month.replace(day=1), -(months - 1))
     rows = Counter()
     for a in audits:
         g = grade_of(a)
         if g and first <= a.month <= last_month:
-            key = config.category_name(a.category) if by == "category" else getattr(a, by)
+            if by == "category":
+                key = config.category_name(a.category)
+            elif by == "month":
+                key = f"{a.month:%Y-%m}"
+            else:
+                key = getattr(a, by)
             rows[(key, g)] += 1
     keys = sorted({k for k, _ in rows})
     return pd.DataFrame(

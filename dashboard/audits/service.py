@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import flask
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -58,7 +60,9 @@ class AlreadySampled(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    """Local time in the force's zone (the ``timezone`` setting), stored without an offset."""
+    zone = ZoneInfo(data.settings().timezone)
+    return datetime.now(zone).replace(microsecond=0, tzinfo=None)
 
 
 def log(scope: Scope, event: str, **kwargs) -> None:
@@ -208,6 +212,23 @@ def store_sample(
             raise AlreadySampled(f"{month:%Y-%m} was drawn already (seed {existing.seed})")
     seed, interest, drawn, empty, as_of = draw_month(db, scope, month, seed, interest)
     now = _now()
+    try:
+        # Snapshots are read from the warehouse first: the write transaction stays short.
+        snaps = {d.investigation_id: snapshot(scope, d.investigation_id, as_of) for d in drawn}
+        sample_id = _store(db, scope, month, seed, interest, drawn, empty, as_of, now, snaps)
+    except IntegrityError as exc:  # a second draw of the month committed first
+        raise AlreadySampled(f"{month:%Y-%m} was drawn already") from exc
+    log(
+        scope,
+        "audit_sample",
+        page="audits",
+        detail={"month": f"{month:%Y-%m}", "seed": seed, "cases": len(drawn), "empty": len(empty)},
+    )
+    with db.transaction() as s:
+        return s.get(AuditSample, sample_id)
+
+
+def _store(db, scope, month, seed, interest, drawn, empty, as_of, now, snaps) -> int:
     with db.transaction() as s:
         sample = AuditSample(
             month=month,
@@ -229,7 +250,7 @@ def store_sample(
                 category=d.category,
                 investigation_id=d.investigation_id,
                 team=d.team,
-                snapshot=snapshot(scope, d.investigation_id, as_of),
+                snapshot=snaps[d.investigation_id],
                 status="sampled",
                 answers={},
                 themes=[],
@@ -239,15 +260,7 @@ def store_sample(
             s.add(audit)
             s.flush()
             _event(s, audit, scope, "sampled", f"category {d.category}, seed {seed}")
-        sample_id = sample.id
-    log(
-        scope,
-        "audit_sample",
-        page="audits",
-        detail={"month": f"{month:%Y-%m}", "seed": seed, "cases": len(drawn), "empty": len(empty)},
-    )
-    with db.transaction() as s:
-        return s.get(AuditSample, sample_id)
+        return sample.id
 
 
 def get_sample(db: AppDB, month: date) -> AuditSample | None:

@@ -55,6 +55,8 @@ def layout(**query):
                 ],
                 className="g-3",
             ),
+            html.H2("Grades by month", className="h5 mt-3"),
+            table(results.grades(audits, "month", last), "results-by-month"),
             html.H2("Grades by team", className="h5 mt-3"),
             table(results.grades(audits, "team", last), "results-by-team"),
             html.H2("Themes, most frequent first", className="h5 mt-3"),
