@@ -130,7 +130,7 @@ def main() -> None:
         if created:
             print("Demo users created (shown once; change with python -m dashboard users):")
             for name, password in created.items():
-                print(f"  {name:<8} {password}")
+                print(f"  {name:<16} {password}")
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 
