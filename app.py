@@ -21,7 +21,7 @@ from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log"}
+HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit"}
 
 
 def create_app() -> Dash:
@@ -130,7 +130,7 @@ def main() -> None:
         if created:
             print("Demo users created (shown once; change with python -m dashboard users):")
             for name, password in created.items():
-                print(f"  {name:<8} {password}")
+                print(f"  {name:<16} {password}")
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 

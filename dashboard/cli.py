@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dashboard.users import ROLES, UserStore
+from dashboard.users import AREA_ROLES, ROLES, UserStore
 from etl.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -96,7 +96,7 @@ def list_users() -> None:
         table.add_row(
             escape(user.username),
             escape(user.role),
-            escape(", ".join(user.areas) or ("all" if user.role != "area" else "none")),
+            escape(", ".join(user.areas) or ("none" if user.role in AREA_ROLES else "all")),
             "password" if user.password_hash else "proxy only",
         )
     Console().print(table)
@@ -188,3 +188,131 @@ def db_current(
     db = AppDB(_db_url(url))
     print(f"current {db.current_revision() or 'none'}\nhead {head_revision()}")
     db.dispose()
+
+
+audits_app = typer.Typer(no_args_is_help=True, help="Case audits: the monthly central sample.")
+app.add_typer(audits_app, name="audits")
+
+
+def _print_drawn(rows: list[tuple[str, str, str, str]], fmt: str) -> None:
+    import csv
+    import sys
+
+    header = ("area", "category", "investigation_id", "team")
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
+    Console(width=200).print(table)
+
+
+def _month_arg(month: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        err.print(f"[red]--month must be YYYY-MM, not {month!r}[/]")
+        raise typer.Exit(2) from exc
+
+
+def _report_empty(empty: list[dict]) -> None:
+    for e in empty:
+        err.print(f"[yellow]no eligible case[/]: {e['area']}, {e['category']}")
+
+
+@audits_app.command("sample")
+def audits_sample(
+    month: Annotated[str, typer.Option(help="audit month YYYY-MM; draws the month before's cases")],
+    db: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    seed: Annotated[int | None, typer.Option(help="default: a random seed, stored")] = None,
+    interest: Annotated[str | None, typer.Option(help="force-interest category key")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+    dry_run: Annotated[bool, typer.Option(help="print the draw without storing it")] = False,
+    app_db: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Draw the month's audit sample for every area and store it with its seed and snapshots."""
+    import os
+
+    from dashboard.appdb import AppDB
+    from dashboard.appdb.engine import SchemaNotCurrent
+    from dashboard.audits import service
+    from dashboard.data import NoWarehouse, Scope
+
+    if fmt not in ("csv", "table"):
+        err.print("[red]--format must be csv or table[/]")
+        raise typer.Exit(2)
+    if db:
+        os.environ["PVP_DB_PATH"] = str(db)
+    chosen = _month_arg(month)
+    settings = get_settings()
+    # Run on the server by the operator for the public protection unit: the whole force.
+    scope = Scope("audit-sampler", "ppu", tuple(settings.areas))
+    store = AppDB(_db_url(app_db))
+    try:
+        store.check_current()
+        if dry_run:
+            seed_, interest_, drawn, empty, as_of = service.draw_month(
+                store, scope, chosen, seed, interest
+            )
+            rows = [(d.area, d.category, d.investigation_id, d.team) for d in drawn]
+        else:
+            sample = service.store_sample(store, scope, chosen, seed, interest)
+            seed_, interest_, empty, as_of = (
+                sample.seed,
+                sample.interest_category,
+                sample.empty_categories,
+                sample.as_of,
+            )
+            audits = service.list_audits(store, scope, chosen)
+            rows = [(a.area, a.category, a.investigation_id, a.team) for a in audits]
+    except (service.AlreadySampled, ValueError, SchemaNotCurrent) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    except NoWarehouse as exc:
+        err.print(f"[red]no warehouse at {exc}[/]")
+        raise typer.Exit(2) from exc
+    finally:
+        store.dispose()
+    _print_drawn(rows, fmt)
+    _report_empty(empty)
+    stored = "not stored (dry run)" if dry_run else "stored"
+    err.print(
+        f"{chosen:%Y-%m}: {len(rows)} cases, seed {seed_}, force interest {interest_}, "
+        f"facts as of {as_of:%d/%m/%Y}; {stored}"
+    )
+
+
+@audits_app.command("show")
+def audits_show(
+    month: Annotated[str, typer.Option(help="audit month YYYY-MM")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "table",
+    app_db: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
+) -> None:
+    """Show a stored draw again: its cases with their status, seed and empty categories."""
+    from dashboard.appdb import AppDB
+    from dashboard.audits import service
+    from dashboard.data import Scope
+
+    chosen = _month_arg(month)
+    scope = Scope("audit-sampler", "ppu", tuple(get_settings().areas))
+    store = AppDB(_db_url(app_db))
+    try:
+        sample = service.get_sample(store, chosen)
+        if sample is None:
+            err.print(f"[red]{chosen:%Y-%m} has not been drawn[/]")
+            raise typer.Exit(2)
+        audits = service.list_audits(store, scope, chosen)
+    finally:
+        store.dispose()
+    _print_drawn([(a.area, a.category, a.investigation_id, a.team) for a in audits], fmt)
+    _report_empty(sample.empty_categories)
+    err.print(
+        f"{chosen:%Y-%m}: {len(audits)} cases, seed {sample.seed}, force interest "
+        f"{sample.interest_category}, drawn {sample.drawn_at:%d/%m/%Y %H:%M} by "
+        f"{sample.drawn_by}"
+    )

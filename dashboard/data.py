@@ -702,3 +702,49 @@ def published_crime(scope: Scope, areas: list[str] | None, months: int = 12) -> 
             "GROUP BY ALL ORDER BY month, crimes DESC",
             {"areas": wanted, "months": months},
         ).df()
+
+
+# --- case audits (dashboard/audits) ------------------------------------------------------------
+
+
+def audit_candidates(scope: Scope, first: date, last: date) -> pd.DataFrame:
+    """Child-related investigations in the scope's areas active between ``first`` and ``last``
+    (opened by ``last``, not closed before ``first``): the pool a month's audits are drawn from."""
+    s = settings()
+    sql = child_cases_sql(
+        "investigation_id, area, team, team_type, officer_id, offence, incident_type, "
+        "child_reasons, opened_on, closed_on"
+    ) + (
+        " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
+        " AND opened_on <= $last AND (closed_on IS NULL OR closed_on >= $first)"
+        " ORDER BY area, investigation_id"
+    )
+    df = warehouse().df(sql, bind(sql, s, first=first, last=last, areas=list(scope.areas)))
+    df["child_reasons"] = df["child_reasons"].map(list)
+    return df
+
+
+def case_measures(scope: Scope, investigation_id: str, as_of: date) -> dict:
+    """The measured supervision of one case on a day: entries, supervisor entries, thin
+    entries, review gaps over the window and the longest interval. Empty when out of scope."""
+    s = settings()
+    entries = case_entries(scope, investigation_id)
+    entries = entries[pd.to_datetime(entries["reviewed_on"]).dt.date <= as_of]
+    supervisor = entries[entries["reviewer_rank"].isin(s.supervisor_ranks)]
+    thin = supervisor[
+        (supervisor["actions_set"].fillna(0) == 0)
+        & (supervisor["note"].fillna("").str.len() < s.thin_note_chars)
+    ]
+    intervals = review_intervals(scope, as_of, investigation_id)
+    breaches = intervals[intervals["is_breach"]] if len(intervals) else intervals
+    return {
+        "entries": len(entries),
+        "supervisor_entries": len(supervisor),
+        "thin_entries": len(thin),
+        "gaps_over_window": len(breaches),
+        "longest_gap_days": int(intervals["days"].max()) if len(intervals) else None,
+        "review_window_days": s.review_window_days,
+        # Entry grades (issue 12) are not in the warehouse yet: when they land, add their
+        # counts here and the audit page, results and pack show them beside the human grade.
+        "entry_grades": None,
+    }

@@ -12,7 +12,7 @@ import html
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from dashboard import data
+from dashboard.audits import results as audit_results
 from dashboard.data import Filters, Scope
 from dashboard.figures import styled
 from etl.spreadsheet import xlsx_bytes
@@ -54,6 +55,11 @@ class Pack:
     by_team: pd.DataFrame
     by_supervisor: pd.DataFrame
     longest: pd.DataFrame
+    # Audit outcomes (dashboard/audits/results.py): the month's grades, themes, actions agreed.
+    audit_grades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    audit_note: str = ""
 
     @property
     def title(self) -> str:
@@ -135,6 +141,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     filters = Filters(as_of=end, areas=wanted)
     by_team = data.quality(scope, filters, by="team", days=days)
     by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
+    audits = audit_results.outcomes(scope, month, wanted)
     return Pack(
         month=month,
         areas=wanted,
@@ -156,6 +163,10 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
                 "last_entry": "last supervisory entry",
             }
         ),
+        audit_grades=audits["grades"],
+        audit_themes=audits["themes"],
+        audit_actions=audits["actions"],
+        audit_note=audits["note"],
     )
 
 
@@ -225,8 +236,12 @@ def to_excel(pack: Pack) -> bytes:
             "By team": pack.by_team,
             "By supervisor": pack.by_supervisor,
             "Longest waiting": pack.longest,
+            "Audit outcomes": pd.DataFrame({"": [pack.audit_note]}),
+            "Audit grades": pack.audit_grades,
+            "Audit themes": pack.audit_themes,
+            "Actions agreed": pack.audit_actions,
         },
-        headerless=["About"],
+        headerless=["About", "Audit outcomes"],
     )
 
 
@@ -273,6 +288,11 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
       <div class="section"><h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
       <h2>By supervisor ({pack.month:%B %Y})</h2>{_table(pack.by_supervisor)}
+      <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
+      <p>{html.escape(pack.audit_note)}</p>
+      <h2>Grades by area</h2>{_table(pack.audit_grades)}
+      <h2>Themes</h2>{_table(pack.audit_themes)}
+      <h2>Actions agreed (open ones carried forward)</h2>{_table(pack.audit_actions)}</div>
       <div class="marking" style="margin-top:6mm">{MARKING}</div>
       </body></html>"""
 

@@ -16,7 +16,11 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROLES = ("force", "area", "admin")
+ROLES = ("force", "area", "admin", "auditor", "moderator", "ppu")
+# Case audits (dashboard/audits/service.py): auditors and moderators work in their own areas;
+# the public protection unit samples for the whole force.
+AREA_ROLES = ("area", "auditor", "moderator")
+FORCE_ROLES = ("force", "admin", "ppu")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -29,9 +33,9 @@ class User:
 
     def visible_areas(self, all_areas: list[str]) -> tuple[str, ...]:
         """Deny by default: an area user with no areas sees nothing."""
-        if self.role in ("force", "admin"):
+        if self.role in FORCE_ROLES:
             return tuple(all_areas)
-        if self.role == "area":
+        if self.role in AREA_ROLES:
             return tuple(a for a in all_areas if a in self.areas)
         return ()
 
@@ -126,8 +130,9 @@ class UserStore:
 
 
 def ensure_demo_users(store: UserStore, areas: list[str]) -> dict[str, str] | None:
-    """On first run: one force-wide user, an admin and one user per area, with random
-    passwords returned (to be printed once). Nothing happens when a users file exists."""
+    """On first run: one force-wide user, an admin, one user per area, and for case audits a
+    PPU user, an auditor and a moderator per area (``west-auditor``, ``west-moderator``), with
+    random passwords returned (to be printed once). Nothing happens when a users file exists."""
     if store.path.exists():
         return None
     created = {}
@@ -135,6 +140,8 @@ def ensure_demo_users(store: UserStore, areas: list[str]) -> dict[str, str] | No
         ("force", "force", []),
         ("admin", "admin", []),
         *[(a.lower(), "area", [a]) for a in areas],
+        ("ppu", "ppu", []),
+        *[(f"{a.lower()}-{role}", role, [a]) for a in areas for role in ("auditor", "moderator")],
     ]:
         password = secrets.token_urlsafe(12)
         store.add(username, role, user_areas, password)

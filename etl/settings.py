@@ -155,6 +155,19 @@ class Settings(BaseSettings):
         description="A row with a longer field (UTF-8 bytes) is quarantined as field_too_long.",
         gt=0,
     )
+    audit_config_file: Path | None = Field(
+        None,
+        description="Case-audit categories, questions and themes (TOML); none: the built-in "
+        "dashboard/audits/audit.toml.",
+    )
+    audit_cases_per_area: int = Field(
+        10,
+        description="Cases sampled per area each month: one per category, then the "
+        "force-interest case, then any child-related case.",
+    )
+    audit_exclude_months: int = Field(
+        6, description="A case audited in this many months before the audit month is not drawn."
+    )
     min_timestamp_year: int = Field(
         1990, description="Timestamps before this year are quarantined as implausible."
     )

@@ -59,6 +59,13 @@ TEST_USERS = {
     "east": ("area", ["East"]),
     "nobody": ("area", []),
     "locked": ("force", []),  # for the rate-limit test only
+    # case audits (dashboard/audits)
+    "ppu": ("ppu", []),
+    "west-auditor": ("auditor", ["West"]),
+    "west-auditor-2": ("auditor", ["West"]),
+    "east-auditor": ("auditor", ["East"]),
+    "west-moderator": ("moderator", ["West"]),
+    "east-moderator": ("moderator", ["East"]),
 }
 TRUSTED_PROXY = "10.1.2.3"
 
@@ -87,9 +94,13 @@ def dash_app(tmp_path_factory):
         "PVP_SECRET_KEY_FILE": str(root / "secret_key"),
         "PVP_TRUSTED_PROXIES": f'["{TRUSTED_PROXY}"]',
         "PVP_STALE_DATA_HOURS": "100000",
+        "PVP_APP_DB_URL": f"sqlite:///{root / 'app.sqlite'}",
     }.items():
         mp.setenv(name, value)
     get_settings.cache_clear()
+    from dashboard.appdb import upgrade
+
+    upgrade(f"sqlite:///{root / 'app.sqlite'}")
     store = UserStore(root / "users.json")
     for username, (role, areas) in TEST_USERS.items():
         store.add(username, role, areas, PASSWORD)

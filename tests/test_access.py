@@ -35,7 +35,7 @@ def test_every_route_refuses_a_stranger(dash_app, client_for):
     sign_in(client, "west")  # makes Dash register its routes and callbacks
     stranger = dash_app.server.test_client()
     paths = {"/", "/case/W-OVERDUE", "/child-related", "/quality", "/data-quality", "/audit",
-             "/pvp"}  # fmt: skip
+             "/pvp", "/audits", "/audits/1", "/audit-results"}  # fmt: skip
     for rule in dash_app.server.url_map.iter_rules():
         path = rule.rule
         for arg in rule.arguments:

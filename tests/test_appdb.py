@@ -65,3 +65,17 @@ def test_the_cli_upgrades_and_reports(tmp_path):
     subprocess.run([*run, "upgrade", "--url", url], check=True, capture_output=True)
     out = subprocess.run([*run, "current", "--url", url], check=True, capture_output=True)
     assert out.stdout.decode().split() == ["current", head_revision(), "head", head_revision()]
+
+
+def test_the_case_audit_migration_goes_down_and_up_keeping_the_baseline(app_db_url):
+    audit_tables = {"audit_sample", "audit", "audit_event", "audit_feedback", "audit_action"}
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    assert audit_tables <= tables(db)
+    downgrade(app_db_url, "0001")
+    assert tables(db) == {"app_info"} and db.current_revision() == "0001"
+    with db.transaction() as s:
+        assert s.scalar(select(AppInfo.value).where(AppInfo.key == "created_by"))
+    upgrade(app_db_url)
+    assert audit_tables <= tables(db)
+    db.dispose()

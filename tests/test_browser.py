@@ -10,7 +10,17 @@ from conftest import PASSWORD
 from selenium.webdriver.common.by import By
 
 DAY = "2018-06-30"
-PAGES = ["/", "/child-related", "/quality", "/data-quality", "/case/E-OVERDUE", "/audit", "/pvp"]
+PAGES = [
+    "/",
+    "/child-related",
+    "/quality",
+    "/data-quality",
+    "/case/E-OVERDUE",
+    "/audit",
+    "/pvp",
+    "/audits",
+    "/audit-results",
+]
 
 
 def sign_in(dash_duo, username: str) -> None:

@@ -107,6 +107,7 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     sheets = pd.read_excel(xlsx_path, sheet_name=None)
     assert list(sheets) == [
         "About", "Headline", "Trend", "Demand", "By team", "By supervisor", "Longest waiting",
+        "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
     ]  # fmt: skip
     assert len(sheets["Trend"]) == 12
     assert sheets["Headline"].iloc[0]["this month"] == "83.9%"

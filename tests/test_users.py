@@ -51,7 +51,9 @@ def test_users_command_line(tmp_path):
 def test_demo_users_are_made_once(tmp_path):
     store = UserStore(tmp_path / "users.json")
     created = ensure_demo_users(store, ["West", "East", "South"])
-    assert set(created) == {"force", "admin", "west", "east", "south"}
+    audit_users = {f"{a}-{r}" for a in ("west", "east", "south") for r in ("auditor", "moderator")}
+    assert set(created) == {"force", "admin", "west", "east", "south", "ppu", *audit_users}
+    assert store.get("ppu").role == "ppu" and store.get("east-auditor").areas == ["East"]
     assert store.get("west").areas == ["West"] and store.get("force").role == "force"
     assert check_password(created["east"], store.get("east").password_hash)
     assert ensure_demo_users(store, ["West"]) is None

@@ -3,8 +3,20 @@ changed only by a migration (see ``dashboard/appdb/migrations``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints, so migrations can drop or alter them on both SQLite and PostgreSQL.
 NAMING = {
@@ -26,3 +38,105 @@ class AppInfo(Base):
     __tablename__ = "app_info"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+
+
+# --- case audits (issue 13): a month's central draw, one audit per sampled case ---------------
+
+
+class AuditSample(Base):
+    """One central draw for one month (all areas): the seed is kept, so the draw can be shown
+    again; categories with no eligible case are kept in ``empty_categories``."""
+
+    __tablename__ = "audit_sample"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, unique=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    interest_category: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)  # the day the facts and flags were taken
+    cases_per_area: Mapped[int] = mapped_column(Integer)
+    empty_categories: Mapped[list] = mapped_column(JSON, default=list)  # [{area, category}]
+    drawn_by: Mapped[str] = mapped_column(String(100))
+    drawn_at: Mapped[datetime] = mapped_column(DateTime)
+    audits: Mapped[list[Audit]] = relationship(back_populates="sample", order_by="Audit.id")
+
+
+class Audit(Base):
+    """One sampled case and its audit: sampled -> draft -> submitted -> moderated (final).
+
+    ``version`` is checked on every update (SQLAlchemy's version counter): a save made from a
+    stale form fails instead of overwriting someone else's."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("audit_sample.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date, index=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    investigation_id: Mapped[str] = mapped_column(String(64), index=True)
+    team: Mapped[str] = mapped_column(String(128))
+    snapshot: Mapped[dict] = mapped_column(JSON)  # facts, flags and measures on the as-of day
+    status: Mapped[str] = mapped_column(String(16), default="sampled")
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)  # {question: {answer, note}}
+    grade: Mapped[str | None] = mapped_column(String(32))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    theme_note: Mapped[str | None] = mapped_column(Text)
+    auditor: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    final_grade: Mapped[str | None] = mapped_column(String(32))
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    moderator: Mapped[str | None] = mapped_column(String(100))
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    sample: Mapped[AuditSample] = relationship(back_populates="audits")
+    feedback: Mapped[list[AuditFeedback]] = relationship(order_by="AuditFeedback.id")
+    events: Mapped[list[AuditEvent]] = relationship(order_by="AuditEvent.id")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class AuditEvent(Base):
+    """Who did what to an audit, and when (drafted, submitted, moderated, feedback)."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditFeedback(Base):
+    """Feedback given to the officer in charge or their supervisor after an audit."""
+
+    __tablename__ = "audit_feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(16))  # officer | supervisor
+    given_on: Mapped[date] = mapped_column(Date)
+    given_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditAction(Base):
+    """An action agreed at a PVP meeting: carried from pack to pack until closed."""
+
+    __tablename__ = "audit_action"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str | None] = mapped_column(String(64))  # None: force-wide
+    agreed_month: Mapped[date] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, pack
 from dashboard.access import auth, current_scope
+from dashboard.audits import app_db, service
 from dashboard.compose import no_data_message
 from dashboard.data import Filters, NoWarehouse
 from dashboard.figures import graph
@@ -157,7 +158,160 @@ def _show(month, area):
         _table(p.by_team, "pvp-by-team"),
         html.H2(f"By supervisor, {p.month:%B %Y}", className="h5 mt-3"),
         _table(p.by_supervisor, "pvp-by-supervisor"),
+        *audit_outcomes(p, scope),
     ]
+
+
+def audit_outcomes(p, scope) -> list:
+    """The month's audit grades and themes, and the actions agreed (carried until closed)."""
+    out = [
+        html.H2(f"Audit outcomes, {p.month:%B %Y}", className="h5 mt-3", id="pvp-audits"),
+        html.P(p.audit_note, className="small", id="pvp-audit-note"),
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        html.H3("Grades by area", className="h6"),
+                        _table(p.audit_grades, "pvp-audit-grades"),
+                    ],
+                    md=6,
+                ),
+                dbc.Col(
+                    [html.H3("Themes", className="h6"), _table(p.audit_themes, "pvp-audit-themes")],
+                    md=6,
+                ),
+            ]
+        ),
+        html.H3("Actions agreed (open ones are carried to the next meeting)", className="h6"),
+        _table(p.audit_actions, "pvp-actions"),
+    ]
+    areas = [a for a in p.areas if service.can_record_actions(scope, a)]
+    if not areas:
+        return out
+    open_ids = [
+        int(i)
+        for i, st in zip(
+            p.audit_actions.get("action", []), p.audit_actions.get("status", []), strict=True
+        )
+        if st == "open"
+    ]
+    area_options = [{"label": a, "value": a} for a in areas]
+    if service.can_record_actions(scope, None):
+        area_options.insert(0, {"label": "Force-wide", "value": WHOLE_FORCE})
+    out.append(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.Input(
+                                    id="pvp-action-text",
+                                    placeholder="Action agreed",
+                                    className="form-control",
+                                ),
+                                md=4,
+                            ),
+                            dbc.Col(
+                                dcc.Input(
+                                    id="pvp-action-owner",
+                                    placeholder="Owner",
+                                    className="form-control",
+                                ),
+                                md=2,
+                            ),
+                            dbc.Col(
+                                dcc.DatePickerSingle(
+                                    id="pvp-action-due",
+                                    placeholder="Due",
+                                    display_format="DD/MM/YYYY",
+                                ),
+                                md=2,
+                            ),
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id="pvp-action-area",
+                                    options=area_options,
+                                    value=area_options[0]["value"],
+                                    clearable=False,
+                                ),
+                                md=2,
+                            ),
+                            dbc.Col(
+                                dbc.Button("Record action", id="pvp-action-add", size="sm"), md=2
+                            ),
+                        ],
+                        className="g-2",
+                    ),
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id="pvp-action-close-id",
+                                    placeholder="Action to close",
+                                    options=open_ids,
+                                ),
+                                md=3,
+                            ),
+                            dbc.Col(
+                                dbc.Button(
+                                    "Close action",
+                                    id="pvp-action-close",
+                                    size="sm",
+                                    color="secondary",
+                                ),
+                                md=2,
+                            ),
+                        ],
+                        className="g-2 mt-1",
+                    ),
+                    html.Div(id="pvp-action-message", className="small mt-1"),
+                    dcc.Location(id="pvp-go", refresh=True),
+                ]
+            ),
+            className="mt-2",
+        )
+    )
+    return out
+
+
+@callback(
+    Output("pvp-action-message", "children"),
+    Output("pvp-go", "href"),
+    Input("pvp-action-add", "n_clicks"),
+    Input("pvp-action-close", "n_clicks"),
+    State("pvp-action-text", "value"),
+    State("pvp-action-owner", "value"),
+    State("pvp-action-due", "date"),
+    State("pvp-action-area", "value"),
+    State("pvp-action-close-id", "value"),
+    State("pvp-month", "value"),
+    State("pvp-area", "value"),
+    prevent_initial_call=True,
+)
+def _actions(_add, _close, text, owner, due, area, close_id, month, shown_area):
+    scope = current_scope()
+    try:
+        if ctx.triggered_id == "pvp-action-close":
+            if not close_id:
+                return "Choose the action to close.", dash.no_update
+            action = service.actions_by_id(app_db(), scope, int(close_id))
+            service.close_action(app_db(), scope, int(close_id), action.version)
+        else:
+            service.add_action(
+                app_db(),
+                scope,
+                None if area == WHOLE_FORCE else area,
+                date.fromisoformat(month),
+                text or "",
+                owner or "",
+                date.fromisoformat(due[:10]) if due else None,
+            )
+    except service.Refused:
+        return "Not allowed for that area.", dash.no_update
+    except (service.Invalid, service.Conflict, ValueError, TypeError) as exc:
+        return f"Not saved: {exc}", dash.no_update
+    return "Saved.", f"/pvp?month={month}&area={shown_area}"
 
 
 @callback(
