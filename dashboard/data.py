@@ -33,6 +33,7 @@ from etl.flags import (
 from etl.redact import redact
 from etl.settings import Settings, get_settings
 
+GRADES = ("substantive", "partial", "thin")
 ACTION_FLAGS = (
     "ds_review_overdue", "response_unsupervised", "ds_review_due_soon", "ds_review_not_substantive"
 )  # fmt: skip
@@ -354,12 +355,16 @@ def case_entries(scope: Scope, investigation_id: str) -> pd.DataFrame:
     it was made after the case closed), empty when it counts."""
     sql = """
         SELECT r.review_id, r.reviewed_at, r.reviewed_on, r.reviewer_id, r.reviewer_rank,
-               r.review_type, r.actions_set, r.note,
+               r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
+               r.repeated, r.repeated_cases,
                CASE WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
                     WHEN NOT CASE WHEN list_contains($specialist_team_types, c.team_type)
                                   THEN list_contains($ds_review_ranks, r.reviewer_rank)
                                   ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
-                    THEN 'rank below the rule' END AS does_not_count
+                    THEN 'rank below the rule'
+                    WHEN list_contains($specialist_team_types, c.team_type)
+                     AND NOT r.restarts_clock
+                    THEN 'thin or repeated, and thin_reviews_count is off' END AS does_not_count
         FROM review_facts AS r JOIN case_facts AS c USING (investigation_id)
         WHERE r.investigation_id = $id AND list_contains($areas, c.area)
         ORDER BY r.reviewed_at_utc
@@ -713,7 +718,8 @@ def audit_candidates(scope: Scope, first: date, last: date) -> pd.DataFrame:
     s = settings()
     sql = child_cases_sql(
         "investigation_id, area, team, team_type, officer_id, offence, incident_type, "
-        "child_reasons, opened_on, closed_on"
+        "child_reasons, opened_on, closed_on",
+        known_on="$last",  # each record as known at the end of the month drawn from
     ) + (
         " WHERE len(child_reasons) > 0 AND list_contains($areas, area)"
         " AND opened_on <= $last AND (closed_on IS NULL OR closed_on >= $first)"
@@ -731,10 +737,9 @@ def case_measures(scope: Scope, investigation_id: str, as_of: date) -> dict:
     entries = case_entries(scope, investigation_id)
     entries = entries[pd.to_datetime(entries["reviewed_on"]).dt.date <= as_of]
     supervisor = entries[entries["reviewer_rank"].isin(s.supervisor_ranks)]
-    thin = supervisor[
-        (supervisor["actions_set"].fillna(0) == 0)
-        & (supervisor["note"].fillna("").str.len() < s.thin_note_chars)
-    ]
+    thin = supervisor[supervisor["grade"] == "thin"]
+    grades = {g: int((supervisor["grade"] == g).sum()) for g in GRADES}
+    grades["repeated"] = int(supervisor["repeated"].fillna(False).sum())
     intervals = review_intervals(scope, as_of, investigation_id)
     breaches = intervals[intervals["is_breach"]] if len(intervals) else intervals
     return {
@@ -744,7 +749,6 @@ def case_measures(scope: Scope, investigation_id: str, as_of: date) -> dict:
         "gaps_over_window": len(breaches),
         "longest_gap_days": int(intervals["days"].max()) if len(intervals) else None,
         "review_window_days": s.review_window_days,
-        # Entry grades (issue 12) are not in the warehouse yet: when they land, add their
-        # counts here and the audit page, results and pack show them beside the human grade.
-        "entry_grades": None,
+        # The supervisor entries by grade (entry_assessment), beside the human audit grade.
+        "entry_grades": grades,
     }

@@ -147,7 +147,7 @@ def human_vs_measured(audits: list[Audit]) -> tuple[pd.DataFrame, str]:
                 "longest interval (days)": m.get("longest_gap_days"),
                 "entry grades": "not graded yet"
                 if m.get("entry_grades") is None
-                else str(m.get("entry_grades")),
+                else ", ".join(f"{k} {v}" for k, v in m["entry_grades"].items()),
                 "measured": "gap or unsupervised" if gap else "no gap",
                 "agree": "yes" if agree else "no",
             }
