@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from etl.flags import (
+    CASE_ENTRIES_SQL,
     FLAG_COLUMNS,
     FLAGS_SQL,
     REVIEW_INTERVALS_SQL,
@@ -349,27 +350,17 @@ def case_record(scope: Scope, investigation_id: str) -> dict | None:
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def case_entries(scope: Scope, investigation_id: str) -> pd.DataFrame:
-    """Every entry on the case's log, oldest first (by the instant); empty when out of scope.
-    ``does_not_count`` says why an entry counts for nothing in this case's rule (its rank, or
-    it was made after the case closed), empty when it counts."""
-    sql = """
-        SELECT r.review_id, r.reviewed_at, r.reviewed_on, r.reviewer_id, r.reviewer_rank,
-               r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
-               r.repeated, r.repeated_cases,
-               CASE WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
-                    WHEN NOT CASE WHEN list_contains($specialist_team_types, c.team_type)
-                                  THEN list_contains($ds_review_ranks, r.reviewer_rank)
-                                  ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
-                    THEN 'rank below the rule'
-                    WHEN list_contains($specialist_team_types, c.team_type)
-                     AND NOT r.restarts_clock
-                    THEN 'thin or repeated, and thin_reviews_count is off' END AS does_not_count
-        FROM review_facts AS r JOIN case_facts AS c USING (investigation_id)
-        WHERE r.investigation_id = $id AND list_contains($areas, c.area)
-        ORDER BY r.reviewed_at_utc
-    """
-    return warehouse().df(sql, bind(sql, settings(), id=investigation_id, areas=list(scope.areas)))
+def case_entries(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame:
+    """Every entry on the case's log dated on or before ``as_of``, oldest first (by the
+    instant), with its grade and why it does not count (etl/sql/case_entries.sql); empty when
+    out of scope."""
+    if not scope.areas:
+        return pd.DataFrame(columns=["review_id", "does_not_count"])
+    sql = CASE_ENTRIES_SQL
+    params = bind(
+        sql, settings(), as_of=as_of, areas=list(scope.areas), investigation_id=investigation_id
+    )
+    return warehouse().df(sql, params)
 
 
 def case_versions(scope: Scope, investigation_id: str) -> pd.DataFrame:
@@ -734,8 +725,7 @@ def case_measures(scope: Scope, investigation_id: str, as_of: date) -> dict:
     """The measured supervision of one case on a day: entries, supervisor entries, thin
     entries, review gaps over the window and the longest interval. Empty when out of scope."""
     s = settings()
-    entries = case_entries(scope, investigation_id)
-    entries = entries[pd.to_datetime(entries["reviewed_on"]).dt.date <= as_of]
+    entries = case_entries(scope, investigation_id, as_of)
     supervisor = entries[entries["reviewer_rank"].isin(s.supervisor_ranks)]
     thin = supervisor[supervisor["grade"] == "thin"]
     grades = {g: int((supervisor["grade"] == g).sum()) for g in GRADES}

@@ -239,6 +239,39 @@ def flags_cmd(
     _emit(df, fmt, f"flags as of {day:%d/%m/%Y}")
 
 
+@app.command("entries")
+def entries_cmd(
+    db: DbOption = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="Entries up to this day [default: latest]"
+        ),
+    ] = None,
+    investigation: Annotated[
+        str | None, typer.Option("--investigation", help="Only this investigation")
+    ] = None,
+    area: Annotated[list[str] | None, typer.Option("--area", help="Only these areas")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
+) -> None:
+    """List every entry with its grade against the reviewing-officer checklist."""
+    from etl.flags import ENTRY_COLUMNS, entries, latest_date
+
+    settings = get_settings()
+    con = _open(db)
+    try:
+        day: date | None = as_of.date() if as_of else latest_date(con)
+        if day is None:
+            err.print("The warehouse holds no investigations yet.")
+            raise typer.Exit(1)
+        df = entries(con, settings, day, areas=area, investigation_id=investigation)
+    finally:
+        con.close()
+    df["repeated"] = df["repeated"].fillna(False)
+    err.print(f"as of {day:%d/%m/%Y}: {len(df)} entr{'y' if len(df) == 1 else 'ies'}")
+    _emit(df[list(ENTRY_COLUMNS)], fmt, f"entries as of {day:%d/%m/%Y}")
+
+
 @app.command("rejects")
 def rejects_cmd(
     db: DbOption = None,

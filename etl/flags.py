@@ -19,6 +19,11 @@ SQL_DIR = Path(__file__).parent / "sql"
 CHILD_CASES_SQL = (SQL_DIR / "child_cases.sql").read_text()
 FLAGS_SQL = (SQL_DIR / "flags.sql").read_text().replace("{child_cases}", f"({CHILD_CASES_SQL})")
 REVIEW_INTERVALS_SQL = (SQL_DIR / "review_intervals.sql").read_text()
+CASE_ENTRIES_SQL = (SQL_DIR / "case_entries.sql").read_text()
+ENTRY_COLUMNS = (
+    "review_id", "investigation_id", "reviewed_on", "reviewer_id", "reviewer_rank", "counts",
+    "grade", "elements", "repeated",
+)  # fmt: skip
 FLAG_COLUMNS = (
     "investigation_id", "flag", "area", "team", "team_type", "officer_id", "days", "reasons",
     "opened_on", "last_ds_review_on", "quoted_note",
@@ -68,6 +73,23 @@ def flags(
     """One row per (investigation, flag) open on ``as_of``, worst first."""
     areas = list(settings.areas if areas is None else areas)
     return run(con, FLAGS_SQL, bind(FLAGS_SQL, settings, as_of=as_of, areas=areas))
+
+
+def entries(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    areas: list[str] | None = None,
+    investigation_id: str | None = None,
+) -> pd.DataFrame:
+    """Every entry dated on or before ``as_of``, with its grade and whether it counts."""
+    areas = list(settings.areas if areas is None else areas)
+    params = bind(
+        CASE_ENTRIES_SQL, settings, as_of=as_of, areas=areas, investigation_id=investigation_id
+    )
+    df = run(con, CASE_ENTRIES_SQL, params)
+    df["counts"] = df["does_not_count"].isna()
+    return df
 
 
 def child_cases_sql(select: str = "*", known_on: str | None = None) -> str:

@@ -58,8 +58,8 @@ def test_case_record_is_none_outside_the_scope(dash_app):
     assert data.case_record(FORCE, "E-OVERDUE")["area"] == "East"
     assert data.case_record(WEST, "E-OVERDUE") is None
     assert data.case_record(WEST, "NOPE") is None
-    assert data.case_entries(WEST, "E-OVERDUE").empty
-    assert len(data.case_entries(FORCE, "E-OVERDUE")) == 3
+    assert data.case_entries(WEST, "E-OVERDUE", DAY).empty
+    assert len(data.case_entries(FORCE, "E-OVERDUE", DAY)) == 3
 
 
 def test_review_intervals_mark_gaps(dash_app):

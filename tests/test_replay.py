@@ -123,7 +123,7 @@ def test_an_entry_after_the_close_counts_for_nothing(load_rows, db, settings, us
     ]
     months = data.pvp_monthly(FORCE, None, date(2018, 5, 1), date(2018, 6, 1))
     assert months["breaches"].tolist() == [0, 0]
-    entries = data.case_entries(FORCE, "X")
+    entries = data.case_entries(FORCE, "X", date(2018, 6, 30))
     assert entries["does_not_count"].tolist() == ["after the case closed"]
 
 
@@ -208,7 +208,7 @@ def test_the_repeated_autumn_hour_is_compared_as_instants(load_rows, query, use_
     actions = data.action_list(FORCE, Filters(as_of=date(2018, 10, 30)))
     d = actions[actions["investigation_id"] == "D"].iloc[0]
     assert d["last_entry"] == "PS2 (PS), 28/10/2018 01:10, partial"  # the later instant
-    assert data.case_entries(FORCE, "D")["review_id"].tolist() == ["P1", "P2"]
+    assert data.case_entries(FORCE, "D", date(2018, 10, 30))["review_id"].tolist() == ["P1", "P2"]
 
 
 # --- 6. the history of each investigation -------------------------------------------------

@@ -138,9 +138,9 @@ def case_side(scope, audit) -> list:
     try:
         live = data.case_record(scope, audit.investigation_id)
         if live is not None and as_of is not None:
-            entries = data.case_entries(scope, audit.investigation_id)
-            later = entries[pd.to_datetime(entries["reviewed_on"]).dt.date > as_of]
-            entries = entries.drop(later.index)
+            entries = data.case_entries(scope, audit.investigation_id, as_of)
+            newest = data.latest_day() or as_of
+            later = len(data.case_entries(scope, audit.investigation_id, newest)) - len(entries)
             intervals = data.review_intervals(scope, as_of, audit.investigation_id)
             fig = figure(live, entries, intervals, as_of, data.settings())
             out += [
@@ -157,11 +157,10 @@ def case_side(scope, audit) -> list:
                 )
                 for e in entries.itertuples()
             ]
-            if len(later):
+            if later > 0:
                 out.append(
                     html.P(
-                        f"{len(later)} later entries (after the sampling day) are on "
-                        "the case page.",
+                        f"{later} later entries (after the sampling day) are on the case page.",
                         className="small text-muted",
                     )
                 )

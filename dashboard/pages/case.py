@@ -55,7 +55,7 @@ def layout(investigation_id: str | None = None, **query):
     if record is None:
         return not_found(investigation_id)
     s = data.settings()
-    entries = data.case_entries(scope, investigation_id)
+    entries = data.case_entries(scope, investigation_id, as_of)
     versions = data.case_versions(scope, investigation_id)
     intervals = data.review_intervals(scope, as_of, investigation_id)
     flags = data.case_flags(scope, investigation_id, as_of)
