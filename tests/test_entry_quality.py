@@ -1,0 +1,196 @@
+"""How well: each entry assessed against the reviewing-officer checklist, hand-worked on real
+loads (etl/sql/entry_assessment.sql)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from etl.flags import flags
+from etl.load import load
+from etl.settings import Settings
+from etl.testing import write_extracts
+
+
+def cp_case(case_id: str = "CP1", opened: str = "2018-06-01 10:00") -> dict:
+    return {"investigation_id": case_id, "opened_at": opened, "team": "West CP",
+            "team_type": "child_protection"}  # fmt: skip
+
+
+def adult_case(case_id: str = "AD1") -> dict:
+    """Response, adult victim and suspect: not child-related, so `child` does not apply."""
+    return {"investigation_id": case_id, "opened_at": "2018-06-01 10:00", "victim_age": "40",
+            "suspect_age": "35"}  # fmt: skip
+
+
+def entry(review_id: str, note: str, case_id: str = "CP1", **extra) -> dict:
+    return {"review_id": review_id, "investigation_id": case_id, "reviewed_at": "2018-06-05 10:00",
+            "reviewer_id": "DS1", "reviewer_rank": "DS", "actions_set": "", "note": note,
+            **extra}  # fmt: skip
+
+
+def assessed(query) -> dict[str, tuple]:
+    rows = query(
+        "SELECT review_id, elements, n_elements, n_applicable, grade, repeated, repeated_cases "
+        "FROM entry_assessment"
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_every_element_from_its_template_column(load_rows, query):
+    load_rows(
+        investigations=[cp_case()],
+        supervision=[
+            entry("R1", "x", actions_set="2", risk_reviewed="yes", plan_updated="Y",
+                  child_seen_or_heard="true", next_review_due="2018-07-05 10:00"),
+        ],
+    )  # fmt: skip
+    assert assessed(query)["R1"] == ("risk;actions;plan;next_review;child", 5, 5, "substantive",
+                                     False, 0)  # fmt: skip
+
+
+def test_a_known_template_value_beats_the_notes_words(load_rows, query):
+    load_rows(
+        investigations=[cp_case()],
+        supervision=[
+            entry("R1", "Risk assessed. Plan agreed.", risk_reviewed="no", plan_updated="no"),
+        ],
+    )
+    assert assessed(query)["R1"][:2] == ("", 0)
+
+
+@pytest.mark.parametrize(
+    ("note", "elements"),
+    [
+        ("THRIVE completed, safeguarding in place", "risk"),
+        ("Actions: obtain statements", "actions"),
+        ("Tasks:\n1. statements\n2. CCTV", "actions"),
+        ("Lines of enquiry agreed with the OIC", "plan"),
+        ("Review again in 14 days", "next_review"),
+        ("Next review 14/12/2018", "next_review"),
+        ("Voice of the child recorded", "child"),
+        ("ABE interview booked", "child"),
+        # Whole words only: these mention none of the phrases.
+        ("Riskier than thought; planned visit; 1.5 hours; reviewing", ""),
+    ],
+)
+def test_each_element_from_the_notes_words(load_rows, query, note, elements):
+    load_rows(investigations=[cp_case()], supervision=[entry("R1", note)])
+    assert assessed(query)["R1"][0] == elements
+
+
+def test_grade_boundaries(load_rows, query):
+    """2 vs 3 elements; no element with a note of 39 vs 40 characters (thin_note_chars)."""
+    load_rows(
+        investigations=[cp_case()],
+        supervision=[
+            entry("TWO", "Risk discussed. Plan agreed."),
+            entry("THREE", "Risk discussed. Plan agreed. Next review in 14 days."),
+            entry("THIN", "x" * 39),
+            entry("LONG", "x" * 40),
+            entry("EMPTY", ""),
+        ],
+    )
+    got = {k: (v[1], v[3]) for k, v in assessed(query).items()}
+    assert got == {
+        "TWO": (2, "partial"), "THREE": (3, "substantive"), "THIN": (0, "thin"),
+        "LONG": (0, "partial"), "EMPTY": (0, "thin"),
+    }  # fmt: skip
+
+
+def test_child_is_not_applicable_on_a_case_that_is_not_child_related(load_rows, query):
+    load_rows(
+        investigations=[adult_case()],
+        supervision=[entry("R1", "ABE interview booked; risk reviewed", case_id="AD1")],
+    )
+    assert assessed(query)["R1"][:4] == ("risk", 1, 4, "partial")
+    (has_child,) = query("SELECT has_child FROM entry_assessment")[0]
+    assert has_child is None
+
+
+@pytest.mark.parametrize(
+    ("days", "cases", "repeated"),
+    [
+        ((0, 15), 2, False),  # two cases is not yet boilerplate
+        ((0, 15, 30), 3, True),  # three cases within 30 days
+        ((0, 15, 31), 3, False),  # the third falls on day 31
+    ],
+)
+def test_repeated_text_needs_three_cases_within_thirty_days(load_rows, query, days, cases,
+                                                          repeated):  # fmt: skip
+    opened = "2018-06-01 09:00"
+    load_rows(
+        investigations=[cp_case(f"C{i}", opened) for i in range(len(days))] + [cp_case("OTHER")],
+        supervision=[
+            entry(f"R{i}", "  Reviewed,  progress  NOTED. ", case_id=f"C{i}",
+                  reviewed_at=f"{date(2018, 6, 1) + timedelta(days=d)} 10:00")
+            for i, d in enumerate(days)
+        ]
+        # The same text by another reviewer does not count towards DS1's.
+        + [entry("X", "reviewed, progress noted.", case_id="OTHER", reviewer_id="DS9")],
+    )  # fmt: skip
+    got = assessed(query)
+    assert {got[f"R{i}"][4] for i in range(len(days))} == {repeated}
+    assert got["X"][4] is False
+    if repeated:
+        assert got["R0"][5] == cases
+
+
+def test_thin_reviews_count_setting_changes_the_clock_on_the_same_data(tmp_path):
+    """A DS review reading "Seen." on 20/06 of a case opened 01/06. As of 01/07: counted, 11
+    days since it (no flag for the clock); not counted, 30 days since opening: overdue. The
+    not-substantive flag quotes it either way."""
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[cp_case()],
+        supervision=[entry("R1", "Seen.", reviewed_at="2018-06-20 10:00", actions_set="0")],
+    )
+    results = {}
+    for counts in (True, False):
+        settings = Settings(thin_reviews_count=counts)
+        db = tmp_path / f"{counts}.duckdb"
+        load(folder, db, settings)
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            df = flags(con, settings, date(2018, 7, 1))
+        finally:
+            con.close()
+        results[counts] = {
+            r["flag"]: (r["days"], r["reasons"], r["quoted_note"]) for r in df.to_dict("records")
+        }
+    assert "ds_review_overdue" not in results[True]
+    assert results[False]["ds_review_overdue"][0] == 30
+    for counts in (True, False):
+        assert results[counts]["ds_review_not_substantive"] == (11, "thin_review", "Seen.")
+
+
+def test_entries_command_lists_each_entry_with_its_grade(tmp_path):
+    folder = write_extracts(
+        tmp_path / "x",
+        investigations=[cp_case()],
+        supervision=[
+            entry("R1", "Seen.", reviewed_at="2018-06-20 10:00", actions_set="0"),
+            entry("R2", "Risk reviewed; actions: 1. ABE", reviewed_at="2018-06-21 10:00",
+                  reviewer_id="DC5", reviewer_rank="DC"),
+            entry("R3", "later", reviewed_at="2018-06-25 10:00"),
+        ],
+    )  # fmt: skip
+    db = tmp_path / "w.duckdb"
+    load(folder, db, Settings())
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "entries", "--db", str(db), "--as-of", "2018-06-22",
+         "--investigation", "CP1"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [list(r.values()) for r in rows] == [
+        ["R1", "CP1", "2018-06-20", "DS1", "DS", "True", "thin", "", "False"],
+        ["R2", "CP1", "2018-06-21", "DC5", "DC", "False", "substantive", "risk;actions;child",
+         "False"],
+    ]  # fmt: skip
