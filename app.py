@@ -21,7 +21,7 @@ from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit"}
+HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries"}
 
 
 def create_app() -> Dash:

@@ -37,6 +37,7 @@ LABELS = {
     "team": "Team",
     "team_type": "Team type",
     "officer_id": "Officer in charge",
+    "reviewer": "Supervisor",
 }
 
 
@@ -219,8 +220,8 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
         def _store(*values):
             return {c: v for c, v in zip(controls, values, strict=True) if v}
 
-    if {"team", "team_type", "officer_id"} & set(controls):
-        narrowing = [c for c in ("team", "team_type", "officer_id") if c in controls]
+    if {"team", "team_type", "officer_id", "reviewer"} & set(controls):
+        narrowing = [c for c in ("team", "team_type", "officer_id", "reviewer") if c in controls]
 
         @callback(
             [Output(f"{page}-{c}", "options") for c in narrowing],
@@ -229,7 +230,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
         def _options(store):
             filters = Filters.from_store(store)
             try:
-                options = data.filter_options(current_scope(), filters)
+                options = data.filter_options(current_scope(), filters, tuple(narrowing))
             except NoWarehouse:
                 return [[] for _ in narrowing]
             return [options[c] for c in narrowing]

@@ -24,6 +24,7 @@ import pandas as pd
 
 from etl.flags import (
     CASE_ENTRIES_SQL,
+    ENTRY_QUALITY_SQL,
     FLAG_COLUMNS,
     FLAGS_SQL,
     REVIEW_INTERVALS_SQL,
@@ -32,7 +33,7 @@ from etl.flags import (
     latest_date,
 )
 from etl.redact import redact
-from etl.settings import Settings, get_settings
+from etl.settings import ELEMENTS, Settings, get_settings
 
 GRADES = ("substantive", "partial", "thin")
 ACTION_FLAGS = (
@@ -84,6 +85,7 @@ class Filters:
     team: str | None = None
     team_type: str | None = None
     officer_id: str | None = None
+    reviewer: str | None = None  # a supervisor, on the quality page's drill-down
 
     @classmethod
     def from_store(cls, data: dict | None) -> Filters:
@@ -96,6 +98,7 @@ class Filters:
             team=data.get("team") or None,
             team_type=data.get("team_type") or None,
             officer_id=data.get("officer_id") or None,
+            reviewer=data.get("reviewer") or None,
         )
 
     def describe(self) -> dict:
@@ -106,6 +109,7 @@ class Filters:
             "team": self.team,
             "team_type": self.team_type,
             "officer_id": self.officer_id,
+            "reviewer": self.reviewer,
         }
 
 
@@ -326,15 +330,23 @@ def _empty_action_list() -> pd.DataFrame:
     return pd.DataFrame(columns=ACTION_COLUMNS)
 
 
-def filter_options(scope: Scope, filters: Filters) -> dict[str, list[str]]:
-    """Choices for the page controls, from the open cases the user may see."""
+def filter_options(
+    scope: Scope, filters: Filters, wanted: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """Choices for the page controls, from the open cases the user may see (supervisors: from
+    the quality table, only when ``wanted``)."""
     df = flags(scope, Filters(as_of=filters.as_of, areas=filters.areas))
-    return {
+    out = {
         "area": [a for a in settings().areas if a in scope.areas],
         "team": sorted(df["team"].dropna().unique().tolist()) if len(df) else [],
         "team_type": sorted(df["team_type"].dropna().unique().tolist()) if len(df) else [],
         "officer_id": sorted(df["officer_id"].dropna().unique().tolist()) if len(df) else [],
+        "reviewer": [],
     }
+    if "reviewer" in wanted:
+        who = quality(scope, Filters(as_of=filters.as_of, areas=filters.areas), by="reviewer")
+        out["reviewer"] = sorted(who["reviewer_id"].dropna().tolist()) if len(who) else []
+    return out
 
 
 # --- one case ----------------------------------------------------------------------------------
@@ -358,8 +370,9 @@ def case_entries(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFra
         return pd.DataFrame(columns=["review_id", "does_not_count"])
     sql = CASE_ENTRIES_SQL
     params = bind(
-        sql, settings(), as_of=as_of, areas=list(scope.areas), investigation_id=investigation_id
-    )
+        sql, settings(), as_of=as_of, since=None, areas=list(scope.areas),
+        investigation_id=investigation_id,
+    )  # fmt: skip
     return warehouse().df(sql, params)
 
 
@@ -426,49 +439,72 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
 # --- supervision quality -----------------------------------------------------------------------
 
 
+SHARES = (
+    "substantive_share", "partial_share", "thin_share", "repeated_share", "risk_share",
+    "actions_share", "plan_share", "next_review_share", "child_share",
+)  # fmt: skip
+
+
 def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataFrame:
-    """Per supervisor (``by='reviewer'``) or team (``by='team'``), entries in the ``days`` to
-    the as-of day: count, median days between a case's entries, share of thin entries, and
-    (per team) share of entries on child-related cases made by non-supervisors."""
+    """Per supervisor (``by='reviewer'``) or team (``by='team'``), the entries of the ``days``
+    to the as-of day, assessed (etl/sql/entry_quality.sql): counts, grade shares, element
+    coverage, median days between entries, and (teams) entries on child cases by
+    non-supervisors. Shares under ``min_entries_for_share`` entries are left empty
+    (``small_numbers`` says so); ``concern`` (thin or repeated share) sorts the worst first."""
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame()
     s = settings()
-    group = {"reviewer": "r.reviewer_id, r.reviewer_rank", "team": "c.area, c.team"}[by]
-    sql = f"""
-        WITH entries AS (
-          SELECT r.*, c.area, c.team, c.team_type, len(c.child_reasons) > 0 AS child_related,
-                 date_diff('day', lag(r.reviewed_on) OVER (
-                   PARTITION BY r.investigation_id ORDER BY r.reviewed_at_utc), r.reviewed_on)
-                   AS days_since_previous
-          FROM review_facts AS r
-          JOIN ({child_cases_sql(known_on="$as_of")}) AS c USING (investigation_id)
-          WHERE r.reviewed_on <= $as_of AND list_contains($areas, c.area)
-        )
-        SELECT {group.replace("r.", "").replace("c.", "")},
-               count(*) AS entries,
-               count(DISTINCT investigation_id) AS cases,
-               median(days_since_previous) AS median_days_between,
-               avg(CASE WHEN coalesce(actions_set, 0) = 0
-                         AND length(coalesce(note, '')) < $thin THEN 1 ELSE 0 END) AS thin_share,
-               avg(CASE WHEN NOT list_contains($supervisor_ranks, reviewer_rank) THEN 1 ELSE 0 END)
-                 FILTER (WHERE child_related) AS non_supervisor_share_child
-        FROM entries
-        WHERE reviewed_on > $as_of - to_days(CAST($days AS INTEGER))
-        {"AND list_contains($supervisor_ranks, reviewer_rank)" if by == "reviewer" else ""}
-        {"AND team = $team" if filters.team else ""}
-        {"AND team_type = $team_type" if filters.team_type else ""}
-        GROUP BY ALL ORDER BY entries DESC
-    """
-    params = {
-        "as_of": as_of,
-        "areas": scope.narrow(filters.areas),
-        "thin": s.thin_note_chars,
-        "days": days,
-        "team": filters.team,
-        "team_type": filters.team_type,
-    }
-    return warehouse().df(sql, bind(sql, s, **params))
+    params = bind(
+        ENTRY_QUALITY_SQL, s,
+        as_of=as_of, from_day=as_of - timedelta(days=days), since=None, investigation_id=None,
+        areas=scope.narrow(filters.areas), team=filters.team, team_type=filters.team_type,
+    )  # fmt: skip
+    key = ("quality", as_of, days, tuple(params["areas"]), filters.team, filters.team_type)
+    both = warehouse().cached(key, lambda: warehouse().df(ENTRY_QUALITY_SQL, params))
+    df = both[both["grouping"] == by].drop(columns="grouping").copy()
+    keep = ["reviewer_id", "reviewer_rank"] if by == "reviewer" else ["area", "team"]
+    df = df[[*keep, *[c for c in df.columns if c not in ("reviewer_id", "reviewer_rank",
+                                                         "area", "team")]]]  # fmt: skip
+    df["small_numbers"] = df["entries"] < s.min_entries_for_share
+    df.loc[df["small_numbers"], [*SHARES, "concern"]] = None
+    return df.sort_values(
+        ["small_numbers", "concern", "entries"], ascending=[True, False, False], na_position="last"
+    ).reset_index(drop=True)
+
+
+def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFrame:
+    """The entries behind the quality tables: the ``days`` to the as-of day, in scope, narrowed
+    by team, team type and supervisor; with the elements present and missing in words."""
+    from etl.assessment import ELEMENT_WORDS
+
+    as_of = resolve_as_of(filters)
+    if as_of is None:
+        return pd.DataFrame()
+    sql = CASE_ENTRIES_SQL
+    params = bind(
+        sql, settings(), as_of=as_of, since=as_of - timedelta(days=days), investigation_id=None,
+        areas=scope.narrow(filters.areas),
+    )  # fmt: skip
+    df = warehouse().df(sql, params)
+    df = df[df["does_not_count"].isna() | df["does_not_count"].str.startswith("thin").fillna(False)]
+    for column in ("team", "team_type", "reviewer"):
+        value = getattr(filters, column)
+        if value:
+            df = df[df["reviewer_id" if column == "reviewer" else column] == value]
+    df = df.copy()
+    df["elements_words"] = df["elements"].map(
+        lambda e: ", ".join(ELEMENT_WORDS[x] for x in str(e or "").split(";") if x) or "none"
+    )
+    df["missing_words"] = [
+        ", ".join(ELEMENT_WORDS[x] for x in ELEMENTS[: int(n)] if x not in str(e or "").split(";"))
+        for e, n in zip(df["elements"], df["n_applicable"].fillna(4), strict=True)
+    ]
+    df["repeated_words"] = [
+        f"yes, on {int(n) - 1} other cases" if r else "" for r, n in
+        zip(df["repeated"].fillna(False), df["repeated_cases"].fillna(0), strict=True)
+    ]  # fmt: skip
+    return df.sort_values(["reviewed_at"], ascending=False).reset_index(drop=True)
 
 
 # --- data quality ------------------------------------------------------------------------------

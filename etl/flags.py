@@ -20,6 +20,9 @@ CHILD_CASES_SQL = (SQL_DIR / "child_cases.sql").read_text()
 FLAGS_SQL = (SQL_DIR / "flags.sql").read_text().replace("{child_cases}", f"({CHILD_CASES_SQL})")
 REVIEW_INTERVALS_SQL = (SQL_DIR / "review_intervals.sql").read_text()
 CASE_ENTRIES_SQL = (SQL_DIR / "case_entries.sql").read_text()
+ENTRY_QUALITY_SQL = (
+    (SQL_DIR / "entry_quality.sql").read_text().replace("{case_entries}", CASE_ENTRIES_SQL)
+)
 ENTRY_COLUMNS = (
     "review_id", "investigation_id", "reviewed_on", "reviewer_id", "reviewer_rank", "counts",
     "grade", "elements", "repeated",
@@ -85,8 +88,9 @@ def entries(
     """Every entry dated on or before ``as_of``, with its grade and whether it counts."""
     areas = list(settings.areas if areas is None else areas)
     params = bind(
-        CASE_ENTRIES_SQL, settings, as_of=as_of, areas=areas, investigation_id=investigation_id
-    )
+        CASE_ENTRIES_SQL, settings, as_of=as_of, since=None, areas=areas,
+        investigation_id=investigation_id,
+    )  # fmt: skip
     df = run(con, CASE_ENTRIES_SQL, params)
     df["counts"] = df["does_not_count"].isna()
     return df

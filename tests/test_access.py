@@ -317,3 +317,24 @@ def test_the_session_key_is_made_once_and_readable_by_its_owner_only(dash_app):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert len(key.read_bytes()) == 32
     assert dash_app.server.secret_key == key.read_bytes()
+
+
+def test_the_quality_drill_down_never_lists_another_areas_entries(dash_app, client_for):
+    """A West user asks, by hand, for East's supervisor and East's area: nothing from East."""
+    client_for("force").get("/_dash-layout")  # Dash fills its callback map on first use
+    key = next(k for k in dash_app.callback_map if k.startswith("..quality-entries-grid"))
+
+    def cases(user: str, store: dict) -> set[str]:
+        request = {"quality-entries-grid.getRowsRequest": ALL_REQUEST,
+                   "quality-entries-filters.data": store}  # fmt: skip
+        status, body = call(dash_app, client_for(user), key, request)
+        assert status == 200, body
+        rows = body["response"]["quality-entries-grid"]["getRowsResponse"]["rowData"]
+        return {r["investigation_id"].split("]")[0].lstrip("[") for r in rows}
+
+    everything = {"as_of": FIXTURE_DAY}
+    assert cases("force", {**everything, "reviewer": "DS24"}) == {"E-OVERDUE"}
+    assert cases("west", {**everything, "reviewer": "DS24"}) == set()
+    assert cases("west", {**everything, "area": ["East"]}) == set()
+    assert cases("west", everything) <= {"W-OVERDUE", "W-NEW", "W-DUE", "W-RESP", "W-OK"}
+    assert cases("nobody", everything) == set()

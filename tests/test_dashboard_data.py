@@ -76,19 +76,48 @@ def test_review_intervals_mark_gaps(dash_app):
     assert data.review_intervals(WEST, DAY, "E-OVERDUE").empty
 
 
-def test_quality_measures(dash_app):
+def test_quality_measures(dash_app, monkeypatch):
+    """Counting entries only: on East CP 1's case the two DS reviews ("Reviewed." with 2
+    actions, "Reviewed again." with 1: partial), not the DC's "Chased."; on West CP 1's, the
+    DS's substantive review of W-OK, not the PC's "Seen."."""
+    from etl.settings import get_settings
+
     teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
     east = teams.loc["East CP 1"]
-    assert east["entries"] == 3
-    assert abs(east["thin_share"] - 1 / 3) < 1e-9  # the DC's "Chased." with no actions
+    assert (east["entries"], east["cases"]) == (2, 1)
+    # Fewer entries than min_entries_for_share (10): no shares, and it says so.
+    assert east["small_numbers"] and pd.isna(east["partial_share"])
     # Of the 3 entries on the (child-related) East case, 1 is by a DC.
     assert abs(east["non_supervisor_share_child"] - 1 / 3) < 1e-9
-    west = teams.loc["West CP 1"]
-    assert west["thin_share"] == 0.5  # the PC's "Seen." with no actions
     people = data.quality(FORCE, Filters(as_of=DAY), by="reviewer", days=365)
     assert set(people["reviewer_id"]) == {"DS14", "DS24"}  # supervisors only
     ds24 = people.set_index("reviewer_id").loc["DS24"]
     assert (ds24["entries"], ds24["cases"]) == (2, 1)
+
+    monkeypatch.setenv("PVP_MIN_ENTRIES_FOR_SHARE", "1")
+    get_settings.cache_clear()
+    try:
+        teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
+    finally:
+        monkeypatch.delenv("PVP_MIN_ENTRIES_FOR_SHARE")
+        get_settings.cache_clear()
+    east, west = teams.loc["East CP 1"], teams.loc["West CP 1"]
+    assert (east["partial_share"], east["thin_share"], east["actions_share"]) == (1, 0, 1)
+    assert (east["child_share"], east["concern"]) == (0, 0)
+    assert (west["entries"], west["substantive_share"]) == (1, 1)
+    # W-OK's review: actions (3 set), plan ("Plan agreed", "strategy"), child (ABE); no risk.
+    assert (west["risk_share"], west["plan_share"], west["child_share"]) == (0, 1, 1)
+
+
+def test_quality_entries_drill_down(dash_app):
+    ds24 = data.quality_entries(FORCE, Filters(as_of=DAY, reviewer="DS24"), days=365)
+    assert ds24["review_id"].tolist() == ["R-E2", "R-E1"]  # newest first
+    assert ds24["elements_words"].tolist() == ["actions checked or set"] * 2
+    assert ds24["missing_words"].iloc[0] == (
+        "risk reviewed, investigation plan or direction, next review set, "
+        "child's voice, behaviour or demeanour"
+    )
+    assert data.quality_entries(WEST, Filters(as_of=DAY, reviewer="DS24"), days=365).empty
 
 
 def test_new_child_cases_by_week(dash_app):

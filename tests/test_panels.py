@@ -64,12 +64,13 @@ def test_every_chart_panel_says_why_when_empty(dash_app, panel, tmp_path, monkey
     expected = {
         "today-cards": '"children":"0"',
         "data-loads": '"children":"incidents.csv"',
+        "quality-definition": "Each entry is checked for five elements",  # words, not data
     }.get(panel.id, "empty-state")
     assert expected in text.replace(": ", ":"), panel.id
 
 
 def test_panel_ids_are_unique_and_pages_are_known():
-    pages = {"today", "child", "quality", "data", "audit"}
+    pages = {"today", "child", "quality", "quality-entries", "data", "audit"}
     assert {p.page for p in PANELS} <= pages
     assert len({p.id for p in PANELS}) == len(PANELS)
 

@@ -1,27 +1,25 @@
-"""Supervision quality: per supervisor, over the 90 days to the as-of day."""
+"""Supervision quality: per supervisor, over the 90 days to the as-of day, worst first."""
 
 from __future__ import annotations
 
 from dashboard import data
 from dashboard.grid import Column
 from dashboard.panels import Context, Panel, Table
+from dashboard.quality_columns import SHARE_COLUMNS, as_percentages, small_numbers_note
 
 COLUMNS = [
-    Column("reviewer_id", "Supervisor", width=130),
-    Column("reviewer_rank", "Rank", width=90),
-    Column("entries", "Entries", kind="number", width=100),
-    Column("cases", "Cases", kind="number", width=100),
+    Column("reviewer_id", "Supervisor", width=130, link="/quality/entries?reviewer="),
+    Column("reviewer_rank", "Rank", width=80),
+    Column("entries", "Entries", kind="number", width=95),
+    Column("cases", "Cases", kind="number", width=90),
+    *SHARE_COLUMNS,
     Column("median_days_between", "Median days between entries on a case", kind="number"),
-    Column("thin_pct", "Thin entries %", kind="number"),
+    Column("small_numbers_words", "Note", width=150),
 ]
 
 
 def rows(ctx: Context):
-    df = data.quality(ctx.scope, ctx.filters, by="reviewer")
-    if df.empty:
-        return df
-    df["thin_pct"] = (df["thin_share"] * 100).round(1)
-    return df
+    return as_percentages(data.quality(ctx.scope, ctx.filters, by="reviewer"))
 
 
 PANEL = Panel(
@@ -30,10 +28,10 @@ PANEL = Panel(
     order=10,
     title="By supervisor (last 90 days)",
     description=(
-        "Entries: supervisory entries made (ranks PS and above). Cases: distinct cases they "
-        "wrote on. Median days between entries: for each entry, days since the previous entry "
-        "on the same case by anyone; the median of those. Thin entries: no actions set and a "
-        "note shorter than the thin-note setting (40 characters by default)."
+        "Entries by each supervisor that count for their case's rule, assessed against the "
+        "reviewing-officer checklist (defined under the tables). Thin or repeated %: the share "
+        "that is thin, repeated text, or both; the list starts with the highest. Click a "
+        "supervisor to read their entries. " + small_numbers_note()
     ),
     table=Table(
         columns=COLUMNS,

@@ -1,6 +1,6 @@
 -- case_entries: one row per entry on an investigation's log (grain: review_id), dated on or
--- before $as_of, on investigations in $areas (all of them, or only $investigation_id when it
--- is not NULL), with the record as known on $as_of (case_history) and the entry's assessment
+-- before $as_of (and after $since, when it is not NULL), on investigations in $areas (all of
+-- them, or only $investigation_id when it is not NULL), with the record as known on $as_of (case_history) and the entry's assessment
 -- (review_facts). `does_not_count` says why an entry counts for nothing in its case's rule
 -- (NULL: it counts): before the opening, after the close, a rank below the rule ($ds_review_ranks
 -- on $specialist_team_types, else $supervisor_ranks), or thin/repeated with thin_reviews_count
@@ -26,5 +26,5 @@ SELECT
          THEN 'thin or repeated, and thin_reviews_count is off'
   END AS does_not_count
 FROM review_facts AS r JOIN cases AS c USING (investigation_id)
-WHERE r.reviewed_on <= $as_of
+WHERE r.reviewed_on <= $as_of AND ($since IS NULL OR r.reviewed_on > $since)
 ORDER BY r.investigation_id, r.reviewed_at_utc

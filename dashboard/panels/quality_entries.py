@@ -1,0 +1,38 @@
+"""Supervision quality, drilled down: the entries behind a supervisor's or team's figures."""
+
+from __future__ import annotations
+
+from dashboard import data
+from dashboard.grid import Column
+from dashboard.panels import Context, Panel, Table
+
+COLUMNS = [
+    Column("investigation_id", "Case", link="/case/", width=130),
+    Column("reviewed_on", "Date", kind="date", width=110),
+    Column("reviewer_id", "Supervisor", width=120),
+    Column("reviewer_rank", "Rank", width=80),
+    Column("team", "Team"),
+    Column("grade", "Grade", width=110),
+    Column("elements_words", "Shows"),
+    Column("missing_words", "Misses"),
+    Column("repeated_words", "Repeated text", width=150),
+    Column("note", "Note"),
+]
+
+
+def rows(ctx: Context):
+    return data.quality_entries(ctx.scope, ctx.filters)
+
+
+PANEL = Panel(
+    id="quality-entries",
+    page="quality-entries",
+    order=10,
+    title="Entries (last 90 days)",
+    description=(
+        "Each counting entry with its grade, the checklist elements it shows and misses, and "
+        "whether the same supervisor wrote the same text on other cases. Narrow by supervisor "
+        "or team above."
+    ),
+    table=Table(columns=COLUMNS, rows=rows, noun="entry", export_name="supervision-entries"),
+)

@@ -1,0 +1,43 @@
+"""The assessed-quality columns the supervisor and team tables share, as percentages."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import data
+from dashboard.grid import Column
+
+# (share column in dashboard.data.quality, header)
+SHARES = [
+    ("concern", "Thin or repeated %"),
+    ("substantive_share", "Substantive %"),
+    ("partial_share", "Partial %"),
+    ("thin_share", "Thin %"),
+    ("repeated_share", "Repeated text %"),
+    ("risk_share", "Risk reviewed %"),
+    ("actions_share", "Actions %"),
+    ("plan_share", "Plan %"),
+    ("next_review_share", "Next review set %"),
+    ("child_share", "Child's voice % (child cases)"),
+]
+SHARE_COLUMNS = [Column(f"{name}_pct", header, kind="number", width=120) for name, header in SHARES]
+
+
+def as_percentages(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty:
+        return df
+    df = df.copy()
+    for name, _header in SHARES:
+        df[f"{name}_pct"] = (df[name].astype("float64") * 100).round(1)
+    minimum = data.settings().min_entries_for_share
+    df["small_numbers_words"] = [
+        f"fewer than {minimum} entries: no shares" if small else "" for small in df["small_numbers"]
+    ]
+    return df
+
+
+def small_numbers_note() -> str:
+    return (
+        f"Shares are left empty for fewer than {data.settings().min_entries_for_share} entries: "
+        "too few to judge."
+    )

@@ -1,0 +1,60 @@
+-- entry_quality: how well supervisors supervise, per supervisor and per team (grain:
+-- grouping + reviewer_id, or grouping + area + team), over the entries dated after $from_day
+-- and on or before $as_of on investigations in $areas (case_entries.sql: the record as known on
+-- $as_of; call it with $since NULL, so each entry's previous one is found), optionally only
+-- $team / $team_type. Counted: entries that count for their case's rule, or would but for being
+-- thin or repeated (thin text is measured even when thin_reviews_count is off); per supervisor
+-- only $supervisor_ranks. Shares are of those entries; `child` coverage is of the entries on
+-- child-related cases. median_days_between: days since the previous entry on the same case by
+-- anyone. non_supervisor_share_child (teams): of all entries on the team's child-related cases,
+-- the share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
+-- Reader: dashboard/data.py (quality page, PVP pack).
+WITH all_entries AS (
+  SELECT e.*,
+         date_diff('day', lag(e.reviewed_on) OVER (
+           PARTITION BY e.investigation_id ORDER BY e.reviewed_at), e.reviewed_on)
+           AS days_since_previous,
+         e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
+         string_split(coalesce(e.elements, ''), ';') AS element_list
+  FROM ({case_entries}) AS e
+),
+in_window AS (
+  SELECT * FROM all_entries
+  WHERE reviewed_on > $from_day
+    AND ($team IS NULL OR team = $team) AND ($team_type IS NULL OR team_type = $team_type)
+),
+counted AS (
+  SELECT 'reviewer' AS grouping, reviewer_id, reviewer_rank, NULL AS area, NULL AS team, *
+    EXCLUDE (reviewer_id, reviewer_rank, area, team)
+  FROM in_window WHERE counting AND list_contains($supervisor_ranks, reviewer_rank)
+  UNION ALL
+  SELECT 'team', NULL, NULL, area, team, * EXCLUDE (reviewer_id, reviewer_rank, area, team)
+  FROM in_window WHERE counting
+),
+child_cases_entries AS (
+  SELECT area, team, avg((NOT list_contains($supervisor_ranks, reviewer_rank))::INTEGER)
+           AS non_supervisor_share_child
+  FROM in_window WHERE n_applicable = 5 GROUP BY ALL
+)
+SELECT
+  c.grouping, c.reviewer_id, any_value(c.reviewer_rank) AS reviewer_rank, c.area, c.team,
+  count(*) AS entries,
+  count(DISTINCT c.investigation_id) AS cases,
+  avg((c.grade = 'substantive')::INTEGER) AS substantive_share,
+  avg((c.grade = 'partial')::INTEGER) AS partial_share,
+  avg((c.grade = 'thin')::INTEGER) AS thin_share,
+  avg(c.repeated::INTEGER) AS repeated_share,
+  avg((c.grade = 'thin' OR c.repeated)::INTEGER) AS concern,
+  sum(c.repeated::INTEGER) AS repeated_entries,
+  avg(list_contains(c.element_list, 'risk')::INTEGER) AS risk_share,
+  avg(list_contains(c.element_list, 'actions')::INTEGER) AS actions_share,
+  avg(list_contains(c.element_list, 'plan')::INTEGER) AS plan_share,
+  avg(list_contains(c.element_list, 'next_review')::INTEGER) AS next_review_share,
+  avg(list_contains(c.element_list, 'child')::INTEGER) FILTER (WHERE c.n_applicable = 5)
+    AS child_share,
+  median(c.days_since_previous) AS median_days_between,
+  any_value(n.non_supervisor_share_child) AS non_supervisor_share_child
+FROM counted AS c
+LEFT JOIN child_cases_entries AS n
+  ON c.grouping = 'team' AND n.area = c.area AND n.team = c.team
+GROUP BY c.grouping, c.reviewer_id, c.area, c.team
