@@ -446,7 +446,8 @@ SHARES = (
 
 
 def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataFrame:
-    """Per supervisor (``by='reviewer'``) or team (``by='team'``), the entries of the ``days``
+    """Per supervisor (``by='reviewer'``), team (``by='team'``) or in all (``by='all'``, one
+    row), the entries of the ``days``
     to the as-of day, assessed (etl/sql/entry_quality.sql): counts, grade shares, element
     coverage, median days between entries, and (teams) entries on child cases by
     non-supervisors. Shares under ``min_entries_for_share`` entries are left empty
@@ -463,7 +464,7 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
     key = ("quality", as_of, days, tuple(params["areas"]), filters.team, filters.team_type)
     both = warehouse().cached(key, lambda: warehouse().df(ENTRY_QUALITY_SQL, params))
     df = both[both["grouping"] == by].drop(columns="grouping").copy()
-    keep = ["reviewer_id", "reviewer_rank"] if by == "reviewer" else ["area", "team"]
+    keep = {"reviewer": ["reviewer_id", "reviewer_rank"], "team": ["area", "team"], "all": []}[by]
     df = df[[*keep, *[c for c in df.columns if c not in ("reviewer_id", "reviewer_rank",
                                                          "area", "team")]]]  # fmt: skip
     df["small_numbers"] = df["entries"] < s.min_entries_for_share

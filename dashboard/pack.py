@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,12 @@ from dashboard.figures import styled
 from etl.spreadsheet import xlsx_bytes
 
 MARKING = "OFFICIAL-SENSITIVE"
+QUALITY_NOTE = (
+    "Every supervisory entry that counts for its case's rule, assessed against the "
+    "reviewing-officer checklist (how: the Supervision quality page); shares of the month's "
+    "entries, beside the month before. Shares are empty for teams or supervisors with too few "
+    "entries to judge."
+)
 HEADLINES = [
     # (column, label, format)
     ("compliance_avg", "DS-review compliance, month average", "pct"),
@@ -52,6 +58,7 @@ class Pack:
     headline: pd.DataFrame  # measure, this month, previous month, same month last year
     trend: pd.DataFrame  # the last 12 months, one row per month
     demand: pd.DataFrame  # month x team type
+    quality: pd.DataFrame  # grade shares and element coverage, this month and the one before
     by_team: pd.DataFrame
     by_supervisor: pd.DataFrame
     longest: pd.DataFrame
@@ -141,6 +148,11 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     filters = Filters(as_of=end, areas=wanted)
     by_team = data.quality(scope, filters, by="team", days=days)
     by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
+    before = Filters(as_of=month - timedelta(days=1), areas=wanted)
+    before_days = (month - previous).days
+    quality_now = data.quality(scope, filters, by="all", days=days)
+    quality_before = data.quality(scope, before, by="all", days=before_days)
+    team_before = data.quality(scope, before, by="team", days=before_days)
     audits = audit_results.outcomes(scope, month, wanted)
     return Pack(
         month=month,
@@ -151,7 +163,8 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         headline=headline,
         trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
         demand=data.pvp_demand(scope, wanted, data.add_months(month, -11), month),
-        by_team=_quality_table(by_team, ["area", "team"]),
+        quality=_quality_summary(quality_now, quality_before),
+        by_team=_quality_table(by_team, ["area", "team"], team_before),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
         longest=data.longest_waiting(scope, wanted, end)[
             ["investigation_id", "flag_words", "days", "area", "team", "officer_id", "last_entry"]
@@ -170,14 +183,71 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     )
 
 
-def _quality_table(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+QUALITY_MEASURES = [
+    # (column of data.quality, label)
+    ("entries", "Counting entries by supervisors"),
+    ("substantive_share", "Substantive"),
+    ("partial_share", "Partial"),
+    ("thin_share", "Thin"),
+    ("repeated_share", "Repeated text"),
+    ("risk_share", "Risk reviewed"),
+    ("actions_share", "Actions checked or set"),
+    ("plan_share", "Plan or direction"),
+    ("next_review_share", "Next review set"),
+    ("child_share", "Child's voice (child cases)"),
+]
+
+
+def _share(value) -> str:
+    return "-" if value is None or pd.isna(value) else f"{value * 100:.1f}%"
+
+
+def _quality_summary(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The month's assessed quality beside the month before, with the change in points."""
+    rows = []
+    for col, label in QUALITY_MEASURES:
+        this = now[col].iloc[0] if len(now) else None
+        last = before[col].iloc[0] if len(before) else None
+        if col == "entries":
+            counts = [int(v) if v is not None and pd.notna(v) else 0 for v in (this, last)]
+            shown, change = [str(n) for n in counts], f"{counts[0] - counts[1]:+d}"
+        else:
+            shown = [_share(this), _share(last)]
+            both = this is not None and last is not None and pd.notna(this) and pd.notna(last)
+            change = f"{(this - last) * 100:+.1f} points" if both else "-"
+        rows.append({"measure": label, "this month": shown[0], "previous month": shown[1],
+                     "change": change})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _quality_table(
+    df: pd.DataFrame, keys: list[str], before: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    headers = [*keys, "entries", "substantive %", "thin %", "repeated entries", "risk %",
+               "actions %", "plan %", "next review %", "child's voice %",
+               "median days between"]  # fmt: skip
+    if before is not None:
+        headers.insert(headers.index("thin %"), "substantive % change")
     if df.empty:
-        return pd.DataFrame(columns=[*keys, "entries", "median days between", "thin %"])
+        return pd.DataFrame(columns=headers)
     out = df[keys].copy()
     out["entries"] = df["entries"]
-    out["median days between"] = df["median_days_between"].round(1)
+    out["substantive %"] = (df["substantive_share"] * 100).round(1)
+    if before is not None:
+        prev = before.set_index(keys)["substantive_share"] if len(before) else pd.Series()
+        was = [prev.get(tuple(k) if len(keys) > 1 else k[0]) for k in df[keys].values]
+        out["substantive % change"] = [
+            None if w is None or pd.isna(w) or pd.isna(n) else round((n - w) * 100, 1)
+            for w, n in zip(was, df["substantive_share"], strict=True)
+        ]
     out["thin %"] = (df["thin_share"] * 100).round(1)
-    return out
+    out["repeated entries"] = df["repeated_entries"]
+    for col, header in (("risk_share", "risk %"), ("actions_share", "actions %"),
+                        ("plan_share", "plan %"), ("next_review_share", "next review %"),
+                        ("child_share", "child's voice %")):  # fmt: skip
+        out[header] = (df[col].astype("float64") * 100).round(1)
+    out["median days between"] = df["median_days_between"].round(1)
+    return out[headers]
 
 
 def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
@@ -233,6 +303,7 @@ def to_excel(pack: Pack) -> bytes:
             "Headline": pack.headline,
             "Trend": trend,
             "Demand": pack.demand,
+            "Quality": pack.quality,
             "By team": pack.by_team,
             "By supervisor": pack.by_supervisor,
             "Longest waiting": pack.longest,
@@ -286,7 +357,9 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <h2>Headline figures</h2>{_table(pack.headline)}
       <h2>Ten longest-waiting open cases at month end</h2>{_table(pack.longest)}
       <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
-      <div class="section"><h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
+      <div class="section"><h2>Quality of supervision ({pack.month:%B %Y})</h2>
+      <p class="meta">{html.escape(QUALITY_NOTE)}</p>{_table(pack.quality)}
+      <h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
       <h2>By supervisor ({pack.month:%B %Y})</h2>{_table(pack.by_supervisor)}
       <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
       <p>{html.escape(pack.audit_note)}</p>

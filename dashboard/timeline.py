@@ -13,6 +13,7 @@ from dashboard.figures import PALETTE, styled
 from etl.settings import Settings
 
 COUNTS = "Counts as supervision for this case"
+THIN = "Counts, but thin or repeated text"
 DOES_NOT = "Does not count (rank below the rule, or after the close)"
 
 
@@ -55,11 +56,17 @@ def figure(
                 annotation_text=f"⚠ gap {int(iv['days'])} days{running}",
                 annotation_position="top left",
             )
-    for counts, label, colour, symbol in (
-        (True, COUNTS, PALETTE[0], "circle"),
-        (False, DOES_NOT, "#7f7f7f", "circle-open"),
+    if len(entries):
+        weak = (entries["grade"] == "thin") | entries["repeated"].fillna(False).astype(bool)
+        counts = entries["does_not_count"].isna()
+    else:
+        weak = counts = pd.Series(dtype=bool)
+    for part_of, label, colour, symbol in (
+        (counts & ~weak, COUNTS, PALETTE[0], "circle"),
+        (counts & weak, THIN, PALETTE[1], "diamond"),
+        (~counts, DOES_NOT, "#7f7f7f", "circle-open"),
     ):
-        part = entries[entries["does_not_count"].isna() == counts] if len(entries) else entries
+        part = entries[part_of] if len(entries) else entries
         if part.empty:
             continue
         hover = [
@@ -67,13 +74,14 @@ def figure(
                 [
                     f"<b>{at:%d/%m/%Y %H:%M}</b> {html.escape(str(who))} ({rank})",
                     html.escape(str(kind or "")),
-                    f"actions set: {'' if pd.isna(n) else int(n)}",
+                    f"actions set: {'' if pd.isna(n) else int(n)}; grade: {grade}",
                     html.escape(str(note or ""))[:200].replace("\n", "<br>"),
                 ]
             )
-            for at, who, rank, kind, n, note in zip(
+            for at, who, rank, kind, n, note, grade in zip(
                 part["reviewed_at"], part["reviewer_id"], part["reviewer_rank"],
-                part["review_type"], part["actions_set"], part["note"], strict=True,
+                part["review_type"], part["actions_set"], part["note"], part["grade"],
+                strict=True,
             )
         ]  # fmt: skip
         fig.add_trace(
@@ -97,7 +105,11 @@ def figure(
         x=end, y=1.08, yref="paper", text="closed" if closed else "as of", showarrow=False
     )
     fig.update_layout(
-        yaxis={"categoryorder": "array", "categoryarray": [DOES_NOT, COUNTS], "title": None},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [DOES_NOT, THIN, COUNTS],
+            "title": None,
+        },
         xaxis={
             "tickformat": "%d/%m/%Y",
             "range": [opened - timedelta(days=3), end + timedelta(days=3)],

@@ -106,11 +106,35 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4 portrait
     sheets = pd.read_excel(xlsx_path, sheet_name=None)
     assert list(sheets) == [
-        "About", "Headline", "Trend", "Demand", "By team", "By supervisor", "Longest waiting",
-        "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
+        "About", "Headline", "Trend", "Demand", "Quality", "By team", "By supervisor",
+        "Longest waiting", "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
     ]  # fmt: skip
     assert len(sheets["Trend"]) == 12
     assert sheets["Headline"].iloc[0]["this month"] == "83.9%"
+
+
+def test_quality_of_supervision_by_hand(pvp_db, monkeypatch):
+    """March's counting entries: R1 (DS on A: actions, strategy, ABE: substantive), R2 (PS on
+    C: "Seen", no actions: thin), R3 (PS on D: "ok" with an action: partial). All three cases
+    are child-related. February has none. Three entries are too few for shares by default."""
+    from etl.settings import get_settings
+
+    small = pack.build(FORCE, MARCH).quality.set_index("measure")
+    assert small.loc["Substantive"].tolist() == ["-", "-", "-"]
+    monkeypatch.setenv("PVP_MIN_ENTRIES_FOR_SHARE", "3")
+    get_settings.cache_clear()
+    q = pack.build(FORCE, MARCH).quality.set_index("measure")
+    monkeypatch.delenv("PVP_MIN_ENTRIES_FOR_SHARE")
+    get_settings.cache_clear()
+    assert q.loc["Counting entries by supervisors"].tolist() == ["3", "0", "+3"]
+    expected = {
+        "Substantive": "33.3%", "Partial": "33.3%", "Thin": "33.3%", "Repeated text": "0.0%",
+        "Risk reviewed": "0.0%", "Actions checked or set": "66.7%",
+        "Plan or direction": "33.3%", "Next review set": "0.0%",
+        "Child's voice (child cases)": "33.3%",
+    }  # fmt: skip
+    for measure, share in expected.items():
+        assert q.loc[measure].tolist() == [share, "-", "-"], measure
 
 
 def test_a_past_month_gives_the_same_figures_whenever_produced(pvp_db, tmp_path):

@@ -16,8 +16,10 @@ from dashboard.compose import no_data_message
 from dashboard.data import FLAG_WORDS, NoWarehouse, reasons_in_words
 from dashboard.figures import graph
 from dashboard.timeline import figure
+from etl.assessment import ELEMENT_WORDS
+from etl.settings import ELEMENTS
 
-ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Type", "Actions", "Note")
+ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Grade", "Shows", "Misses", "Actions", "Note")
 
 
 def _when(value) -> str:
@@ -98,7 +100,9 @@ def layout(investigation_id: str | None = None, **query):
                 html.Td(e.reviewer_id),
                 html.Td(e.reviewer_rank),
                 html.Td("yes" if pd.isna(e.does_not_count) else f"no - {e.does_not_count}"),
-                html.Td(e.review_type or ""),
+                html.Td(_grade(e)),
+                html.Td(_elements(e.elements, shown=True, n_applicable=e.n_applicable)),
+                html.Td(_elements(e.elements, shown=False, n_applicable=e.n_applicable)),
                 html.Td("" if pd.isna(e.actions_set) else int(e.actions_set)),
                 html.Td(e.note or "", style={"whiteSpace": "pre-wrap"}),
             ]
@@ -111,6 +115,12 @@ def layout(investigation_id: str | None = None, **query):
         + ", ".join(f"{int(d)} days" for d in gaps["days"])
         if len(gaps)
         else f"{len(entries)} entries; no gap longer than {s.review_window_days} days."
+    )
+    counting = entries[entries["does_not_count"].isna()] if len(entries) else entries
+    substantive = int((counting["grade"] == "substantive").sum()) if len(counting) else 0
+    summary += (
+        f" {substantive} of the {len(counting)} entries that count for the rule were "
+        "substantive (see Supervision quality for how entries are assessed)."
     )
     return html.Div(
         [
@@ -199,6 +209,21 @@ def record_history(versions: pd.DataFrame) -> list:
             id="case-versions",
         ),
     ]
+
+
+def _grade(entry) -> str:
+    grade = entry.grade if isinstance(entry.grade, str) else "not assessed"
+    if entry.repeated is True:
+        others = int(entry.repeated_cases) - 1
+        grade += f"; repeated text: the same note on {others} other case{'s' * (others != 1)}"
+    return grade
+
+
+def _elements(elements, shown: bool, n_applicable) -> str:
+    present = set(str(elements or "").split(";")) - {""}
+    applicable = ELEMENTS[: int(n_applicable) if pd.notna(n_applicable) else 4]
+    words = [ELEMENT_WORDS[e] for e in applicable if (e in present) == shown]
+    return ", ".join(words) or ("none" if shown else "nothing")
 
 
 def _age(value) -> str:

@@ -154,6 +154,9 @@ def _show(month, area):
         published_crime.render(
             Context(scope=scope, filters=Filters(areas=p.areas), as_of=data.month_end(p.month))
         ),
+        html.H2(f"Quality of supervision, {p.month:%B %Y}", className="h5 mt-3"),
+        html.P(pack.QUALITY_NOTE, className="small text-muted"),
+        _table(p.quality, "pvp-quality"),
         html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
         _table(p.by_team, "pvp-by-team"),
         html.H2(f"By supervisor, {p.month:%B %Y}", className="h5 mt-3"),

@@ -1,5 +1,5 @@
--- entry_quality: how well supervisors supervise, per supervisor and per team (grain:
--- grouping + reviewer_id, or grouping + area + team), over the entries dated after $from_day
+-- entry_quality: how well supervisors supervise, per supervisor, per team and in all (grain:
+-- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated after $from_day
 -- and on or before $as_of on investigations in $areas (case_entries.sql: the record as known on
 -- $as_of; call it with $since NULL, so each entry's previous one is found), optionally only
 -- $team / $team_type. Counted: entries that count for their case's rule, or would but for being
@@ -29,6 +29,9 @@ counted AS (
   FROM in_window WHERE counting AND list_contains($supervisor_ranks, reviewer_rank)
   UNION ALL
   SELECT 'team', NULL, NULL, area, team, * EXCLUDE (reviewer_id, reviewer_rank, area, team)
+  FROM in_window WHERE counting
+  UNION ALL
+  SELECT 'all', NULL, NULL, NULL, NULL, * EXCLUDE (reviewer_id, reviewer_rank, area, team)
   FROM in_window WHERE counting
 ),
 child_cases_entries AS (
