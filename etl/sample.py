@@ -51,18 +51,62 @@ OFFENCES = {
     "domestic_abuse": ("assault occasioning ABH", "controlling behaviour", "harassment"),
 }
 OTHER_OFFENCES = ("common assault", "theft", "criminal damage", "burglary", "public order")
-NOTES = (
-    "Reviewed file. Actions: obtain statements; check MASH referral.",
-    "Investigation plan agreed with OIC, safeguarding in place.",
-    'Spoke to OIC re "ABE interview"; date to be set, chase social care.',
-    "Supervisory review: lines of enquiry complete, consider CPS advice.",
-    "Devices to be seized and submitted; strategy meeting held.",
-    "Victim updated. Suspect RUI, consider bail with conditions.",
-    "Noted.",
-    "Seen.",
-    "Update from OIC: awaiting forensic results.",
-    "Reviewed.\nNo further actions at this time; review again in 28 days.",
-)
+RISKS = (
+    "medium, safety plan in place with mum", "high - THRIVE completed, strategy discussion held",
+    "low, no further concerns from school", "risk reviewed, safeguarding via social care",
+    "standard; siblings considered, no contact with suspect", "high, child moved to grandparents",
+)  # fmt: skip
+ACTIONS = (
+    "obtain school statement", "chase MASH referral", "review CCTV from the shop",
+    "arrange ABE interview", "submit devices for examination", "update victim's mother",
+    "request medical records", "check suspect's bail conditions", "speak to social worker",
+    "complete DASH risk assessment", "trace second witness", "obtain 999 call recording",
+)  # fmt: skip
+PLANS = (
+    "investigation plan updated: suspect interview after ABE",
+    "lines of enquiry agreed with OIC; CPS advice once devices back",
+    "direction: focus on third-party material first", "plan remains as set at allocation",
+)  # fmt: skip
+CHILD_VOICE = (
+    "Voice of the child: says she feels safe at nan's.", "Child's demeanour quiet but engaged.",
+    "Spoke to the child with social worker present.", "Child's wishes recorded in the ABE plan.",
+)  # fmt: skip
+SHORT_NOTES = (
+    "Update from OIC: awaiting forensic results.", "Spoke to OIC, chase social care tomorrow.",
+    "Victim updated by phone.", "File checked, awaiting CPS decision.",
+    "OIC on leave, case covered by DC team.", "Statements now on file.",
+)  # fmt: skip
+THIN_NOTES = ("Seen.", "Noted.", "Reviewed.", "Seen - ok.")
+# What one supervisor per area pastes on every case (boilerplate is not oversight).
+PASTED = "Reviewed. Progress noted, OIC to continue with enquiries and update in due course."
+OPTIONAL_SUPERVISION = ("next_review_due", "risk_reviewed", "plan_updated", "child_seen_or_heard")
+
+
+def _note(rng: random.Random, at: datetime, child: bool, weak: bool) -> dict:
+    """One entry as supervisors write them: a templated review, a short update or a thin one;
+    some from a review template with its boxes filled (the structured columns)."""
+    roll = rng.random()
+    thin_p, full_p = (0.3, 0.35) if weak else (0.12, 0.65)
+    out = dict.fromkeys(OPTIONAL_SUPERVISION)
+    if roll < thin_p:
+        return {**out, "note": rng.choice(THIN_NOTES), "actions_set": 0}
+    if roll > 1 - full_p:
+        actions = rng.sample(ACTIONS, rng.randint(1, 3))
+        due = at + timedelta(days=rng.choice([14, 21, 28]))
+        parts = [
+            f"Risk: {rng.choice(RISKS)}." if rng.random() < 0.85 else "",
+            "Actions: " + " ".join(f"{i}. {a}." for i, a in enumerate(actions, start=1)),
+            f"Plan: {rng.choice(PLANS)}." if rng.random() < 0.8 else "",
+            rng.choice(CHILD_VOICE) if child and rng.random() < 0.6 else "",
+            f"Next review: {due:%d/%m/%Y}." if rng.random() < 0.75 else "",
+        ]
+        out |= {"note": " ".join(p for p in parts if p), "actions_set": len(actions)}
+        if rng.random() < 0.4:  # a review template with its boxes
+            out |= {"risk_reviewed": parts[0] != "", "plan_updated": parts[2] != "",
+                    "child_seen_or_heard": (parts[3] != "") if child else None,
+                    "next_review_due": due}  # fmt: skip
+        return out
+    return {**out, "note": rng.choice(SHORT_NOTES), "actions_set": rng.randrange(0, 3)}
 
 
 @dataclass
@@ -223,18 +267,25 @@ def _reviews_for(
     end = closed or PERIOD_END.replace(hour=23, minute=59)
     out: list[dict] = []
 
+    # The report's finding: one area's oversight visibly weaker than the others'.
+    weak = area == "East"
+    child = team_type in SPECIALIST or rng.random() < 0.3
+
     def add(at: datetime, rank: str, review_type: str) -> None:
         if opened < at <= end:
-            thin = rng.random() < 0.2
+            reviewer = f"{rank}-{area[0]}{rng.randrange(POOL[rank]) + 1:03d}"
+            if reviewer in (f"DS-{area[0]}001", f"PS-{area[0]}001"):
+                entry = {**dict.fromkeys(OPTIONAL_SUPERVISION), "note": PASTED, "actions_set": 0}
+            else:
+                entry = _note(rng, at, child, weak)
             out.append(
                 {
                     "investigation_id": case_id,
                     "reviewed_at": at,
-                    "reviewer_id": f"{rank}-{area[0]}{rng.randrange(POOL[rank]) + 1:03d}",
+                    "reviewer_id": reviewer,
                     "reviewer_rank": rank,
                     "review_type": review_type,
-                    "actions_set": 0 if thin else rng.randrange(0, 5),
-                    "note": rng.choice(NOTES[6:8]) if thin else rng.choice(NOTES),
+                    **entry,
                 }
             )
 
@@ -407,6 +458,8 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
             text["supervision"] = _with_duplicates(text["supervision"], mess.duplicate, rng)
             text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
         else:
+            # The delta comes from the older export, without the review template's columns.
+            text["supervision"] = text["supervision"].drop(columns=list(OPTIONAL_SUPERVISION))
             # Excel users re-save the delta: Windows-1252, with a dash and a pound sign.
             offence = text["investigations"]["offence"].str.replace(
                 "criminal damage", "criminal damage \u2013 under \u00a3500"

@@ -84,6 +84,10 @@ def test_a_case_shows_its_timeline(duo):
     duo.wait_for_text_to_equal(
         "#case-summary", "3 entries; 1 gap(s) longer than 28 days: 60 days", timeout=10
     )
+    # "Reviewed." and "Reviewed again." with actions set: partial, not substantive.
+    assert duo.find_element("#case-substance").text.startswith(
+        "0 of the 2 entries that count for the rule were substantive"
+    )
     rows = duo.driver.find_elements(By.CSS_SELECTOR, "#case-entries tr")
     assert len(rows) == 3
     assert "no - rank below the rule" in rows[2].text  # the DC's entry

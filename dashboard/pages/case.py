@@ -118,8 +118,8 @@ def layout(investigation_id: str | None = None, **query):
     )
     counting = entries[entries["does_not_count"].isna()] if len(entries) else entries
     substantive = int((counting["grade"] == "substantive").sum()) if len(counting) else 0
-    summary += (
-        f" {substantive} of the {len(counting)} entries that count for the rule were "
+    substance = (
+        f"{substantive} of the {len(counting)} entries that count for the rule were "
         "substantive (see Supervision quality for how entries are assessed)."
     )
     return html.Div(
@@ -127,7 +127,8 @@ def layout(investigation_id: str | None = None, **query):
             html.H1(f"Case {investigation_id}", className="h3", id="case-title"),
             html.P(f"As of {as_of:%d/%m/%Y}. {rule}", className="text-muted"),
             html.H2("Supervision timeline", className="h5"),
-            html.P(summary, id="case-summary"),
+            html.P(summary, id="case-summary", className="mb-1"),
+            html.P(substance, id="case-substance"),
             graph(figure(record, entries, intervals, as_of, s), "case-timeline", summary),
             dbc.Row(
                 [
