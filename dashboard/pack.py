@@ -26,6 +26,7 @@ from dashboard.data import Filters, Scope
 from dashboard.figures import styled
 
 MARKING = "OFFICIAL-SENSITIVE"
+NO_AREAS = "No areas (none of the areas asked for is yours)"
 HEADLINES = [
     # (column, label, format)
     ("compliance_avg", "DS-review compliance, month average", "pct"),
@@ -78,10 +79,13 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     """All the pack's figures for ``month`` (any day in it) and the user's (narrowed) areas."""
     month = month.replace(day=1)
     wanted = scope.narrow(areas)
+    # Every figure below is read with exactly the areas shown: asking for an area outside the
+    # user's scope (or none that exists) shows nothing, and says so; it never widens.
+    shown = scope.only(wanted)
     everything = set(wanted) == set(data.settings().areas)
-    label = "Whole force" if everything else (", ".join(wanted) or "No areas")
+    label = "Whole force" if everything else (", ".join(wanted) or NO_AREAS)
     first = data.add_months(month, -12)
-    monthly = data.pvp_monthly(scope, wanted, first, month).set_index("month")
+    monthly = data.pvp_monthly(shown, None, first, month).set_index("month")
     previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
     known = data.available_months()
     earliest = min(known) if known else month
@@ -103,9 +107,9 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     )
     end = data.month_end(month)
     days = (end - month).days + 1
-    filters = Filters(as_of=end, areas=wanted)
-    by_team = data.quality(scope, filters, by="team", days=days)
-    by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
+    filters = Filters(as_of=end)
+    by_team = data.quality(shown, filters, by="team", days=days)
+    by_supervisor = data.quality(shown, filters, by="reviewer", days=days)
     return Pack(
         month=month,
         areas=wanted,
@@ -114,10 +118,10 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         produced_by=scope.username,
         headline=headline,
         trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
-        demand=data.pvp_demand(scope, wanted, data.add_months(month, -11), month),
+        demand=data.pvp_demand(shown, None, data.add_months(month, -11), month),
         by_team=_quality_table(by_team, ["area", "team"]),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
-        longest=data.longest_waiting(scope, wanted, end)[
+        longest=data.longest_waiting(shown, None, end)[
             ["investigation_id", "flag_words", "days", "area", "team", "officer_id", "last_entry"]
         ].rename(
             columns={
@@ -287,7 +291,7 @@ def to_pdf(pack: Pack) -> bytes:
 
 
 def file_stem(pack: Pack) -> str:
-    area = pack.area_label.lower().replace(", ", "-").replace(" ", "-")
+    area = pack.area_label.lower().replace(", ", "-").replace(" ", "-") if pack.areas else "none"
     return f"pvp-pack-{area}-{pack.month:%Y-%m}"
 
 

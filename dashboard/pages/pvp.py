@@ -148,7 +148,7 @@ def _show(month, area):
         dbc.Row(charts, className="g-3"),
         html.H2("Published crime in the area, by month", className="h5 mt-3"),
         published_crime.render(
-            Context(scope=scope, filters=Filters(areas=p.areas), as_of=data.month_end(p.month))
+            Context(scope=scope.only(p.areas), filters=Filters(), as_of=data.month_end(p.month))
         ),
         html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
         _table(p.by_team, "pvp-by-team"),
