@@ -36,7 +36,7 @@ class Auth:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.users = UserStore(settings.users_file)
-        self.audit = AuditLog(settings.audit_path)
+        self.audit = AuditLog(settings.audit_path, settings.audit_coalesce_minutes)
         self.db = AppDB(settings.app_db_url)
         self.sessions = SessionStore(self.db, timedelta(hours=settings.session_hours))
         self.throttle = SignInThrottle(
@@ -80,6 +80,22 @@ class Auth:
             if flask.has_request_context()
             else None,
             **kwargs,
+        )
+
+    def record_read(
+        self, page: str, rows: int, detail: dict | None = None, case_id: str | None = None
+    ) -> None:
+        """A read of case-level rows (grid block, cards, figures): coalesced, never skipped."""
+        user = self.current_user()
+        self.audit.record_read(
+            user.username if user else "",
+            page,
+            rows,
+            detail,
+            case_id=case_id,
+            address=client_address(self.settings.trusted_proxies)
+            if flask.has_request_context()
+            else None,
         )
 
     # --- wiring ----------------------------------------------------------------------------

@@ -243,18 +243,23 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
         def _render(store):
             filters = Filters.from_store(store)
             scope = current_scope()
-            if ctx.triggered_id is not None:
-                auth().record("view", page=page, detail={"filters": filters.describe()})
             out = []
             c = context(filters)
-            for p in shells:
-                if scope.role not in p.roles:
-                    out.append(None)
-                    continue
-                try:
-                    out.append(p.render(c))
-                except NoWarehouse:
-                    out.append(no_data_message())
+            with data.counting_rows() as read:
+                for p in shells:
+                    if scope.role not in p.roles:
+                        out.append(None)
+                        continue
+                    try:
+                        out.append(p.render(c))
+                    except NoWarehouse:
+                        out.append(no_data_message())
+            # Every render is recorded, whatever triggered it (even "changedPropIds": []).
+            auth().record_read(
+                page,
+                read[0],
+                {"filters": filters.describe(), "panels": [p.id for p in shells]},
+            )
             return out
 
     for panel in tables:
@@ -285,6 +290,18 @@ def _register_table(page: str, panel: Panel) -> None:
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
         response = rows_response(df, table.columns, request)
+        auth().record_read(
+            page,
+            len(response["rowData"]),
+            {
+                "filters": c.filters.describe(),
+                "panel": panel.id,
+                "grid": {
+                    "filterModel": request.get("filterModel"),
+                    "sortModel": request.get("sortModel"),
+                },
+            },
+        )
         n = response["rowCount"]
         if not n:
             return response, f"No {_plural(table.noun)} match these filters."

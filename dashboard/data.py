@@ -15,6 +15,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -226,6 +227,28 @@ def _all_flags(as_of: date) -> pd.DataFrame:
     return wh.cached(("flags", as_of), make)
 
 
+_rows_read: ContextVar[list[int] | None] = ContextVar("rows_read", default=None)
+
+
+@contextlib.contextmanager
+def counting_rows() -> Iterator[list[int]]:
+    """Count the case-level rows scoped for the caller inside the block (for the audit log):
+    ``with counting_rows() as n: ...; n[0]``."""
+    box = [0]
+    token = _rows_read.set(box)
+    try:
+        yield box
+    finally:
+        _rows_read.reset(token)
+
+
+def _counted(df: pd.DataFrame) -> pd.DataFrame:
+    box = _rows_read.get()
+    if box is not None:
+        box[0] += len(df)
+    return df
+
+
 def _apply(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     """Scope first (server side), then the browser's narrowing filters."""
     out = df[df["area"].isin(scope.narrow(filters.areas))]
@@ -233,7 +256,7 @@ def _apply(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
         value = getattr(filters, column)
         if value:
             out = out[out[column] == value]
-    return out
+    return _counted(out)
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -458,7 +481,7 @@ def quarantine(scope: Scope) -> pd.DataFrame:
     with no recognisable area are shown to force-wide roles only."""
     s = settings()
     everything = set(scope.areas) >= set(s.areas)
-    return warehouse().df(
+    df = warehouse().df(
         """
         WITH q AS (
           SELECT row_number() OVER () AS qid, q.*,
@@ -490,6 +513,7 @@ def quarantine(scope: Scope) -> pd.DataFrame:
         """,
         {"areas_lower": [a.lower() for a in scope.areas], "everything": everything},
     )
+    return _counted(df)
 
 
 def quarantine_by_reason(scope: Scope) -> pd.DataFrame:

@@ -116,3 +116,161 @@ def test_quarantine_rows_naming_another_areas_records_are_not_shown(
     assert quarantined_ids(dash_app, west) == {"W-PLAIN"}
     assert quarantined_ids(dash_app, east) == set()  # each names a West record too
     assert quarantined_ids(dash_app, force) == {"E-SECRET", "W-LINKED", "W-PLAIN", "R-SECRET"}
+
+
+# --- item 4: every read of case rows is audited, coalesced, with capped values ---------------
+
+GRID = "..today-actions-grid.getRowsResponse...today-actions-count.children.."
+CARDS = "panel-today-cards-body"
+
+
+def signed_in_at(dash_app, username: str, address: str):
+    from conftest import sign_in
+
+    client = dash_app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    assert sign_in(client, username).status_code == 302
+    return client
+
+
+def post_callback(dash_app, client, key: str, values: dict, changed: list[str]):
+    """A callback POST with exactly the ``changedPropIds`` given (possibly none)."""
+    cb = dash_app.callback_map[key]
+    outputs = cb["output"]
+    out = (
+        [{"id": o.component_id, "property": o.component_property} for o in outputs]
+        if isinstance(outputs, list)
+        else {"id": outputs.component_id, "property": outputs.component_property}
+    )
+
+    def fill(items):
+        return [
+            {**i, "value": values.get(f"{i['id']}.{i['property']}")}
+            for i in ({"id": x["id"], "property": x["property"]} for x in items)
+        ]
+
+    body = {
+        "output": key,
+        "outputs": out,
+        "inputs": fill(cb["inputs"]),
+        "state": fill(cb["state"]),
+        "changedPropIds": changed,
+    }
+    response = client.post("/_dash-update-component", json=body)
+    return response.status_code, response
+
+
+def reads_at(address: str):
+    from dashboard.access import auth
+
+    log = auth().audit.read()
+    return log[(log["event"] == "read") & (log["address"] == address)]
+
+
+def test_grid_blocks_are_audited_one_entry_per_filter_set_with_rows_added_up(dash_app, client_for):
+    client_for("west")  # the pages' callbacks are registered on first use
+    client = signed_in_at(dash_app, "west", "192.0.2.60")
+    store = {"as_of": "2018-06-30"}
+    values = {"today-actions-grid.getRowsRequest": ALL_REQUEST, "today-filters.data": store}
+    for changed in (["today-actions-grid.getRowsRequest"], [], []):
+        status, _ = post_callback(dash_app, client, GRID, values, changed)
+        assert status == 200
+    reads = reads_at("192.0.2.60")
+    assert len(reads) == 1
+    entry = reads.iloc[0]
+    assert (entry["username"], entry["page"]) == ("west", "today")
+    assert (entry["rows_read"], entry["reads"]) == (12, 3)  # 4 West rows, three times
+    east = {**values, "today-filters.data": {"as_of": "2018-06-30", "area": "East"}}
+    post_callback(dash_app, client, GRID, east, [])
+    reads = reads_at("192.0.2.60")
+    assert len(reads) == 2 and reads.iloc[0]["rows_read"] == 0  # a new filter set: its own
+
+
+def test_cards_and_the_pvp_page_are_audited_even_with_no_changed_property(dash_app, client_for):
+    client_for("west")
+    client = signed_in_at(dash_app, "west", "192.0.2.61")
+    key = next(k for k in dash_app.callback_map if CARDS in k)
+    status, _ = post_callback(
+        dash_app, client, key, {"today-filters.data": {"as_of": "2018-06-30"}}, []
+    )
+    assert status == 200
+    status, _ = post_callback(
+        dash_app,
+        client,
+        "pvp-body.children",
+        {"pvp-month.value": "2018-06-01", "pvp-area.value": "West"},
+        [],
+    )
+    assert status == 200
+    reads = reads_at("192.0.2.61")
+    assert set(reads["page"]) == {"today", "pvp"}
+    assert (reads["rows_read"] > 0).all() and (reads["reads"] == 1).all()
+
+
+def test_a_megabyte_filter_value_is_not_logged_whole(dash_app, client_for):
+    client_for("west")
+    client = signed_in_at(dash_app, "west", "192.0.2.62")
+    key = next(k for k in dash_app.callback_map if CARDS in k)
+    huge = {"as_of": "2018-06-30", "team": "x" * 1_000_000}
+    status, _ = post_callback(dash_app, client, key, {"today-filters.data": huge}, [])
+    assert status == 200
+    status, _ = post_callback(dash_app, client, GRID, {
+        "today-actions-grid.getRowsRequest": {**ALL_REQUEST, "filterModel": {
+            "team": {"filterType": "text", "type": "contains", "filter": "y" * 1_000_000}}},
+        "today-filters.data": {"as_of": "2018-06-30"},
+    }, [])  # fmt: skip
+    assert status == 200
+    reads = reads_at("192.0.2.62")
+    assert len(reads) == 2
+    for detail in reads["detail"]:
+        assert len(detail) < 5000
+        assert "1,000,000 characters" in detail
+
+
+def test_a_coalesced_entry_can_only_grow(dash_app, client_for):
+    import sqlite3
+
+    from dashboard.access import auth
+
+    client_for("west")
+    client = signed_in_at(dash_app, "west", "192.0.2.63")
+    values = {"today-actions-grid.getRowsRequest": ALL_REQUEST, "today-filters.data": {}}
+    post_callback(dash_app, client, GRID, values, [])
+    entry = int(reads_at("192.0.2.63").iloc[0]["id"])
+    con = sqlite3.connect(auth().audit.path)
+    try:
+        for change in ("rows_read = 0", "reads = 0", "detail = '{}'", "username = 'x'",
+                       "event = 'view'", "at = '2000-01-01'"):  # fmt: skip
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                con.execute(f"UPDATE audit SET {change} WHERE id = ?", (entry,))
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM audit WHERE id = ?", (entry,))
+    finally:
+        con.close()
+
+
+def test_an_older_audit_log_gains_the_read_columns_and_keeps_its_entries(tmp_path):
+    import sqlite3
+
+    from dashboard.audit import AuditLog
+
+    path = tmp_path / "audit.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+          username TEXT NOT NULL, event TEXT NOT NULL, page TEXT, case_id TEXT, detail TEXT,
+          address TEXT);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        INSERT INTO audit (at, username, event) VALUES ('2018-01-01T00:00:00+00:00', 'a', 'view');
+        """
+    )
+    con.close()
+    log = AuditLog(path)
+    log.record_read("b", "today", 3, {"filters": {}})
+    log.record_read("b", "today", 4, {"filters": {}})
+    AuditLog(path)  # opening again changes nothing
+    rows = log.read()
+    assert list(rows["event"]) == ["read", "view"]
+    assert (rows.iloc[0]["rows_read"], rows.iloc[0]["reads"]) == (7, 2)

@@ -123,9 +123,9 @@ def _show(month, area):
     if not month:
         raise PreventUpdate
     scope = current_scope()
-    if ctx.triggered_id is not None:
-        auth().record("view", page="pvp", detail={"month": month, "area": area})
-    p = pack.build(scope, date.fromisoformat(month), _areas(area))
+    with data.counting_rows() as read:
+        p = pack.build(scope, date.fromisoformat(month), _areas(area))
+    auth().record_read("pvp", read[0], {"month": month, "area": area, "areas": p.areas})
     charts = [
         dbc.Col([html.H3(title, className="h6"), graph(fig, f"pvp-trend-{i}", title)], md=6)
         for i, (title, fig) in enumerate(pack.figures(p))
