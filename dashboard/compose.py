@@ -24,7 +24,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from dashboard import data
+from dashboard import data, inputs
 from dashboard.access import auth, current_scope
 from dashboard.data import Filters, NoWarehouse
 from dashboard.grid import apply_model, export_bytes, grid, rows_response
@@ -227,7 +227,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             Input(f"{page}-filters", "data"),
         )
         def _options(store):
-            filters = Filters.from_store(store)
+            filters = inputs.filters(store)
             try:
                 options = data.filter_options(current_scope(), filters)
             except NoWarehouse:
@@ -241,7 +241,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             Input(f"{page}-filters", "data"),
         )
         def _render(store):
-            filters = Filters.from_store(store)
+            filters = inputs.filters(store)
             scope = current_scope()
             out = []
             c = context(filters)
@@ -284,7 +284,8 @@ def _register_table(page: str, panel: Panel) -> None:
     def _rows(request, store):
         if not request:
             raise PreventUpdate
-        c = context(Filters.from_store(store))
+        request = inputs.rows_request(request)
+        c = context(inputs.filters(store))
         try:
             df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
         except NoWarehouse:
@@ -327,7 +328,8 @@ def _register_table(page: str, panel: Panel) -> None:
     )
     def _export(_csv, _xlsx, filter_model, column_state, store):
         fmt = "csv" if ctx.triggered_id == f"{panel.id}-export-csv" else "xlsx"
-        filters = Filters.from_store(store)
+        filters = inputs.filters(store)
+        filter_model, column_state = inputs.export_state(filter_model, column_state)
         c = context(filters)
         scope = current_scope()
         if scope.role not in panel.roles:

@@ -4,14 +4,12 @@ pack to download (A4 PDF and Excel)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, pack
+from dashboard import data, inputs, pack
 from dashboard.access import auth, current_scope
 from dashboard.compose import no_data_message
 from dashboard.data import Filters, NoWarehouse
@@ -122,10 +120,11 @@ def _areas(value: str | None) -> list[str] | None:
 def _show(month, area):
     if not month:
         raise PreventUpdate
+    month, area = inputs.pvp_choice(month, area)
     scope = current_scope()
     with data.counting_rows() as read:
-        p = pack.build(scope, date.fromisoformat(month), _areas(area))
-    auth().record_read("pvp", read[0], {"month": month, "area": area, "areas": p.areas})
+        p = pack.build(scope, month, _areas(area))
+    auth().record_read("pvp", read[0], {"month": month.isoformat(), "area": area, "areas": p.areas})
     charts = [
         dbc.Col([html.H3(title, className="h6"), graph(fig, f"pvp-trend-{i}", title)], md=6)
         for i, (title, fig) in enumerate(pack.figures(p))
@@ -169,7 +168,8 @@ def _download(_pdf, _xlsx, month, area):
     if not month:
         raise PreventUpdate
     fmt = "pdf" if ctx.triggered_id == "pvp-pdf" else "xlsx"
-    p = pack.build(current_scope(), date.fromisoformat(month), _areas(area))
+    month, area = inputs.pvp_choice(month, area)
+    p = pack.build(current_scope(), month, _areas(area))
     auth().record("pack", page="pvp", detail={"month": month, "areas": p.areas, "format": fmt})
     content = pack.to_pdf(p) if fmt == "pdf" else pack.to_excel(p)
     return dcc.send_bytes(content, f"{pack.file_stem(p)}.{fmt}")
