@@ -398,3 +398,77 @@ def test_well_formed_input_still_works(dash_app, client_for):
     assert status == 200
     rows = response.get_json()["response"]["today-actions-grid"]["getRowsResponse"]["rowData"]
     assert [r["investigation_id"].split("]")[0].lstrip("[") for r in rows] == ["W-OVERDUE"]
+
+
+# --- item 9: PDF packs are made off the request path -----------------------------------------
+
+
+def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
+    import threading
+    import time
+
+    from etl.settings import get_settings
+
+    clients = {user: client_for(user) for user in ("west", "east", "force")}
+    key = next(k for k in dash_app.callback_map if "pvp-download-pdf.data" in k)
+    ask = {
+        "west": {"pvp-month.value": "2018-06-01", "pvp-area.value": "West"},
+        "east": {"pvp-month.value": "2018-06-01", "pvp-area.value": "East"},
+    }
+    answers = {}
+
+    def click(user):
+        started = time.monotonic()
+        status, body = call(
+            dash_app, clients[user], key, {"pvp-pdf.n_clicks": 1, **ask[user]}, "pvp-pdf.n_clicks"
+        )
+        answers[user] = (status, body, time.monotonic() - started)
+
+    threads = [threading.Thread(target=click, args=(u,)) for u in ask]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for user, (status, body, seconds) in answers.items():
+        assert status == 200
+        assert "pvp-download-pdf" not in body["response"], user  # not rendered inline
+        assert "Preparing the PDF pack" in str(body["response"]["pvp-pack-status"]), user
+        assert body["response"]["pvp-pack-poll"]["disabled"] is False
+        assert seconds < 3, (user, seconds)
+    # Meanwhile other requests are answered at once.
+    started = time.monotonic()
+    status, _ = call(
+        dash_app, clients["force"], GRID, {ROWS: ALL_REQUEST, STORE: {"as_of": "2018-06-30"}}
+    )
+    assert status == 200 and time.monotonic() - started < 3
+    files = {}
+    deadline = time.monotonic() + 240
+    while len(files) < 2 and time.monotonic() < deadline:
+        time.sleep(1)
+        for user in ask:
+            if user in files:
+                continue
+            values = {"pvp-pack-poll.n_intervals": 1, **ask[user]}
+            status, body = call(dash_app, clients[user], key, values, "pvp-pack-poll.n_intervals")
+            assert status == 200
+            if "pvp-download-pdf" in body["response"]:
+                files[user] = body["response"]["pvp-download-pdf"]["data"]
+                assert body["response"]["pvp-pack-poll"]["disabled"] is True
+    assert set(files) == {"west", "east"}
+    assert files["west"]["filename"] == "pvp-pack-west-2018-06.pdf"
+    assert files["east"]["filename"] == "pvp-pack-east-2018-06.pdf"
+    for f in files.values():
+        assert base64.b64decode(f["content"]).startswith(b"%PDF")
+    # The same pack again comes from the cache, in the click's own answer.
+    started = time.monotonic()
+    values = {"pvp-pdf.n_clicks": 2, **ask["west"]}
+    _, body = call(dash_app, clients["west"], key, values, "pvp-pdf.n_clicks")
+    assert body["response"]["pvp-download-pdf"]["data"]["content"] == files["west"]["content"]
+    assert time.monotonic() - started < 3
+    folder = get_settings().pack_cache_dir
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
+    # A West user asking for East's pack gets a pack of nothing, never East's (or West's).
+    values = {"pvp-pdf.n_clicks": 1, "pvp-month.value": "2018-06-01", "pvp-area.value": "East"}
+    _, body = call(dash_app, clients["west"], key, values, "pvp-pdf.n_clicks")
+    assert "pvp-download-pdf" not in body["response"]
