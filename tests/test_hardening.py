@@ -133,8 +133,8 @@ def signed_in_at(dash_app, username: str, address: str):
     return client
 
 
-def post_callback(dash_app, client, key: str, values: dict, changed: list[str]):
-    """A callback POST with exactly the ``changedPropIds`` given (possibly none)."""
+def callback_body(dash_app, key: str, values: dict, changed: list[str]) -> dict:
+    """A callback POST body with exactly the ``changedPropIds`` given (possibly none)."""
     cb = dash_app.callback_map[key]
     outputs = cb["output"]
     out = (
@@ -145,18 +145,27 @@ def post_callback(dash_app, client, key: str, values: dict, changed: list[str]):
 
     def fill(items):
         return [
-            {**i, "value": values.get(f"{i['id']}.{i['property']}")}
-            for i in ({"id": x["id"], "property": x["property"]} for x in items)
+            {
+                "id": i["id"],
+                "property": i["property"],
+                "value": values.get(f"{i['id']}.{i['property']}"),
+            }
+            for i in items
         ]
 
-    body = {
+    return {
         "output": key,
         "outputs": out,
         "inputs": fill(cb["inputs"]),
         "state": fill(cb["state"]),
         "changedPropIds": changed,
     }
-    response = client.post("/_dash-update-component", json=body)
+
+
+def post_callback(dash_app, client, key: str, values: dict, changed: list[str]):
+    response = client.post(
+        "/_dash-update-component", json=callback_body(dash_app, key, values, changed)
+    )
     return response.status_code, response
 
 
@@ -472,3 +481,96 @@ def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
     values = {"pvp-pdf.n_clicks": 1, "pvp-month.value": "2018-06-01", "pvp-area.value": "East"}
     _, body = call(dash_app, clients["west"], key, values, "pvp-pdf.n_clicks")
     assert "pvp-download-pdf" not in body["response"]
+
+
+def test_under_gunicorn_two_pdf_downloads_do_not_hold_up_other_requests(
+    dash_app, client_for, tmp_path
+):
+    """The deployment the README recommends, with its worker settings, on a free port."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    import requests
+    from conftest import PASSWORD
+
+    client_for("west")  # registers the pages' callbacks in this process (for the bodies)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, PVP_PACK_CACHE_DIR=str(tmp_path / "packs"))
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+         "--timeout", "60", "-b", f"127.0.0.1:{port}", "--no-control-socket", "app:server"],
+        cwd=Path(__file__).parent.parent, env=env, stdout=log, stderr=log,
+    )  # fmt: skip
+    try:
+        sessions = {}
+        for user in ("west", "east", "force"):
+            s = requests.Session()
+            for _ in range(300):  # the workers import the app first (seconds on a busy box)
+                try:
+                    page = s.get(base + "/login", timeout=30)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.2)
+            csrf = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)
+            form = {"username": user, "password": PASSWORD, "csrf": csrf, "next": "/"}
+            assert s.post(base + "/login", data=form, allow_redirects=False).status_code == 302
+            sessions[user] = s
+        key = next(k for k in dash_app.callback_map if "pvp-download-pdf.data" in k)
+        ask = {"west": "West", "east": "East"}
+        answers = {}
+
+        def click(user):
+            values = {"pvp-pdf.n_clicks": 1, "pvp-month.value": "2018-06-01",
+                      "pvp-area.value": ask[user]}  # fmt: skip
+            body = callback_body(dash_app, key, values, ["pvp-pdf.n_clicks"])
+            started = time.monotonic()
+            r = sessions[user].post(base + "/_dash-update-component", json=body, timeout=60)
+            answers[user] = (r.status_code, r.json(), time.monotonic() - started)
+
+        threads = [threading.Thread(target=click, args=(u,)) for u in ask]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for user, (status, body, seconds) in answers.items():
+            assert status == 200 and "pvp-download-pdf" not in body["response"], user
+            assert seconds < 5, (user, seconds)
+        # While both packs are being made, pages and data answer at once.
+        grid = callback_body(
+            dash_app, GRID, {ROWS: ALL_REQUEST, STORE: {"as_of": "2018-06-30"}}, [ROWS]
+        )
+        for _ in range(4):
+            started = time.monotonic()
+            assert sessions["force"].get(base + "/", timeout=30).status_code == 200
+            r = sessions["force"].post(base + "/_dash-update-component", json=grid, timeout=30)
+            assert r.status_code == 200
+            assert time.monotonic() - started < 5
+        assert len(list((tmp_path / "packs").glob("*.pending"))) >= 1  # still being made
+        done = {}
+        deadline = time.monotonic() + 240
+        while len(done) < 2 and time.monotonic() < deadline:
+            time.sleep(1)
+            for user in set(ask) - set(done):
+                values = {"pvp-pack-poll.n_intervals": 1, "pvp-month.value": "2018-06-01",
+                          "pvp-area.value": ask[user]}  # fmt: skip
+                body = callback_body(dash_app, key, values, ["pvp-pack-poll.n_intervals"])
+                r = sessions[user].post(base + "/_dash-update-component", json=body, timeout=30)
+                assert r.status_code == 200
+                if "pvp-download-pdf" in r.json()["response"]:
+                    done[user] = r.json()["response"]["pvp-download-pdf"]["data"]
+        assert set(done) == {"west", "east"}
+        assert all(base64.b64decode(d["content"]).startswith(b"%PDF") for d in done.values())
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
