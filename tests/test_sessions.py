@@ -294,3 +294,22 @@ def test_the_session_store_and_throttle_work_on_both_engines(app_db_url):
     assert not throttle.reserve("bob", "192.0.2.1")  # the address has had 4 (one forgiven)
     assert throttle.reserve("ann", "192.0.2.2")
     db.dispose()
+
+
+def test_the_app_refuses_to_start_on_an_application_database_not_upgraded(tmp_path):
+    from pathlib import Path
+
+    env = dict(
+        os.environ,
+        PVP_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        PVP_USERS_FILE=str(tmp_path / "users.json"),
+        PVP_AUDIT_PATH=str(tmp_path / "audit.sqlite"),
+        PVP_SECRET_KEY_FILE=str(tmp_path / "key"),
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", "import app"],
+        capture_output=True, text=True, env=env, timeout=120, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert started.returncode != 0
+    assert "SchemaNotCurrent" in started.stderr
+    assert "python -m dashboard db upgrade" in started.stderr
