@@ -51,6 +51,8 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         with self.db.transaction() as s:
+            # Rows of sessions long over are of no more use (the audit log keeps sign-ins).
+            s.execute(delete(UserSession).where(UserSession.expires_at < now - self.lifetime))
             s.add(
                 UserSession(
                     token_hash=_hash(token),
@@ -96,10 +98,6 @@ class SessionStore:
             if username is not None:
                 query = query.where(UserSession.username == username)
             return s.execute(query.values(revoked_at=now)).rowcount
-
-    def purge_expired(self) -> None:
-        with self.db.transaction() as s:
-            s.execute(delete(UserSession).where(UserSession.expires_at < utcnow() - self.lifetime))
 
 
 class SignInThrottle:
