@@ -183,6 +183,9 @@ def _failed(exc: Exception):
     return flask.jsonify(error="server error"), 500
 
 
+LOCATIONS = {"_pages_location", "url"}
+
+
 class Envelope(BaseModel):
     """The body Dash's renderer posts to /_dash-update-component."""
 
@@ -197,11 +200,23 @@ class Envelope(BaseModel):
 def _check_envelope():
     if flask.request.method != "POST" or flask.request.path != "/_dash-update-component":
         return None
+    body = flask.request.get_json(silent=True)
     try:
-        Envelope.model_validate(flask.request.get_json(silent=True))
+        envelope = Envelope.model_validate(body)
     except ValidationError:
         log.warning("refused callback request: not a Dash callback body")
         return flask.jsonify(error="bad input"), 400
+    # The address bar (Dash Pages' dcc.Location) is text; Dash's own page routing fails on
+    # anything else, before any of our callbacks could check it.
+    for item in [*envelope.inputs, *envelope.state]:
+        if (
+            isinstance(item, dict)
+            and item.get("id") in LOCATIONS
+            and item.get("value") is not None
+            and not isinstance(item.get("value"), str)
+        ):
+            log.warning("refused callback input (%s): %s is not text", _which(), item.get("id"))
+            return flask.jsonify(error="bad input"), 400
     return None
 
 

@@ -332,6 +332,9 @@ MALFORMED = [
     ("pvp", {"pvp-month.value": "2018-06-01", "pvp-area.value": 7}),
     ("pvp", {"pvp-month.value": "2018-06-01", "pvp-area.value": {"a": RAW}}),
     ("pack", {"pvp-xlsx.n_clicks": 1, "pvp-month.value": [RAW], "pvp-area.value": "West"}),
+    ("pages", {"_pages_location.pathname": 7}),
+    ("pages", {"_pages_location.pathname": [RAW]}),
+    ("pages", {"_pages_location.pathname": "/", "_pages_location.search": {"q": RAW}}),
 ]  # fmt: skip
 
 
@@ -343,6 +346,7 @@ def callback_key(dash_app, kind: str) -> str:
         "export": lambda k: k.startswith("today-actions-download"),
         "pvp": lambda k: k == "pvp-body.children",
         "pack": lambda k: k.startswith("pvp-download"),
+        "pages": lambda k: k.startswith(".._pages_content.children"),
     }[kind]
     return next(k for k in dash_app.callback_map if starts(k))
 
