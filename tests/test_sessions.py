@@ -293,6 +293,20 @@ def test_the_session_store_and_throttle_work_on_both_engines(app_db_url):
     assert throttle.reserve("ann", "192.0.2.1")  # the user's count started again
     assert not throttle.reserve("bob", "192.0.2.1")  # the address has had 4 (one forgiven)
     assert throttle.reserve("ann", "192.0.2.2")
+    # Twenty at once: the upsert is atomic on either engine, so exactly the limit get through.
+    wide = SignInThrottle(db, timedelta(minutes=15), per_user=5, per_address=100)
+    barrier, got = threading.Barrier(20), []
+
+    def attempt():
+        barrier.wait()
+        got.append(wide.reserve("carl", "192.0.2.3"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == [False] * 15 + [True] * 5
     db.dispose()
 
 
