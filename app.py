@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
-from dashboard import access, data, pages
+from dashboard import access, data, inputs, pages
 from dashboard.auth import Auth
 from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
@@ -39,6 +39,7 @@ def create_app() -> Dash:
     auth = Auth(settings)
     access.install(auth)
     auth.install(app)
+    inputs.install(app.server)
     pages.load_all()
     app.layout = shell
     return app

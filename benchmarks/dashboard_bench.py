@@ -110,8 +110,13 @@ def main() -> None:
         PVP_USERS_FILE=str(tmp / "users.json"),
         PVP_AUDIT_PATH=str(tmp / "audit.sqlite"),
         PVP_SECRET_KEY_FILE=str(tmp / "key"),
+        PVP_APP_DB_URL=f"sqlite:///{tmp / 'app.sqlite'}",
+        PVP_PACK_CACHE_DIR=str(tmp / "pack-cache"),
     )
+    from dashboard.appdb import upgrade
     from dashboard.users import UserStore
+
+    upgrade(env["PVP_APP_DB_URL"])  # the app refuses to start on an old schema
 
     UserStore(tmp / "users.json").add("bench", "force", [], "bench password 123")
     server = subprocess.Popen(

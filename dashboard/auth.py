@@ -2,21 +2,28 @@
 
 Two ways in: the local users file (``/login``), or a header set by a single-sign-on reverse
 proxy, believed only from the ``trusted_proxies`` addresses. Either way the user must be in the
-users file, which gives their role and areas.
+users file, which gives their role and areas. A local sign-in makes a server-side session
+(``dashboard/sessions.py``); the cookie carries only its random token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import ipaddress
+import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import flask
 from dash import Dash
 
+from dashboard.appdb import AppDB
 from dashboard.audit import AuditLog
 from dashboard.data import Scope
+from dashboard.sessions import SessionStore, SignInThrottle
 from dashboard.users import User, UserStore, check_password
 from etl.settings import Settings
 
@@ -29,7 +36,15 @@ class Auth:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.users = UserStore(settings.users_file)
-        self.audit = AuditLog(settings.audit_path)
+        self.audit = AuditLog(settings.audit_path, settings.audit_coalesce_minutes)
+        self.db = AppDB(settings.app_db_url)
+        self.sessions = SessionStore(self.db, timedelta(hours=settings.session_hours))
+        self.throttle = SignInThrottle(
+            self.db,
+            timedelta(minutes=FAILURE_WINDOW_MINUTES),
+            per_user=settings.sign_in_attempts,
+            per_address=settings.sign_in_attempts_per_address,
+        )
 
     # --- who is asking ---------------------------------------------------------------------
 
@@ -43,8 +58,10 @@ class Auth:
         if "pvp_user" in flask.g:
             return flask.g.pvp_user
         user = self._from_proxy()
-        if user is None and (name := flask.session.get("user")):
-            user = self.users.get(name)
+        if user is None and "sid" in flask.session:
+            user = self.sessions.user_for(flask.session.get("sid"), self.users.get)
+            if user is None:
+                flask.session.clear()  # revoked, expired or the user changed: sign in again
         flask.g.pvp_user = user
         return user
 
@@ -59,13 +76,33 @@ class Auth:
         self.audit.record(
             user.username if user else "",
             event,
-            address=flask.request.remote_addr if flask.has_request_context() else None,
+            address=client_address(self.settings.trusted_proxies)
+            if flask.has_request_context()
+            else None,
             **kwargs,
+        )
+
+    def record_read(
+        self, page: str, rows: int, detail: dict | None = None, case_id: str | None = None
+    ) -> None:
+        """A read of case-level rows (grid block, cards, figures): coalesced, never skipped."""
+        user = self.current_user()
+        self.audit.record_read(
+            user.username if user else "",
+            page,
+            rows,
+            detail,
+            case_id=case_id,
+            address=client_address(self.settings.trusted_proxies)
+            if flask.has_request_context()
+            else None,
         )
 
     # --- wiring ----------------------------------------------------------------------------
 
     def install(self, app: Dash) -> None:
+        # Sessions live in the application database: its schema must be current.
+        self.db.check_current()
         server = app.server
         server.secret_key = _secret_key(self.settings.secret_key_file)
         server.config.update(
@@ -73,7 +110,9 @@ class Auth:
             SESSION_COOKIE_SAMESITE="Lax",
             SESSION_COOKIE_SECURE=self.settings.secure_cookies,
             SESSION_COOKIE_NAME="pvp_session",
-            PERMANENT_SESSION_LIFETIME=8 * 3600,
+            PERMANENT_SESSION_LIFETIME=self.settings.session_hours * 3600,
+            # The server's expiry is what counts; a re-issued cookie would only mislead.
+            SESSION_REFRESH_EACH_REQUEST=False,
         )
         server.before_request(self._require_sign_in)
         server.after_request(lambda response: _harden(response, app))
@@ -98,21 +137,23 @@ class Auth:
         if flask.request.method == "POST":
             form = flask.request.form
             username = form.get("username", "")[:100]
-            address = flask.request.remote_addr
-            if not secrets.compare_digest(form.get("csrf", ""), flask.session.get("csrf", "")):
+            address = client_address(self.settings.trusted_proxies)
+            token, expected = form.get("csrf", ""), flask.session.get("csrf", "")
+            # compare_digest("", "") is True: an empty token on either side is no token.
+            if not token or not expected or not secrets.compare_digest(token, expected):
                 error = "The form expired; please try again."
-            elif (
-                self.audit.failures_since(username, address, FAILURE_WINDOW_MINUTES)
-                >= self.settings.sign_in_attempts
-            ):
+            elif not self.throttle.reserve(username, address):
                 self.audit.record(username, "sign_in_refused", address=address)
                 return _login_page("Too many failed attempts; try again later.", 429)
             else:
                 user = self.users.get(username)
                 stored = user.password_hash if user else None
-                if check_password(form.get("password", ""), stored):
+                # Checked even for a missing user: the same work, so timing tells nothing.
+                right = check_password(form.get("password", ""), stored)
+                if user is not None and right:
+                    self.throttle.succeeded(username, address)
                     flask.session.clear()
-                    flask.session["user"] = username
+                    flask.session["sid"] = self.sessions.create(user, address)
                     flask.session.permanent = True
                     self.audit.record(username, "sign_in", address=address)
                     return flask.redirect(_safe_next(form.get("next")))
@@ -125,8 +166,28 @@ class Auth:
     def _logout(self):
         if self.current_user() is not None:
             self.record("sign_out")
+        self.sessions.revoke(flask.session.get("sid"))
         flask.session.clear()
         return flask.redirect("/login")
+
+
+def client_address(trusted_proxies: list[str]) -> str | None:
+    """The real client: from a trusted proxy, the right-most X-Forwarded-For address that is
+    not itself a trusted proxy (earlier entries are whatever the client chose to send);
+    otherwise the connection's own address."""
+    remote = flask.request.remote_addr
+    if remote not in trusted_proxies:
+        return remote
+    forwarded = flask.request.headers.get("X-Forwarded-For", "")
+    for part in reversed(forwarded.split(",")[-20:]):
+        candidate = part.strip()
+        if candidate in trusted_proxies:
+            continue
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            break
+    return remote
 
 
 def _safe_next(target: str | None) -> str:
@@ -162,14 +223,24 @@ continue.</p>{alert}
 
 
 def _secret_key(path: Path) -> bytes:
-    """Made on first run, readable by the owner only; never in the repository."""
+    """Made on first run, readable by the owner only; never in the repository. Written to a
+    private temporary file and linked into place, so two processes starting at once agree on
+    one key and neither fails (nor reads a half-written file)."""
     path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = path.open("xb")
-        path.chmod(0o600)
-        with fd:
-            fd.write(secrets.token_bytes(32))
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            # Atomic; fails when another process got there first, whose key is then used.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_bytes()
 
 

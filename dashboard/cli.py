@@ -79,13 +79,55 @@ def set_password(
     username: str,
     generate: Annotated[bool, typer.Option(help="generate and print a password")] = False,
 ) -> None:
-    """Set a user's password."""
+    """Set a user's password; their sessions end (they sign in again with the new one)."""
     try:
         _store().set_password(username, _new_password(generate))
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    err.print(f"password set for {escape(username)}")
+    # A session also ends by itself when the user's entry changes (sessions.fingerprint); this
+    # ends it in the table too, so the count is honest.
+    ended = _sign_out(username, strict=False)
+    err.print(f"password set for {username}; {ended} session(s) ended", markup=False)
+
+
+def _sign_out(username: str | None, strict: bool = True) -> int:
+    """End sessions on the server (every user's when None); the count of those ended. Without
+    ``strict``, an application database never set up holds no sessions: 0."""
+    from datetime import timedelta
+
+    from dashboard.appdb import AppDB
+    from dashboard.appdb.engine import SchemaNotCurrent
+    from dashboard.sessions import SessionStore
+
+    settings = get_settings()
+    db = AppDB(settings.app_db_url)
+    try:
+        db.check_current()
+        return SessionStore(db, timedelta(hours=settings.session_hours)).revoke_user(username)
+    except SchemaNotCurrent as exc:
+        if not strict and db.current_revision() is None:
+            return 0
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+
+
+@users_app.command("sign-out-everywhere")
+def sign_out_everywhere(
+    username: Annotated[str | None, typer.Argument(help="the user (omit with --all)")] = None,
+    everyone: Annotated[bool, typer.Option("--all", help="every user's sessions")] = False,
+) -> None:
+    """End a user's sessions on every browser at once (or everybody's, with --all)."""
+    if everyone == (username is not None):
+        err.print("give a USERNAME or --all (not both)", markup=False)
+        raise typer.Exit(2)
+    if username is not None and _store().get(username) is None:
+        err.print(f"no user {username}", markup=False)
+        raise typer.Exit(2)
+    ended = _sign_out(None if everyone else username)
+    err.print(f"{ended} session(s) ended", markup=False)
 
 
 @users_app.command("list")

@@ -24,7 +24,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from dashboard import data
+from dashboard import data, inputs
 from dashboard.access import auth, current_scope
 from dashboard.data import Filters, NoWarehouse
 from dashboard.grid import apply_model, export_bytes, grid, rows_response
@@ -228,7 +228,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             Input(f"{page}-filters", "data"),
         )
         def _options(store):
-            filters = Filters.from_store(store)
+            filters = inputs.filters(store)
             try:
                 options = data.filter_options(current_scope(), filters, tuple(narrowing))
             except NoWarehouse:
@@ -242,20 +242,25 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             Input(f"{page}-filters", "data"),
         )
         def _render(store):
-            filters = Filters.from_store(store)
+            filters = inputs.filters(store)
             scope = current_scope()
-            if ctx.triggered_id is not None:
-                auth().record("view", page=page, detail={"filters": filters.describe()})
             out = []
             c = context(filters)
-            for p in shells:
-                if scope.role not in p.roles:
-                    out.append(None)
-                    continue
-                try:
-                    out.append(p.render(c))
-                except NoWarehouse:
-                    out.append(no_data_message())
+            with data.counting_rows() as read:
+                for p in shells:
+                    if scope.role not in p.roles:
+                        out.append(None)
+                        continue
+                    try:
+                        out.append(p.render(c))
+                    except NoWarehouse:
+                        out.append(no_data_message())
+            # Every render is recorded, whatever triggered it (even "changedPropIds": []).
+            auth().record_read(
+                page,
+                read[0],
+                {"filters": filters.describe(), "panels": [p.id for p in shells]},
+            )
             return out
 
     for panel in tables:
@@ -280,12 +285,25 @@ def _register_table(page: str, panel: Panel) -> None:
     def _rows(request, store):
         if not request:
             raise PreventUpdate
-        c = context(Filters.from_store(store))
+        request = inputs.rows_request(request)
+        c = context(inputs.filters(store))
         try:
             df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
         response = rows_response(df, table.columns, request)
+        auth().record_read(
+            page,
+            len(response["rowData"]),
+            {
+                "filters": c.filters.describe(),
+                "panel": panel.id,
+                "grid": {
+                    "filterModel": request.get("filterModel"),
+                    "sortModel": request.get("sortModel"),
+                },
+            },
+        )
         n = response["rowCount"]
         if not n:
             return response, f"No {_plural(table.noun)} match these filters."
@@ -311,7 +329,8 @@ def _register_table(page: str, panel: Panel) -> None:
     )
     def _export(_csv, _xlsx, filter_model, column_state, store):
         fmt = "csv" if ctx.triggered_id == f"{panel.id}-export-csv" else "xlsx"
-        filters = Filters.from_store(store)
+        filters = inputs.filters(store)
+        filter_model, column_state = inputs.export_state(filter_model, column_state)
         c = context(filters)
         scope = current_scope()
         if scope.role not in panel.roles:

@@ -15,6 +15,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -75,6 +76,12 @@ class Scope:
         wanted = [requested] if isinstance(requested, str) else list(requested)
         return [a for a in self.areas if a in wanted]
 
+    def only(self, areas: list[str]) -> Scope:
+        """This user limited to ``areas`` (never beyond their own). Pass the result of
+        ``narrow`` on with no further area filter: an empty narrowing then shows nothing,
+        where narrowing again by ``[]`` would mean "all my areas"."""
+        return Scope(self.username, self.role, tuple(a for a in self.areas if a in areas))
+
 
 @dataclass
 class Filters:
@@ -86,20 +93,6 @@ class Filters:
     team_type: str | None = None
     officer_id: str | None = None
     reviewer: str | None = None  # a supervisor, on the quality page's drill-down
-
-    @classmethod
-    def from_store(cls, data: dict | None) -> Filters:
-        data = data or {}
-        as_of = data.get("as_of")
-        areas = data.get("area") or []
-        return cls(
-            as_of=date.fromisoformat(as_of[:10]) if as_of else None,
-            areas=[areas] if isinstance(areas, str) else list(areas),
-            team=data.get("team") or None,
-            team_type=data.get("team_type") or None,
-            officer_id=data.get("officer_id") or None,
-            reviewer=data.get("reviewer") or None,
-        )
 
     def describe(self) -> dict:
         """For the audit log and export headers."""
@@ -234,6 +227,28 @@ def _all_flags(as_of: date) -> pd.DataFrame:
     return wh.cached(("flags", as_of), make)
 
 
+_rows_read: ContextVar[list[int] | None] = ContextVar("rows_read", default=None)
+
+
+@contextlib.contextmanager
+def counting_rows() -> Iterator[list[int]]:
+    """Count the case-level rows scoped for the caller inside the block (for the audit log):
+    ``with counting_rows() as n: ...; n[0]``."""
+    box = [0]
+    token = _rows_read.set(box)
+    try:
+        yield box
+    finally:
+        _rows_read.reset(token)
+
+
+def _counted(df: pd.DataFrame) -> pd.DataFrame:
+    box = _rows_read.get()
+    if box is not None:
+        box[0] += len(df)
+    return df
+
+
 def _apply(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     """Scope first (server side), then the browser's narrowing filters."""
     out = df[df["area"].isin(scope.narrow(filters.areas))]
@@ -241,7 +256,7 @@ def _apply(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
         value = getattr(filters, column)
         if value:
             out = out[out[column] == value]
-    return out
+    return _counted(out)
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -512,30 +527,46 @@ def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFr
 
 
 def quarantine(scope: Scope) -> pd.DataFrame:
-    """Quarantined rows the user may see: those whose area (their own, or their case's) is in
-    scope. Rows with no recognisable area are shown to force-wide roles only."""
+    """Quarantined rows the user may see: every area the row mentions must be in scope. A row
+    mentions its own ``area``, and the area of each loaded record it names: the case, incident
+    or review with its id (a ``duplicate_id`` row names the kept row), the case a review is on,
+    the incident a case links to. A West user never learns of an East record through it. Rows
+    with no recognisable area are shown to force-wide roles only."""
     s = settings()
     everything = set(scope.areas) >= set(s.areas)
-    return warehouse().df(
+    df = warehouse().df(
         """
         WITH q AS (
-          SELECT q.*, coalesce(json_extract_string(q.raw, '$.area'), i.area) AS row_area
-          FROM quarantine AS q
-          LEFT JOIN investigations AS i
-            ON q.extract = 'supervision'
-           AND i.investigation_id = json_extract_string(q.raw, '$.investigation_id'))
-        SELECT source, line, record_id, reason, detail, first_load_id, load_id,
-               resolved_load_id FROM q
-        WHERE list_contains($areas, trim(row_area)) OR list_contains($areas_lower,
-              lower(trim(row_area))) OR $everything
+          SELECT row_number() OVER () AS qid, q.*,
+                 json_extract_string(q.raw, '$.area') AS raw_area,
+                 json_extract_string(q.raw, '$.investigation_id') AS raw_investigation,
+                 json_extract_string(q.raw, '$.incident_id') AS raw_incident
+          FROM quarantine AS q),
+        mentions AS (
+          SELECT qid, raw_area AS area FROM q WHERE raw_area IS NOT NULL
+          UNION ALL
+          SELECT qid, i.area FROM q JOIN investigations AS i
+            ON i.investigation_id IN (q.raw_investigation,
+                                      CASE WHEN q.extract = 'investigations' THEN q.record_id END)
+          UNION ALL
+          SELECT qid, n.area FROM q JOIN incidents AS n
+            ON n.incident_id IN (q.raw_incident,
+                                 CASE WHEN q.extract = 'incidents' THEN q.record_id END)
+          UNION ALL
+          SELECT qid, i.area FROM q
+            JOIN supervision AS r ON q.extract = 'supervision' AND r.review_id = q.record_id
+            JOIN investigations AS i ON i.investigation_id = r.investigation_id),
+        judged AS (
+          SELECT qid, bool_and(list_contains($areas_lower, lower(trim(area)))) AS all_in_scope
+          FROM mentions GROUP BY qid)
+        SELECT source, line, record_id, reason, detail, first_load_id, load_id, resolved_load_id
+        FROM q LEFT JOIN judged USING (qid)
+        WHERE $everything OR coalesce(judged.all_in_scope, false)
         ORDER BY source, line
         """,
-        {
-            "areas": list(scope.areas),
-            "areas_lower": [a.lower() for a in scope.areas],
-            "everything": everything,
-        },
+        {"areas_lower": [a.lower() for a in scope.areas], "everything": everything},
     )
+    return _counted(df)
 
 
 def quarantine_by_reason(scope: Scope) -> pd.DataFrame:

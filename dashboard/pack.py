@@ -33,6 +33,7 @@ QUALITY_NOTE = (
     "entries, beside the month before. Shares are empty for teams or supervisors with too few "
     "entries to judge."
 )
+NO_AREAS = "No areas (none of the areas asked for is yours)"
 HEADLINES = [
     # (column, label, format)
     ("compliance_avg", "DS-review compliance, month average", "pct"),
@@ -87,7 +88,7 @@ WHEN_EMPTY = {
 }
 
 
-def shown(row: pd.Series, col: str, kind: str) -> str:
+def in_words(row: pd.Series, col: str, kind: str) -> str:
     """A month's figure in words: "no data" before the first case, the measure's own word when
     there was nothing to measure, else the number."""
     if not row["has_data"]:
@@ -103,7 +104,9 @@ def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"month": pd.to_datetime(trend["month"]).dt.strftime("%m/%Y")})
     for col, _label, kind in HEADLINES:
         out[col] = [
-            float(row[col]) if row["has_data"] and not pd.isna(row[col]) else shown(row, col, kind)
+            float(row[col])
+            if row["has_data"] and not pd.isna(row[col])
+            else in_words(row, col, kind)
             for _, row in trend.iterrows()
         ]
     return out
@@ -123,14 +126,17 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     """All the pack's figures for ``month`` (any day in it) and the user's (narrowed) areas."""
     month = month.replace(day=1)
     wanted = scope.narrow(areas)
+    # Every figure below is read with exactly the areas shown: asking for an area outside the
+    # user's scope (or none that exists) shows nothing, and says so; it never widens.
+    shown = scope.only(wanted)
     everything = set(wanted) == set(data.settings().areas)
-    label = "Whole force" if everything else (", ".join(wanted) or "No areas")
+    label = "Whole force" if everything else (", ".join(wanted) or NO_AREAS)
     first = data.add_months(month, -12)
-    monthly = data.pvp_monthly(scope, wanted, first, month).set_index("month")
+    monthly = data.pvp_monthly(shown, None, first, month).set_index("month")
     previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
 
     def cell(when: date, col: str, kind: str) -> str:
-        return shown(monthly.loc[when], col, kind)
+        return in_words(monthly.loc[when], col, kind)
 
     headline = pd.DataFrame(
         [
@@ -145,15 +151,15 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     )
     end = data.month_end(month)
     days = (end - month).days + 1
-    filters = Filters(as_of=end, areas=wanted)
-    by_team = data.quality(scope, filters, by="team", days=days)
-    by_supervisor = data.quality(scope, filters, by="reviewer", days=days)
-    before = Filters(as_of=month - timedelta(days=1), areas=wanted)
+    filters = Filters(as_of=end)
+    by_team = data.quality(shown, filters, by="team", days=days)
+    by_supervisor = data.quality(shown, filters, by="reviewer", days=days)
+    before = Filters(as_of=month - timedelta(days=1))
     before_days = (month - previous).days
-    quality_now = data.quality(scope, filters, by="all", days=days)
-    quality_before = data.quality(scope, before, by="all", days=before_days)
-    team_before = data.quality(scope, before, by="team", days=before_days)
-    audits = audit_results.outcomes(scope, month, wanted)
+    quality_now = data.quality(shown, filters, by="all", days=days)
+    quality_before = data.quality(shown, before, by="all", days=before_days)
+    team_before = data.quality(shown, before, by="team", days=before_days)
+    audits = audit_results.outcomes(shown, month, wanted)
     return Pack(
         month=month,
         areas=wanted,
@@ -162,11 +168,11 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         produced_by=scope.username,
         headline=headline,
         trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
-        demand=data.pvp_demand(scope, wanted, data.add_months(month, -11), month),
+        demand=data.pvp_demand(shown, None, data.add_months(month, -11), month),
         quality=_quality_summary(quality_now, quality_before),
         by_team=_quality_table(by_team, ["area", "team"], team_before),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
-        longest=data.longest_waiting(scope, wanted, end)[
+        longest=data.longest_waiting(shown, None, end)[
             ["investigation_id", "flag_words", "days", "area", "team", "officer_id", "last_entry"]
         ].rename(
             columns={
@@ -412,7 +418,7 @@ def to_pdf(pack: Pack) -> bytes:
 
 
 def file_stem(pack: Pack) -> str:
-    area = pack.area_label.lower().replace(", ", "-").replace(" ", "-")
+    area = pack.area_label.lower().replace(", ", "-").replace(" ", "-") if pack.areas else "none"
     return f"pvp-pack-{area}-{pack.month:%Y-%m}"
 
 

@@ -148,7 +148,28 @@ class Settings(BaseSettings):
         False, description="Mark the session cookie Secure (set true when served over HTTPS)."
     )
     sign_in_attempts: int = Field(
-        5, description="Failed sign-ins allowed per username and address per 15 minutes."
+        5,
+        description="Sign-in attempts allowed per username and client address per 15 minutes "
+        "(a successful one does not count).",
+    )
+    sign_in_attempts_per_address: int = Field(
+        20,
+        description="Failed sign-ins allowed per client address per 15 minutes, whatever the "
+        "usernames (password spraying).",
+    )
+    session_hours: int = Field(
+        8,
+        description="Absolute lifetime of a signed-in session (hours): using it does not extend "
+        "it.",
+    )
+    audit_coalesce_minutes: int = Field(
+        5,
+        description="Reads of case-level rows by one user, page and filter set within this many "
+        "minutes make one audit entry (with the rows read added up).",
+    )
+    pack_cache_dir: Path = Field(
+        Path("data/pack-cache"),
+        description="Rendered PVP packs, per user, month, areas and warehouse version (mode 0700).",
     )
     max_field_bytes: int = Field(
         1_048_576,

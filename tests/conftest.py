@@ -92,9 +92,10 @@ def dash_app(tmp_path_factory):
         "PVP_USERS_FILE": str(root / "users.json"),
         "PVP_AUDIT_PATH": str(root / "audit.sqlite"),
         "PVP_SECRET_KEY_FILE": str(root / "secret_key"),
+        "PVP_APP_DB_URL": f"sqlite:///{root / 'app.sqlite'}",
+        "PVP_PACK_CACHE_DIR": str(root / "pack-cache"),
         "PVP_TRUSTED_PROXIES": f'["{TRUSTED_PROXY}"]',
         "PVP_STALE_DATA_HOURS": "100000",
-        "PVP_APP_DB_URL": f"sqlite:///{root / 'app.sqlite'}",
     }.items():
         mp.setenv(name, value)
     get_settings.cache_clear()

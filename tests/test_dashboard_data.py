@@ -80,8 +80,6 @@ def test_quality_measures(dash_app, monkeypatch):
     """Counting entries only: on East CP 1's case the two DS reviews ("Reviewed." with 2
     actions, "Reviewed again." with 1: partial), not the DC's "Chased."; on West CP 1's, the
     DS's substantive review of W-OK, not the PC's "Seen."."""
-    from etl.settings import get_settings
-
     teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
     east = teams.loc["East CP 1"]
     assert (east["entries"], east["cases"]) == (2, 1)
@@ -94,13 +92,9 @@ def test_quality_measures(dash_app, monkeypatch):
     ds24 = people.set_index("reviewer_id").loc["DS24"]
     assert (ds24["entries"], ds24["cases"]) == (2, 1)
 
-    monkeypatch.setenv("PVP_MIN_ENTRIES_FOR_SHARE", "1")
-    get_settings.cache_clear()
-    try:
-        teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
-    finally:
-        monkeypatch.delenv("PVP_MIN_ENTRIES_FOR_SHARE")
-        get_settings.cache_clear()
+    one = data.settings().model_copy(update={"min_entries_for_share": 1})
+    monkeypatch.setattr(data, "settings", lambda: one)
+    teams = data.quality(FORCE, Filters(as_of=DAY), by="team", days=365).set_index("team")
     east, west = teams.loc["East CP 1"], teams.loc["West CP 1"]
     assert (east["partial_share"], east["thin_share"], east["actions_share"]) == (1, 0, 1)
     assert (east["child_share"], east["concern"]) == (0, 0)

@@ -117,15 +117,11 @@ def test_quality_of_supervision_by_hand(pvp_db, monkeypatch):
     """March's counting entries: R1 (DS on A: actions, strategy, ABE: substantive), R2 (PS on
     C: "Seen", no actions: thin), R3 (PS on D: "ok" with an action: partial). All three cases
     are child-related. February has none. Three entries are too few for shares by default."""
-    from etl.settings import get_settings
-
     small = pack.build(FORCE, MARCH).quality.set_index("measure")
     assert small.loc["Substantive"].tolist() == ["-", "-", "-"]
-    monkeypatch.setenv("PVP_MIN_ENTRIES_FOR_SHARE", "3")
-    get_settings.cache_clear()
+    three = data.settings().model_copy(update={"min_entries_for_share": 3})
+    monkeypatch.setattr(data, "settings", lambda: three)
     q = pack.build(FORCE, MARCH).quality.set_index("measure")
-    monkeypatch.delenv("PVP_MIN_ENTRIES_FOR_SHARE")
-    get_settings.cache_clear()
     assert q.loc["Counting entries by supervisors"].tolist() == ["3", "0", "+3"]
     expected = {
         "Substantive": "33.3%", "Partial": "33.3%", "Thin": "33.3%", "Repeated text": "0.0%",

@@ -20,7 +20,11 @@ def test_password_hashes_are_salted_scrypt():
 
 
 def run_cli(tmp_path, *args, stdin: str | None = None):
-    env = dict(os.environ, PVP_USERS_FILE=str(tmp_path / "users.json"))
+    env = dict(
+        os.environ,
+        PVP_USERS_FILE=str(tmp_path / "users.json"),
+        PVP_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}",
+    )
     return subprocess.run(
         [sys.executable, "-m", "dashboard", "users", *args],
         capture_output=True, text=True, env=env, input=stdin, timeout=60,

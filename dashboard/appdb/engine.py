@@ -36,7 +36,11 @@ def _prepare_file(url: str) -> None:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        # Only when it is not there: opening and closing a file SQLite has open in this process
+        # would drop SQLite's POSIX locks on it ("disk I/O error" for the other connections).
+        if not path.exists():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def make_engine(url: str) -> Engine:

@@ -140,3 +140,33 @@ class AuditAction(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# --- sessions and sign-in limits (hardening) ---------------------------------------------
+
+
+class UserSession(Base):
+    """One signed-in session. The cookie carries a random token; only its SHA-256 is stored, so
+    a copy of this table cannot be replayed. A session counts while it is not revoked, not past
+    ``expires_at`` (fixed at sign-in: using it never extends it) and the user's entry in the
+    users file still has the ``fingerprint`` it had at sign-in (a new password, role or area
+    ends it)."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class SignInCounter(Base):
+    """Sign-in attempts per key (``user:<name>|<address>`` or ``address:<address>``) in a fixed
+    window; incremented by one atomic upsert before a password is checked."""
+
+    __tablename__ = "sign_in_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
+    attempts: Mapped[int] = mapped_column(Integer)

@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, pack
+from dashboard import data, inputs, pack, packjobs
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db, service
 from dashboard.compose import no_data_message
@@ -107,12 +107,16 @@ def layout(**query):
                             dbc.Button("Download pack (PDF)", id="pvp-pdf", className="me-2"),
                             dbc.Button("Download pack (Excel)", id="pvp-xlsx", color="secondary"),
                             dcc.Download(id="pvp-download"),
+                            dcc.Download(id="pvp-download-pdf"),
+                            # The PDF is made in the background; this polls until it is there.
+                            dcc.Interval(id="pvp-pack-poll", interval=1500, disabled=True),
                         ],
                         className="d-flex align-items-end",
                     ),
                 ],
                 className="g-2 mb-3",
             ),
+            html.Div(id="pvp-pack-status", className="small text-muted mb-2", role="status"),
             dcc.Loading(html.Div(id="pvp-body")),
         ]
     )
@@ -126,10 +130,11 @@ def _areas(value: str | None) -> list[str] | None:
 def _show(month, area):
     if not month:
         raise PreventUpdate
+    month, area = inputs.pvp_choice(month, area)
     scope = current_scope()
-    if ctx.triggered_id is not None:
-        auth().record("view", page="pvp", detail={"month": month, "area": area})
-    p = pack.build(scope, date.fromisoformat(month), _areas(area))
+    with data.counting_rows() as read:
+        p = pack.build(scope, month, _areas(area))
+    auth().record_read("pvp", read[0], {"month": month.isoformat(), "area": area, "areas": p.areas})
     charts = [
         dbc.Col([html.H3(title, className="h6"), graph(fig, f"pvp-trend-{i}", title)], md=6)
         for i, (title, fig) in enumerate(pack.figures(p))
@@ -152,7 +157,7 @@ def _show(month, area):
         dbc.Row(charts, className="g-3"),
         html.H2("Published crime in the area, by month", className="h5 mt-3"),
         published_crime.render(
-            Context(scope=scope, filters=Filters(areas=p.areas), as_of=data.month_end(p.month))
+            Context(scope=scope.only(p.areas), filters=Filters(), as_of=data.month_end(p.month))
         ),
         html.H2(f"Quality of supervision, {p.month:%B %Y}", className="h5 mt-3"),
         html.P(pack.QUALITY_NOTE, className="small text-muted"),
@@ -319,20 +324,56 @@ def _actions(_add, _close, text, owner, due, area, close_id, month, shown_area):
 
 @callback(
     Output("pvp-download", "data"),
-    Input("pvp-pdf", "n_clicks"),
     Input("pvp-xlsx", "n_clicks"),
     State("pvp-month", "value"),
     State("pvp-area", "value"),
     prevent_initial_call=True,
 )
-def _download(_pdf, _xlsx, month, area):
+def _download(_xlsx, month, area):
+    """The workbook is quick to make: it is answered at once."""
     if not month:
         raise PreventUpdate
-    fmt = "pdf" if ctx.triggered_id == "pvp-pdf" else "xlsx"
-    p = pack.build(current_scope(), date.fromisoformat(month), _areas(area))
-    auth().record("pack", page="pvp", detail={"month": month, "areas": p.areas, "format": fmt})
-    content = pack.to_pdf(p) if fmt == "pdf" else pack.to_excel(p)
-    return dcc.send_bytes(content, f"{pack.file_stem(p)}.{fmt}")
+    month, area = inputs.pvp_choice(month, area)
+    p = pack.build(current_scope(), month, _areas(area))
+    auth().record(
+        "pack", page="pvp", detail={"month": month.isoformat(), "areas": p.areas, "format": "xlsx"}
+    )
+    return dcc.send_bytes(pack.to_excel(p), f"{pack.file_stem(p)}.xlsx")
+
+
+@callback(
+    Output("pvp-download-pdf", "data"),
+    Output("pvp-pack-status", "children"),
+    Output("pvp-pack-poll", "disabled"),
+    Input("pvp-pdf", "n_clicks"),
+    Input("pvp-pack-poll", "n_intervals"),
+    State("pvp-month", "value"),
+    State("pvp-area", "value"),
+    prevent_initial_call=True,
+)
+def _pdf(_clicks, _ticks, month, area):
+    """Starts (or finds) the PDF job and answers at once; the poll delivers the file."""
+    if not month:
+        raise PreventUpdate
+    month, area = inputs.pvp_choice(month, area)
+    scope = current_scope()
+    clicked = ctx.triggered_id == "pvp-pdf"
+    if clicked:
+        auth().record(
+            "pack",
+            page="pvp",
+            detail={
+                "month": month.isoformat(),
+                "areas": scope.narrow(_areas(area)),
+                "format": "pdf",
+            },
+        )
+    job = packjobs.ensure(scope, month, _areas(area), retry=clicked)
+    if job.state == "ready":
+        return dcc.send_bytes(job.read(), job.filename), "The PDF pack is ready.", True
+    if job.state == "failed":
+        return no_update, "The PDF pack could not be made; try again or ask an admin.", True
+    return no_update, f"Preparing the PDF pack ({job.seconds} s)...", False
 
 
 dash.register_page(

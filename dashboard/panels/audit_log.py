@@ -19,8 +19,10 @@ PANEL = Panel(
     order=10,
     title="Access audit log",
     description=(
-        "Append-only: every sign-in, page and case view, filter change and export, newest "
-        "first. Nothing in the app can change or delete an entry. Times are UTC."
+        "Append-only: every sign-in, page and case view, read of case rows, filter change and "
+        "export, newest first. Reads by one user of one page with one filter set within a few "
+        "minutes make one entry, with the rows read and requests added up; nothing else in "
+        "the app can change or delete an entry. Times are UTC."
     ),
     roles=("admin",),
     table=Table(
@@ -33,6 +35,9 @@ PANEL = Panel(
             Column("case_id", "Case", width=130),
             Column("detail", "Detail"),
             Column("address", "Address", width=130),
+            Column("rows_read", "Rows read", kind="number", width=110),
+            Column("reads", "Requests", kind="number", width=110),
+            Column("last_at", "Last (UTC)", width=200),
         ],
         rows=rows,
         export_name="audit-log",

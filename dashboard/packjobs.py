@@ -1,0 +1,184 @@
+"""PDF packs made off the request path, and kept: one file per user, month, areas shown and
+warehouse version, in ``pack_cache_dir``.
+
+Rendering a PDF (kaleido for the charts, headless Chromium for the page) takes seconds. A web
+worker that did it inline could serve nothing else meanwhile (two downloads held both
+gunicorn sync workers for 18 s). Here a request only starts a job and answers at once; the
+page polls until the file is there. One background thread per worker process runs the jobs
+one at a time, each in its own ``python -m dashboard.packjobs`` process (so at most one
+Chromium per worker, none inside it, and a hung render is killed). The state is in files, so
+whichever worker a poll reaches sees it; a pending job left by a killed worker is taken over
+after ``STALE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dashboard import data, pack
+from dashboard.data import Scope
+
+log = logging.getLogger("pvp.packjobs")
+STALE_SECONDS = 300
+RENDER_TIMEOUT = 240
+KEEP_SECONDS = 7 * 24 * 3600
+
+_worker: tuple[int, threading.Thread, queue.Queue] | None = None
+_worker_lock = threading.Lock()
+
+
+def _run(jobs: queue.Queue) -> None:
+    """Nothing a job does (nor an asynchronous exception sent to this thread, as dash's test
+    runner sends SystemExit to threads it did not start) ends the loop."""
+    while True:
+        try:
+            fn, args = jobs.get()
+        except BaseException:
+            continue
+        try:
+            fn(*args)
+        except BaseException as exc:
+            log.error("pack job stopped: %s", type(exc).__name__)
+
+
+def _submit(fn, *args) -> None:
+    """One background thread per process, made after gunicorn forks and made again if it has
+    died (a queued job it lost is taken over once its pending file is stale)."""
+    global _worker
+    with _worker_lock:
+        if _worker is None or _worker[0] != os.getpid() or not _worker[1].is_alive():
+            jobs: queue.Queue = queue.Queue()
+            thread = threading.Thread(target=_run, args=(jobs,), name="pvp-pack", daemon=True)
+            thread.start()
+            _worker = (os.getpid(), thread, jobs)
+        _worker[2].put((fn, args))
+
+
+@dataclass
+class Job:
+    state: str  # ready | running | failed
+    path: Path
+    filename: str = ""
+    seconds: int = 0
+    error: str = ""
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def cache_dir() -> Path:
+    folder = Path(data.settings().pack_cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def _key(scope: Scope, month: date, areas: list[str] | None) -> str:
+    version = data.warehouse().version
+    shown = scope.narrow(areas)
+    parts = [scope.username, scope.role, month.isoformat(), shown, list(version)]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+def _write(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
+    os.replace(tmp, path)
+
+
+def _render(job: dict) -> None:
+    """In the background thread: run the render in its own process (kaleido and Chromium stay
+    out of the web worker, and a hung render is killed at ``RENDER_TIMEOUT``)."""
+    folder = Path(job["folder"])
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.packjobs"], input=json.dumps(job).encode(),
+            capture_output=True, timeout=RENDER_TIMEOUT, env=dict(os.environ, **job["env"]),
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"the pack process exited {done.returncode}")
+    except Exception as exc:
+        log.error("pack %s failed: %s", job["key"], type(exc).__name__)
+        _write(folder / f"{job['key']}.failed", type(exc).__name__.encode())
+    finally:
+        (folder / f"{job['key']}.pending").unlink(missing_ok=True)
+
+
+def main() -> int:
+    """``python -m dashboard.packjobs < JOB``: make one pack's PDF into the cache (the job on
+    stdin, not the command line, where any local user could read it)."""
+    job = json.loads(sys.stdin.read())
+    folder, key = Path(job["folder"]), job["key"]
+    scope = Scope(job["username"], job["role"], tuple(job["scope_areas"]))
+    p = pack.build(scope, date.fromisoformat(job["month"]), job["areas"])
+    content = pack.to_pdf(p)
+    _write(folder / f"{key}.json", json.dumps({"filename": f"{pack.file_stem(p)}.pdf"}).encode())
+    _write(folder / f"{key}.pdf", content)
+    return 0
+
+
+def _sweep(folder: Path) -> None:
+    """Packs older than a week go (the warehouse has moved on; they can be made again)."""
+    cutoff = time.time() - KEEP_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+
+
+def ensure(scope: Scope, month: date, areas: list[str] | None, retry: bool = False) -> Job:
+    """The pack's job for this user: ready, running, or (once) failed. Starts it if needed;
+    never renders on the caller's thread. ``retry`` starts a failed one again."""
+    folder = cache_dir()
+    key = _key(scope, month, areas)
+    pdf, pending, failed = (folder / f"{key}.{ext}" for ext in ("pdf", "pending", "failed"))
+    if pdf.exists():
+        meta = json.loads((folder / f"{key}.json").read_text())
+        return Job("ready", pdf, filename=meta["filename"])
+    if failed.exists() and not retry:
+        return Job("failed", pdf, error=failed.read_text()[:100])
+    failed.unlink(missing_ok=True)
+    try:
+        started = pending.stat().st_mtime
+        if time.time() - started < STALE_SECONDS:
+            return Job("running", pdf, seconds=int(time.time() - started))
+        pending.unlink(missing_ok=True)  # its worker died: take it over
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(pending, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return Job("running", pdf)  # another request started it just now
+    _sweep(folder)
+    job = {
+        "folder": str(folder),
+        "key": key,
+        "username": scope.username,
+        "role": scope.role,
+        "scope_areas": list(scope.areas),
+        "month": month.isoformat(),
+        "areas": areas,
+        # The warehouse this request reads (it may differ from the settings' default).
+        "env": {"PVP_DB_PATH": str(data.warehouse().path)},
+    }
+    _submit(_render, job)
+    return Job("running", pdf)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
