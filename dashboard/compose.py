@@ -82,8 +82,14 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
                 clearable=False,
             )
         else:
+            # A value from the address (a drill-down link) must be an option from the start, or
+            # the dropdown drops it before the options callback has answered.
             options = (
-                [a for a in data.settings().areas if a in scope.areas] if name == "area" else []
+                [a for a in data.settings().areas if a in scope.areas]
+                if name == "area"
+                else [str(initial[name])]
+                if isinstance(initial.get(name), str)
+                else []
             )
             control = dcc.Dropdown(
                 id=cid,

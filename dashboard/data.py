@@ -742,7 +742,8 @@ def pvp_demand(scope: Scope, areas: list[str] | None, first: date, last: date) -
 def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 10):
     """The open cases that have waited longest for a supervisor on ``day``."""
     df = action_list(scope, Filters(as_of=day, areas=list(areas or [])))
-    df = df[df["flag_words"] != FLAG_WORDS["ds_review_due_soon"]]
+    waiting = {FLAG_WORDS["ds_review_overdue"], FLAG_WORDS["response_unsupervised"]}
+    df = df[df["flag_words"].isin(waiting)]
     return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)
 
 

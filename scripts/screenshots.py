@@ -21,6 +21,7 @@ PAGES = {
     "case": None,  # the first case in today's list
     "child-related": "/child-related",
     "quality": "/quality",
+    "quality-entries": "/quality/entries?reviewer=DS-E001",
     "data-quality": "/data-quality",
     "pvp": "/pvp",
 }

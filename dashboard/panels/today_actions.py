@@ -14,7 +14,7 @@ COLUMNS = [
     Column("team", "Team"),
     Column("team_type", "Team type"),
     Column("officer_id", "OIC", width=110),
-    Column("last_entry", "Last supervisory entry (who, rank, when)"),
+    Column("last_entry", "Last supervisory entry (who, rank, when, grade)"),
     Column("reasons_words", "Why"),
     Column("opened_on", "Opened", kind="date", width=120),
 ]
@@ -27,8 +27,10 @@ PANEL = Panel(
     description=(
         "Overdue DS reviews (specialist teams, over 28 days since the last review by a DS or "
         "above), response cases with a child victim or suspect that no supervisor has looked "
-        "at, and DS reviews due within the week. 'Days' is days since the last DS review (or "
-        "opening) for DS reviews, and days open for response cases."
+        "at, DS reviews due within the week, and open specialist cases whose last DS review was "
+        "thin or repeated text (its note quoted under Why). 'Days' is days since the last DS "
+        "review (or opening) for DS reviews, and days open for response cases. The last "
+        "supervisory entry's grade is its assessment against the reviewing-officer checklist."
     ),
     table=Table(
         columns=COLUMNS,
