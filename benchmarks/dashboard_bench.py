@@ -31,76 +31,62 @@ CHANGES = 60
 NARROWING = ("team", "team_type", "officer_id")
 
 
-def _callback(store: dict, key: str, outputs, inputs: list[dict], state: list[dict]) -> dict:
-    return {
-        "output": key,
-        "outputs": outputs,
-        "inputs": inputs,
-        "state": state,
-        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
-    }
+def _outputs(key: str):
+    """The ``outputs`` field of a request for the callback ``key`` (Dash's own spelling)."""
+    if key.startswith(".."):
+        parts = [p for p in key.strip(".").split("...") if p]
+        return [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+    cid, prop = key.rsplit(".", 1)
+    return {"id": cid, "property": prop}
 
 
-def _grid_rows(page: str, panel: str, store: dict) -> dict:
-    """A table panel's first block of rows, as the grid asks for it."""
-    return _callback(
-        store,
-        f"..{panel}-grid.getRowsResponse...{panel}-count.children..",
-        [
-            {"id": f"{panel}-grid", "property": "getRowsResponse"},
-            {"id": f"{panel}-count", "property": "children"},
-        ],
-        [
-            {
-                "id": f"{panel}-grid",
-                "property": "getRowsRequest",
-                "value": {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}},
-            }
-        ],
-        [{"id": f"{page}-filters", "property": "data", "value": store}],
-    )
+class Callbacks:
+    """The app's callbacks as /_dash-dependencies lists them, found by one of their outputs
+    (keys are not hard-coded: a panel joining a callback changes its key)."""
+
+    def __init__(self, deps: list[dict]) -> None:
+        self.deps = deps
+
+    def request(self, output: str, values: dict) -> dict:
+        dep = next(d for d in self.deps if output in d["output"])
+
+        def fill(items: list[dict]) -> list[dict]:
+            return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+
+        inputs = fill(dep["inputs"])
+        return {
+            "output": dep["output"],
+            "outputs": _outputs(dep["output"]),
+            "inputs": inputs,
+            "state": fill(dep.get("state", [])),
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+        }
 
 
-def requests_for(store: dict) -> dict[str, dict]:
+GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+
+
+def requests_for(callbacks: Callbacks, store: dict) -> dict[str, dict]:
     """The callbacks a filter change sets off, as the browser sends them: Today's three, and
     the Supervision quality page's two tables (the entry assessment, issue 12)."""
-    data = {"id": "today-filters", "property": "data", "value": store}
-    quality_store = {k: v for k, v in store.items() if k != "officer_id"}
+    quality = {k: v for k, v in store.items() if k != "officer_id"}
     return {
-        "quality_supervisors": _grid_rows("quality", "quality-supervisors", quality_store),
-        "quality_teams": _grid_rows("quality", "quality-teams", quality_store),
-        "options": _callback(
-            store,
-            "..today-team.options...today-team_type.options...today-officer_id.options..",
-            [
-                {"id": f"today-{c}", "property": "options"}
-                for c in ("team", "team_type", "officer_id")
-            ],
-            [data],
-            [],
+        "options": callbacks.request("today-team.options", {"today-filters.data": store}),
+        "cards": callbacks.request("panel-today-cards-body", {"today-filters.data": store}),
+        "rows": callbacks.request(
+            "today-actions-grid.getRowsResponse",
+            {"today-actions-grid.getRowsRequest": GRID_REQUEST, "today-filters.data": store},
         ),
-        "cards": _callback(
-            store,
-            "..panel-today-cards-body.children..",
-            [{"id": "panel-today-cards-body", "property": "children"}],
-            [data],
-            [],
+        "quality_supervisors": callbacks.request(
+            "quality-supervisors-grid.getRowsResponse",
+            {
+                "quality-supervisors-grid.getRowsRequest": GRID_REQUEST,
+                "quality-filters.data": quality,
+            },
         ),
-        "rows": _callback(
-            store,
-            "..today-actions-grid.getRowsResponse...today-actions-count.children..",
-            [
-                {"id": "today-actions-grid", "property": "getRowsResponse"},
-                {"id": "today-actions-count", "property": "children"},
-            ],
-            [
-                {
-                    "id": "today-actions-grid",
-                    "property": "getRowsRequest",
-                    "value": {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}},
-                }
-            ],
-            [data],
+        "quality_teams": callbacks.request(
+            "quality-teams-grid.getRowsResponse",
+            {"quality-teams-grid.getRowsRequest": GRID_REQUEST, "quality-filters.data": quality},
         ),
     }
 
@@ -162,7 +148,8 @@ def main() -> None:
         s.post(base + "/login", data={"username": "bench", "password": "bench password 123",
                                       "csrf": csrf, "next": "/"})  # fmt: skip
         s.get(base + "/")
-        latest = s.post(base + "/_dash-update-component", json=requests_for({})["cards"])
+        callbacks = Callbacks(s.get(base + "/_dash-dependencies").json())
+        latest = s.post(base + "/_dash-update-component", json=requests_for(callbacks, {})["cards"])
         assert latest.status_code == 200, latest.text[:300]
 
         rng = random.Random(1)
@@ -194,7 +181,7 @@ def main() -> None:
             if rng.random() < 0.2:
                 store["officer_id"] = rng.choice(officers)
             total = 0.0
-            for name, body in requests_for(store).items():
+            for name, body in requests_for(callbacks, store).items():
                 start = time.perf_counter()
                 r = s.post(base + "/_dash-update-component", json=body)
                 took = time.perf_counter() - start

@@ -473,7 +473,7 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
     s = settings()
     params = bind(
         ENTRY_QUALITY_SQL, s,
-        as_of=as_of, from_day=as_of - timedelta(days=days), since=None, investigation_id=None,
+        as_of=as_of, since=as_of - timedelta(days=days), investigation_id=None,
         areas=scope.narrow(filters.areas), team=filters.team, team_type=filters.team_type,
     )  # fmt: skip
     key = ("quality", as_of, days, tuple(params["areas"]), filters.team, filters.team_type)

@@ -53,7 +53,7 @@ CREATE TABLE {db}entry_assessment (
   review_id VARCHAR, has_risk BOOLEAN, has_actions BOOLEAN, has_plan BOOLEAN,
   has_next_review BOOLEAN, has_child BOOLEAN, elements VARCHAR, n_elements INTEGER,
   n_applicable INTEGER, grade VARCHAR, repeated BOOLEAN, repeated_cases INTEGER,
-  restarts_clock BOOLEAN
+  days_since_previous INTEGER, restarts_clock BOOLEAN
 )
 """
 

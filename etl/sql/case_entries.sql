@@ -16,7 +16,7 @@ WITH cases AS (
 SELECT
   r.review_id, r.investigation_id, r.reviewed_at, r.reviewed_on, r.reviewer_id,
   r.reviewer_rank, r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
-  r.repeated, r.repeated_cases, c.area, c.team, c.team_type,
+  r.repeated, r.repeated_cases, r.days_since_previous, c.area, c.team, c.team_type,
   CASE WHEN r.reviewed_at_utc < c.opened_at_utc THEN 'before the case opened'
        WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
        WHEN NOT CASE WHEN c.is_specialist THEN list_contains($ds_review_ranks, r.reviewer_rank)

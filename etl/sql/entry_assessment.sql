@@ -11,6 +11,7 @@
 -- repeated: the same note (trimmed, case and spaces folded) by the same reviewer on at least
 -- $repeated_min_cases different cases within $repeated_within_days days (one window holding
 -- them all, this entry among them). repeated_cases: the most cases in such a window.
+-- days_since_previous: days since the case's previous entry by anyone (fixed once loaded).
 -- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
 -- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
 -- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
@@ -21,6 +22,9 @@ WITH cases AS (
 entries AS (
   SELECT s.review_id, s.investigation_id, s.reviewer_id,
          CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
+         date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
+           PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc),
+           CAST(s.reviewed_at AS DATE)) AS days_since_previous,
          lower(coalesce(s.note, '')) AS text,
          length(trim(coalesce(s.note, ''))) AS note_chars,
          coalesce(s.risk_reviewed, regexp_matches(lower(coalesce(s.note, '')), $risk_pattern))
@@ -35,7 +39,10 @@ entries AS (
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
                     regexp_matches(lower(coalesce(s.note, '')), $child_pattern)) END AS has_child,
-         regexp_replace(lower(trim(coalesce(s.note, ''))), '\s+', ' ', 'g') AS note_key
+         -- Spaces folded; the regex only where there is something to fold (it is costly).
+         CASE WHEN regexp_matches(s.note, '\s\s|[\t\n\r]')
+              THEN regexp_replace(lower(trim(s.note)), '\s+', ' ', 'g')
+              ELSE lower(trim(coalesce(s.note, ''))) END AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
@@ -48,8 +55,11 @@ counted AS (
 -- Each entry with a note opens a window [its day, its day + $repeated_within_days]; a window
 -- holding the same reviewer's same note on enough cases marks every entry inside it.
 keyed AS (
+  -- Only notes a reviewer wrote on enough cases at all can be repeated within a window.
   SELECT review_id, investigation_id, reviewer_id, note_key, reviewed_on
   FROM counted WHERE note_key <> ''
+  QUALIFY count(DISTINCT investigation_id) OVER (PARTITION BY reviewer_id, note_key)
+          >= $repeated_min_cases
 ),
 windows AS (
   SELECT w.reviewer_id, w.note_key, w.reviewed_on AS from_on,
@@ -81,6 +91,7 @@ SELECT
        ELSE 'partial' END AS grade,
   r.review_id IS NOT NULL AS repeated,
   coalesce(r.repeated_cases, 0) AS repeated_cases,
+  c.days_since_previous,
   $thin_reviews_count
     OR NOT (grade = 'thin' OR r.review_id IS NOT NULL) AS restarts_clock
 FROM counted AS c LEFT JOIN repeats AS r USING (review_id)

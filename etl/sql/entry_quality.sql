@@ -1,7 +1,7 @@
 -- entry_quality: how well supervisors supervise, per supervisor, per team and in all (grain:
--- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated after $from_day
--- and on or before $as_of on investigations in $areas (case_entries.sql: the record as known on
--- $as_of; call it with $since NULL, so each entry's previous one is found), optionally only
+-- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated
+-- after $since and on or before $as_of on investigations in $areas (case_entries.sql: the record
+-- as known on $as_of), optionally only
 -- $team / $team_type. Counted: entries that count for their case's rule, or would but for being
 -- thin or repeated (thin text is measured even when thin_reviews_count is off); per supervisor
 -- only $supervisor_ranks. Shares are of those entries; `child` coverage is of the entries on
@@ -9,19 +9,12 @@
 -- anyone. non_supervisor_share_child (teams): of all entries on the team's child-related cases,
 -- the share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
 -- Reader: dashboard/data.py (quality page, PVP pack).
-WITH all_entries AS (
+WITH in_window AS (
   SELECT e.*,
-         date_diff('day', lag(e.reviewed_on) OVER (
-           PARTITION BY e.investigation_id ORDER BY e.reviewed_at), e.reviewed_on)
-           AS days_since_previous,
          e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
          string_split(coalesce(e.elements, ''), ';') AS element_list
   FROM ({case_entries}) AS e
-),
-in_window AS (
-  SELECT * FROM all_entries
-  WHERE reviewed_on > $from_day
-    AND ($team IS NULL OR team = $team) AND ($team_type IS NULL OR team_type = $team_type)
+  WHERE ($team IS NULL OR e.team = $team) AND ($team_type IS NULL OR e.team_type = $team_type)
 ),
 counted AS (
   SELECT 'reviewer' AS grouping, reviewer_id, reviewer_rank, NULL AS area, NULL AS team, *

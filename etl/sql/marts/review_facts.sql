@@ -19,6 +19,7 @@ SELECT
   a.grade,
   a.repeated,
   a.repeated_cases,
+  a.days_since_previous,
   -- Whether this entry may restart a review clock at all (thin_reviews_count, at load time).
   coalesce(a.restarts_clock, true) AS restarts_clock
 FROM supervision AS s
