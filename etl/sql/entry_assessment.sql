@@ -54,12 +54,14 @@ counted AS (
 ),
 -- Each entry with a note opens a window [its day, its day + $repeated_within_days]; a window
 -- holding the same reviewer's same note on enough cases marks every entry inside it.
-keyed AS (
+candidates AS (
   -- Only notes a reviewer wrote on enough cases at all can be repeated within a window.
-  SELECT review_id, investigation_id, reviewer_id, note_key, reviewed_on
-  FROM counted WHERE note_key <> ''
-  QUALIFY count(DISTINCT investigation_id) OVER (PARTITION BY reviewer_id, note_key)
-          >= $repeated_min_cases
+  SELECT reviewer_id, note_key FROM counted WHERE note_key <> ''
+  GROUP BY ALL HAVING count(DISTINCT investigation_id) >= $repeated_min_cases
+),
+keyed AS (
+  SELECT c.review_id, c.investigation_id, c.reviewer_id, c.note_key, c.reviewed_on
+  FROM counted AS c SEMI JOIN candidates USING (reviewer_id, note_key)
 ),
 windows AS (
   SELECT w.reviewer_id, w.note_key, w.reviewed_on AS from_on,
