@@ -26,11 +26,9 @@ last_ds AS (
 ),
 -- The latest review by a DS-or-above rank, whatever its substance: is it thin or repeated?
 latest_ds_entry AS (
-  SELECT investigation_id,
-         arg_max(grade, reviewed_at_utc) AS grade, arg_max(repeated, reviewed_at_utc) AS repeated,
-         arg_max(note, reviewed_at_utc) AS note, max(reviewed_on) AS reviewed_on
+  SELECT investigation_id, grade, repeated, note, reviewed_on
   FROM reviews WHERE list_contains($ds_review_ranks, reviewer_rank)
-  GROUP BY investigation_id
+  QUALIFY row_number() OVER (PARTITION BY investigation_id ORDER BY reviewed_at_utc DESC) = 1
 ),
 supervised AS (
   SELECT DISTINCT investigation_id FROM reviews
@@ -79,8 +77,10 @@ flags AS (
 SELECT f.investigation_id, f.flag, f.area, f.team, f.team_type, f.officer_id, f.days, f.reasons,
        f.opened_on, f.last_ds_review_on,
        -- The note of a thin or repeated review, quoted in the flag's reasons.
-       CASE WHEN f.flag = 'ds_review_not_substantive' THEN left(e.note, 200) END AS quoted_note
-FROM flags AS f LEFT JOIN latest_ds_entry AS e USING (investigation_id)
+       left(e.note, 200) AS quoted_note
+FROM flags AS f
+LEFT JOIN latest_ds_entry AS e
+  ON f.flag = 'ds_review_not_substantive' AND e.investigation_id = f.investigation_id
 WHERE list_contains($areas, f.area)
 ORDER BY
   CASE f.flag WHEN 'ds_review_overdue' THEN 1 WHEN 'response_unsupervised' THEN 2
