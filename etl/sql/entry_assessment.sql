@@ -64,20 +64,22 @@ keyed AS (
   FROM counted AS c SEMI JOIN candidates USING (reviewer_id, note_key)
 ),
 windows AS (
-  SELECT w.reviewer_id, w.note_key, w.reviewed_on AS from_on,
-         count(DISTINCT m.investigation_id) AS cases
-  FROM keyed AS w JOIN keyed AS m
-    ON m.reviewer_id = w.reviewer_id AND m.note_key = w.note_key
-   AND m.reviewed_on BETWEEN w.reviewed_on AND w.reviewed_on + $repeated_within_days
-  GROUP BY ALL
-  HAVING count(DISTINCT m.investigation_id) >= $repeated_min_cases
+  -- Cases in the window that starts at each entry: [its day, its day + $repeated_within_days].
+  SELECT *,
+         count(DISTINCT investigation_id) OVER (
+           PARTITION BY reviewer_id, note_key ORDER BY reviewed_on
+           RANGE BETWEEN CURRENT ROW AND $repeated_within_days FOLLOWING) AS cases_from_here
+  FROM keyed
 ),
 repeats AS (
-  SELECT k.review_id, max(w.cases) AS repeated_cases
-  FROM keyed AS k JOIN windows AS w
-    ON w.reviewer_id = k.reviewer_id AND w.note_key = k.note_key
-   AND k.reviewed_on BETWEEN w.from_on AND w.from_on + $repeated_within_days
-  GROUP BY ALL
+  -- An entry is in every window that starts within $repeated_within_days before it: the most
+  -- cases in any of them decides.
+  SELECT review_id,
+         max(cases_from_here) OVER (
+           PARTITION BY reviewer_id, note_key ORDER BY reviewed_on
+           RANGE BETWEEN $repeated_within_days PRECEDING AND CURRENT ROW) AS repeated_cases
+  FROM windows
+  QUALIFY repeated_cases >= $repeated_min_cases
 )
 SELECT
   c.review_id,
