@@ -27,22 +27,22 @@ entries AS (
            CAST(s.reviewed_at AS DATE)) AS days_since_previous,
          lower(coalesce(s.note, '')) AS text,
          length(trim(coalesce(s.note, ''))) AS note_chars,
-         coalesce(s.risk_reviewed, regexp_matches(lower(coalesce(s.note, '')), $risk_pattern))
+         coalesce(s.risk_reviewed, regexp_matches(text, $risk_pattern))
            AS has_risk,
          coalesce(s.actions_set, 0) > 0
-           OR regexp_matches(lower(coalesce(s.note, '')), $actions_pattern) AS has_actions,
-         coalesce(s.plan_updated, regexp_matches(lower(coalesce(s.note, '')), $plan_pattern))
+           OR regexp_matches(text, $actions_pattern) AS has_actions,
+         coalesce(s.plan_updated, regexp_matches(text, $plan_pattern))
            AS has_plan,
          s.next_review_due IS NOT NULL
-           OR regexp_matches(lower(coalesce(s.note, '')), $next_review_pattern)
+           OR regexp_matches(text, $next_review_pattern)
            AS has_next_review,
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
-                    regexp_matches(lower(coalesce(s.note, '')), $child_pattern)) END AS has_child,
+                    regexp_matches(text, $child_pattern)) END AS has_child,
          -- Spaces folded; the regex only where there is something to fold (it is costly).
-         CASE WHEN regexp_matches(s.note, '\s\s|[\t\n\r]')
-              THEN regexp_replace(lower(trim(s.note)), '\s+', ' ', 'g')
-              ELSE lower(trim(coalesce(s.note, ''))) END AS note_key
+         CASE WHEN regexp_matches(text, '\s\s|[\t\n\r]')
+              THEN regexp_replace(trim(text), '\s+', ' ', 'g')
+              ELSE trim(text) END AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
