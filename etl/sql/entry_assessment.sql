@@ -23,7 +23,7 @@ entries AS (
   SELECT s.review_id, s.investigation_id, s.reviewer_id,
          CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
          date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
-           PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc),
+           PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc, s.review_id),
            CAST(s.reviewed_at AS DATE)) AS days_since_previous,
          lower(coalesce(s.note, '')) AS text,
          length(trim(coalesce(s.note, ''))) AS note_chars,
