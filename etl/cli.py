@@ -212,6 +212,22 @@ def refresh_cmd(
         raise typer.Exit(3) from exc
 
 
+def _as_of_query(db: Path | None, as_of: datetime | None, query) -> tuple[date, pd.DataFrame]:
+    """Open the warehouse read-only and run ``query(con, day)`` for the day asked, or the last
+    day the extracts cover; exit 1 when it holds nothing yet."""
+    from etl.flags import latest_date
+
+    con = _open(db)
+    try:
+        day: date | None = as_of.date() if as_of else latest_date(con)
+        if day is None:
+            err.print("The warehouse holds no investigations yet.")
+            raise typer.Exit(1)
+        return day, query(con, day)
+    finally:
+        con.close()
+
+
 @app.command("flags")
 def flags_cmd(
     db: DbOption = None,
@@ -223,18 +239,9 @@ def flags_cmd(
     area: Annotated[list[str] | None, typer.Option("--area", help="Only these areas")] = None,
 ) -> None:
     """List supervision flags for the investigations open on one day."""
-    from etl.flags import flags, latest_date
+    from etl.flags import flags
 
-    settings = get_settings()
-    con = _open(db)
-    try:
-        day: date | None = as_of.date() if as_of else latest_date(con)
-        if day is None:
-            err.print("The warehouse holds no investigations yet.")
-            raise typer.Exit(1)
-        df = flags(con, settings, day, areas=area)
-    finally:
-        con.close()
+    day, df = _as_of_query(db, as_of, lambda con, day: flags(con, get_settings(), day, area))
     err.print(f"as of {day:%d/%m/%Y}: {len(df)} flag row(s)")
     _emit(df, fmt, f"flags as of {day:%d/%m/%Y}")
 
@@ -255,18 +262,13 @@ def entries_cmd(
     fmt: Annotated[Format, typer.Option("--format")] = Format.csv,
 ) -> None:
     """List every entry with its grade against the reviewing-officer checklist."""
-    from etl.flags import ENTRY_COLUMNS, entries, latest_date
+    from etl.flags import ENTRY_COLUMNS, entries
 
-    settings = get_settings()
-    con = _open(db)
-    try:
-        day: date | None = as_of.date() if as_of else latest_date(con)
-        if day is None:
-            err.print("The warehouse holds no investigations yet.")
-            raise typer.Exit(1)
-        df = entries(con, settings, day, areas=area, investigation_id=investigation)
-    finally:
-        con.close()
+    day, df = _as_of_query(
+        db,
+        as_of,
+        lambda con, day: entries(con, get_settings(), day, area, investigation_id=investigation),
+    )
     df["repeated"] = df["repeated"].fillna(False)
     err.print(f"as of {day:%d/%m/%Y}: {len(df)} entr{'y' if len(df) == 1 else 'ies'}")
     _emit(df[list(ENTRY_COLUMNS)], fmt, f"entries as of {day:%d/%m/%Y}")
