@@ -19,22 +19,14 @@ import duckdb
 
 from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Reason
 from etl.settings import Settings
-from etl.warehouse import VERSIONS_TABLE
-
-
-def _prev_has(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) -> bool:
-    sql = "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'prev' AND table_name = ?"
-    params = [table]
-    if column:
-        sql += " AND column_name = ?"
-        params.append(column)
-    return bool(con.execute(sql, params).fetchall()[0][0])
+from etl.validate import _lit
+from etl.warehouse import VERSIONS_TABLE, prev_has_table
 
 
 def extract_day(con: duckdb.DuckDBPyConnection, given: date | None) -> date | None:
     """The extract day of the load being built (see the module's docstring)."""
     previous = None
-    if _prev_has(con, "load_log", "extract_day"):
+    if prev_has_table(con, "load_log", "extract_day"):
         previous = con.execute("SELECT max(extract_day) FROM prev.load_log").fetchall()[0][0]
     if given is not None:
         return max(given, previous) if previous else given
@@ -54,14 +46,16 @@ def record_versions(
     """Carry the previous versions over and add one for every investigation this load inserted
     or changed (unchanged rows keep their load id, so they add nothing)."""
     cols = ", ".join(INVESTIGATIONS.stored_names)
-    if _prev_has(con, VERSIONS_TABLE):
+    if prev_has_table(con, VERSIONS_TABLE):
         con.execute(f"INSERT INTO {VERSIONS_TABLE} BY NAME SELECT * FROM prev.{VERSIONS_TABLE}")
     else:
         # A warehouse from before versions were kept: what it holds is the first known version.
         con.execute(
             f"INSERT INTO {VERSIONS_TABLE} BY NAME SELECT *, 1 AS version FROM prev.investigations"
         )
-        fill_missing_instants(con, VERSIONS_TABLE, INVESTIGATIONS.timestamp_columns, settings)
+        fill_missing_instants(
+            con, VERSIONS_TABLE, INVESTIGATIONS.name, INVESTIGATIONS.timestamp_columns, settings
+        )
     con.execute(
         f"""
         INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from)
@@ -131,17 +125,20 @@ def quarantine_reviews_before_moved_openings(con: duckdb.DuckDBPyConnection, loa
 
 
 def fill_missing_instants(
-    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    columns: tuple[str, ...],
+    settings: Settings,
 ) -> None:
-    """Rows carried from a warehouse built before instants were stored get them from their
-    local time (an ambiguous autumn hour is read as GMT)."""
+    """Rows carried from a warehouse built before instants were stored (``prev.<source>``
+    without ``<column>_utc``) get them from their local time (an ambiguous autumn hour is read
+    as GMT). Nothing to do, and no scan, for a warehouse that has them."""
     for col in columns:
+        if not prev_has_table(con, source) or prev_has_table(con, source, f"{col}_utc"):
+            continue
         con.execute(
             f"UPDATE {table} SET {col}_utc = timezone('UTC', timezone(?, {col})) "
             f"WHERE {col}_utc IS NULL AND {col} IS NOT NULL",
             [settings.timezone],
         )
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"

@@ -241,16 +241,6 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][0]
 
 
-def prev_has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether the previous warehouse (attached as ``prev``) holds table ``name``."""
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'prev' AND table_name = ?",
-            [name],
-        ).fetchall()[0][0]
-    )
-
-
 def carry_over(con: duckdb.DuckDBPyConnection) -> None:
     """Copy every table of the previous warehouse that this build did not make itself (the
     published crime data, watermarks, ...), so no load drops another loader's tables."""
@@ -322,7 +312,7 @@ def _build(
         v = validate(con, st, settings, load_id)
         say(f"merging {st.label}")
         inserted, updated, unchanged = _merge(con, ex, v, load_id)
-        history.fill_missing_instants(con, ex.name, ex.timestamp_columns, settings)
+        history.fill_missing_instants(con, ex.name, ex.name, ex.timestamp_columns, settings)
         if ex is INVESTIGATIONS:
             _after_investigations(con)
         files.append(

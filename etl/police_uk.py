@@ -18,11 +18,10 @@ from etl.load import (
     attach_previous,
     carry_over,
     next_load_id,
-    prev_has_table,
     swap_in,
 )
 from etl.settings import Settings
-from etl.warehouse import create_marts
+from etl.warehouse import create_marts, prev_has_table
 
 COLUMNS = [
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",

@@ -15,9 +15,10 @@ import duckdb
 import pandas as pd
 
 from etl.contract import EXTRACTS, Extract
-from etl.load import LoadError, Prepared, prepared_folder, prev_has_table
+from etl.load import LoadError, Prepared, prepared_folder
 from etl.reader import StructuralError, refuse_symlink
 from etl.redact import SECRET_PARAM, redact
+from etl.warehouse import prev_has_table
 
 WATERMARKS_DDL = """
 CREATE TABLE IF NOT EXISTS source_watermarks (

@@ -87,6 +87,17 @@ def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -
         con.execute(ddl)
 
 
+def prev_has_table(con: duckdb.DuckDBPyConnection, name: str, column: str | None = None) -> bool:
+    """Whether the previous warehouse (attached as ``prev``) holds table ``name`` (with
+    ``column``, when given)."""
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'prev' AND table_name = ?"
+    params = [name]
+    if column:
+        sql += " AND column_name = ?"
+        params.append(column)
+    return bool(con.execute(sql, params).fetchall()[0][0])
+
+
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:
     """One view per file; a view reading another is created after it (in as many passes as
     the files need)."""
