@@ -204,10 +204,6 @@ QUALITY_MEASURES = [
 ]
 
 
-def _share(value) -> str:
-    return "-" if value is None or pd.isna(value) else f"{value * 100:.1f}%"
-
-
 def _quality_summary(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """The month's assessed quality beside the month before, with the change in points."""
     rows = []
@@ -218,7 +214,7 @@ def _quality_summary(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
             counts = [int(v) if v is not None and pd.notna(v) else 0 for v in (this, last)]
             shown, change = [str(n) for n in counts], f"{counts[0] - counts[1]:+d}"
         else:
-            shown = [_share(this), _share(last)]
+            shown = [fmt(this, "pct"), fmt(last, "pct")]
             both = this is not None and last is not None and pd.notna(this) and pd.notna(last)
             change = f"{(this - last) * 100:+.1f} points" if both else "-"
         rows.append({"measure": label, "this month": shown[0], "previous month": shown[1],
