@@ -34,7 +34,7 @@ from etl.flags import (
     latest_date,
 )
 from etl.redact import redact
-from etl.settings import ELEMENTS, Settings, get_settings
+from etl.settings import Settings, get_settings
 
 GRADES = ("substantive", "partial", "thin")
 ACTION_FLAGS = (
@@ -492,7 +492,7 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
 def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFrame:
     """The entries behind the quality tables: the ``days`` to the as-of day, in scope, narrowed
     by team, team type and supervisor; with the elements present and missing in words."""
-    from etl.assessment import ELEMENT_WORDS
+    from etl.assessment import element_words
 
     as_of = resolve_as_of(filters)
     if as_of is None:
@@ -509,12 +509,13 @@ def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFr
         if value:
             df = df[df["reviewer_id" if column == "reviewer" else column] == value]
     df = df.copy()
-    df["elements_words"] = df["elements"].map(
-        lambda e: ", ".join(ELEMENT_WORDS[x] for x in str(e or "").split(";") if x) or "none"
-    )
+    df["elements_words"] = [
+        element_words(e, n, shown=True) or "none"
+        for e, n in zip(df["elements"], df["n_applicable"], strict=True)
+    ]
     df["missing_words"] = [
-        ", ".join(ELEMENT_WORDS[x] for x in ELEMENTS[: int(n)] if x not in str(e or "").split(";"))
-        for e, n in zip(df["elements"], df["n_applicable"].fillna(4), strict=True)
+        element_words(e, n, shown=False)
+        for e, n in zip(df["elements"], df["n_applicable"], strict=True)
     ]
     df["repeated_words"] = [
         f"yes, on {int(n) - 1} other cases" if r else "" for r, n in

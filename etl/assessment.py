@@ -8,6 +8,7 @@ of the warehouse being built, and describes the definition in words for the page
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from etl.flags import CHILD_CASES_SQL, SQL_DIR, bind
 from etl.settings import ELEMENTS, Settings
@@ -23,6 +24,15 @@ ELEMENT_WORDS = {
     "child": "child's voice, behaviour or demeanour",
 }
 _SPECIAL = set(r".^$*+?()[]{}|\-")
+
+
+def element_words(elements: str | None, n_applicable, shown: bool) -> str:
+    """The checklist elements an entry shows (``shown``) or misses, in words and in checklist
+    order; "" when there are none. ``n_applicable``: 5 where the child element applies, else 4
+    (also when unknown)."""
+    present = set(str(elements or "").split(";"))
+    n = len(ELEMENTS) - 1 if n_applicable is None or pd.isna(n_applicable) else int(n_applicable)
+    return ", ".join(ELEMENT_WORDS[e] for e in ELEMENTS[:n] if (e in present) == shown)
 
 
 def _escape(phrase: str) -> str:

@@ -16,8 +16,7 @@ from dashboard.compose import no_data_message
 from dashboard.data import FLAG_WORDS, NoWarehouse, reasons_in_words
 from dashboard.figures import graph
 from dashboard.timeline import figure
-from etl.assessment import ELEMENT_WORDS
-from etl.settings import ELEMENTS
+from etl.assessment import element_words
 
 ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Grade", "Shows", "Misses", "Actions", "Note")
 
@@ -101,8 +100,8 @@ def layout(investigation_id: str | None = None, **query):
                 html.Td(e.reviewer_rank),
                 html.Td("yes" if pd.isna(e.does_not_count) else f"no - {e.does_not_count}"),
                 html.Td(_grade(e)),
-                html.Td(_elements(e.elements, shown=True, n_applicable=e.n_applicable)),
-                html.Td(_elements(e.elements, shown=False, n_applicable=e.n_applicable)),
+                html.Td(element_words(e.elements, e.n_applicable, shown=True) or "none"),
+                html.Td(element_words(e.elements, e.n_applicable, shown=False) or "nothing"),
                 html.Td("" if pd.isna(e.actions_set) else int(e.actions_set)),
                 html.Td(e.note or "", style={"whiteSpace": "pre-wrap"}),
             ]
@@ -218,13 +217,6 @@ def _grade(entry) -> str:
         others = int(entry.repeated_cases) - 1
         grade += f"; repeated text: the same note on {others} other case{'s' * (others != 1)}"
     return grade
-
-
-def _elements(elements, shown: bool, n_applicable) -> str:
-    present = set(str(elements or "").split(";")) - {""}
-    applicable = ELEMENTS[: int(n_applicable) if pd.notna(n_applicable) else 4]
-    words = [ELEMENT_WORDS[e] for e in applicable if (e in present) == shown]
-    return ", ".join(words) or ("none" if shown else "nothing")
 
 
 def _age(value) -> str:
