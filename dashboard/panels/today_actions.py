@@ -19,19 +19,25 @@ COLUMNS = [
     Column("opened_on", "Opened", kind="date", width=120),
 ]
 
+
+def _description(s) -> str:
+    return (
+        f"Overdue DS reviews (specialist teams, over {s.review_window_days} days since the last "
+        f"review by {', '.join(s.ds_review_ranks)}), response cases with a child victim or "
+        f"suspect that no supervisor has looked at, DS reviews due within {s.due_soon_days} "
+        "days, and open specialist cases whose last DS review was thin or repeated text (its "
+        "note quoted under Why). 'Days' is days since the last DS review (or opening) for DS "
+        "reviews, and days open for response cases. The last supervisory entry's grade is its "
+        "assessment against the reviewing-officer checklist."
+    )
+
+
 PANEL = Panel(
     id="today-actions",
     page="today",
     order=20,
     title="Cases needing a supervisor",
-    description=(
-        "Overdue DS reviews (specialist teams, over 28 days since the last review by a DS or "
-        "above), response cases with a child victim or suspect that no supervisor has looked "
-        "at, DS reviews due within the week, and open specialist cases whose last DS review was "
-        "thin or repeated text (its note quoted under Why). 'Days' is days since the last DS "
-        "review (or opening) for DS reviews, and days open for response cases. The last "
-        "supervisory entry's grade is its assessment against the reviewing-officer checklist."
-    ),
+    description=_description(data.settings()),
     table=Table(
         columns=COLUMNS,
         rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),
