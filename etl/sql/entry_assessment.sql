@@ -25,24 +25,29 @@ entries AS (
          date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
            PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc, s.review_id),
            CAST(s.reviewed_at AS DATE)) AS days_since_previous,
-         lower(coalesce(s.note, '')) AS text,
-         length(trim(coalesce(s.note, ''))) AS note_chars,
-         coalesce(s.risk_reviewed, regexp_matches(text, $risk_pattern))
+         coalesce(s.note, '') AS text,
+         -- trim() copies every note, which costs more than a regex: only notes with a space at
+         -- either end are trimmed.
+         CASE WHEN prefix(text, ' ') OR suffix(text, ' ') THEN trim(text) ELSE text END
+           AS trimmed,
+         length(trimmed) AS note_chars,
+         coalesce(s.risk_reviewed, regexp_matches(text, $risk_pattern, 'i'))
            AS has_risk,
          coalesce(s.actions_set, 0) > 0
-           OR regexp_matches(text, $actions_pattern) AS has_actions,
-         coalesce(s.plan_updated, regexp_matches(text, $plan_pattern))
+           OR regexp_matches(text, $actions_pattern, 'i') AS has_actions,
+         coalesce(s.plan_updated, regexp_matches(text, $plan_pattern, 'i'))
            AS has_plan,
          s.next_review_due IS NOT NULL
-           OR regexp_matches(text, $next_review_pattern)
+           OR regexp_matches(text, $next_review_pattern, 'i')
            AS has_next_review,
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
-                    regexp_matches(text, $child_pattern)) END AS has_child,
+                    regexp_matches(text, $child_pattern, 'i')) END AS has_child,
          -- Spaces folded; the regex only where there is something to fold (it is costly).
-         CASE WHEN regexp_matches(text, '\s\s|[\t\n\r]')
-              THEN regexp_replace(trim(text), '\s+', ' ', 'g')
-              ELSE trim(text) END AS note_key
+         CASE WHEN contains(text, '  ') OR contains(text, chr(9)) OR contains(text, chr(10))
+                   OR contains(text, chr(12)) OR contains(text, chr(13))
+              THEN regexp_replace(lower(trimmed), '\s+', ' ', 'g')
+              ELSE lower(trimmed) END AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
