@@ -288,7 +288,7 @@ def validate(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {raw}_checked AS
-        WITH marked AS (
+        WITH marked AS NOT MATERIALIZED (
                SELECT r.*, rep._key IS NOT NULL AS _repeated FROM {raw} AS r
                LEFT JOIN {raw}_repeated AS rep ON rep._key = {key_text}),
              distinct_rows AS (
