@@ -93,26 +93,27 @@ def _merge(
     """Upsert valid rows by id. Unchanged rows keep their old version (and load_id)."""
     key = ex.key
     same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM v.{c}" for c in ex.names if c != key)
+    # Only the key and what happened to it: a copy of every column (each long note) costs
+    # as much as the comparison.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE diff_{ex.name} AS
-        SELECT v.*, CASE WHEN p.{key} IS NULL THEN 'inserted'
-                         WHEN {same} THEN 'unchanged' ELSE 'updated' END AS _change
+        SELECT v.{key}, CASE WHEN p.{key} IS NULL THEN 'inserted'
+                             WHEN {same} THEN 'unchanged' ELSE 'updated' END AS _change
         FROM {v.valid_table} AS v LEFT JOIN prev.{ex.name} AS p USING ({key})
         """
     )
     cols = ", ".join(ex.stored_names)
+    changed = f"(SELECT {key} FROM diff_{ex.name} WHERE _change <> 'unchanged')"
     con.execute(
         f"""
         INSERT INTO {ex.name} BY NAME
-        SELECT p.* FROM prev.{ex.name} AS p
-        ANTI JOIN (SELECT {key} FROM diff_{ex.name} WHERE _change <> 'unchanged') AS d
-        USING ({key})
+        SELECT p.* FROM prev.{ex.name} AS p ANTI JOIN {changed} AS d USING ({key})
         """
     )
     con.execute(
         f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
-        f"FROM diff_{ex.name} WHERE _change <> 'unchanged'"
+        f"FROM {v.valid_table} SEMI JOIN {changed} AS d USING ({key})"
     )
     counts = dict(
         con.execute(f"SELECT _change, count(*) FROM diff_{ex.name} GROUP BY 1").fetchall()
@@ -306,10 +307,12 @@ def _build(
     load_id = next_load_id(con)
 
     files: list[FileResult] = []
+    validated: list[Validated] = []
     for st in staged:
         ex = st.extract
         say(f"validating {st.label}")
         v = validate(con, st, settings, load_id)
+        validated.append(v)
         say(f"merging {st.label}")
         inserted, updated, unchanged = _merge(con, ex, v, load_id)
         history.fill_missing_instants(con, ex.name, ex.name, ex.timestamp_columns, settings)
@@ -333,6 +336,8 @@ def _build(
     _merge_quarantine(con, load_id)
     con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
     day = history.extract_day(con, extracted_on)
+    for v in validated:
+        v.drop(con)
     history.record_versions(con, load_id, day, settings)
     moved = history.quarantine_reviews_before_moved_openings(con, load_id)
     if moved:

@@ -34,6 +34,13 @@ class Validated:
     duplicates: int
     quarantined: int
 
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Free the work tables behind ``valid_table`` once the load no longer reads it."""
+        raw = self.staged.table
+        con.execute(f"DROP VIEW IF EXISTS {self.valid_table}")
+        for t in ("_checked", "_ranked"):
+            con.execute(f"DROP TABLE IF EXISTS {raw}{t}")
+
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -316,8 +323,9 @@ def validate(
         FROM {raw}_checked WHERE problems IS NULL AND _repeated
         """
     )
+    # A view, not a copy: the merge reads it once (and the extract day one column of it).
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {valid} AS SELECT _rec, "
+        f"CREATE OR REPLACE TEMP VIEW {valid} AS SELECT _rec, "
         + stored
         + f" FROM {raw}_checked WHERE problems IS NULL AND NOT _repeated "
         + f"UNION ALL SELECT _rec, {stored} FROM {raw}_ranked WHERE _rank = 1"
@@ -377,8 +385,7 @@ def validate(
     n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
     n_distinct = con.execute(f"SELECT count(*) FROM {raw}_checked").fetchall()[0][0]
     n_raw = staged.rows_read - len(staged.malformed)
-    for t in ("_checked", "_ranked", "_repeated"):
-        con.execute(f"DROP TABLE {raw}{t}")
+    con.execute(f"DROP TABLE {raw}_repeated")
     result = Validated(
         staged=staged,
         valid_table=valid,
@@ -389,6 +396,7 @@ def validate(
         quarantined=n_rejects,
     )
     if result.valid + result.duplicates + result.quarantined != result.rows_read:
+        result.drop(con)
         # An internal error, never bad input: refuse to write a warehouse that lost rows.
         raise RuntimeError(
             f"{ex.file}: row accounting does not add up: read {result.rows_read}, "
