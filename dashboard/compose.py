@@ -27,7 +27,14 @@ from dash.exceptions import PreventUpdate
 from dashboard import data, inputs
 from dashboard.access import auth, current_scope
 from dashboard.data import Filters, NoWarehouse
-from dashboard.grid import apply_model, export_bytes, grid, rows_response
+from dashboard.grid import (
+    apply_model,
+    describe_grid_filters,
+    export_bytes,
+    grid,
+    rows_response,
+    slug,
+)
 from dashboard.panels import Context, Panel, panels_for
 
 CONTROLS = ("as_of", "area", "team", "team_type", "officer_id")
@@ -351,11 +358,13 @@ def _register_table(page: str, panel: Panel) -> None:
         ]
         df = apply_model(df, table.columns, filter_model, sort_model)
         produced = datetime.now().strftime("%d/%m/%Y %H:%M")
-        heading = [
+        about = [
             "OFFICIAL-SENSITIVE",
             f"{panel.title}, as of {c.as_of:%d/%m/%Y}" if c.as_of else panel.title,
             f"Produced {produced} by {scope.username} for areas: {', '.join(scope.areas)}",
-            f"Filters: {filters.describe()}; grid filters: {filter_model or {}}",
+            f"Filters: {_filters_in_words(filters)}",
+            f"Grid filters: {describe_grid_filters(filter_model, table.columns)}",
+            f"Rows: {len(df)}",
         ]
         auth().record(
             "export",
@@ -368,5 +377,22 @@ def _register_table(page: str, panel: Panel) -> None:
                 "grid_filters": filter_model or {},
             },
         )
-        name = f"{table.export_name}-{(c.as_of or date.today()).isoformat()}.{fmt}"
-        return dcc.send_bytes(export_bytes(df, table.columns, fmt, heading), name)
+        day = (c.as_of or date.today()).isoformat()
+        narrowed = "grid-filtered" if filter_model else ""
+        # The marking travels with the file: a plain CSV has no other place for it.
+        stem = slug("official-sensitive", table.export_name, "as-of", day,
+                    _filters_in_words(filters, ""), narrowed)  # fmt: skip
+        name = f"{stem}.{fmt}"
+        return dcc.send_bytes(export_bytes(df, table.columns, fmt, about), name)
+
+
+def _filters_in_words(filters: Filters, none: str = "none") -> str:
+    """The page's filters beyond the as-of day, in words ("West; team East CP 1")."""
+    d = filters.describe()
+    parts = [", ".join(d["areas"] or [])] + [
+        f"{label} {d[key]}"
+        for key, label in (("team", "team"), ("team_type", "team type"),
+                           ("officer_id", "officer"), ("reviewer", "supervisor"))
+        if d[key]
+    ]  # fmt: skip
+    return "; ".join(p for p in parts if p) or none

@@ -169,16 +169,56 @@ def rows_response(
     return {"rowData": for_browser(df.iloc[start:end], columns), "rowCount": len(df)}
 
 
-def export_bytes(df: pd.DataFrame, columns: list[Column], fmt: str, heading: list[str]) -> bytes:
-    """The whole filtered table (not just the loaded block) as CSV or an Excel workbook."""
+_FILTER_WORDS = {
+    "contains": "contains", "notContains": "does not contain", "equals": "is",
+    "notEqual": "is not", "startsWith": "starts with", "endsWith": "ends with",
+    "blank": "is blank", "notBlank": "is not blank", "greaterThan": ">",
+    "greaterThanOrEqual": ">=", "lessThan": "<", "lessThanOrEqual": "<=", "inRange": "between",
+}  # fmt: skip
+
+
+def _condition_words(cond: dict) -> str:
+    if "conditions" in cond:
+        joiner = " and " if cond.get("operator") == "AND" else " or "
+        return joiner.join(_condition_words(c) for c in cond["conditions"] if isinstance(c, dict))
+    kind = str(cond.get("type") or "contains")
+    words = _FILTER_WORDS.get(kind, kind)
+    if kind in ("blank", "notBlank"):
+        return words
+    if kind == "inRange":
+        return f"{words} {cond.get('filter')} and {cond.get('filterTo')}"
+    return f"{words} {cond.get('filter')!s}"
+
+
+def describe_grid_filters(filter_model: dict | None, columns: list[Column]) -> str:
+    """The grid's own filters in words ("Team contains CP; Days >= 28"), or "none"."""
+    headers = {c.field: c.header for c in columns}
+    parts = [
+        f"{headers[field]} {_condition_words(cond)}"
+        for field, cond in (filter_model or {}).items()
+        if field in headers and isinstance(cond, dict)
+    ]
+    return "; ".join(parts) or "none"
+
+
+def slug(*parts: str) -> str:
+    """A file-name fragment: lower-case letters, digits and single hyphens only (so nothing a
+    user typed into a filter can reach a header or a path)."""
+    text = "-".join(p for p in parts if p)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120]
+
+
+def export_bytes(df: pd.DataFrame, columns: list[Column], fmt: str, about: list[str]) -> bytes:
+    """The whole filtered table (not just the loaded block) as a plain CSV (the header on line
+    1) or an Excel workbook: the data first, dates as Excel dates, then an About sheet with
+    ``about`` (marking, filters, who and when); a CSV carries those in its file name."""
     table = pd.DataFrame({c.header: df.get(c.field, "") for c in columns})
     for c in columns:
         if c.kind == "date":
-            table[c.header] = pd.to_datetime(table[c.header], errors="coerce").dt.strftime(
-                "%d/%m/%Y"
-            )
+            when = pd.to_datetime(table[c.header], errors="coerce")
+            table[c.header] = when.dt.strftime("%d/%m/%Y") if fmt == "csv" else when.dt.date
     if fmt == "csv":
         buf = io.StringIO()
-        write_csv(table, buf, heading)
+        write_csv(table, buf)
         return buf.getvalue().encode("utf-8-sig")
-    return xlsx_bytes({"About": pd.DataFrame({"": heading}), "Data": table}, headerless=["About"])
+    return xlsx_bytes({"Data": table, "About": pd.DataFrame({"": about})}, headerless=["About"])

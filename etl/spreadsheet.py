@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 import numpy as np
@@ -89,34 +89,80 @@ def _excel_text(text: str) -> str:
     return text
 
 
-def xlsx_bytes(sheets: Mapping[str, pd.DataFrame], headerless: Iterable[str] = ()) -> bytes:
-    """A workbook with one sheet per frame (sheets named in ``headerless`` get no header row).
+DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+PERCENT_FORMAT = "0.0%"
+MAX_WIDTH = 60
 
+
+def xlsx_bytes(
+    sheets: Mapping[str, pd.DataFrame],
+    headerless: Iterable[str] = (),
+    formats: Mapping[str, Mapping[str, str]] | None = None,
+    row_formats: Mapping[str, Sequence[str | None]] | None = None,
+) -> bytes:
+    """A workbook with one sheet per frame (sheets named in ``headerless`` get no header row),
+    made for analysis: numbers stay numbers, dates are Excel dates shown DD/MM/YYYY (with the
+    time when there is one), the header row is bold and frozen, and columns are as wide as
+    their contents (up to MAX_WIDTH characters).
+
+    ``formats[sheet][column]``: an Excel number format for that column's numbers (e.g.
+    PERCENT_FORMAT for shares held as fractions); ``row_formats[sheet][i]``: one for the
+    numbers of data row ``i`` (a table of measures of different kinds, one per row).
     Text cells are neutralised and stored as strings (data type ``s``), never as formulas;
     characters and lengths Excel cannot hold are dealt with (``_excel_text``).
     """
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     no_header = set(headerless)
     book = Workbook()
     book.remove(book.active)
     for name, df in sheets.items():
         sheet = book.create_sheet(title=str(name)[:31])
-        rows: list[list[object]] = []
+        column_formats = [(formats or {}).get(name, {}).get(str(c)) for c in df.columns]
+        per_row = list((row_formats or {}).get(name, ()))
+        widths = [0] * len(df.columns)
+        first = 1
         if name not in no_header:
-            rows.append([str(c) for c in df.columns])
-        rows.extend(list(r) for r in df.itertuples(index=False, name=None))
-        for r, row in enumerate(rows, start=1):
+            for c, header in enumerate(df.columns, start=1):
+                cell = sheet.cell(row=1, column=c, value=_excel_text(neutralise(str(header))))
+                cell.data_type = "s"
+                cell.font = Font(bold=True)
+                widths[c - 1] = len(str(header))
+            sheet.freeze_panes = "A2"
+            first = 2
+        for i, row in enumerate(df.itertuples(index=False, name=None)):
             for c, raw in enumerate(row, start=1):
                 value = _cell_value(raw)
                 if value is None:
                     continue
-                cell = sheet.cell(row=r, column=c)
+                cell = sheet.cell(row=first + i, column=c)
                 if isinstance(value, str):
                     cell.value = _excel_text(neutralise(value))
                     cell.data_type = "s"  # openpyxl would otherwise guess 'f' for '=...'
+                    shown = len(cell.value)
                 else:
                     cell.value = value
+                    cell.number_format = _number_format(
+                        value, column_formats[c - 1], per_row[i] if i < len(per_row) else None
+                    )
+                    shown = 16 if isinstance(value, dt.datetime) else 12
+                widths[c - 1] = max(widths[c - 1], min(shown, MAX_WIDTH))
+        for c, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = max(width, 6) + 2
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _number_format(value: object, column: str | None, row: str | None) -> str:
+    if isinstance(value, dt.datetime):
+        midnight = value.hour == value.minute == value.second == 0
+        return DATE_FORMAT if midnight else DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return DATE_FORMAT
+    if isinstance(value, bool):
+        return "General"
+    return column or row or "General"

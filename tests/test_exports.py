@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import subprocess
 import sys
 from datetime import date
@@ -75,6 +76,12 @@ def _hostile_extract(load_rows):
 
 
 def _download(dash_app, client, panel: str, page: str, fmt: str, grid_filters=None) -> bytes:
+    return _download_named(dash_app, client, panel, page, fmt, grid_filters)[0]
+
+
+def _download_named(
+    dash_app, client, panel: str, page: str, fmt: str, grid_filters=None, filters=None
+) -> tuple[bytes, str]:
     key = next(k for k in dash_app.callback_map if k.startswith(f"{panel}-download"))
     status, body = call(
         dash_app,
@@ -82,14 +89,15 @@ def _download(dash_app, client, panel: str, page: str, fmt: str, grid_filters=No
         key,
         {
             f"{panel}-export-{fmt}.n_clicks": 1,
-            f"{page}-filters.data": {},
+            f"{page}-filters.data": filters or {},
             f"{panel}-grid.filterModel": grid_filters or {},
             f"{panel}-grid.columnState": [],
         },
         changed=f"{panel}-export-{fmt}.n_clicks",
     )
     assert status == 200, body
-    return base64.b64decode(body["response"][f"{panel}-download"]["data"]["content"])
+    sent = body["response"][f"{panel}-download"]["data"]
+    return base64.b64decode(sent["content"]), sent["filename"]
 
 
 def _csv_cells(raw: bytes) -> list[list[str]]:
@@ -179,13 +187,46 @@ def test_the_command_line_csv_outputs_are_neutralised(load_rows, db):
         assert wanted in cells, command
 
 
-def test_a_hostile_grid_filter_cannot_split_the_csv_heading_into_a_formula(dash_app, client_for):
+def test_a_hostile_grid_filter_reaches_neither_the_csv_nor_the_file_name(dash_app, client_for):
     hostile = {"team": {"filterType": "text", "type": "contains",
                         "filter": 'x,=HYPERLINK("http://attacker.example/"),"\n=1+1'}}  # fmt: skip
-    raw = _download(dash_app, client_for("force"), "child-list", "child", "csv", hostile)
-    text = raw.decode("utf-8-sig")
-    heading = [line for line in text.splitlines() if line.startswith("#")]
-    assert len(heading) == 4 and any("HYPERLINK" in line for line in heading)
-    for row in _csv_cells(raw):
-        assert len(row) == 1 or not row[0].startswith("#"), row  # a heading line is one cell
-        assert not [c for c in row if c.startswith(("=", "+", "-", "@", "\t", "\r"))], row
+    raw, name = _download_named(dash_app, client_for("force"), "child-list", "child", "csv",
+                                hostile)  # fmt: skip
+    assert "HYPERLINK" not in raw.decode("utf-8-sig")
+    assert re.fullmatch(r"[a-z0-9-]+\.csv", name), name
+    book = _download(dash_app, client_for("force"), "child-list", "child", "xlsx", hostile)
+    about = _xlsx_cells(book, "About")
+    _assert_no_formula(about)
+    assert any("HYPERLINK" in str(c.value) for c in about)  # said, as text
+
+
+def test_a_grid_csv_is_plain_and_its_file_name_says_the_view(dash_app, client_for):
+    """The header is line 1 (pandas and Excel read it as it is); the as-of day and the filters
+    travel in the file name, the marking and filters in words in the workbook's About sheet."""
+    filters = {"as_of": "2018-06-30", "area": "West"}
+    raw, name = _download_named(dash_app, client_for("force"), "child-list", "child", "csv",
+                                filters=filters)  # fmt: skip
+    assert name == "official-sensitive-child-related-cases-as-of-2018-06-30-west.csv", name
+    frame = pd.read_csv(io.BytesIO(raw))
+    assert list(frame.columns)[:3] == ["Case", "Days open", "Area"]
+    assert len(frame) > 0 and set(frame["Area"]) == {"West"}
+    assert frame["Days open"].dtype.kind == "i"
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", d) for d in frame["Opened"])
+
+    grid_filter = {"days": {"filterType": "number", "type": "greaterThanOrEqual", "filter": 20}}
+    book_raw, name = _download_named(dash_app, client_for("force"), "child-list", "child", "xlsx",
+                                     grid_filter, filters)  # fmt: skip
+    assert name == "official-sensitive-child-related-cases-as-of-2018-06-30-west-grid-filtered.xlsx", name
+    book = openpyxl.load_workbook(io.BytesIO(book_raw))
+    assert book.sheetnames == ["Data", "About"]
+    data_sheet = book["Data"]
+    assert data_sheet.freeze_panes == "A2"
+    headers = [c.value for c in data_sheet[1]]
+    opened = [r[headers.index("Opened")] for r in data_sheet.iter_rows(min_row=2)]
+    assert opened and all(c.is_date and c.number_format == "DD/MM/YYYY" for c in opened)
+    days = [r[headers.index("Days open")].value for r in data_sheet.iter_rows(min_row=2)]
+    assert days and min(days) >= 20
+    about = [c.value for c in _xlsx_cells(book_raw, "About")]
+    assert about[0] == "OFFICIAL-SENSITIVE"
+    assert "Filters: West" in about and "Grid filters: Days open >= 20" in about
+    assert f"Rows: {len(days)}" in about
