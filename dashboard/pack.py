@@ -24,7 +24,7 @@ from dashboard import data
 from dashboard.audits import results as audit_results
 from dashboard.data import Filters, Scope
 from dashboard.figures import styled
-from etl.spreadsheet import xlsx_bytes
+from etl.spreadsheet import PERCENT_FORMAT, xlsx_bytes
 
 MARKING = "OFFICIAL-SENSITIVE"
 QUALITY_NOTE = (
@@ -68,6 +68,9 @@ class Pack:
     audit_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     audit_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     audit_note: str = ""
+    # The headline as numbers (words where there is none), for the workbook.
+    headline_numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality_numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -138,6 +141,13 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     def cell(when: date, col: str, kind: str) -> str:
         return in_words(monthly.loc[when], col, kind)
 
+    def number(when: date, col: str, kind: str) -> float | str:
+        """The figure as a number for the workbook, or its words when there is none."""
+        row = monthly.loc[when]
+        if row["has_data"] and not pd.isna(row[col]):
+            return float(row[col])
+        return in_words(row, col, kind)
+
     headline = pd.DataFrame(
         [
             {
@@ -145,6 +155,17 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
                 "this month": cell(month, col, kind),
                 "previous month": cell(previous, col, kind),
                 "same month last year": cell(last_year, col, kind),
+            }
+            for col, label_, kind in HEADLINES
+        ]
+    )
+    headline_numbers = pd.DataFrame(
+        [
+            {
+                "Measure": label_,
+                "This month": number(month, col, kind),
+                "Previous month": number(previous, col, kind),
+                "Same month last year": number(last_year, col, kind),
             }
             for col, label_, kind in HEADLINES
         ]
@@ -160,6 +181,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     quality_before = data.quality(shown, before, by="all", days=before_days)
     team_before = data.quality(shown, before, by="team", days=before_days)
     audits = audit_results.outcomes(shown, month, wanted)
+    quality_numbers = _quality_numbers(quality_now, quality_before)
     return Pack(
         month=month,
         areas=wanted,
@@ -167,9 +189,11 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         produced_at=datetime.now(),
         produced_by=scope.username,
         headline=headline,
+        headline_numbers=headline_numbers,
         trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
         demand=data.pvp_demand(shown, None, data.add_months(month, -11), month),
-        quality=_quality_summary(quality_now, quality_before),
+        quality=_quality_summary(quality_numbers),
+        quality_numbers=quality_numbers,
         by_team=_quality_table(by_team, ["area", "team"], team_before),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
         longest=data.longest_waiting(shown, None, end)[
@@ -204,21 +228,37 @@ QUALITY_MEASURES = [
 ]
 
 
-def _quality_summary(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """The month's assessed quality beside the month before, with the change in points."""
+def _quality_numbers(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The month's assessed quality beside the month before as numbers (shares as fractions,
+    the change in points; None where there is nothing to show)."""
     rows = []
     for col, label in QUALITY_MEASURES:
-        this = now[col].iloc[0] if len(now) else None
-        last = before[col].iloc[0] if len(before) else None
+        this, last = (
+            float(f[col].iloc[0]) if len(f) and pd.notna(f[col].iloc[0]) else None
+            for f in (now, before)
+        )
         if col == "entries":
-            counts = [int(v) if v is not None and pd.notna(v) else 0 for v in (this, last)]
-            shown, change = [str(n) for n in counts], f"{counts[0] - counts[1]:+d}"
+            this, last = this or 0, last or 0
+            change = this - last
         else:
-            shown = [fmt(this, "pct"), fmt(last, "pct")]
-            both = this is not None and last is not None and pd.notna(this) and pd.notna(last)
-            change = f"{(this - last) * 100:+.1f} points" if both else "-"
-        rows.append({"measure": label, "this month": shown[0], "previous month": shown[1],
-                     "change": change})  # fmt: skip
+            change = None if this is None or last is None else (this - last) * 100
+        rows.append({"Measure": label, "This month": this, "Previous month": last,
+                     "Change": change})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _quality_summary(numbers: pd.DataFrame) -> pd.DataFrame:
+    """The quality numbers in words, as the page and the PDF show them."""
+    rows = []
+    for (col, _label), (_, n) in zip(QUALITY_MEASURES, numbers.iterrows(), strict=True):
+        if col == "entries":
+            shown = [str(int(n["This month"])), str(int(n["Previous month"]))]
+            change = f"{int(n['Change']):+d}"
+        else:
+            shown = [fmt(n["This month"], "pct"), fmt(n["Previous month"], "pct")]
+            change = "-" if pd.isna(n["Change"]) else f"{n['Change']:+.1f} points"
+        rows.append({"measure": n["Measure"], "this month": shown[0],
+                     "previous month": shown[1], "change": change})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -286,8 +326,47 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     return out
 
 
+EXCEL_FORMATS = {"pct": PERCENT_FORMAT, "int": "#,##0", "num": "0.0"}
+TABLE_HEADERS = {
+    "case": "Case", "needs": "Needs", "days": "Days", "area": "Area", "team": "Team",
+    "OIC": "OIC", "last supervisory entry": "Last supervisory entry", "reviewer_id": "Supervisor",
+    "reviewer_rank": "Rank", "entries": "Counting entries", "repeated entries": "Repeated entries",
+    "median days between": "Median days between entries",
+}  # fmt: skip
+
+
+def _for_analysis(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A pack table with headers in words and its "... %" columns as fractions formatted as
+    percentages ("... % change" as points), in the page's column order."""
+    out, formats = pd.DataFrame(index=df.index), {}
+    for col in df.columns:
+        name = str(col)
+        if name.endswith(" % change"):
+            header = f"{name[: -len(' % change')].capitalize()} change (points)"
+            out[header] = pd.to_numeric(df[col], errors="coerce")
+            formats[header] = "+0.0;-0.0;0.0"
+        elif name.endswith(" %"):
+            header = name[:-2].capitalize()
+            out[header] = pd.to_numeric(df[col], errors="coerce") / 100
+            formats[header] = PERCENT_FORMAT
+        else:
+            header = TABLE_HEADERS.get(name, name.capitalize())
+            out[header] = df[col]
+            if header == "Median days between entries":
+                formats[header] = "0.0"
+    return out, formats
+
+
+def _quality_row_formats() -> list[str]:
+    """Counting entries is a count; every other quality measure a share."""
+    return ["#,##0" if col == "entries" else PERCENT_FORMAT for col, _label in QUALITY_MEASURES]
+
+
 def to_excel(pack: Pack) -> bytes:
-    """One sheet per table, headed like the PDF; text cells neutralised (etl/spreadsheet.py)."""
+    """A workbook for analysis, one sheet per table of the pack: numbers are numbers (shares as
+    percentages), months and dates are Excel dates, headers in words, and an About sheet with
+    the marking, produced when and by whom, and the filters. Text cells are neutralised
+    (etl/spreadsheet.py)."""
     about = pd.DataFrame(
         {
             "": [
@@ -298,23 +377,45 @@ def to_excel(pack: Pack) -> bytes:
             ]
         }
     )
-    trend = trend_table(pack.trend)
+    kinds = [kind for _col, _label, kind in HEADLINES]
+    numbers = trend_table(pack.trend)
+    trend = pd.DataFrame({"Month": pd.to_datetime(pack.trend["month"]).dt.date})
+    trend_formats = {}
+    for col, label, kind in HEADLINES:
+        trend[label] = numbers[col]
+        trend_formats[label] = EXCEL_FORMATS[kind]
+    demand_headers = {"month": "Month", "team_type": "Team type", "cases": "New child cases"}
+    demand = pack.demand.rename(columns=demand_headers)
+    by_team, team_formats = _for_analysis(pack.by_team)
+    by_supervisor, supervisor_formats = _for_analysis(pack.by_supervisor)
+    longest, _ = _for_analysis(pack.longest)
+    headline = pack.headline_numbers if len(pack.headline_numbers) else pack.headline
     return xlsx_bytes(
         {
             "About": about,
-            "Headline": pack.headline,
+            "Headline": headline,
             "Trend": trend,
-            "Demand": pack.demand,
-            "Quality": pack.quality,
-            "By team": pack.by_team,
-            "By supervisor": pack.by_supervisor,
-            "Longest waiting": pack.longest,
+            "Demand": demand,
+            "Quality": pack.quality_numbers,
+            "By team": by_team,
+            "By supervisor": by_supervisor,
+            "Longest waiting": longest,
             "Audit outcomes": pd.DataFrame({"": [pack.audit_note]}),
             "Audit grades": pack.audit_grades,
             "Audit themes": pack.audit_themes,
             "Actions agreed": pack.audit_actions,
         },
         headerless=["About", "Audit outcomes"],
+        formats={
+            "Trend": trend_formats,
+            "By team": team_formats,
+            "By supervisor": supervisor_formats,
+            "Quality": {"Change": "+0.0;-0.0;0.0"},  # points; entries: a count
+        },
+        row_formats={
+            "Headline": [EXCEL_FORMATS[k] for k in kinds],
+            "Quality": _quality_row_formats(),
+        },
     )
 
 

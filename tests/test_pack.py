@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 
+import openpyxl
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -110,7 +111,48 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
         "Longest waiting", "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
     ]  # fmt: skip
     assert len(sheets["Trend"]) == 12
-    assert sheets["Headline"].iloc[0]["this month"] == "83.9%"
+    assert sheets["Headline"].iloc[0]["This month"] == pytest.approx(26 / 31)
+
+
+def test_the_pack_workbook_is_for_analysis(pvp_db, monkeypatch):
+    """Numbers are numbers with their formats, months are Excel dates, headers in words, the
+    header row frozen and columns sized."""
+    one = data.settings().model_copy(update={"min_entries_for_share": 1})
+    monkeypatch.setattr(data, "settings", lambda: one)
+    book = openpyxl.load_workbook(io.BytesIO(pack.to_excel(pack.build(FORCE, MARCH, ["West"]))))
+
+    def rows(name: str) -> list[list]:
+        return [list(r) for r in book[name].iter_rows()]
+
+    headline = {r[0].value: r for r in rows("Headline")[1:]}
+    average = headline["DS-review compliance, month average"]
+    assert average[1].value == pytest.approx(26 / 31) and average[1].number_format == "0.0%"
+    assert average[2].value == 1.0
+    new_cases = headline["New child-related investigations"]
+    assert (new_cases[1].value, new_cases[1].number_format) == (4, "#,##0")
+    assert new_cases[3].value == "no data"
+
+    trend = rows("Trend")
+    assert [c.value for c in trend[0]][:2] == ["Month", "DS-review compliance, month average"]
+    march = next(r for r in trend[1:] if r[0].value == datetime(2018, 3, 1))
+    assert march[0].is_date and march[0].number_format == "DD/MM/YYYY"
+    assert march[1].value == pytest.approx(26 / 31) and march[1].number_format == "0.0%"
+
+    quality = {r[0].value: r for r in rows("Quality")[1:]}
+    assert quality["Substantive"][1].value == pytest.approx(1 / 3)
+    assert quality["Substantive"][1].number_format == "0.0%"
+    assert quality["Counting entries by supervisors"][1].value == 3
+
+    supervisors = rows("By supervisor")
+    headers = [c.value for c in supervisors[0]]
+    assert headers[:3] == ["Supervisor", "Rank", "Counting entries"]
+    assert "Substantive" in headers and "substantive %" not in headers
+    ds1 = next(r for r in supervisors[1:] if r[0].value == "DS1")
+    share = ds1[headers.index("Substantive")]
+    assert share.value == pytest.approx(1.0) and share.number_format == "0.0%"
+    for name in ("Headline", "Trend", "Quality", "By team", "By supervisor"):
+        assert book[name].freeze_panes == "A2", name
+        assert book[name].column_dimensions["A"].width >= 8, name
 
 
 def test_quality_of_supervision_by_hand(pvp_db, monkeypatch):

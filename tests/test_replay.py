@@ -151,11 +151,12 @@ def test_month_end_is_the_last_day_even_with_nothing_open(load_rows, use_db):
     assert month_end["same month last year"] == "no data"
     assert headline.loc["Open specialist cases at month end", "this month"] == "0"
     trend = pd.read_excel(io.BytesIO(pack.to_excel(p)), sheet_name="Trend", dtype=object)
-    before = trend[trend["month"] != "06/2018"].drop(columns="month")
+    june_1st = pd.Timestamp(2018, 6, 1)
+    before = trend[trend["Month"] != june_1st].drop(columns="Month")
     assert len(before) == 11 and (before == "no data").all().all()
-    june_row = trend[trend["month"] == "06/2018"].iloc[0]
-    assert june_row["compliance_month_end"] == "no cases"
-    assert june_row["open_specialist_month_end"] == 0
+    june_row = trend[trend["Month"] == june_1st].iloc[0]
+    assert june_row["DS-review compliance at month end"] == "no cases"
+    assert june_row["Open specialist cases at month end"] == 0
 
 
 # --- 4. a later extract moves the opening -------------------------------------------------
