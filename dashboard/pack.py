@@ -426,9 +426,8 @@ def _table(df: pd.DataFrame) -> str:
 
 
 CSS = """
-@page { size: A4; margin: 14mm 12mm 16mm 12mm; }
+@page { size: A4; margin: 18mm 12mm 18mm 12mm; }
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #111; }
-.marking { text-align: center; font-weight: bold; letter-spacing: .1em; margin-bottom: 4mm; }
 h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 12pt; margin: 6mm 0 2mm 0; }
 .meta { color: #444; margin-bottom: 4mm; }
 table.t { border-collapse: collapse; width: 100%; }
@@ -438,12 +437,39 @@ table.t tr { page-break-inside: avoid; break-inside: avoid; }
 .chart { page-break-inside: avoid; break-inside: avoid; margin-bottom: 3mm; }
 .chart img { width: 100%; }
 .section { page-break-before: always; break-before: page; }
+dl.definitions dt { font-weight: bold; margin-top: 2mm; }
+dl.definitions dd { margin: 0 0 0 4mm; }
 """
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (for the page margin boxes)."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " ,.:;-()/&'" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def page_furniture(pack: Pack) -> str:
+    """What every printed page carries: the marking at its top and bottom, the area and month
+    at the top, when and by whom it was produced, and "page N of M" (CSS page margin boxes)."""
+    running = _css_string(f"PVP pack: {pack.area_label}, {pack.month:%B %Y}")
+    produced = _css_string(f"Produced {pack.produced_at:%d/%m/%Y %H:%M} by {pack.produced_by}")
+    marking = _css_string(MARKING)
+    small = "font: 8pt 'DejaVu Sans', sans-serif; color: #333;"
+    bold = "font: bold 8.5pt 'DejaVu Sans', sans-serif; letter-spacing: .1em;"
+    return f"""
+@page {{
+  @top-left {{ content: {marking}; {bold} }}
+  @top-right {{ content: {running}; {small} }}
+  @bottom-left {{ content: {marking}; {bold} }}
+  @bottom-center {{ content: {produced}; {small} }}
+  @bottom-right {{ content: "page " counter(page) " of " counter(pages); {small} }}
+}}"""
 
 
 def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
     head = f"""
-      <div class="marking">{MARKING}</div>
       <h1>{html.escape(pack.title)}</h1>
       <div class="meta">Area: {html.escape(pack.area_label)} &middot; Month:
       {pack.month:%B %Y} &middot; Produced {pack.produced_at:%d/%m/%Y %H:%M} by
@@ -455,7 +481,8 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
         for t, png in chart_images
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-      <title>{html.escape(pack.title)}</title><style>{CSS}</style></head><body>
+      <title>{html.escape(pack.title)}</title><style>{CSS}{page_furniture(pack)}</style>
+      </head><body>
       {head}
       <h2>Headline figures</h2>{_table(pack.headline)}
       <h2>Ten longest-waiting open cases at month end</h2>{_table(pack.longest)}
@@ -469,7 +496,6 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <h2>Grades by area</h2>{_table(pack.audit_grades)}
       <h2>Themes</h2>{_table(pack.audit_themes)}
       <h2>Actions agreed (open ones carried forward)</h2>{_table(pack.audit_actions)}</div>
-      <div class="marking" style="margin-top:6mm">{MARKING}</div>
       </body></html>"""
 
 

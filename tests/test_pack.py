@@ -114,6 +114,26 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     assert sheets["Headline"].iloc[0]["This month"] == pytest.approx(26 / 31)
 
 
+def test_every_pdf_page_is_marked_top_and_bottom_and_numbered(pvp_db, tmp_path):
+    """Read back with poppler's pdftotext, page by page: the marking is the first and the
+    last line of every page, with "page N of M", the area and month, and when it was made."""
+    p = pack.build(FORCE, MARCH, ["West"])
+    pdf_path, _ = pack.write(p, tmp_path / "out")
+    pages = len(PdfReader(pdf_path).pages)
+    assert pages >= 2
+    for n in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf_path), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert lines[0].startswith("OFFICIAL-SENSITIVE"), (n, lines[0])
+        assert lines[0].endswith("PVP pack: West, March 2018"), (n, lines[0])
+        assert lines[-1].startswith("OFFICIAL-SENSITIVE"), (n, lines[-1])
+        assert lines[-1].endswith(f"page {n} of {pages}"), (n, lines[-1])
+        assert f"Produced {p.produced_at:%d/%m/%Y %H:%M} by tester" in lines[-1], n
+
+
 def test_the_pack_workbook_is_for_analysis(pvp_db, monkeypatch):
     """Numbers are numbers with their formats, months are Excel dates, headers in words, the
     header row frozen and columns sized."""
