@@ -484,8 +484,12 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
                                                          "area", "team")]]]  # fmt: skip
     df["small_numbers"] = df["entries"] < s.min_entries_for_share
     df.loc[df["small_numbers"], [*SHARES, "concern"]] = None
+    # Ties break on the names, so two packs for one month list them in one order.
     return df.sort_values(
-        ["small_numbers", "concern", "entries"], ascending=[True, False, False], na_position="last"
+        ["small_numbers", "concern", "entries", *keep],
+        ascending=[True, False, False, *[True] * len(keep)],
+        na_position="last",
+        kind="stable",
     ).reset_index(drop=True)
 
 

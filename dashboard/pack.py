@@ -33,6 +33,7 @@ QUALITY_NOTE = (
     "entries, beside the month before. Shares are empty for teams or supervisors with too few "
     "entries to judge."
 )
+LONGEST_WAITING = 10  # cases in the pack's longest-waiting list
 NO_AREAS = "No areas (none of the areas asked for is yours)"
 HEADLINES = [
     # (column, label, format)
@@ -79,6 +80,35 @@ class Pack:
     @property
     def filters_text(self) -> str:
         return f"areas: {', '.join(self.areas) or 'none'}; month: {self.month:%m/%Y}"
+
+    @property
+    def top_supervisors(self) -> pd.DataFrame:
+        """The supervisors the page and the PDF list: the worst first, at most
+        ``pack_top_supervisors`` (the workbook has every one)."""
+        return self.by_supervisor.head(data.settings().pack_top_supervisors)
+
+    @property
+    def more_supervisors(self) -> str:
+        """ "and K more, in the workbook" when the list is cut, else ""."""
+        more = len(self.by_supervisor) - len(self.top_supervisors)
+        return f"and {more} more, in the workbook" if more > 0 else ""
+
+    @property
+    def supervisors_title(self) -> str:
+        shown = len(self.top_supervisors)
+        if self.more_supervisors:
+            return f"By supervisor: the {shown} of most concern ({self.month:%B %Y})"
+        return f"By supervisor ({self.month:%B %Y})"
+
+    @property
+    def longest_title(self) -> str:
+        """The heading of the longest-waiting list, saying how many there are when fewer."""
+        n, most = len(self.longest), LONGEST_WAITING
+        if n >= most:
+            return f"The {most} longest-waiting open cases at month end"
+        if n == 0:
+            return "Longest-waiting open cases at month end: none"
+        return f"Longest-waiting open cases at month end: {n} (all there are)"
 
 
 # What an empty figure means, per measure: nothing was open, nothing new, or no gap at all.
@@ -196,7 +226,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         quality_numbers=quality_numbers,
         by_team=_quality_table(by_team, ["area", "team"], team_before),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),
-        longest=data.longest_waiting(shown, None, end)[
+        longest=data.longest_waiting(shown, None, end, LONGEST_WAITING)[
             ["investigation_id", "flag_words", "days", "area", "team", "officer_id", "last_entry"]
         ].rename(
             columns={
@@ -485,12 +515,13 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       </head><body>
       {head}
       <h2>Headline figures</h2>{_table(pack.headline)}
-      <h2>Ten longest-waiting open cases at month end</h2>{_table(pack.longest)}
+      <h2>{html.escape(pack.longest_title)}</h2>{_table(pack.longest)}
       <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
       <div class="section"><h2>Quality of supervision ({pack.month:%B %Y})</h2>
       <p class="meta">{html.escape(QUALITY_NOTE)}</p>{_table(pack.quality)}
       <h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
-      <h2>By supervisor ({pack.month:%B %Y})</h2>{_table(pack.by_supervisor)}
+      <h2>{html.escape(pack.supervisors_title)}</h2>{_table(pack.top_supervisors)}
+      <p class="meta">{html.escape(pack.more_supervisors)}</p>
       <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
       <p>{html.escape(pack.audit_note)}</p>
       <h2>Grades by area</h2>{_table(pack.audit_grades)}

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     min_entries_for_share: int = Field(
         10, description="Quality shares are not shown for a supervisor or team with fewer entries."
     )
+    pack_top_supervisors: int = Field(
+        20,
+        description="The pack's PDF and page list this many supervisors, worst first (the "
+        "workbook has them all).",
+    )
     refresh_log_path: Path = Field(
         Path("data/refresh_log.sqlite"), description="Record of scheduled refresh runs."
     )

@@ -226,3 +226,56 @@ def test_pack_command_line(pvp_db, tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2 and "unknown area" in bad.stderr
     assert io.StringIO(out.stdout).read().count(".pdf") == 1
+
+
+@pytest.fixture
+def tied_db(tmp_path, monkeypatch):
+    """Four response child cases in West, each with one "Seen" entry by its own sergeant on the
+    same day: the four supervisors tie on every measure."""
+    db = tmp_path / "tied.duckdb"
+    cases = [
+        {"investigation_id": f"T{i}", "opened_at": "2018-03-05 10:00", "victim_age": "9",
+         "team": f"West Response {name}"}
+        for i, name in enumerate("DBCA")
+    ]  # fmt: skip
+    entries = [
+        {"review_id": f"S{i}", "investigation_id": f"T{i}", "reviewed_at": "2018-03-06 09:00",
+         "reviewer_id": f"PS-{name}", "reviewer_rank": "PS", "actions_set": "0", "note": "Seen"}
+        for i, name in enumerate("DBCA")
+    ]  # fmt: skip
+    write_extracts(tmp_path / "x", investigations=cases, supervision=entries)
+    load(tmp_path / "x", db, Settings())
+    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    one = data.settings().model_copy(update={"min_entries_for_share": 1, "pack_top_supervisors": 2})
+    monkeypatch.setattr(data, "settings", lambda: one)
+    return db
+
+
+def _cell_values(workbook: bytes) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    return {
+        name: [tuple(c.value for c in row) for row in book[name].iter_rows()]
+        for name in book.sheetnames
+        if name != "About"  # says when it was produced
+    }
+
+
+def test_ties_break_on_the_name_and_two_packs_are_the_same(tied_db):
+    first = pack.build(FORCE, MARCH, ["West"])
+    assert list(first.by_supervisor["reviewer_id"]) == ["PS-A", "PS-B", "PS-C", "PS-D"]
+    assert list(first.by_team["team"]) == [f"West Response {n}" for n in "ABCD"]
+    data.warehouse()._cache.clear()  # the second pack reads the warehouse afresh
+    second = pack.build(FORCE, MARCH, ["West"])
+    assert _cell_values(pack.to_excel(first)) == _cell_values(pack.to_excel(second))
+
+
+def test_the_supervisor_list_is_cut_to_the_setting_and_says_how_many_more(tied_db):
+    p = pack.build(FORCE, MARCH, ["West"])
+    assert list(p.top_supervisors["reviewer_id"]) == ["PS-A", "PS-B"]
+    assert p.more_supervisors == "and 2 more, in the workbook"
+    page = pack.to_html(p, [])
+    assert "By supervisor: the 2 of most concern (March 2018)" in page
+    assert "and 2 more, in the workbook" in page and "PS-C" not in page
+    sheet = _cell_values(pack.to_excel(p))["By supervisor"]
+    assert [row[0] for row in sheet[1:]] == ["PS-A", "PS-B", "PS-C", "PS-D"]
+    assert p.longest_title == "Longest-waiting open cases at month end: none"

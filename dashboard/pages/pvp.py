@@ -151,7 +151,7 @@ def _show(month, area):
             "a sergeant or above within that many days of opening and by the month's end.",
             className="small text-muted",
         ),
-        html.H2("Ten longest-waiting open cases at month end", className="h5 mt-3"),
+        html.H2(p.longest_title, className="h5 mt-3"),
         _longest(p.longest),
         html.H2("Twelve-month trends", className="h5 mt-3"),
         dbc.Row(charts, className="g-3"),
@@ -164,8 +164,9 @@ def _show(month, area):
         _table(p.quality, "pvp-quality"),
         html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
         _table(p.by_team, "pvp-by-team"),
-        html.H2(f"By supervisor, {p.month:%B %Y}", className="h5 mt-3"),
-        _table(p.by_supervisor, "pvp-by-supervisor"),
+        html.H2(p.supervisors_title, className="h5 mt-3"),
+        _table(p.top_supervisors, "pvp-by-supervisor"),
+        html.P(p.more_supervisors, className="small text-muted", id="pvp-more-supervisors"),
         *audit_outcomes(p, scope),
     ]
 
