@@ -141,7 +141,7 @@ def table_panel(panel: Panel) -> dbc.Card:
             ),
             dbc.CardBody(
                 [
-                    html.P(panel.description, className="text-muted small"),
+                    html.P(panel.describe(data.settings()), className="text-muted small"),
                     html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
                     grid(gid, panel.table.columns),
                     dcc.Store(id=f"{panel.id}-purged"),
@@ -159,7 +159,7 @@ def panel_shell(panel: Panel) -> dbc.Card:
             dbc.CardHeader(html.H2(panel.title, className="h5 mb-0")),
             dbc.CardBody(
                 [
-                    html.P(panel.description, className="text-muted small"),
+                    html.P(panel.describe(data.settings()), className="text-muted small"),
                     dcc.Loading(html.Div(id=f"panel-{panel.id}-body")),
                 ]
             ),

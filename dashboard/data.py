@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboard.words import ACTION_FLAGS, FLAG_WORDS, GRADES, WAITING_FLAGS, reasons_in_words
 from etl.flags import (
     CASE_ENTRIES_SQL,
     ENTRY_QUALITY_SQL,
@@ -35,30 +36,6 @@ from etl.flags import (
 )
 from etl.redact import redact
 from etl.settings import Settings, get_settings
-
-GRADES = ("substantive", "partial", "thin")
-ACTION_FLAGS = (
-    "ds_review_overdue", "response_unsupervised", "ds_review_due_soon", "ds_review_not_substantive"
-)  # fmt: skip
-FLAG_WORDS = {
-    "child_related": "Child-related",
-    "ds_review_overdue": "DS review overdue",
-    "ds_review_due_soon": "DS review due soon",
-    "response_unsupervised": "Response case never supervised",
-    "ds_review_not_substantive": "Last DS review thin or repeated",
-}
-REASON_WORDS = {
-    "child_marker": "child marker on the incident",
-    "children_present": "children present at the incident",
-    "child_victim": "victim under 18",
-    "child_suspect": "suspect under 18",
-    "specialist_team": "specialist child team",
-    "cp_concern": "child-protection concern recorded",
-    "no_ds_review_since_opening": "no DS review since opening",
-    "since_last_ds_review": "since the last DS review",
-    "thin_review": "the last DS review was thin",
-    "repeated_text": "the last DS review repeats text the reviewer used on other cases",
-}
 
 
 @dataclass(frozen=True)
@@ -180,6 +157,11 @@ def settings() -> Settings:
     return get_settings()
 
 
+def _rules_key(s: Settings) -> str:
+    """The settings part of a cache key: a result made with other settings is another result."""
+    return s.model_dump_json()
+
+
 # --- dates and loads -------------------------------------------------------------------------
 
 
@@ -224,7 +206,7 @@ def _all_flags(as_of: date) -> pd.DataFrame:
         params = bind(FLAGS_SQL, s, as_of=as_of, areas=list(s.areas))
         return wh.df(FLAGS_SQL, params)
 
-    return wh.cached(("flags", as_of), make)
+    return wh.cached(("flags", as_of, _rules_key(s)), make)
 
 
 _rows_read: ContextVar[list[int] | None] = ContextVar("rows_read", default=None)
@@ -294,11 +276,7 @@ def _last_entries(as_of: date) -> pd.DataFrame:
             {"as_of": as_of, "ranks": list(s.supervisor_ranks)},
         )
 
-    return wh.cached(("last_entries", as_of), make)
-
-
-def reasons_in_words(codes: str) -> str:
-    return "; ".join(REASON_WORDS.get(c, c) for c in str(codes or "").split(";") if c)
+    return wh.cached(("last_entries", as_of, _rules_key(s)), make)
 
 
 def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -312,13 +290,15 @@ def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
 def _all_actions(as_of: date) -> pd.DataFrame:
     """The action list for every area (built once per day and warehouse; scoped by callers)."""
 
+    s = settings()
+
     def make() -> pd.DataFrame:
         df = _all_flags(as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)].copy()
         df = df.merge(_last_entries(as_of), on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
         df["reasons_words"] = [
-            reasons_in_words(codes) + ("" if pd.isna(note) else f': "{note}"')
+            reasons_in_words(codes, s) + ("" if pd.isna(note) else f': "{note}"')
             for codes, note in zip(df["reasons"], df["quoted_note"], strict=True)
         ]
         df["last_entry"] = [
@@ -332,7 +312,7 @@ def _all_actions(as_of: date) -> pd.DataFrame:
             ["_order", "days", "investigation_id"], ascending=[True, False, True]
         ).reset_index(drop=True)
 
-    return warehouse().cached(("actions", as_of), make)
+    return warehouse().cached(("actions", as_of, _rules_key(s)), make)
 
 
 ACTION_COLUMNS = [
@@ -428,7 +408,7 @@ def child_cases(scope: Scope, filters: Filters) -> pd.DataFrame:
     """Open child-related cases on the day (from the flags), with reasons in words."""
     df = flags(scope, filters)
     df = df[df["flag"] == "child_related"].copy()
-    df["reasons_words"] = df["reasons"].map(reasons_in_words)
+    df["reasons_words"] = [reasons_in_words(r, settings()) for r in df["reasons"]]
     return df
 
 
@@ -476,7 +456,8 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
         as_of=as_of, since=as_of - timedelta(days=days), investigation_id=None,
         areas=scope.narrow(filters.areas), team=filters.team, team_type=filters.team_type,
     )  # fmt: skip
-    key = ("quality", as_of, days, tuple(params["areas"]), filters.team, filters.team_type)
+    key = ("quality", as_of, days, tuple(params["areas"]), filters.team, filters.team_type,
+           _rules_key(s))  # fmt: skip
     both = warehouse().cached(key, lambda: warehouse().df(ENTRY_QUALITY_SQL, params))
     df = both[both["grouping"] == by].drop(columns="grouping").copy()
     keep = {"reviewer": ["reviewer_id", "reviewer_rank"], "team": ["area", "team"], "all": []}[by]
@@ -743,7 +724,7 @@ def pvp_demand(scope: Scope, areas: list[str] | None, first: date, last: date) -
 def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 10):
     """The open cases that have waited longest for a supervisor on ``day``."""
     df = action_list(scope, Filters(as_of=day, areas=list(areas or [])))
-    waiting = {FLAG_WORDS["ds_review_overdue"], FLAG_WORDS["response_unsupervised"]}
+    waiting = {FLAG_WORDS[f] for f in WAITING_FLAGS}
     df = df[df["flag_words"].isin(waiting)]
     return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)
 
