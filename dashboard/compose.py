@@ -26,9 +26,10 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, inputs
 from dashboard.access import auth, current_scope
-from dashboard.data import Filters, NoWarehouse
+from dashboard.data import NoWarehouse
 from dashboard.grid import apply_model, export_bytes, grid, rows_response
 from dashboard.panels import Context, Panel, panels_for
+from dashboard.scope import Filters
 
 CONTROLS = ("as_of", "area", "team", "team_type", "officer_id")
 LABELS = {

@@ -20,10 +20,10 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard import data, words
+from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
-from dashboard.data import Filters, Scope
 from dashboard.figures import styled
+from dashboard.scope import Filters, Scope
 from etl.settings import Settings
 from etl.spreadsheet import xlsx_bytes
 
@@ -139,9 +139,9 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     shown = scope.only(wanted)
     everything = set(wanted) == set(data.settings().areas)
     label = "Whole force" if everything else (", ".join(wanted) or NO_AREAS)
-    first = data.add_months(month, -12)
+    first = measures.add_months(month, -12)
     monthly = data.pvp_monthly(shown, None, first, month).set_index("month")
-    previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
+    previous, last_year = measures.add_months(month, -1), measures.add_months(month, -12)
 
     def cell(when: date, col: str, kind: str) -> str:
         return in_words(monthly.loc[when], col, kind)
@@ -157,7 +157,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
             for col, label_, kind in headlines(data.settings())
         ]
     )
-    end = data.month_end(month)
+    end = measures.month_end(month)
     days = (end - month).days + 1
     filters = Filters(as_of=end)
     by_team = data.quality(shown, filters, by="team", days=days)
@@ -175,8 +175,8 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         produced_at=datetime.now(),
         produced_by=scope.username,
         headline=headline,
-        trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
-        demand=data.pvp_demand(shown, None, data.add_months(month, -11), month),
+        trend=monthly.loc[measures.add_months(month, -11) :].reset_index(),
+        demand=data.pvp_demand(shown, None, measures.add_months(month, -11), month),
         quality=_quality_summary(quality_now, quality_before),
         by_team=_quality_table(by_team, ["area", "team"], team_before),
         by_supervisor=_quality_table(by_supervisor, ["reviewer_id", "reviewer_rank"]),

@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from dashboard.data import Filters, Scope
 from dashboard.panels import Context, discover
+from dashboard.scope import Filters, Scope
 from etl.testing import FIXTURE_DAY, write_extracts
 
 SCOPES = {

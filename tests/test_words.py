@@ -14,8 +14,8 @@ import plotly.io as pio
 import pytest
 
 from dashboard import data, pack, words
-from dashboard.data import Filters, Scope
 from dashboard.panels import Context, discover
+from dashboard.scope import Filters, Scope
 from tests.conftest import call
 
 FORCE = Scope("force", "force", ("West", "East", "South"))
@@ -83,7 +83,11 @@ def test_no_text_states_a_default_setting_when_the_settings_differ(
     texts: dict[str, str] = {}
     for page in dash.page_registry.values():
         path = page["path_template"] or page["path"]
-        path = path.replace("<investigation_id>", "E-OVERDUE").replace("<audit_id>", "1")
+        if "<audit_id>" in path:
+            # An audit shows the figures measured when its case was sampled, with the window
+            # they were measured with; its questions are checked below.
+            continue
+        path = path.replace("<investigation_id>", "E-OVERDUE")
         texts[path] = _page(dash_app, client, path)
     ctx = Context(FORCE, Filters(), date(2018, 6, 30))
     for panel in discover().values():

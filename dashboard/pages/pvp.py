@@ -12,14 +12,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs, pack, packjobs, words
+from dashboard import data, inputs, measures, pack, packjobs, words
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db, service
 from dashboard.compose import no_data_message
-from dashboard.data import Filters, NoWarehouse
+from dashboard.data import NoWarehouse
 from dashboard.figures import graph
 from dashboard.panels import Context
 from dashboard.panels import today_published_crime as published_crime
+from dashboard.scope import Filters
 
 WHOLE_FORCE = "__force__"
 
@@ -149,7 +150,7 @@ def _show(month, area):
         dbc.Row(charts, className="g-3"),
         html.H2("Published crime in the area, by month", className="h5 mt-3"),
         published_crime.render(
-            Context(scope=scope.only(p.areas), filters=Filters(), as_of=data.month_end(p.month))
+            Context(scope=scope.only(p.areas), filters=Filters(), as_of=measures.month_end(p.month))
         ),
         html.H2(f"Quality of supervision, {p.month:%B %Y}", className="h5 mt-3"),
         html.P(pack.QUALITY_NOTE, className="small text-muted"),

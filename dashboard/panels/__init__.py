@@ -19,8 +19,8 @@ from datetime import date
 import pandas as pd
 from dash.development.base_component import Component
 
-from dashboard.data import Filters, Scope
 from dashboard.grid import Column
+from dashboard.scope import Filters, Scope
 from etl.settings import Settings
 
 
