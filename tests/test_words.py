@@ -12,11 +12,11 @@ import dash
 import openpyxl
 import plotly.io as pio
 import pytest
+from conftest import call
 
 from dashboard import data, pack, words
 from dashboard.panels import Context, discover
 from dashboard.scope import Filters, Scope
-from tests.conftest import call
 
 FORCE = Scope("force", "force", ("West", "East", "South"))
 OTHER = {
