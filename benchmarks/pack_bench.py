@@ -20,7 +20,7 @@ def _worker(out: Path) -> None:
 
     os.environ["PVP_DB_PATH"] = str(WAREHOUSE)
     from dashboard import data, pack
-    from dashboard.data import Scope
+    from dashboard.scope import Scope
     from etl.settings import get_settings
 
     areas = tuple(get_settings().areas)

@@ -6,7 +6,7 @@ app.py calls ``install`` once; everything else asks ``current_scope()``.
 from __future__ import annotations
 
 from dashboard.auth import NOBODY, Auth
-from dashboard.data import Scope
+from dashboard.scope import Scope
 
 _auth: Auth | None = None
 

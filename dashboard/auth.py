@@ -22,7 +22,7 @@ from dash import Dash
 
 from dashboard.appdb import AppDB
 from dashboard.audit import AuditLog
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from dashboard.sessions import SessionStore, SignInThrottle
 from dashboard.users import User, UserStore, check_password
 from etl.settings import Settings

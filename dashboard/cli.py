@@ -158,7 +158,8 @@ def pack_cmd(
     from datetime import date
 
     from dashboard import data, pack
-    from dashboard.data import NoWarehouse, Scope
+    from dashboard.data import NoWarehouse
+    from dashboard.scope import Scope
 
     if db:
         os.environ["PVP_DB_PATH"] = str(db)
@@ -283,7 +284,8 @@ def audits_sample(
     from dashboard.appdb import AppDB
     from dashboard.appdb.engine import SchemaNotCurrent
     from dashboard.audits import service
-    from dashboard.data import NoWarehouse, Scope
+    from dashboard.data import NoWarehouse
+    from dashboard.scope import Scope
 
     if fmt not in ("csv", "table"):
         err.print("[red]--format must be csv or table[/]")
@@ -338,7 +340,7 @@ def audits_show(
     """Show a stored draw again: its cases with their status, seed and empty categories."""
     from dashboard.appdb import AppDB
     from dashboard.audits import service
-    from dashboard.data import Scope
+    from dashboard.scope import Scope
 
     chosen = _month_arg(month)
     scope = Scope("audit-sampler", "ppu", tuple(get_settings().areas))

@@ -26,7 +26,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, inputs
 from dashboard.access import auth, current_scope
-from dashboard.data import Filters, NoWarehouse
+from dashboard.data import NoWarehouse
 from dashboard.grid import (
     apply_model,
     describe_grid_filters,
@@ -36,6 +36,7 @@ from dashboard.grid import (
     slug,
 )
 from dashboard.panels import Context, Panel, panels_for
+from dashboard.scope import Filters
 
 CONTROLS = ("as_of", "area", "team", "team_type", "officer_id")
 LABELS = {
@@ -148,7 +149,7 @@ def table_panel(panel: Panel) -> dbc.Card:
             ),
             dbc.CardBody(
                 [
-                    html.P(panel.description, className="text-muted small"),
+                    html.P(panel.describe(data.settings()), className="text-muted small"),
                     html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
                     grid(gid, panel.table.columns),
                     dcc.Store(id=f"{panel.id}-purged"),
@@ -166,7 +167,7 @@ def panel_shell(panel: Panel) -> dbc.Card:
             dbc.CardHeader(html.H2(panel.title, className="h5 mb-0")),
             dbc.CardBody(
                 [
-                    html.P(panel.description, className="text-muted small"),
+                    html.P(panel.describe(data.settings()), className="text-muted small"),
                     dcc.Loading(html.Div(id=f"panel-{panel.id}-body")),
                 ]
             ),

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import flask
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from dashboard.data import Filters
+from dashboard.scope import Filters
 
 log = logging.getLogger("pvp.inputs")
 

@@ -20,10 +20,11 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard import data
+from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
-from dashboard.data import Filters, Scope
 from dashboard.figures import styled
+from dashboard.scope import Filters, Scope
+from etl.settings import Settings
 from etl.spreadsheet import PERCENT_FORMAT, xlsx_bytes
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -35,19 +36,26 @@ QUALITY_NOTE = (
 )
 LONGEST_WAITING = 10  # cases in the pack's longest-waiting list
 NO_AREAS = "No areas (none of the areas asked for is yours)"
-HEADLINES = [
-    # (column, label, format)
-    ("compliance_avg", "DS-review compliance, month average", "pct"),
-    ("compliance_month_end", "DS-review compliance at month end", "pct"),
-    ("open_specialist_month_end", "Open specialist cases at month end", "int"),
-    ("breaches", "Review gaps over 28 days (ended or running in month)", "int"),
-    ("breach_median_days", "Median length of those gaps (days)", "num"),
-    ("response_never_supervised", "Response child cases never supervised at month end", "int"),
-    ("new_response_child", "New response child cases", "int"),
-    ("within_1_day", "... with a supervisor entry within 1 day", "pct"),
-    ("within_7_days", "... with a supervisor entry within 7 days", "pct"),
-    ("new_child_related", "New child-related investigations", "int"),
-]
+
+
+def headlines(s: Settings) -> list[tuple[str, str, str]]:
+    """(column of data.pvp_monthly, label, format) for each headline figure."""
+    return [
+        ("compliance_avg", "DS-review compliance, month average", "pct"),
+        ("compliance_month_end", "DS-review compliance at month end", "pct"),
+        ("open_specialist_month_end", "Open specialist cases at month end", "int"),
+        ("breaches", f"{words.gaps_over(s)} (ended or running in month)", "int"),
+        ("breach_median_days", "Median length of those gaps (days)", "num"),
+        ("response_never_supervised", "Response child cases never supervised at month end", "int"),
+        ("new_response_child", "New response child cases", "int"),
+        ("within_1_day", "... with a supervisor entry within 1 day", "pct"),
+        ("within_7_days", "... with a supervisor entry within 7 days", "pct"),
+        ("new_child_related", "New child-related investigations", "int"),
+    ]
+
+
+# The headline columns and their formats (the labels state settings: headlines(settings)).
+HEADLINE_FORMATS = {col: kind for col, _label, kind in headlines(Settings())}
 
 
 @dataclass
@@ -135,7 +143,7 @@ def in_words(row: pd.Series, col: str, kind: str) -> str:
 def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
     """The trend as a sheet: numbers stay numbers; an empty month says why in words."""
     out = pd.DataFrame({"month": pd.to_datetime(trend["month"]).dt.strftime("%m/%Y")})
-    for col, _label, kind in HEADLINES:
+    for col, kind in HEADLINE_FORMATS.items():
         out[col] = [
             float(row[col])
             if row["has_data"] and not pd.isna(row[col])
@@ -164,9 +172,9 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     shown = scope.only(wanted)
     everything = set(wanted) == set(data.settings().areas)
     label = "Whole force" if everything else (", ".join(wanted) or NO_AREAS)
-    first = data.add_months(month, -12)
+    first = measures.add_months(month, -12)
     monthly = data.pvp_monthly(shown, None, first, month).set_index("month")
-    previous, last_year = data.add_months(month, -1), data.add_months(month, -12)
+    previous, last_year = measures.add_months(month, -1), measures.add_months(month, -12)
 
     def cell(when: date, col: str, kind: str) -> str:
         return in_words(monthly.loc[when], col, kind)
@@ -186,7 +194,7 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
                 "previous month": cell(previous, col, kind),
                 "same month last year": cell(last_year, col, kind),
             }
-            for col, label_, kind in HEADLINES
+            for col, label_, kind in headlines(data.settings())
         ]
     )
     headline_numbers = pd.DataFrame(
@@ -197,10 +205,10 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
                 "Previous month": number(previous, col, kind),
                 "Same month last year": number(last_year, col, kind),
             }
-            for col, label_, kind in HEADLINES
+            for col, label_, kind in headlines(data.settings())
         ]
     )
-    end = data.month_end(month)
+    end = measures.month_end(month)
     days = (end - month).days + 1
     filters = Filters(as_of=end)
     by_team = data.quality(shown, filters, by="team", days=days)
@@ -220,8 +228,8 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         produced_by=scope.username,
         headline=headline,
         headline_numbers=headline_numbers,
-        trend=monthly.loc[data.add_months(month, -11) :].reset_index(),
-        demand=data.pvp_demand(shown, None, data.add_months(month, -11), month),
+        trend=monthly.loc[measures.add_months(month, -11) :].reset_index(),
+        demand=data.pvp_demand(shown, None, measures.add_months(month, -11), month),
         quality=_quality_summary(quality_numbers),
         quality_numbers=quality_numbers,
         by_team=_quality_table(by_team, ["area", "team"], team_before),
@@ -326,7 +334,8 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     """The 12-month trend of each headline figure."""
     t = pack.trend.copy()
     t["month"] = pd.to_datetime(t["month"])
-    measures = [col for col, _label, _kind in HEADLINES]
+    measures = list(HEADLINE_FORMATS)
+    gaps = words.gaps_over(data.settings())
     t[measures] = t[measures].astype("float64")  # an empty month is a gap in the line, not 0
     out = []
     comp = t.melt("month", ["compliance_avg", "compliance_month_end"], "measure", "share")
@@ -337,9 +346,9 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     out.append(("DS-review compliance", fig))
     fig = px.bar(t, x="month", y="breaches", text="breaches")
-    out.append(("Review gaps over 28 days", fig))
+    out.append((gaps, fig))
     fig = px.line(t, x="month", y="breach_median_days", markers=True)
-    out.append(("Median length of gaps over 28 days (days)", fig))
+    out.append((f"Median length of {gaps[0].lower()}{gaps[1:]} (days)", fig))
     fig = px.bar(t, x="month", y="response_never_supervised", text="response_never_supervised")
     out.append(("Response child cases never supervised at month end", fig))
     resp = t.melt("month", ["within_1_day", "within_7_days"], "measure", "share")
@@ -407,11 +416,11 @@ def to_excel(pack: Pack) -> bytes:
             ]
         }
     )
-    kinds = [kind for _col, _label, kind in HEADLINES]
+    lines = headlines(data.settings())
     numbers = trend_table(pack.trend)
     trend = pd.DataFrame({"Month": pd.to_datetime(pack.trend["month"]).dt.date})
     trend_formats = {}
-    for col, label, kind in HEADLINES:
+    for col, label, kind in lines:
         trend[label] = numbers[col]
         trend_formats[label] = EXCEL_FORMATS[kind]
     demand_headers = {"month": "Month", "team_type": "Team type", "cases": "New child cases"}
@@ -443,7 +452,7 @@ def to_excel(pack: Pack) -> bytes:
             "Quality": {"Change": "+0.0;-0.0;0.0"},  # points; entries: a count
         },
         row_formats={
-            "Headline": [EXCEL_FORMATS[k] for k in kinds],
+            "Headline": [EXCEL_FORMATS[kind] for _col, _label, kind in lines],
             "Quality": _quality_row_formats(),
         },
     )

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard import data, pack
-from dashboard.data import Scope
+from dashboard.scope import Scope
 
 log = logging.getLogger("pvp.packjobs")
 STALE_SECONDS = 300

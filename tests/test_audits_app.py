@@ -15,7 +15,7 @@ from sqlalchemy import select
 from dashboard.appdb.models import Audit, AuditSample
 from dashboard.audits import app_db, service
 from dashboard.audits.config import get_config
-from dashboard.data import Scope
+from dashboard.scope import Scope
 
 MONTH = date(2018, 7, 1)
 PAGE = ".._pages_content.children"

@@ -17,7 +17,7 @@ from dashboard.appdb import AppDB, upgrade
 from dashboard.appdb.models import Audit, AuditEvent, AuditSample
 from dashboard.audits import sampling, service
 from dashboard.audits.config import AuditConfig, Category, Clause, load_config
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from etl.settings import get_settings
 from etl.testing import build_fixture_warehouse
 

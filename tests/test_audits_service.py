@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from dashboard.appdb.models import Audit
 from dashboard.audits import service
 from dashboard.audits.config import get_config
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from tests.test_audits_sampling import JULY, PPU, appdb, warehouse  # noqa: F401
 
 WEST_AUDITOR = Scope("wa", "auditor", ("West",))
@@ -75,7 +75,7 @@ def test_actions_are_carried_from_meeting_to_meeting_until_closed(appdb, warehou
     service.close_action(appdb, moderator, a.id, 1)
     closed_month = date.today().replace(day=1)
     assert a.id in listed(closed_month)  # shown as closed in the month it was closed
-    assert a.id not in listed(service.data.add_months(closed_month, 1))
+    assert a.id not in listed(service.measures.add_months(closed_month, 1))
     assert a.id in listed(date(2018, 9, 1))  # a past month's pack is unchanged
     assert [
         x.id

@@ -51,6 +51,26 @@ def wait_for(predicate, timeout: float = 10):
     raise AssertionError("timed out")
 
 
+def settled(dash_duo) -> bool:
+    """The page has rendered its content and no callback is running or queued (twice in a row
+    a poll apart, so a callback that triggers the next one is not missed)."""
+
+    def idle() -> bool:
+        rendered = dash_duo.driver.execute_script(
+            "return !!document.querySelector('#_pages_content h1, #_pages_content .alert');"
+        )
+        return (
+            bool(rendered)
+            and dash_duo.redux_state_rqs == []
+            and not (dash_duo.redux_state_is_loading)
+        )
+
+    if not idle():
+        return False
+    time.sleep(0.2)  # a poll interval, not a wait for something to finish
+    return idle()
+
+
 @pytest.fixture
 def duo(dash_duo, dash_app):
     # Not navigate=True: the first page is the sign-in form, not a Dash page.
@@ -124,7 +144,7 @@ def test_no_errors_in_the_browser_console_on_any_page(duo):
     sign_in(duo, "admin")
     for path in PAGES:
         open_page(duo, path + ("?as_of=" + DAY if "?" not in path else ""))
-        time.sleep(1.5)
+        wait_for(lambda: settled(duo), timeout=30)
         assert duo.get_logs() == [], path
 
 

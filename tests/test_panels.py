@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from conftest import call
 
-from dashboard.data import Filters, Scope
 from dashboard.panels import Context, discover
+from dashboard.scope import Filters, Scope
 from etl.testing import FIXTURE_DAY, write_extracts
 
 SCOPES = {
@@ -28,12 +30,14 @@ def _json(component) -> str:
 
 @pytest.mark.parametrize("panel", PANELS, ids=lambda p: p.id)
 @pytest.mark.parametrize("who", list(SCOPES))
-def test_every_panel_renders_for_every_user(dash_app, panel, who):
+def test_every_panel_renders_for_every_user(dash_app, client_for, panel, who):
     scope = SCOPES[who]
     ctx = Context(scope=scope, filters=Filters(), as_of=date.fromisoformat(FIXTURE_DAY))
     assert panel.description and panel.title
     if panel.table:
         if scope.role not in panel.roles:
+            # Not theirs (the audit log is for admins): the page's grid answers with no rows.
+            assert _grid_rows(dash_app, client_for(who), panel) == 0
             return
         df = panel.table.rows(ctx)
         assert isinstance(df, pd.DataFrame)
@@ -69,10 +73,117 @@ def test_every_chart_panel_says_why_when_empty(dash_app, panel, tmp_path, monkey
     assert expected in text.replace(": ", ":"), panel.id
 
 
-def test_panel_ids_are_unique_and_pages_are_known():
+def _grid_rows(app, client, panel) -> int:
+    client.get("/_dash-layout")  # Dash fills callback_map on the first request
+    grid = f"{panel.id}-grid"
+    key = next(k for k in app.callback_map if k.startswith(f"..{grid}.getRowsResponse"))
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    _, body = call(app, client, key, {f"{grid}.getRowsRequest": request,
+                                      f"{panel.page}-filters.data": {}})  # fmt: skip
+    return body["response"][grid]["getRowsResponse"]["rowCount"]
+
+
+def test_every_table_panel_is_shown_to_its_roles(dash_app, client_for):
+    # The counterpart of the refusal above: the admin's audit log grid does have rows.
+    panel = discover()["audit-log"]
+    assert _grid_rows(dash_app, client_for("admin"), panel) > 0
+
+
+def test_pages_are_known():
     pages = {"today", "child", "quality", "quality-entries", "data", "audit"}
     assert {p.page for p in PANELS} <= pages
-    assert len({p.id for p in PANELS}) == len(PANELS)
+
+
+def test_two_panels_with_one_id_are_refused(tmp_path, monkeypatch):
+    import sys
+
+    from dashboard import panels
+
+    for name in ("first_panel", "second_panel"):
+        (tmp_path / f"{name}.py").write_text(
+            "from dashboard.panels import Panel\n"
+            "PANEL = Panel(id='same', page='child', order=1, title='t', description='d')\n"
+        )
+    monkeypatch.setattr(panels, "__path__", [str(tmp_path)])
+    monkeypatch.setattr(panels, "_REGISTRY", {})
+    try:
+        with pytest.raises(RuntimeError, match="two panels share the id same"):
+            panels.discover()
+    finally:
+        for name in ("first_panel", "second_panel"):
+            sys.modules.pop(f"dashboard.panels.{name}", None)
+
+
+def _figures(node):
+    """Every figure in a rendered panel (the Graph components' figures)."""
+    if getattr(node, "figure", None) is not None:
+        yield go.Figure(node.figure)
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str):
+            yield from _figures(child)
+
+
+# What each chart draws on the fixture on 30/06/2018 (etl/testing.py FIXTURE): its series, its
+# axis titles, and its total for a force-wide and a West user. Open child-related cases: West
+# W-OVERDUE, W-NEW, W-DUE, W-RESP, W-OK; East E-OVERDUE, E-RESP; South S-DUE.
+CHARTS = {
+    "child-by-area": {
+        "series": {"child_protection", "response", "online_child_abuse", "cse"},
+        "titles": (None, "cases"),
+        "total": {"force": 8, "west": 5},
+    },
+    "child-by-reason": {  # a case counts once per reason; 6 of the 8 are in specialist teams
+        "series": {""},
+        "titles": ("cases", None),
+        "total": {"force": 10, "west": 7},
+    },
+    "child-weekly": {  # by week opened, every child-related case opened in the year
+        "series": {"child_protection", "cse", "online_child_abuse", "response"},
+        "titles": ("Week beginning", "cases"),
+        "total": {"force": 8, "west": 5},
+    },
+    "data-quarantine": {  # I-BAD, E-BAD, R-EBAD; West's user sees none of them
+        "series": {"incidents.csv", "investigations.csv", "supervision.csv"},
+        "titles": ("rows", None),
+        "total": {"force": 3, "west": 0},
+    },
+    "today-published-crime": {  # the six commonest types and Other, in one month (Nov 2021)
+        "series": {"Anti-social behaviour", "Burglary", "Criminal damage and arson", "Other",
+                   "Other theft", "Public order", "Violence and sexual offences"},
+        "titles": (None, "crimes"),
+        "total": {"force": 16165, "west": 5358},
+    },
+}  # fmt: skip
+
+
+def _total(fig: go.Figure, horizontal: bool) -> int:
+    return int(sum(sum(t.x if horizontal else t.y) for t in fig.data))
+
+
+@pytest.mark.parametrize("panel_id", sorted(CHARTS))
+def test_chart_panels_draw_the_fixture(dash_app, panel_id):
+    want = CHARTS[panel_id]
+    panel = discover()[panel_id]
+    for who, total in want["total"].items():
+        ctx = Context(SCOPES[who], Filters(), date.fromisoformat(FIXTURE_DAY))
+        figures = list(_figures(panel.render(ctx)))
+        if total == 0:
+            assert not figures and "empty-state" in _json(panel.render(ctx))
+            continue
+        (fig,) = figures
+        horizontal = fig.data[0].orientation == "h"
+        assert _total(fig, horizontal) == total, who
+        if who == "force":
+            assert {t.name for t in fig.data} == want["series"]
+            titles = (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text)
+            assert titles == want["titles"]
+
+
+def test_every_chart_panel_is_checked_for_what_it_draws(dash_app):
+    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY))
+    drawing = {p.id for p in PANELS if not p.table and list(_figures(p.render(ctx)))}
+    assert drawing == set(CHARTS)
 
 
 def test_the_template_an_analyst_copies_works(dash_app):

@@ -10,7 +10,7 @@ import pytest
 from conftest import read as q
 
 from dashboard import data
-from dashboard.data import Scope
+from dashboard.scope import Scope
 from etl.load import LoadError, load
 from etl.police_uk import load_police_uk
 from etl.testing import POLICE_UK_SAMPLE, write_extracts

@@ -69,8 +69,8 @@ def test_two_refreshes_never_overlap(tmp_path, db):
 
 def test_the_data_quality_page_shows_refresh_failures(dash_app, tmp_path, monkeypatch):
     from dashboard import data
-    from dashboard.data import Filters, Scope
     from dashboard.panels import Context, data_refresh
+    from dashboard.scope import Filters, Scope
 
     settings = Settings(refresh_log_path=tmp_path / "refresh.sqlite")
     broken = write_extracts(tmp_path / "broken")

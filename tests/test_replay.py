@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dashboard import data, pack
-from dashboard.data import Filters, Scope
+from dashboard.scope import Filters, Scope
 from etl.flags import flags, latest_date
 
 FORCE = Scope("tester", "force", ("West", "East", "South"))

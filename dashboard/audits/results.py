@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import data
+from dashboard import measures
 from dashboard.appdb.models import Audit
 from dashboard.audits.config import get_config
 
@@ -32,7 +32,7 @@ def overview(audits: list[Audit], today: date | None = None) -> pd.DataFrame:
     rows = []
     for (month, area), group in _group(audits, lambda a: (a.month, a.area)).items():
         status = Counter(a.status for a in group)
-        ended = today > data.month_end(month)
+        ended = today > measures.month_end(month)
         rows.append(
             {
                 "month": f"{month:%m/%Y}",
@@ -90,7 +90,7 @@ def grades(audits: list[Audit], by: str, last_month: date, months: int = 12) -> 
     """Graded audits over ``months`` to ``last_month`` by month, area, category or team: a
     count per grade, in the configured grade order."""
     config = get_config()
-    first = data.add_months(last_month.replace(day=1), -(months - 1))
+    first = measures.add_months(last_month.replace(day=1), -(months - 1))
     rows = Counter()
     for a in audits:
         g = grade_of(a)
@@ -221,7 +221,7 @@ def outcomes(scope, month: date, areas: list[str]) -> dict:
                     "owner": a.owner,
                     "due": f"{a.due_on:%d/%m/%Y}" if a.due_on else "",
                     "status": "open"
-                    if a.closed_at is None or a.closed_at.date() >= data.add_months(month, 1)
+                    if a.closed_at is None or a.closed_at.date() >= measures.add_months(month, 1)
                     else f"closed {a.closed_at:%d/%m/%Y}",
                 }
                 for a in actions

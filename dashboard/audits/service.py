@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from dashboard import data
+from dashboard import data, measures
 from dashboard.appdb import AppDB
 from dashboard.appdb.models import (
     Audit,
@@ -33,7 +33,7 @@ from dashboard.appdb.models import (
 )
 from dashboard.audits import sampling
 from dashboard.audits.config import AuditConfig, get_config
-from dashboard.data import Scope
+from dashboard.scope import Scope
 
 FINAL = ("submitted", "moderated")
 RECIPIENTS = ("officer", "supervisor")
@@ -125,12 +125,12 @@ def _event(s: Session, audit: Audit, scope: Scope, event: str, detail: str | Non
 
 def sampling_period(month: date) -> tuple[date, date]:
     """The previous month: its cases are drawn, its last day is the snapshot's as-of day."""
-    previous = data.add_months(month.replace(day=1), -1)
-    return previous, data.month_end(previous)
+    previous = measures.add_months(month.replace(day=1), -1)
+    return previous, measures.month_end(previous)
 
 
 def recently_audited(s: Session, month: date, months: int) -> set[str]:
-    since = data.add_months(month, -months)
+    since = measures.add_months(month, -months)
     rows = s.scalars(
         select(Audit.investigation_id).where(Audit.month >= since, Audit.month < month)
     )

@@ -16,12 +16,12 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.access import current_scope
 from dashboard.appdb.engine import SchemaNotCurrent
 from dashboard.audits import app_db, service
 from dashboard.audits.config import get_config
-from dashboard.data import NoWarehouse, reasons_in_words
+from dashboard.data import NoWarehouse
 from dashboard.figures import graph
 from dashboard.timeline import figure
 
@@ -79,13 +79,19 @@ def _dl(items) -> html.Dl:
 
 def measured(snapshot: dict) -> list[tuple[str, str]]:
     m = snapshot.get("measures") or {}
+    s = data.settings()
     longest = m.get("longest_gap_days")
     grades = m.get("entry_grades")
     return [
         ("Entries on the log", str(m.get("entries", ""))),
         ("... by a supervisor rank", str(m.get("supervisor_entries", ""))),
         ("... of them thin", str(m.get("thin_entries", ""))),
-        (f"Gaps over {m.get('review_window_days', 28)} days", str(m.get("gaps_over_window", ""))),
+        (
+            # The window the case was measured with when sampled (a later change of the
+            # setting does not rewrite a past audit's figures).
+            f"Gaps over {words.days(m.get('review_window_days', s.review_window_days))}",
+            str(m.get("gaps_over_window", "")),
+        ),
         ("Longest interval (days)", "-" if longest is None else str(longest)),
         (
             "Entry grades",
@@ -110,10 +116,13 @@ def case_side(scope, audit) -> list:
         for k, label in FACTS
     ]
     facts.append(
-        ("Why child-related", reasons_in_words(";".join(record.get("child_reasons") or [])))
+        (
+            "Why child-related",
+            words.reasons_in_words(record.get("child_reasons") or [], data.settings()),
+        )
     )
     flags = [
-        html.Li(f"{data.FLAG_WORDS.get(f['flag'], f['flag'])}: {f['days']} days")
+        html.Li(f"{words.FLAG_WORDS.get(f['flag'], f['flag'])}: {f['days']} days")
         for f in snap.get("flags") or []
     ] or [html.Li("No flags.")]
     out = [
@@ -190,7 +199,7 @@ def question_block(config, audit, editable: bool) -> list:
             html.Div(
                 [
                     html.Label(
-                        f"{n}. {q.text}",
+                        f"{n}. {words.fill(q.text, data.settings())}",
                         className="form-label fw-semibold small",
                         htmlFor=f"audits-answer-{q.key}",
                     ),

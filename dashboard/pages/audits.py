@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import data
+from dashboard import data, measures
 from dashboard.access import current_scope
 from dashboard.appdb.engine import SchemaNotCurrent
 from dashboard.audits import app_db, results, service
@@ -76,7 +76,7 @@ def next_audit_month() -> date | None:
         last = data.default_month()
     except NoWarehouse:
         return None
-    return data.add_months(last, 1) if last else None
+    return measures.add_months(last, 1) if last else None
 
 
 def sample_card() -> dbc.Card:

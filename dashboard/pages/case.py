@@ -13,9 +13,10 @@ from dash import html
 from dashboard import data
 from dashboard.access import auth, current_scope
 from dashboard.compose import no_data_message
-from dashboard.data import FLAG_WORDS, NoWarehouse, reasons_in_words
+from dashboard.data import NoWarehouse
 from dashboard.figures import graph
 from dashboard.timeline import figure
+from dashboard.words import FLAG_WORDS, case_rule, reasons_in_words, window
 from etl.assessment import element_words
 
 ENTRY_HEADERS = ("When", "Who", "Rank", "Counts?", "Grade", "Shows", "Misses", "Actions", "Note")
@@ -60,12 +61,7 @@ def layout(investigation_id: str | None = None, **query):
     versions = data.case_versions(scope, investigation_id)
     intervals = data.review_intervals(scope, as_of, investigation_id)
     flags = data.case_flags(scope, investigation_id, as_of)
-    rule = (
-        f"Specialist case: a review by {', '.join(s.ds_review_ranks)} is needed at least every "
-        f"{s.review_window_days} days."
-        if record["team_type"] in s.specialist_team_types
-        else f"Entries by {', '.join(s.supervisor_ranks)} count as supervision."
-    )
+    rule = case_rule(s, record["team_type"] in s.specialist_team_types)
     present = record["incident_children_present"]
     incident = record["incident_id"] or "none linked"
     if record["has_incident"]:
@@ -86,10 +82,10 @@ def layout(investigation_id: str | None = None, **query):
         ("Incident", incident),
         ("Incident child marker", _yes_no(record["incident_child_linked"])),
         ("Children present at the incident", _age(present) if record["has_incident"] else ""),
-        ("Why child-related", reasons_in_words(";".join(record["child_reasons"])) or "none"),
+        ("Why child-related", reasons_in_words(list(record["child_reasons"]), s) or "none"),
     ]
     flag_items = [
-        html.Li(f"{FLAG_WORDS[f]}: {int(d)} days ({reasons_in_words(r)})")
+        html.Li(f"{FLAG_WORDS[f]}: {int(d)} days ({reasons_in_words(r, s)})")
         for f, d, r in zip(flags["flag"], flags["days"], flags["reasons"], strict=True)
     ] or [html.Li("No flags on this day.")]
     rows = [
@@ -110,10 +106,10 @@ def layout(investigation_id: str | None = None, **query):
     ]
     gaps = intervals[intervals["is_breach"]] if len(intervals) else intervals
     summary = (
-        f"{len(entries)} entries; {len(gaps)} gap(s) longer than {s.review_window_days} days: "
+        f"{len(entries)} entries; {len(gaps)} gap(s) longer than {window(s)}: "
         + ", ".join(f"{int(d)} days" for d in gaps["days"])
         if len(gaps)
-        else f"{len(entries)} entries; no gap longer than {s.review_window_days} days."
+        else f"{len(entries)} entries; no gap longer than {window(s)}."
     )
     counting = entries[entries["does_not_count"].isna()] if len(entries) else entries
     substantive = int((counting["grade"] == "substantive").sum()) if len(counting) else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash
 
+from dashboard import data, words
 from dashboard.compose import page_layout, register
 
 
@@ -11,9 +12,7 @@ def layout(**query):
     return page_layout(
         "child",
         "Child-related investigations",
-        "An investigation is child-related when its incident carries the child marker or had "
-        "children present, its youngest victim or suspect is under 18, it sits with a "
-        "specialist child team, or a child-protection concern is recorded.",
+        words.child_related_definition(data.settings()),
         query,
     )
 

@@ -12,14 +12,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs, pack, packjobs
+from dashboard import data, inputs, measures, pack, packjobs, words
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db, service
 from dashboard.compose import no_data_message
-from dashboard.data import Filters, NoWarehouse
+from dashboard.data import NoWarehouse
 from dashboard.figures import graph
 from dashboard.panels import Context
 from dashboard.panels import today_published_crime as published_crime
+from dashboard.scope import Filters
 
 WHOLE_FORCE = "__force__"
 
@@ -142,22 +143,14 @@ def _show(month, area):
     return [
         html.H2(p.title, className="h5", id="pvp-title"),
         _table(p.headline, "pvp-headline"),
-        html.P(
-            "Compliance: share of open specialist cases within 28 days of their last review "
-            "by a DS or above (or of opening), measured at the end of each day. Gaps: intervals "
-            "between such reviews longer than 28 days that ended in the month or were still "
-            "running at its end. Response child cases: response-team cases with a child victim "
-            "or suspect (or another child reason); supervised within 1 or 7 days = an entry by "
-            "a sergeant or above within that many days of opening and by the month's end.",
-            className="small text-muted",
-        ),
+        html.P(words.pvp_definitions(data.settings()), className="small text-muted"),
         html.H2(p.longest_title, className="h5 mt-3"),
         _longest(p.longest),
         html.H2("Twelve-month trends", className="h5 mt-3"),
         dbc.Row(charts, className="g-3"),
         html.H2("Published crime in the area, by month", className="h5 mt-3"),
         published_crime.render(
-            Context(scope=scope.only(p.areas), filters=Filters(), as_of=data.month_end(p.month))
+            Context(scope=scope.only(p.areas), filters=Filters(), as_of=measures.month_end(p.month))
         ),
         html.H2(f"Quality of supervision, {p.month:%B %Y}", className="h5 mt-3"),
         html.P(pack.QUALITY_NOTE, className="small text-muted"),

@@ -19,8 +19,9 @@ from datetime import date
 import pandas as pd
 from dash.development.base_component import Component
 
-from dashboard.data import Filters, Scope
 from dashboard.grid import Column
+from dashboard.scope import Filters, Scope
+from etl.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,16 @@ class Panel:
     page: str
     order: int
     title: str
-    description: str
+    # Shown under the title. A description that states a setting (a threshold, a rank group)
+    # is a function of the settings, so it says what the running settings say.
+    description: str | Callable[[Settings], str]
     render: Callable[[Context], Component | list[Component]] | None = None
     table: Table | None = None
     width: int = 12  # of 12 Bootstrap columns
     roles: tuple[str, ...] = field(default=("force", "area", "admin"))
+
+    def describe(self, settings: Settings) -> str:
+        return self.description(settings) if callable(self.description) else self.description
 
 
 _REGISTRY: dict[str, Panel] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.express as px
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.figures import empty, graph, styled
 from dashboard.panels import Context, Panel
 
@@ -15,7 +15,8 @@ def render(ctx: Context):
         return empty()
     reasons = df["reasons"].str.split(";").explode().value_counts().reset_index()
     reasons.columns = ["reason", "cases"]
-    reasons["reason"] = reasons["reason"].map(lambda r: data.REASON_WORDS.get(r, r))
+    in_words = words.reason_words(data.settings())
+    reasons["reason"] = reasons["reason"].map(lambda r: in_words.get(r, r))
     fig = px.bar(reasons, x="cases", y="reason", orientation="h", text="cases")
     fig.update_layout(yaxis={"categoryorder": "total ascending", "title": None})
     summary = "; ".join(

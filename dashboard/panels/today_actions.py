@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.grid import Column
 from dashboard.panels import Panel, Table
 
@@ -20,24 +20,12 @@ COLUMNS = [
 ]
 
 
-def _description(s) -> str:
-    return (
-        f"Overdue DS reviews (specialist teams, over {s.review_window_days} days since the last "
-        f"review by {', '.join(s.ds_review_ranks)}), response cases with a child victim or "
-        f"suspect that no supervisor has looked at, DS reviews due within {s.due_soon_days} "
-        "days, and open specialist cases whose last DS review was thin or repeated text (its "
-        "note quoted under Why). 'Days' is days since the last DS review (or opening) for DS "
-        "reviews, and days open for response cases. The last supervisory entry's grade is its "
-        "assessment against the reviewing-officer checklist."
-    )
-
-
 PANEL = Panel(
     id="today-actions",
     page="today",
     order=20,
     title="Cases needing a supervisor",
-    description=_description(data.settings()),
+    description=words.action_list_description,
     table=Table(
         columns=COLUMNS,
         rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),

@@ -5,16 +5,17 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.panels import Context, Panel
 
-CARDS = [
-    ("child_related", "Open child-related cases", "info", ""),
-    ("ds_review_overdue", "DS reviews overdue", "danger", "⚠ "),
-    ("ds_review_due_soon", "DS reviews due within 7 days", "warning", "→ "),
-    ("response_unsupervised", "Response child cases never supervised", "danger", "⚠ "),
-    ("ds_review_not_substantive", "Last DS review thin or repeated", "warning", "✎ "),
-]
+# (flag, colour, icon), in words.FLAGS order; the titles are words.card_titles(settings).
+STYLE = {
+    "child_related": ("info", ""),
+    "ds_review_overdue": ("danger", "⚠ "),
+    "ds_review_due_soon": ("warning", "→ "),
+    "response_unsupervised": ("danger", "⚠ "),
+    "ds_review_not_substantive": ("warning", "✎ "),
+}
 
 
 def _change(delta: int) -> str:
@@ -25,10 +26,11 @@ def _change(delta: int) -> str:
 
 def render(ctx: Context):
     counts = data.flag_counts(ctx.scope, ctx.filters)
-    s = data.settings()
+    titles = words.card_titles(data.settings())
     cards = []
-    for flag, title, colour, icon in CARDS:
-        title = title.replace("7 days", f"{s.due_soon_days} days")
+    for flag in words.FLAGS:
+        colour, icon = STYLE[flag]
+        title = titles[flag]
         value, delta = counts.get(flag, (0, 0))
         cards.append(
             dbc.Col(

@@ -6,7 +6,8 @@
 -- $ds_review_ranks; other cases $supervisor_ranks. Entries after the close (or before the
 -- opening) stay on the record but count for nothing. `days` is in calendar days; a breach is
 -- longer than $review_window_days. Several days at once let the PVP pack replay each month
--- from its own end in one query. Readers: dashboard/data.py (case page, PVP pack).
+-- from its own end in one query. Only investigations in $areas, and only $investigation_id
+-- when it is not NULL. Readers: dashboard/data.py (case page, audits), monthly_breaches.sql.
 WITH days AS (
   SELECT DISTINCT CAST(unnest($as_of_days) AS DATE) AS as_of
 ),
@@ -18,6 +19,8 @@ cases AS (
   JOIN days AS d
     ON h.valid_from <= d.as_of AND (h.valid_to IS NULL OR h.valid_to > d.as_of)
    AND h.opened_on <= d.as_of
+  WHERE list_contains($areas, h.area)
+    AND ($investigation_id IS NULL OR h.investigation_id = $investigation_id)
 ),
 qualifying AS (
   SELECT c.as_of, r.investigation_id, r.reviewed_on
@@ -52,3 +55,4 @@ SELECT
   date_diff('day', started_on, ended_on) AS days,
   date_diff('day', started_on, ended_on) > $review_window_days AS is_breach
 FROM ends
+ORDER BY investigation_id, started_on

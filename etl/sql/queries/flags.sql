@@ -6,13 +6,18 @@
 -- A thin or repeated DS review (review_facts.restarts_clock false) does not restart the clock
 -- when thin_reviews_count is off; ds_review_not_substantive marks an open specialist case whose
 -- latest DS-or-above review is thin or repeated, either way.
--- Parameters are settings (etl/settings.py); etl/flags.py binds them. The child_cases
--- placeholder below is etl/sql/child_cases.sql, the definition of child-related.
+-- Grain: investigation_id, flag; only investigations in $areas (the asker's scope).
+-- Parameters: $as_of, $areas; the rest are settings (etl/settings.py) bound by etl/queries.py.
+-- The child_cases placeholder below is etl/sql/child_cases.sql, the definition of
+-- child-related. Rows come worst first: this ORDER BY is the one order of the flags.
+-- Readers: `python -m etl flags` (etl/flags.py), the dashboard (Today, child-related, case
+-- page, PVP pack: dashboard/data.py).
 WITH open_cases AS (
   SELECT c.*, date_diff('day', c.opened_on, $as_of) AS days_open
-  FROM {child_cases} AS c
+  FROM ({child_cases}) AS c
   WHERE c.valid_from <= $as_of AND (c.valid_to IS NULL OR c.valid_to > $as_of)
     AND c.opened_on <= $as_of AND (c.closed_on IS NULL OR c.closed_on > $as_of)
+    AND list_contains($areas, c.area)
 ),
 reviews AS (
   SELECT r.* FROM review_facts AS r JOIN open_cases AS o USING (investigation_id)

@@ -2,7 +2,8 @@
 -- day (opened on or before it, not closed on or before it, as the record was known that day:
 -- case_history), whether it was within $review_window_days of its last review by a
 -- $ds_review_ranks officer on or before that day (or of its opening, if none): the 28-day rule
--- of flags.sql, replayed for each day at once.
+-- of flags.sql, replayed for each day at once. Grain: day, investigation_id; only cases in
+-- $areas. Reader: daily_compliance_by_area.sql (the PVP page and pack).
 WITH days AS (
   SELECT CAST(d AS DATE) AS day
   FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY)

@@ -1,0 +1,57 @@
+"""Every query by name, and its parameters from the settings object.
+
+A query is one file, ``etl/sql/queries/<name>.sql`` (the definition of child-related stays at
+``etl/sql/child_cases.sql``, which the load's entry assessment reads too). Each starts with a
+header: what one row is (grain), its parameters, who reads it. A query names a setting as
+``$<setting name>`` (``$review_window_days``) and another query as ``{name}``, which is
+replaced by that query's text. ``params`` binds every setting the SQL names straight from the
+settings object: there is no second list of parameters to keep in step with the settings.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from etl.settings import Settings
+
+SQL_DIR = Path(__file__).parent / "sql"
+QUERIES_DIR = SQL_DIR / "queries"
+# Never bound from the settings: ``$areas`` is always the asker's scope, given by the caller
+# (dashboard/data.py query binds it itself), so a forgotten scope fails instead of widening.
+NOT_FROM_SETTINGS = frozenset({"areas"})
+
+
+def names() -> list[str]:
+    """Every query file's name."""
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
+
+
+@cache
+def sql(name: str) -> str:
+    """The query's text, with each ``{other}`` replaced by that query's text."""
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        path = SQL_DIR / f"{name}.sql"
+    return re.sub(r"\{([a-z_]+)\}", lambda m: sql(m.group(1)), path.read_text())
+
+
+def wanted(text: str) -> set[str]:
+    """The ``$parameters`` a query uses (not those its header only mentions)."""
+    return set(re.findall(r"\$([a-z_]+)", re.sub(r"--[^\n]*", "", text)))
+
+
+def params(text: str, settings: Settings, **given) -> dict:
+    """Values for every parameter ``text`` names: ``given`` first, else the setting of that
+    name. Values it does not name are left out (DuckDB refuses extras)."""
+    out = {}
+    for name in wanted(text):
+        if name in given:
+            value = given[name]
+        elif name not in NOT_FROM_SETTINGS and hasattr(settings, name):
+            value = getattr(settings, name)
+        else:
+            raise KeyError(f"${name} is neither a setting nor given")
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out

@@ -1,0 +1,41 @@
+-- scoped_quarantine: the quarantined rows the asker may see (grain: source, line, load). A row
+-- mentions its own `area`, and the area of each loaded record it names: the case, incident or
+-- review with its id (a duplicate_id row names the kept row), the case a review is on, the
+-- incident a case links to. It is shown when every area it mentions is in $areas (any case),
+-- so a West user never learns of an East record through it; rows with no recognisable area
+-- only when $areas holds every area in $all_areas (force-wide roles). `mentioned_areas` lists
+-- what it mentions (lower case). Parameters: $areas, $all_areas (the areas setting). Reader:
+-- the Data quality page (dashboard/data.py quarantine).
+WITH q AS (
+  SELECT row_number() OVER () AS qid, q.*,
+         json_extract_string(q.raw, '$.area') AS raw_area,
+         json_extract_string(q.raw, '$.investigation_id') AS raw_investigation,
+         json_extract_string(q.raw, '$.incident_id') AS raw_incident
+  FROM quarantine AS q),
+mentions AS (
+  SELECT qid, raw_area AS area FROM q WHERE raw_area IS NOT NULL
+  UNION ALL
+  SELECT qid, i.area FROM q JOIN investigations AS i
+    ON i.investigation_id IN (q.raw_investigation,
+                              CASE WHEN q.extract = 'investigations' THEN q.record_id END)
+  UNION ALL
+  SELECT qid, n.area FROM q JOIN incidents AS n
+    ON n.incident_id IN (q.raw_incident,
+                         CASE WHEN q.extract = 'incidents' THEN q.record_id END)
+  UNION ALL
+  SELECT qid, i.area FROM q
+    JOIN supervision AS r ON q.extract = 'supervision' AND r.review_id = q.record_id
+    JOIN investigations AS i ON i.investigation_id = r.investigation_id),
+judged AS (
+  SELECT qid, list_distinct(list(lower(trim(area)))) AS mentioned_areas,
+         bool_and(list_contains(list_transform($areas, lambda a: lower(a)), lower(trim(area))))
+           AS all_in_scope
+  FROM mentions GROUP BY qid),
+everything AS (
+  SELECT bool_and(list_contains(list_transform($areas, lambda a: lower(a)), lower(a))) AS yes
+  FROM unnest(list_transform($all_areas, lambda a: lower(a))) AS t(a))
+SELECT source, line, record_id, reason, detail, first_load_id, load_id, resolved_load_id,
+       coalesce(mentioned_areas, []) AS mentioned_areas
+FROM q LEFT JOIN judged USING (qid), everything
+WHERE everything.yes OR coalesce(judged.all_in_scope, false)
+ORDER BY source, line
