@@ -24,6 +24,7 @@ from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
 from dashboard.figures import styled
 from dashboard.scope import Filters, Scope
+from etl import assessment
 from etl.settings import Settings
 from etl.spreadsheet import PERCENT_FORMAT, xlsx_bytes
 
@@ -443,6 +444,7 @@ def to_excel(pack: Pack) -> bytes:
             "Audit grades": pack.audit_grades,
             "Audit themes": pack.audit_themes,
             "Actions agreed": pack.audit_actions,
+            "Definitions": definitions(data.settings()),
         },
         headerless=["About", "Audit outcomes"],
         formats={
@@ -456,6 +458,24 @@ def to_excel(pack: Pack) -> bytes:
             "Quality": _quality_row_formats(),
         },
     )
+
+
+def definitions(s: Settings) -> pd.DataFrame:
+    """How each figure of the pack is counted, made from the settings (the workbook's
+    Definitions sheet; the PDF prints the same)."""
+    defined = words.measure_definitions(s)
+    rows = [{"Measure": label, "Definition": defined[col]} for col, label, _ in headlines(s)]
+    rows.append({"Measure": "Quality of supervision", "Definition": QUALITY_NOTE})
+    rows += [{"Measure": "Checklist", "Definition": line} for line in assessment.definition(s)]
+    return pd.DataFrame(rows)
+
+
+def _definitions_html(df: pd.DataFrame) -> str:
+    items = "".join(
+        f"<dt>{html.escape(m)}</dt><dd>{html.escape(d)}</dd>"
+        for m, d in zip(df["Measure"], df["Definition"], strict=True)
+    )
+    return f"<dl class='definitions'>{items}</dl>"
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -524,6 +544,7 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       </head><body>
       {head}
       <h2>Headline figures</h2>{_table(pack.headline)}
+      <p class="meta">{html.escape(words.pvp_definitions(data.settings()))}</p>
       <h2>{html.escape(pack.longest_title)}</h2>{_table(pack.longest)}
       <div class="section"><h2>Twelve-month trends</h2>{charts}</div>
       <div class="section"><h2>Quality of supervision ({pack.month:%B %Y})</h2>
@@ -536,6 +557,8 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <h2>Grades by area</h2>{_table(pack.audit_grades)}
       <h2>Themes</h2>{_table(pack.audit_themes)}
       <h2>Actions agreed (open ones carried forward)</h2>{_table(pack.audit_actions)}</div>
+      <div class="section"><h2>Definitions</h2>
+      {_definitions_html(definitions(data.settings()))}</div>
       </body></html>"""
 
 

@@ -131,6 +131,36 @@ def pvp_definitions(s: Settings) -> str:
     )
 
 
+def measure_definitions(s: Settings) -> dict[str, str]:
+    """Each PVP headline figure (by its column in data.pvp_monthly) defined in a sentence, for
+    the pack's Definitions sheet."""
+    specialist = ", ".join(s.specialist_team_types)
+    response = ", ".join(s.response_team_types)
+    ds, sup = ranks(s.ds_review_ranks), ranks(s.supervisor_ranks)
+    return {
+        "compliance_avg": f"Mean over the month's days of the share of open specialist cases "
+        f"({specialist}) whose last review by {ds} (or opening) was within {window(s)}, "
+        "measured at the end of each day.",
+        "compliance_month_end": "The same share at the end of the month's last day.",
+        "open_specialist_month_end": f"Specialist cases ({specialist}) open at the end of the "
+        "month's last day.",
+        "breaches": f"Intervals between reviews by {ds} (or from opening) longer than "
+        f"{window(s)} that ended in the month or were still running at its end.",
+        "breach_median_days": "The median length of those intervals in days (a running one "
+        "counts its length at the month's end).",
+        "response_never_supervised": f"Open response cases ({response}) with a child reason "
+        f"and no entry by {sup}, at the month's end.",
+        "new_response_child": f"Response cases ({response}) with a child reason opened in the "
+        "month.",
+        "within_1_day": f"The share of those with an entry by {sup} within 1 day of opening "
+        "(and by the month's end).",
+        "within_7_days": f"The share of those with an entry by {sup} within 7 days of opening "
+        "(and by the month's end).",
+        "new_child_related": "Child-related investigations opened in the month. "
+        + child_related_definition(s),
+    }
+
+
 def fill(text: str, s: Settings) -> str:
     """``text`` (from a configuration file, e.g. the audit question set) with each
     ``{setting}`` it names replaced by the setting's value; other braces are left alone."""

@@ -124,7 +124,7 @@ def test_the_export_downloads(duo):
     folder = Path(duo.download_path)
     path = wait_for(lambda: next(iter(folder.glob("*.csv")), None), timeout=15)
     text = path.read_text(encoding="utf-8-sig")
-    assert path.name == f"cases-needing-supervision-{DAY}.csv"
+    assert path.name == f"official-sensitive-cases-needing-supervision-as-of-{DAY}.csv"
     assert "W-OVERDUE" in text and "E-OVERDUE" not in text
 
 

@@ -101,7 +101,8 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     reader = PdfReader(pdf_path)
     text = "\n".join(page.extract_text() for page in reader.pages)
     for expected in ("OFFICIAL-SENSITIVE", "West", "March 2018", "83.9%", "Headline",
-                     "Twelve-month trends", "By supervisor", "Produced"):  # fmt: skip
+                     "Twelve-month trends", "By supervisor", "Produced", "Checklist",
+                     "Compliance: share of open specialist cases"):  # fmt: skip
         assert expected in text, expected
     assert 2 <= len(reader.pages) <= 8
     assert reader.pages[0].mediabox.width == pytest.approx(595, abs=2)  # A4 portrait
@@ -109,7 +110,10 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     assert list(sheets) == [
         "About", "Headline", "Trend", "Demand", "Quality", "By team", "By supervisor",
         "Longest waiting", "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
+        "Definitions",
     ]  # fmt: skip
+    defined = sheets["Definitions"].set_index("Measure")["Definition"]
+    assert "within 28 days" in defined["DS-review compliance, month average"]
     assert len(sheets["Trend"]) == 12
     assert sheets["Headline"].iloc[0]["This month"] == pytest.approx(26 / 31)
 
