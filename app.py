@@ -15,7 +15,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
-from dashboard import access, data, inputs, pages
+from dashboard import access, data, inputs, pages, printview
 from dashboard.auth import Auth
 from dashboard.users import ensure_demo_users
 from etl.settings import get_settings
@@ -40,6 +40,7 @@ def create_app() -> Dash:
     access.install(auth)
     auth.install(app)
     inputs.install(app.server)
+    printview.install(app.server)
     pages.load_all()
     app.layout = shell
     return app

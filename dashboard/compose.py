@@ -24,7 +24,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs
+from dashboard import data, inputs, printview, words
 from dashboard.access import auth, current_scope
 from dashboard.data import NoWarehouse
 from dashboard.grid import (
@@ -138,6 +138,17 @@ def table_panel(panel: Panel) -> dbc.Card:
                                     id=f"{panel.id}-export-xlsx",
                                     size="sm",
                                     color="secondary",
+                                    className="me-2",
+                                ),
+                                dbc.Button(
+                                    "Print",
+                                    id=f"{panel.id}-print",
+                                    href=printview.link(panel.id, None, None, None),
+                                    target="_blank",
+                                    external_link=True,
+                                    size="sm",
+                                    color="secondary",
+                                    title="Every row of the list as filtered, on A4 pages",
                                 ),
                                 dcc.Download(id=f"{panel.id}-download"),
                             ],
@@ -279,6 +290,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
 
     for panel in tables:
         _register_table(page, panel)
+        printview.register(panel)
 
 
 def _plural(noun: str) -> str:
@@ -363,7 +375,7 @@ def _register_table(page: str, panel: Panel) -> None:
             "OFFICIAL-SENSITIVE",
             f"{panel.title}, as of {c.as_of:%d/%m/%Y}" if c.as_of else panel.title,
             f"Produced {produced} by {scope.username} for areas: {', '.join(scope.areas)}",
-            f"Filters: {_filters_in_words(filters)}",
+            f"Filters: {words.filters_in_words(filters)}",
             f"Grid filters: {describe_grid_filters(filter_model, table.columns)}",
             f"Rows: {len(df)}",
         ]
@@ -382,18 +394,6 @@ def _register_table(page: str, panel: Panel) -> None:
         narrowed = "grid-filtered" if filter_model else ""
         # The marking travels with the file: a plain CSV has no other place for it.
         stem = slug("official-sensitive", table.export_name, "as-of", day,
-                    _filters_in_words(filters, ""), narrowed)  # fmt: skip
+                    words.filters_in_words(filters, ""), narrowed)  # fmt: skip
         name = f"{stem}.{fmt}"
         return dcc.send_bytes(export_bytes(df, table.columns, fmt, about), name)
-
-
-def _filters_in_words(filters: Filters, none: str = "none") -> str:
-    """The page's filters beyond the as-of day, in words ("West; team East CP 1")."""
-    d = filters.describe()
-    parts = [", ".join(d["areas"] or [])] + [
-        f"{label} {d[key]}"
-        for key, label in (("team", "team"), ("team_type", "team type"),
-                           ("officer_id", "officer"), ("reviewer", "supervisor"))
-        if d[key]
-    ]  # fmt: skip
-    return "; ".join(p for p in parts if p) or none

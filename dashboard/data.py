@@ -266,6 +266,12 @@ def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
                 df["last_reviewer"], df["last_rank"], df["last_at"], df["last_grade"], strict=True
             )
         ]
+        # The list's own columns: when, who and how well, each readable on its own.
+        df["last_on"] = pd.to_datetime(df["last_at"]).dt.date
+        df["last_by"] = [
+            "none" if pd.isna(who) else f"{who} ({rank})"
+            for who, rank in zip(df["last_reviewer"], df["last_rank"], strict=True)
+        ]
         return df
 
     key = ("actions", as_of, tuple(scope.narrow(areas)), _rules_key(s))
@@ -273,8 +279,8 @@ def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
 
 
 ACTION_COLUMNS = [
-    "investigation_id", "flag_words", "days", "area", "team", "team_type", "officer_id",
-    "last_entry", "reasons_words", "opened_on",
+    "investigation_id", "flag_words", "days", "due_on", "last_on", "last_by", "last_grade",
+    "reasons_words", "area", "team", "team_type", "officer_id", "opened_on", "last_entry",
 ]  # fmt: skip
 
 

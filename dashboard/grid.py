@@ -27,6 +27,8 @@ class Column:
     kind: str = "text"  # text | number | date
     width: int | None = None
     link: str | None = None  # URL prefix: the cell links to prefix + value
+    tooltip: str | None = None  # what the header's tooltip explains
+    long_text: bool = False  # wraps into the row's height, the whole text on hover too
 
     def col_def(self) -> dict:
         col = {
@@ -38,7 +40,14 @@ class Column:
             "resizable": True,
         }
         if self.width:
+            # A fixed width, not a share of what is left: key columns stay readable at 1366 px.
             col["width"] = self.width
+            col["flex"] = 0
+        if self.tooltip:
+            col["headerTooltip"] = self.tooltip
+        if self.long_text:
+            col.update(tooltipField=self.field, wrapText=True, cellStyle={"lineHeight": "1.35"})
+            col["minWidth"] = 260
         if self.link:
             col["cellRenderer"] = "markdown"
         return col

@@ -23,12 +23,12 @@ import plotly.graph_objects as go
 from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
 from dashboard.figures import styled
+from dashboard.printing import MARKING, page_rules
 from dashboard.scope import Filters, Scope
 from etl import assessment
 from etl.settings import Settings
 from etl.spreadsheet import PERCENT_FORMAT, xlsx_bytes
 
-MARKING = "OFFICIAL-SENSITIVE"
 QUALITY_NOTE = (
     "Every supervisory entry that counts for its case's rule, assessed against the "
     "reviewing-officer checklist (how: the Supervision quality page); shares of the month's "
@@ -485,7 +485,6 @@ def _table(df: pd.DataFrame) -> str:
 
 
 CSS = """
-@page { size: A4; margin: 18mm 12mm 18mm 12mm; }
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; color: #111; }
 h1 { font-size: 15pt; margin: 0 0 2mm 0; } h2 { font-size: 12pt; margin: 6mm 0 2mm 0; }
 .meta { color: #444; margin-bottom: 4mm; }
@@ -501,30 +500,12 @@ dl.definitions dd { margin: 0 0 0 4mm; }
 """
 
 
-def _css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for the page margin boxes)."""
-    escaped = "".join(
-        ch if ch.isalnum() or ch in " ,.:;-()/&'" else f"\\{ord(ch):x} " for ch in text
-    )
-    return f'"{escaped}"'
-
-
 def page_furniture(pack: Pack) -> str:
-    """What every printed page carries: the marking at its top and bottom, the area and month
-    at the top, when and by whom it was produced, and "page N of M" (CSS page margin boxes)."""
-    running = _css_string(f"PVP pack: {pack.area_label}, {pack.month:%B %Y}")
-    produced = _css_string(f"Produced {pack.produced_at:%d/%m/%Y %H:%M} by {pack.produced_by}")
-    marking = _css_string(MARKING)
-    small = "font: 8pt 'DejaVu Sans', sans-serif; color: #333;"
-    bold = "font: bold 8.5pt 'DejaVu Sans', sans-serif; letter-spacing: .1em;"
-    return f"""
-@page {{
-  @top-left {{ content: {marking}; {bold} }}
-  @top-right {{ content: {running}; {small} }}
-  @bottom-left {{ content: {marking}; {bold} }}
-  @bottom-center {{ content: {produced}; {small} }}
-  @bottom-right {{ content: "page " counter(page) " of " counter(pages); {small} }}
-}}"""
+    """What every printed page of the pack carries (dashboard/printing.py)."""
+    return page_rules(
+        f"PVP pack: {pack.area_label}, {pack.month:%B %Y}",
+        f"Produced {pack.produced_at:%d/%m/%Y %H:%M} by {pack.produced_by}",
+    )
 
 
 def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:

@@ -174,3 +174,16 @@ def fill(text: str, s: Settings) -> str:
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+def filters_in_words(filters, none: str = "none") -> str:
+    """A page's filters beyond the as-of day (dashboard.scope.Filters), in words: "West; team
+    East CP 1"; ``none`` when there are none."""
+    d = filters.describe()
+    parts = [", ".join(d["areas"] or [])] + [
+        f"{label} {d[key]}"
+        for key, label in (("team", "team"), ("team_type", "team type"),
+                           ("officer_id", "officer"), ("reviewer", "supervisor"))
+        if d[key]
+    ]  # fmt: skip
+    return "; ".join(p for p in parts if p) or none

@@ -231,3 +231,37 @@ def test_a_grid_csv_is_plain_and_its_file_name_says_the_view(dash_app, client_fo
     assert about[0] == "OFFICIAL-SENSITIVE"
     assert "Filters: West" in about and "Grid filters: Days open >= 20" in about
     assert f"Rows: {len(days)}" in about
+
+
+def test_the_print_view_holds_every_filtered_row_and_is_marked(dash_app, client_for):
+    """/print/<panel>: every row the filters give, in the user's scope only, the filters and
+    day written out, page furniture for A4 landscape, and the print in the access log."""
+    from dashboard.access import auth
+    from dashboard.printview import link
+
+    west = client_for("west")
+    url = link("today-actions", {"as_of": "2018-06-30"}, None, None)
+    got = west.get(url)
+    assert got.status_code == 200
+    text = got.get_data(as_text=True)
+    for case in ("W-OVERDUE", "W-NEW", "W-DUE", "W-RESP"):
+        assert case in text
+    assert "E-OVERDUE" not in text and "S-" not in text.split("<tbody>")[1]
+    assert "OFFICIAL-SENSITIVE" in text and "size: A4 landscape" in text
+    assert 'counter(page) " of " counter(pages)' in text
+    assert "As of: 30/06/2018" in text and "Rows: 4" in text
+    # An area outside the user's scope asked for: nothing, and said so.
+    east = west.get(link("today-actions", {"as_of": "2018-06-30", "area": "East"}, None, None))
+    assert "Rows: 0" in east.get_data(as_text=True) and "E-OVERDUE" not in east.get_data(
+        as_text=True
+    )
+    # Grid filters narrow the print exactly as they narrow the grid.
+    days = {"days": {"filterType": "number", "type": "greaterThan", "filter": 30}}
+    narrowed = west.get(link("today-actions", {"as_of": "2018-06-30"}, days, None))
+    assert "Rows: 1" in narrowed.get_data(as_text=True)
+    assert "Grid filters: Days &gt; 30" in narrowed.get_data(as_text=True)
+    log = auth().audit.read()
+    prints = log[(log["event"] == "print") & (log["username"] == "west")]
+    assert len(prints) == 3
+    assert west.get("/print/no-such-panel").status_code == 404
+    assert west.get("/print/today-actions?filters=%7Bbad").status_code == 400

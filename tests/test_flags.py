@@ -239,3 +239,27 @@ def test_thresholds_are_settings(load_rows, db):
 def test_settings_refuse_unknown_ranks():
     with pytest.raises(ValueError, match="unknown ranks"):
         Settings(ds_review_ranks=["DS", "SGT"])
+
+
+def test_due_on_is_the_last_ds_review_or_opening_plus_the_window(load_rows, db, settings):
+    """CP1 opened 01/06, DS review 01/07: due 29/07 (28 days on), whether due soon or overdue;
+    CP2 never reviewed: due 28 days from its opening; a response child case: its opening day.
+    With a 21-day window CP1 falls due on 22/07."""
+    load_rows(
+        investigations=[
+            specialist(),
+            specialist("CP2", "2018-07-05 10:00"),
+            {"investigation_id": "R1", "opened_at": "2018-07-20 10:00", "victim_age": "9"},
+        ],
+        supervision=[review("D1", "CP1", "2018-07-01 09:00")],
+    )
+    rows = flag_rows(db, settings, date(2018, 7, 30))
+    assert str(rows[("CP1", "ds_review_overdue")]["due_on"])[:10] == "2018-07-29"
+    assert str(rows[("CP2", "ds_review_due_soon")]["due_on"])[:10] == "2018-08-02"
+    assert str(rows[("R1", "response_unsupervised")]["due_on"])[:10] == "2018-07-20"
+    assert rows[("R1", "child_related")]["due_on"] is None or str(
+        rows[("R1", "child_related")]["due_on"]
+    ) in ("NaT", "None")
+    shorter = settings.model_copy(update={"review_window_days": 21, "due_soon_days": 5})
+    rows = flag_rows(db, shorter, date(2018, 7, 30))
+    assert str(rows[("CP1", "ds_review_overdue")]["due_on"])[:10] == "2018-07-22"

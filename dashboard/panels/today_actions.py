@@ -6,18 +6,40 @@ from dashboard import data, words
 from dashboard.grid import Column
 from dashboard.panels import Panel, Table
 
-COLUMNS = [
-    Column("investigation_id", "Case", link="/case/", width=130),
-    Column("flag_words", "Needs", width=200),
-    Column("days", "Days", kind="number", width=90),
-    Column("area", "Area", width=100),
-    Column("team", "Team"),
-    Column("team_type", "Team type"),
-    Column("officer_id", "OIC", width=110),
-    Column("last_entry", "Last supervisory entry (who, rank, when, grade)"),
-    Column("reasons_words", "Why"),
-    Column("opened_on", "Opened", kind="date", width=120),
-]
+# The header tooltips name the rules, not their settings (the columns are made once; the
+# page's description under the title states the running window and ranks).
+DAYS_TIP = (
+    "DS review overdue or due soon: days since the last DS review (or since opening if none). "
+    "Response case never supervised: days open. Last DS review thin or repeated: days since "
+    "that review."
+)
+DUE_BY_TIP = (
+    "When the DS review falls (or fell) due: the last DS review, or the opening, plus the review "
+    "window. Response cases: the day they opened."
+)
+
+
+def _columns() -> list[Column]:
+    return [
+        Column("investigation_id", "Case", link="/case/", width=120),
+        Column("flag_words", "Needs", width=175, long_text=True),
+        Column("days", "Days", kind="number", width=80, tooltip=DAYS_TIP),
+        Column("due_on", "Due by", kind="date", width=128, tooltip=DUE_BY_TIP),
+        Column("last_on", "Last entry", kind="date", width=128,
+               tooltip="The day of the last entry by a supervisor (any rank that supervises)"),
+        Column("last_by", "By", width=140, tooltip="Who made that entry, and their rank"),
+        Column("last_grade", "Grade", width=128,
+               tooltip="That entry against the reviewing-officer checklist"),
+        Column("reasons_words", "Why", long_text=True),
+        Column("area", "Area", width=90),
+        Column("team", "Team", width=170),
+        Column("team_type", "Team type", width=150),
+        Column("officer_id", "OIC", width=100),
+        Column("opened_on", "Opened", kind="date", width=128),
+    ]  # fmt: skip
+
+
+COLUMNS = _columns()
 
 
 PANEL = Panel(

@@ -1,0 +1,33 @@
+"""What every printed page carries, for the pack's PDF and the print views of the lists: the
+marking at its top and bottom, what it is and for which day or month, when and by whom it was
+produced, and "page N of M" (CSS page margin boxes, which Chromium prints)."""
+
+from __future__ import annotations
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal: anything but plain characters is escaped, so no
+    name or filter can close the string or the rule."""
+    escaped = "".join(
+        ch if ch.isalnum() or ch in " ,.:;-()/&'" else f"\\{ord(ch):x} " for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def page_rules(what: str, produced: str, size: str = "A4") -> str:
+    """An ``@page`` rule: ``size`` (e.g. "A4 landscape"), the marking top left and bottom left,
+    ``what`` top right, ``produced`` bottom centre, "page N of M" bottom right."""
+    marking = css_string(MARKING)
+    small = "font: 8pt 'DejaVu Sans', sans-serif; color: #333;"
+    bold = "font: bold 8.5pt 'DejaVu Sans', sans-serif; letter-spacing: .1em;"
+    return f"""
+@page {{
+  size: {size}; margin: 18mm 12mm 18mm 12mm;
+  @top-left {{ content: {marking}; {bold} }}
+  @top-right {{ content: {css_string(what)}; {small} }}
+  @bottom-left {{ content: {marking}; {bold} }}
+  @bottom-center {{ content: {css_string(produced)}; {small} }}
+  @bottom-right {{ content: "page " counter(page) " of " counter(pages); {small} }}
+}}"""
