@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 SAMPLE := sample_data/small
 
-.PHONY: run test install system-packages sample load lint bench screenshots clean
+.PHONY: run test test-fast install system-packages sample load lint bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ test: install system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+# The inner loop: lint and every test that needs neither Chromium nor PostgreSQL.
+test-fast: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -m "not browser and not postgres"
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

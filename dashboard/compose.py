@@ -58,6 +58,18 @@ def context(filters: Filters, case_id: str | None = None) -> Context:
     )
 
 
+def render_panels(page: str, ctx: Context) -> list:
+    """A page built in one request (the case page, the PVP page's body): each of its panels
+    the user's role may see, in order, rendered with the one context (and so one memo)."""
+    out: list = []
+    for panel in panels_for(page):
+        if ctx.scope.role not in panel.roles or panel.render is None:
+            continue
+        part = panel.render(ctx)
+        out.extend(part if isinstance(part, list) else [part])
+    return out
+
+
 def no_data_message() -> dbc.Alert:
     db = data.warehouse().path
     return dbc.Alert(

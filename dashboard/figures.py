@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
+import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -35,3 +37,10 @@ def graph(fig: go.Figure, graph_id: str, summary: str) -> html.Div:
 
 def empty(message: str = "No cases match these filters.") -> html.P:
     return html.P(message, className="text-muted fst-italic empty-state")
+
+
+def table(df: pd.DataFrame, table_id: str) -> html.P | dbc.Table:
+    """A small table of figures (the PVP page), or "None." when it has no rows."""
+    if df.empty:
+        return html.P("None.", className="text-muted fst-italic")
+    return dbc.Table.from_dataframe(df, striped=True, size="sm", hover=True, id=table_id)

@@ -252,6 +252,16 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
     )
 
 
+def for_context(ctx) -> Pack | None:
+    """The pack the PVP page's panels show: the month ending on ``ctx.as_of`` for the areas of
+    ``ctx.scope`` (already narrowed to those shown), built once per page render (ctx.memo)."""
+    if ctx.as_of is None:
+        return None
+    if "pack" not in ctx.memo:
+        ctx.memo["pack"] = build(ctx.scope, ctx.as_of.replace(day=1))
+    return ctx.memo["pack"]
+
+
 QUALITY_MEASURES = [
     # (column of data.quality, label)
     ("entries", "Counting entries by supervisors"),

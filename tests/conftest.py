@@ -167,6 +167,19 @@ def call(app, client, key: str, values: dict, changed: str | None = None):
     return response.status_code, (response.get_json(silent=True) or {})
 
 
+def pytest_collection_modifyitems(items):
+    """Mark what needs Chromium or PostgreSQL by the fixtures it uses, so `make test-fast`
+    (-m "not browser and not postgres") needs neither and no test has to remember a marker."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "dash_duo" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("app_db_url") == "postgresql"
+        if "postgres" in fixtures or on_postgres:
+            item.add_marker(pytest.mark.postgres)
+
+
 # Browser tests: dash[testing]'s dash_duo with Debian's chromium and chromium-driver.
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 

@@ -416,6 +416,7 @@ def test_well_formed_input_still_works(dash_app, client_for):
 # --- item 9: PDF packs are made off the request path -----------------------------------------
 
 
+@pytest.mark.browser  # headless Chromium prints the PDF
 def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
     import threading
     import time
@@ -487,6 +488,7 @@ def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
     assert "pvp-download-pdf" not in body["response"]
 
 
+@pytest.mark.browser  # headless Chromium prints the PDF
 def test_under_gunicorn_two_pdf_downloads_do_not_hold_up_other_requests(
     dash_app, client_for, tmp_path
 ):

@@ -90,6 +90,7 @@ def test_other_areas_see_nothing(pvp_db):
     assert (march["new_child_related"], march["breaches"]) == (0, 0)
 
 
+@pytest.mark.browser  # headless Chromium prints the PDF
 def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     p = pack.build(FORCE, MARCH, ["West"])
     headline = p.headline.set_index("measure")
@@ -214,6 +215,7 @@ def test_a_past_month_gives_the_same_figures_whenever_produced(pvp_db, tmp_path)
     pd.testing.assert_frame_equal(first.longest, second.longest)
 
 
+@pytest.mark.browser  # headless Chromium prints the PDF
 def test_pack_command_line(pvp_db, tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "dashboard", "pack", "--db", str(pvp_db), "--month", "2018-03",

@@ -32,7 +32,7 @@ def _json(component) -> str:
 @pytest.mark.parametrize("who", list(SCOPES))
 def test_every_panel_renders_for_every_user(dash_app, client_for, panel, who):
     scope = SCOPES[who]
-    ctx = Context(scope=scope, filters=Filters(), as_of=date.fromisoformat(FIXTURE_DAY))
+    ctx = Context(scope, Filters(), date.fromisoformat(FIXTURE_DAY), case_id="E-OVERDUE")
     assert panel.description and panel.title
     if panel.table:
         if scope.role not in panel.roles:
@@ -90,7 +90,7 @@ def test_every_table_panel_is_shown_to_its_roles(dash_app, client_for):
 
 
 def test_pages_are_known():
-    pages = {"today", "child", "quality", "quality-entries", "data", "audit"}
+    pages = {"today", "child", "quality", "quality-entries", "data", "audit", "case", "pvp"}
     assert {p.page for p in PANELS} <= pages
 
 
@@ -116,6 +116,10 @@ def test_two_panels_with_one_id_are_refused(tmp_path, monkeypatch):
 
 def _figures(node):
     """Every figure in a rendered panel (the Graph components' figures)."""
+    if isinstance(node, list | tuple):
+        for child in node:
+            yield from _figures(child)
+        return
     if getattr(node, "figure", None) is not None:
         yield go.Figure(node.figure)
     children = getattr(node, "children", None)
@@ -125,8 +129,11 @@ def _figures(node):
 
 
 # What each chart draws on the fixture on 30/06/2018 (etl/testing.py FIXTURE): its series, its
-# axis titles, and its total for a force-wide and a West user. Open child-related cases: West
-# W-OVERDUE, W-NEW, W-DUE, W-RESP, W-OK; East E-OVERDUE, E-RESP; South S-DUE.
+# axis titles, and its total for a force-wide and a West user (bars: the sum of the bars;
+# "points": how many points are drawn). Open child-related cases: West W-OVERDUE, W-NEW,
+# W-DUE, W-RESP, W-OK; East E-OVERDUE, E-RESP; South S-DUE. The case page is E-OVERDUE's.
+CRIME_TYPES = {"Anti-social behaviour", "Burglary", "Criminal damage and arson", "Other",
+               "Other theft", "Public order", "Violence and sexual offences"}  # fmt: skip
 CHARTS = {
     "child-by-area": {
         "series": {"child_protection", "response", "online_child_abuse", "cse"},
@@ -149,15 +156,38 @@ CHARTS = {
         "total": {"force": 3, "west": 0},
     },
     "today-published-crime": {  # the six commonest types and Other, in one month (Nov 2021)
-        "series": {"Anti-social behaviour", "Burglary", "Criminal damage and arson", "Other",
-                   "Other theft", "Public order", "Violence and sexual offences"},
+        "series": CRIME_TYPES,
         "titles": (None, "crimes"),
         "total": {"force": 16165, "west": 5358},
     },
-}  # fmt: skip
+    "pvp-published-crime": {
+        "series": CRIME_TYPES,
+        "titles": (None, "crimes"),
+        "total": {"force": 16165, "west": 5358},
+    },
+    "case-timeline": {  # E-OVERDUE's three entries: two DS reviews count, the DC's does not
+        "series": {
+            "Counts as supervision for this case",
+            "Does not count (rank below the rule, or after the close)",
+        },
+        "titles": (None, None),
+        "total": {"force": 3, "west": 0},  # not West's case: nothing drawn
+        "count": "points",
+    },
+    "pvp-trends": {  # six trends; the first, compliance, over the twelve months to June 2018
+        "figures": 6,
+        "series": {"month average", "month end"},
+        "titles": (None, "share"),
+        "total": {"force": 24, "west": 24},
+        "count": "points",
+    },
+}
 
 
-def _total(fig: go.Figure, horizontal: bool) -> int:
+def _total(fig: go.Figure, count: str) -> int:
+    if count == "points":
+        return sum(len(t.x) for t in fig.data)
+    horizontal = fig.data[0].orientation == "h"
     return int(sum(sum(t.x if horizontal else t.y) for t in fig.data))
 
 
@@ -166,14 +196,14 @@ def test_chart_panels_draw_the_fixture(dash_app, panel_id):
     want = CHARTS[panel_id]
     panel = discover()[panel_id]
     for who, total in want["total"].items():
-        ctx = Context(SCOPES[who], Filters(), date.fromisoformat(FIXTURE_DAY))
+        ctx = Context(SCOPES[who], Filters(), date.fromisoformat(FIXTURE_DAY), "E-OVERDUE")
         figures = list(_figures(panel.render(ctx)))
         if total == 0:
             assert not figures and "empty-state" in _json(panel.render(ctx))
             continue
-        (fig,) = figures
-        horizontal = fig.data[0].orientation == "h"
-        assert _total(fig, horizontal) == total, who
+        assert len(figures) == want.get("figures", 1)
+        fig = figures[0]
+        assert _total(fig, want.get("count", "bars")) == total, who
         if who == "force":
             assert {t.name for t in fig.data} == want["series"]
             titles = (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text)
@@ -181,7 +211,7 @@ def test_chart_panels_draw_the_fixture(dash_app, panel_id):
 
 
 def test_every_chart_panel_is_checked_for_what_it_draws(dash_app):
-    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY))
+    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY), "E-OVERDUE")
     drawing = {p.id for p in PANELS if not p.table and list(_figures(p.render(ctx)))}
     assert drawing == set(CHARTS)
 

@@ -5,49 +5,20 @@ pack to download (A4 PDF and Excel)."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs, measures, pack, packjobs, words
+from dashboard import data, inputs, measures, pack, packjobs
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db, service
-from dashboard.compose import no_data_message
+from dashboard.compose import no_data_message, render_panels
 from dashboard.data import NoWarehouse
-from dashboard.figures import graph
 from dashboard.panels import Context
-from dashboard.panels import today_published_crime as published_crime
+from dashboard.panels.pvp_audit_outcomes import WHOLE_FORCE
 from dashboard.scope import Filters
-
-WHOLE_FORCE = "__force__"
-
-
-def _table(df, table_id: str) -> dbc.Table:
-    if df.empty:
-        return html.P("None.", className="text-muted fst-italic")
-    return dbc.Table.from_dataframe(df, striped=True, size="sm", hover=True, id=table_id)
-
-
-def _longest(df) -> html.Div | dbc.Table:
-    """The longest-waiting cases, each linking to its case page."""
-    if df.empty:
-        return html.P("None.", className="text-muted fst-italic")
-    head = html.Thead(html.Tr([html.Th(c) for c in df.columns]))
-    rows = [
-        html.Tr(
-            [
-                html.Td(dcc.Link(v, href=f"/case/{quote(str(v), safe='')}"))
-                if c == "case"
-                else html.Td(v)
-                for c, v in zip(df.columns, row, strict=True)
-            ]
-        )
-        for row in df.itertuples(index=False)
-    ]
-    return dbc.Table([head, html.Tbody(rows)], striped=True, size="sm", id="pvp-longest")
 
 
 def _area_options(scope) -> list[dict]:
@@ -133,148 +104,15 @@ def _show(month, area):
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
     scope = current_scope()
+    # The panels are given the user narrowed to the areas shown (never beyond their own) and
+    # the month's last day; they share one pack (pack.for_context).
+    shown = scope.only(scope.narrow(_areas(area)))
+    c = Context(scope=shown, filters=Filters(), as_of=measures.month_end(month))
     with data.counting_rows() as read:
-        p = pack.build(scope, month, _areas(area))
-    auth().record_read("pvp", read[0], {"month": month.isoformat(), "area": area, "areas": p.areas})
-    charts = [
-        dbc.Col([html.H3(title, className="h6"), graph(fig, f"pvp-trend-{i}", title)], md=6)
-        for i, (title, fig) in enumerate(pack.figures(p))
-    ]
-    return [
-        html.H2(p.title, className="h5", id="pvp-title"),
-        _table(p.headline, "pvp-headline"),
-        html.P(words.pvp_definitions(data.settings()), className="small text-muted"),
-        html.H2(p.longest_title, className="h5 mt-3"),
-        _longest(p.longest),
-        html.H2("Twelve-month trends", className="h5 mt-3"),
-        dbc.Row(charts, className="g-3"),
-        html.H2("Published crime in the area, by month", className="h5 mt-3"),
-        published_crime.render(
-            Context(scope=scope.only(p.areas), filters=Filters(), as_of=measures.month_end(p.month))
-        ),
-        html.H2(f"Quality of supervision, {p.month:%B %Y}", className="h5 mt-3"),
-        html.P(pack.QUALITY_NOTE, className="small text-muted"),
-        _table(p.quality, "pvp-quality"),
-        html.H2(f"By team, {p.month:%B %Y}", className="h5 mt-3"),
-        _table(p.by_team, "pvp-by-team"),
-        html.H2(p.supervisors_title, className="h5 mt-3"),
-        _table(p.top_supervisors, "pvp-by-supervisor"),
-        html.P(p.more_supervisors, className="small text-muted", id="pvp-more-supervisors"),
-        *audit_outcomes(p, scope),
-    ]
-
-
-def audit_outcomes(p, scope) -> list:
-    """The month's audit grades and themes, and the actions agreed (carried until closed)."""
-    out = [
-        html.H2(f"Audit outcomes, {p.month:%B %Y}", className="h5 mt-3", id="pvp-audits"),
-        html.P(p.audit_note, className="small", id="pvp-audit-note"),
-        dbc.Row(
-            [
-                dbc.Col(
-                    [
-                        html.H3("Grades by area", className="h6"),
-                        _table(p.audit_grades, "pvp-audit-grades"),
-                    ],
-                    md=6,
-                ),
-                dbc.Col(
-                    [html.H3("Themes", className="h6"), _table(p.audit_themes, "pvp-audit-themes")],
-                    md=6,
-                ),
-            ]
-        ),
-        html.H3("Actions agreed (open ones are carried to the next meeting)", className="h6"),
-        _table(p.audit_actions, "pvp-actions"),
-    ]
-    areas = [a for a in p.areas if service.can_record_actions(scope, a)]
-    if not areas:
-        return out
-    open_ids = [
-        int(i)
-        for i, st in zip(
-            p.audit_actions.get("action", []), p.audit_actions.get("status", []), strict=True
-        )
-        if st == "open"
-    ]
-    area_options = [{"label": a, "value": a} for a in areas]
-    if service.can_record_actions(scope, None):
-        area_options.insert(0, {"label": "Force-wide", "value": WHOLE_FORCE})
-    out.append(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                dcc.Input(
-                                    id="pvp-action-text",
-                                    placeholder="Action agreed",
-                                    className="form-control",
-                                ),
-                                md=4,
-                            ),
-                            dbc.Col(
-                                dcc.Input(
-                                    id="pvp-action-owner",
-                                    placeholder="Owner",
-                                    className="form-control",
-                                ),
-                                md=2,
-                            ),
-                            dbc.Col(
-                                dcc.DatePickerSingle(
-                                    id="pvp-action-due",
-                                    placeholder="Due",
-                                    display_format="DD/MM/YYYY",
-                                ),
-                                md=2,
-                            ),
-                            dbc.Col(
-                                dcc.Dropdown(
-                                    id="pvp-action-area",
-                                    options=area_options,
-                                    value=area_options[0]["value"],
-                                    clearable=False,
-                                ),
-                                md=2,
-                            ),
-                            dbc.Col(
-                                dbc.Button("Record action", id="pvp-action-add", size="sm"), md=2
-                            ),
-                        ],
-                        className="g-2",
-                    ),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                dcc.Dropdown(
-                                    id="pvp-action-close-id",
-                                    placeholder="Action to close",
-                                    options=open_ids,
-                                ),
-                                md=3,
-                            ),
-                            dbc.Col(
-                                dbc.Button(
-                                    "Close action",
-                                    id="pvp-action-close",
-                                    size="sm",
-                                    color="secondary",
-                                ),
-                                md=2,
-                            ),
-                        ],
-                        className="g-2 mt-1",
-                    ),
-                    html.Div(id="pvp-action-message", className="small mt-1"),
-                    dcc.Location(id="pvp-go", refresh=True),
-                ]
-            ),
-            className="mt-2",
-        )
-    )
-    return out
+        body = render_panels("pvp", c)
+    areas = pack.for_context(c).areas
+    auth().record_read("pvp", read[0], {"month": month.isoformat(), "area": area, "areas": areas})
+    return body
 
 
 @callback(

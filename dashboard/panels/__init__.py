@@ -26,12 +26,15 @@ from etl.settings import Settings
 
 @dataclass(frozen=True)
 class Context:
-    """What every panel is given: who is asking, and what they asked for."""
+    """What every panel is given: who is asking, and what they asked for. ``as_of`` is the day
+    shown (the PVP page: the month's last day); ``case_id`` the case of the case page."""
 
     scope: Scope
     filters: Filters
     as_of: date | None
     case_id: str | None = None
+    # What the panels of one page render share (the PVP page's figures, made once: pack.py).
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Panel:
     table: Table | None = None
     width: int = 12  # of 12 Bootstrap columns
     roles: tuple[str, ...] = field(default=("force", "area", "admin"))
+    # A page built in one request (the case and PVP pages: compose.render_panels) shows the
+    # panel's own headings; `title` and `description` then describe it for the registry.
 
     def describe(self, settings: Settings) -> str:
         return self.description(settings) if callable(self.description) else self.description
@@ -79,6 +84,11 @@ def discover() -> dict[str, Panel]:
                 raise RuntimeError(f"two panels share the id {panel.id}")
             _REGISTRY[panel.id] = panel
     return _REGISTRY
+
+
+# Everyone who may sign in: the PVP page is for the meeting, its audit outcomes for the
+# public protection unit and the moderators too.
+ALL_ROLES = ("force", "area", "admin", "ppu", "auditor", "moderator")
 
 
 def panels_for(page: str) -> list[Panel]:
