@@ -294,11 +294,22 @@ def filter_options(
     """Choices for the page controls, from the open cases the user may see (supervisors: from
     the quality table, only when ``wanted``)."""
     df = flags(scope, Filters(as_of=filters.as_of, areas=filters.areas))
+
+    def choices(col: str, narrowed_by: tuple[str, ...]) -> list[str]:
+        """``col``'s values among the cases the other chosen controls leave (an officer list
+        narrowed by the chosen team, so the first officer listed has cases)."""
+        rows = df
+        for other in narrowed_by:
+            chosen = getattr(filters, other)
+            if chosen:
+                rows = rows[rows[other] == chosen]
+        return sorted(rows[col].dropna().unique().tolist()) if len(rows) else []
+
     out = {
         "area": [a for a in settings().areas if a in scope.areas],
-        "team": sorted(df["team"].dropna().unique().tolist()) if len(df) else [],
-        "team_type": sorted(df["team_type"].dropna().unique().tolist()) if len(df) else [],
-        "officer_id": sorted(df["officer_id"].dropna().unique().tolist()) if len(df) else [],
+        "team": choices("team", ("team_type",)),
+        "team_type": choices("team_type", ()),
+        "officer_id": choices("officer_id", ("team", "team_type")),
         "reviewer": [],
     }
     if "reviewer" in wanted:

@@ -141,3 +141,17 @@ def test_a_swapped_warehouse_is_picked_up_without_restart(dash_app, tmp_path, mo
          "team_type": "cse"}]), db, Settings())  # fmt: skip
     assert set(data.child_cases(FORCE, Filters(as_of=DAY))["investigation_id"]) == {"A1", "A2"}
     assert isinstance(data.last_loads(), pd.DataFrame) and len(data.last_loads()) == 6
+
+
+def test_the_officer_list_narrows_by_team_and_team_type(dash_app):
+    """West on 30/06: DC11 (West CP 1), DC12 (West CSE), PC13 (West Resp 1). Choosing West CSE
+    leaves DC12 only; choosing the response team type leaves West Resp 1 and PC13."""
+    west = Scope("west", "area", ("West",))
+    day = date(2018, 6, 30)
+    everyone = data.filter_options(west, Filters(as_of=day))
+    assert everyone["officer_id"] == ["DC11", "DC12", "PC13"]
+    cse = data.filter_options(west, Filters(as_of=day, team="West CSE"))
+    assert cse["officer_id"] == ["DC12"]
+    assert cse["team"] == ["West CP 1", "West CSE", "West Resp 1"]  # a team is changed freely
+    response = data.filter_options(west, Filters(as_of=day, team_type="response"))
+    assert (response["team"], response["officer_id"]) == (["West Resp 1"], ["PC13"])
