@@ -156,7 +156,7 @@ class Auth:
                     flask.session["sid"] = self.sessions.create(user, address)
                     flask.session.permanent = True
                     self.audit.record(username, "sign_in", address=address)
-                    return flask.redirect(_safe_next(form.get("next")))
+                    return flask.redirect(safe_local_path(form.get("next")))
                 self.audit.record(username, "sign_in_failed", address=address)
                 error = "Wrong username or password."
         flask.session.setdefault("csrf", secrets.token_urlsafe(24))
@@ -190,7 +190,7 @@ def client_address(trusted_proxies: list[str]) -> str | None:
     return remote
 
 
-def _safe_next(target: str | None) -> str:
+def safe_local_path(target: str | None) -> str:
     """Only same-site paths: never redirect a user to another host after sign-in."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/"
@@ -211,7 +211,7 @@ def _login_page(error: str, status: int, next_path: str = "/"):
 continue.</p>{alert}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="{html.escape(csrf)}">
-<input type="hidden" name="next" value="{html.escape(_safe_next(next_path))}">
+<input type="hidden" name="next" value="{html.escape(safe_local_path(next_path))}">
 <div class="mb-3"><label class="form-label" for="username">Username</label>
 <input class="form-control" id="username" name="username" autocomplete="username" required></div>
 <div class="mb-3"><label class="form-label" for="password">Password</label>

@@ -8,6 +8,7 @@ panel its server-side grid and exports. Panels and pages never define these them
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -97,6 +98,7 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
                 id=cid,
                 date=initial.get("as_of") or (latest.isoformat() if latest else None),
                 max_date_allowed=latest,
+                min_date_allowed=_first_day(),
                 display_format="DD/MM/YYYY",
                 first_day_of_week=1,
                 clearable=False,
@@ -213,8 +215,8 @@ def page_layout(
         latest = data.latest_day()
     except NoWarehouse:
         return html.Div([html.H1(title, className="h3"), no_data_message()])
-    initial = {k: v for k, v in (query or {}).items() if k in controls and v}
-    if "as_of" not in initial and latest:
+    initial, problems = from_address(query, controls, scope)
+    if "as_of" not in initial and latest and "as_of" in controls:
         initial["as_of"] = latest.isoformat()
     auth().record("view", page=page, detail={"filters": initial})
     rows, row = [], []
@@ -230,14 +232,80 @@ def page_layout(
         used += panel.width
     if row:
         rows.append(dbc.Row(row, className="g-3 mb-3"))
+    day = inputs.filters(initial).as_of
     return html.Div(
         [
-            html.H1(title, className="h3"),
+            html.H1(dated(title, day), className="h3", id=f"{page}-title"),
             html.P(intro, className="text-muted"),
+            _address_alert(page, problems),
+            _before_data_alert(page, day),
             filter_bar(page, initial, controls) if controls else None,
             dcc.Store(id=f"{page}-filters", data=initial),
+            dcc.Store(id=f"{page}-address"),
             *rows,
         ]
+    )
+
+
+def _first_day() -> date | None:
+    first = data.first_data_month()
+    return None if first == date.max else first
+
+
+def dated(title: str, day: date | None) -> str:
+    """ "Today" says today only when the data is today's; otherwise "As of DD/MM/YYYY"."""
+    if title != "Today" or day is None or day == date.today():
+        return title
+    return f"As of {day:%d/%m/%Y}"
+
+
+def from_address(query: dict | None, controls: tuple[str, ...], scope) -> tuple[dict, list[str]]:
+    """The filters an address asks for, checked as the callbacks check them, and what could
+    not be used (said on the page; the rest of the view is the default one)."""
+    initial: dict = {}
+    problems: list[str] = []
+    for key in controls:
+        value = (query or {}).get(key)
+        if value in (None, "", []):
+            continue
+        shown = str(value)[:40]
+        try:
+            checked = inputs.filters({key: value})
+        except inputs.BadInput:
+            problems.append(f"{LABELS[key]} '{shown}' is not a valid choice")
+            continue
+        if key == "area":
+            mine = [a for a in checked.areas if a in scope.areas]
+            if len(mine) < len(checked.areas):
+                problems.append(f"Area '{shown}' is not one of your areas")
+            if not mine:
+                continue
+            value = mine[0] if len(mine) == 1 else mine
+        initial[key] = value
+    return initial, problems
+
+
+def _address_alert(page: str, problems: list[str]) -> dbc.Alert | None:
+    if not problems:
+        return None
+    return dbc.Alert(
+        "The address asked for what this page cannot show ("
+        + "; ".join(problems)
+        + "): that part of the view is the default instead.",
+        color="warning",
+        id=f"{page}-address-problem",
+    )
+
+
+def _before_data_alert(page: str, day: date | None) -> dbc.Alert | None:
+    first = data.first_data_month()
+    if day is None or first == date.max or day >= first:
+        return None
+    return dbc.Alert(
+        f"The data starts in {first:%B %Y}: there is nothing to show as of {day:%d/%m/%Y}. "
+        "Choose a later day.",
+        color="warning",
+        id=f"{page}-before-data",
     )
 
 
@@ -248,6 +316,23 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
     tables = [p for p in panels if p.table]
 
     if controls:
+        clientside_callback(
+            ClientsideFunction(namespace="pvp", function_name="filtersToAddress"),
+            Output(f"{page}-address", "data"),
+            Input(f"{page}-filters", "data"),
+            prevent_initial_call=True,
+        )
+
+        @callback(
+            Output(f"{page}-title", "children"),
+            Input(f"{page}-filters", "data"),
+            State(f"{page}-title", "children"),
+            prevent_initial_call=True,
+        )
+        def _title(store, shown):
+            day = data.resolve_as_of(inputs.filters(store))
+            base = "Today" if shown == "Today" or str(shown).startswith("As of") else shown
+            return dated(base, day)
 
         @callback(
             Output(f"{page}-filters", "data"),
@@ -309,6 +394,18 @@ def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
+def case_link_query(c: Context, store: dict | None, pathname: str | None) -> str:
+    """What a case link from a list carries: the list's as-of day, and the list's own address
+    (its path and filters) for the case page's link back."""
+    if c.as_of is None:
+        return ""
+    path = pathname if isinstance(pathname, str) and pathname.startswith("/") else "/"
+    filters = urlencode({k: v for k, v in sorted((store or {}).items()) if v}, doseq=True)
+    return urlencode(
+        {"as_of": c.as_of.isoformat(), "from": f"{path}?{filters}" if filters else path}
+    )
+
+
 def _register_table(page: str, panel: Panel) -> None:
     table = panel.table
     gid = f"{panel.id}-grid"
@@ -318,9 +415,10 @@ def _register_table(page: str, panel: Panel) -> None:
         Output(f"{panel.id}-count", "children"),
         Input(gid, "getRowsRequest"),
         State(f"{page}-filters", "data"),
+        State("_pages_location", "pathname"),
         prevent_initial_call=True,
     )
-    def _rows(request, store):
+    def _rows(request, store, pathname):
         if not request:
             raise PreventUpdate
         request = inputs.rows_request(request)
@@ -329,7 +427,7 @@ def _register_table(page: str, panel: Panel) -> None:
             df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
-        response = rows_response(df, table.columns, request)
+        response = rows_response(df, table.columns, request, case_link_query(c, store, pathname))
         auth().record_read(
             page,
             len(response["rowData"]),

@@ -143,39 +143,41 @@ def apply_model(
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#!|~&\"])")
 
 
-def markdown_link(value: object, prefix: str) -> str:
-    """A markdown link to ``prefix`` + the value, %-encoded, with the value as escaped text:
-    an id holding ``]``, ``(``, spaces or ``<`` neither breaks the link nor adds markup."""
+def markdown_link(value: object, prefix: str, query: str = "") -> str:
+    """A markdown link to ``prefix`` + the value, %-encoded (then ``?query`` when given), with
+    the value as escaped text: an id holding ``]``, ``(``, spaces or ``<`` neither breaks the
+    link nor adds markup."""
     text = "" if value is None else str(value)
     shown = _MARKDOWN.sub(r"\\\1", text)
     if shown[:1] in ("-", "+"):
         shown = "\\" + shown  # not a list item
     shown = re.sub(r"^(\d+)([.)])", r"\1\\\2", shown)  # nor a numbered one
-    return f"[{shown}]({prefix}{quote(text, safe='')})"
+    return f"[{shown}]({prefix}{quote(text, safe='')}{'?' + query if query else ''})"
 
 
-def for_browser(df: pd.DataFrame, columns: list[Column]) -> list[dict]:
-    """Rows as the grid shows them: UK dates, links as markdown."""
+def for_browser(df: pd.DataFrame, columns: list[Column], link_query: str = "") -> list[dict]:
+    """Rows as the grid shows them: UK dates, links as markdown (carrying ``link_query``)."""
     out = pd.DataFrame(index=df.index)
     for c in columns:
         s = df[c.field] if c.field in df else pd.Series("", index=df.index)
         if c.kind == "date":
             s = pd.to_datetime(s, errors="coerce").dt.strftime("%d/%m/%Y").fillna("")
         elif c.link:
-            s = s.map(lambda v, p=c.link: markdown_link(v, p))
+            s = s.map(lambda v, p=c.link: markdown_link(v, p, link_query))
         out[c.field] = s
     return out.astype(object).where(out.notna(), None).to_dict("records")
 
 
 def rows_response(
-    df: pd.DataFrame, columns: list[Column], request: dict | None
+    df: pd.DataFrame, columns: list[Column], request: dict | None, link_query: str = ""
 ) -> dict[str, object]:
     """The block of rows asked for, and the total after filtering."""
     request = request or {}
     df = apply_model(df, columns, request.get("filterModel"), request.get("sortModel"))
     start = max(int(request.get("startRow") or 0), 0)
     end = min(max(int(request.get("endRow") or start + BLOCK), start), start + 1000)
-    return {"rowData": for_browser(df.iloc[start:end], columns), "rowCount": len(df)}
+    rows = for_browser(df.iloc[start:end], columns, link_query)
+    return {"rowData": rows, "rowCount": len(df)}
 
 
 _FILTER_WORDS = {

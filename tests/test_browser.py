@@ -86,7 +86,7 @@ def test_today_counts_and_the_area_filter(duo):
     assert duo.find_element("#card-ds_review_overdue").text == "3"
     assert duo.find_element("#card-ds_review_due_soon").text == "2"
     assert duo.find_element("#card-response_unsupervised").text == "2"
-    assert duo.find_element("#card-ds_review_overdue-change").text == "▲ up 1 since yesterday"
+    assert duo.find_element("#card-ds_review_overdue-change").text == "▲ up 1 since the day before"
     duo.wait_for_text_to_equal("#today-actions-count", "7 cases on 30/06/2018.", timeout=10)
     wait_for(lambda: len(grid_case_ids(duo)) == 7)
 
@@ -162,3 +162,49 @@ def test_pvp_page_choose_a_month_and_download_the_pack(duo):
     path = wait_for(lambda: next(iter(folder.glob("*.pdf")), None), timeout=60)
     assert path.name == "pvp-pack-whole-force-2018-04.pdf"
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_the_filters_live_in_the_address_survive_a_drill_down_and_back(duo):
+    """Choosing East puts area=East in the address; a case opened from the list is as of the
+    list's day and links back to the filtered list; browser Back returns to the previous
+    filters; the address shared elsewhere gives the same view."""
+    sign_in(duo, "force")
+    open_page(duo, "/?as_of=2018-06-29")
+    duo.wait_for_text_to_equal("#today-actions-count", "7 cases on 29/06/2018.", timeout=10)
+    assert duo.find_element("#today-title").text == "As of 29/06/2018"
+    duo.select_dcc_dropdown("#today-area", value="East")
+    duo.wait_for_text_to_equal("#card-child_related", "2", timeout=10)
+    wait_for(lambda: "area=East" in duo.driver.current_url)
+    assert "as_of=2018-06-29" in duo.driver.current_url
+    shared = duo.driver.current_url
+
+    link = wait_for(lambda: next(iter(duo.driver.find_elements(
+        By.CSS_SELECTOR, "#today-actions-grid a[href*='E-OVERDUE']")), None))  # fmt: skip
+    link.click()
+    duo.wait_for_text_to_equal("#case-title", "Case E-OVERDUE", timeout=10)
+    assert "as_of=2018-06-29" in duo.driver.current_url
+    assert "Everything on this page is as of 29/06/2018." in duo.find_element("body").text
+    back = duo.find_element("#case-back").get_attribute("href")
+    assert back.endswith("/?area=East&as_of=2018-06-29"), back
+
+    duo.driver.back()
+    duo.wait_for_text_to_equal("#card-child_related", "2", timeout=10)
+    duo.driver.back()  # before East was chosen: all areas again
+    duo.wait_for_text_to_equal("#card-child_related", "8", timeout=10)
+    assert "area=" not in duo.driver.current_url
+
+    duo.driver.get(shared)
+    duo.wait_for_text_to_equal("#card-child_related", "2", timeout=10)
+    assert duo.find_element("#today-title").text == "As of 29/06/2018"
+
+
+def test_a_bad_address_says_so_and_shows_the_default_view(duo):
+    sign_in(duo, "west")
+    open_page(duo, "/?as_of=garbage&area=East")
+    alert = duo.wait_for_element("#today-address-problem", timeout=10).text
+    assert "As of 'garbage' is not a valid choice" in alert
+    assert "Area 'East' is not one of your areas" in alert
+    duo.wait_for_text_to_equal("#today-actions-count", "4 cases on 28/06/2018.", timeout=10)
+    open_page(duo, "/?as_of=2016-01-01")
+    before = duo.wait_for_element("#today-before-data", timeout=10).text
+    assert before.startswith("The data starts in") and "01/01/2016" in before

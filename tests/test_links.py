@@ -68,6 +68,11 @@ def test_odd_case_ids_open_from_the_grids_links(dash_app, client_for, load_rows,
     assert set(links) == set(ODD_IDS)
     page = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
     for case_id, href in links.items():
-        status, body = call(dash_app, client, page, {"_pages_location.pathname": href})
+        path, _, search = href.partition("?")
+        assert search.startswith("as_of="), href  # the list's day travels with the link
+        status, body = call(
+            dash_app, client, page,
+            {"_pages_location.pathname": path, "_pages_location.search": f"?{search}"},
+        )  # fmt: skip
         assert status == 200, href
         assert _case_title(body) == f"Case {case_id}", (href, json.dumps(body)[:300])

@@ -10,5 +10,24 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return window.dash_clientside.no_update;
     },
+    // The page's filters in the address: a view can be bookmarked, shared and reloaded, and
+    // Back returns to the previous filters (the page is rebuilt from the address).
+    filtersToAddress: function (store) {
+      if (!store) { return window.dash_clientside.no_update; }
+      const params = new URLSearchParams();
+      Object.keys(store).sort().forEach(function (key) {
+        let value = store[key];
+        if (value === null || value === undefined || value === '') { return; }
+        (Array.isArray(value) ? value : [value]).forEach(function (v) {
+          params.append(key, key === 'as_of' ? String(v).slice(0, 10) : String(v));
+        });
+      });
+      const query = params.toString();
+      const target = window.location.pathname + (query ? '?' + query : '');
+      if (target !== window.location.pathname + window.location.search) {
+        window.history.pushState(null, '', target);
+      }
+      return window.dash_clientside.no_update;
+    },
   },
 });

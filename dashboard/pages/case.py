@@ -7,14 +7,15 @@ context carrying the case id and the as-of day."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import data
+from dashboard import data, inputs
 from dashboard.access import auth, current_scope
+from dashboard.auth import safe_local_path
 from dashboard.compose import no_data_message, render_panels
 from dashboard.data import NoWarehouse
 from dashboard.panels import Context
@@ -53,13 +54,52 @@ def layout(investigation_id: str | None = None, **query):
     s = data.settings()
     rule = case_rule(s, record["team_type"] in s.specialist_team_types)
     c = Context(scope=scope, filters=Filters(as_of=as_of), as_of=as_of, case_id=investigation_id)
+    back = safe_local_path(query.get("from")) if query.get("from") else None
     return html.Div(
         [
+            dcc.Link("← Back to the list", href=back, id="case-back") if back else None,
             html.H1(f"Case {investigation_id}", className="h3", id="case-title"),
-            html.P(f"As of {as_of:%d/%m/%Y}. {rule}", className="text-muted"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label("As of", htmlFor="case-as-of", className="form-label small"),
+                            dcc.DatePickerSingle(
+                                id="case-as-of",
+                                date=as_of.isoformat(),
+                                max_date_allowed=data.latest_day(),
+                                display_format="DD/MM/YYYY",
+                                first_day_of_week=1,
+                                clearable=False,
+                            ),
+                        ],
+                        width="auto",
+                    ),
+                    dbc.Col(html.P(rule, className="text-muted mb-0"), className="align-self-end"),
+                ],
+                className="g-3 mb-3",
+            ),
+            html.P(f"Everything on this page is as of {as_of:%d/%m/%Y}.", className="small"),
+            dcc.Location(id="case-go", refresh="callback-nav"),
+            dcc.Store(id="case-from", data=back),
             *render_panels("case", c),
         ]
     )
+
+
+@callback(
+    Output("case-go", "href"),
+    Input("case-as-of", "date"),
+    State("case-title", "children"),
+    State("case-from", "data"),
+    prevent_initial_call=True,
+)
+def _other_day(day, title, back):
+    """Open the same case as of the day picked (the page is rebuilt for that day)."""
+    chosen = inputs.filters({"as_of": day}).as_of
+    case_id = str(title).removeprefix("Case ")
+    query = {"as_of": chosen.isoformat(), **({"from": back} if back else {})}
+    return f"/case/{quote(case_id, safe='')}?{urlencode(query)}"
 
 
 dash.register_page(

@@ -1,6 +1,8 @@
-"""Today: the four numbers an area manager reads first, each with its change since yesterday."""
+"""Today: the numbers an area manager reads first, each with its change since the day before."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -18,10 +20,11 @@ STYLE = {
 }
 
 
-def _change(delta: int) -> str:
+def _change(delta: int, as_of: date | None) -> str:
+    since = "since yesterday" if as_of == date.today() else "since the day before"
     if delta == 0:
-        return "no change since yesterday"
-    return f"{'▲ up' if delta > 0 else '▼ down'} {abs(delta)} since yesterday"
+        return f"no change {since}"
+    return f"{'▲ up' if delta > 0 else '▼ down'} {abs(delta)} {since}"
 
 
 def render(ctx: Context):
@@ -40,7 +43,9 @@ def render(ctx: Context):
                             html.H3(f"{icon}{title}", className="h6 card-title"),
                             html.P(f"{value:,}", className="display-6 mb-0", id=f"card-{flag}"),
                             html.P(
-                                _change(delta), className="small mb-0", id=f"card-{flag}-change"
+                                _change(delta, ctx.as_of),
+                                className="small mb-0",
+                                id=f"card-{flag}-change",
                             ),
                         ]
                     ),
