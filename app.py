@@ -43,6 +43,7 @@ def create_app() -> Dash:
     printview.install(app.server)
     pages.load_all()
     app.layout = shell
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     return app
 
 
@@ -81,30 +82,45 @@ def shell() -> html.Div:
         dbc.Container(
             [
                 dbc.NavbarBrand("PVP supervision", href="/"),
-                dbc.Nav(links, navbar=True, className="me-auto"),
-                html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
-                html.Form(
-                    html.Button(
-                        "Sign out",
-                        className="btn btn-outline-light btn-sm",
-                        id="sign-out",
-                        type="submit",
-                    ),
-                    action="/logout",
-                    method="POST",
+                # Below the md breakpoint (768 px) the links fold behind a menu button.
+                dbc.NavbarToggler(id="nav-toggle", n_clicks=0),
+                dbc.Collapse(
+                    [
+                        dbc.Nav(links, navbar=True, className="me-auto"),
+                        html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
+                        html.Form(
+                            html.Button(
+                                "Sign out",
+                                className="btn btn-outline-light btn-sm",
+                                id="sign-out",
+                                type="submit",
+                            ),
+                            action="/logout",
+                            method="POST",
+                        ),
+                    ],
+                    id="nav-collapse",
+                    is_open=False,
+                    navbar=True,
                 ),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
+        expand="md",
     )
     return html.Div(
         [
+            html.A("Skip to the content", href="#main", className="skip-link"),
             html.Div("OFFICIAL-SENSITIVE", className="text-center small bg-light py-1"),
             nav,
             stale_banner(),
-            dbc.Container(dash.page_container, fluid=True, className="py-3"),
+            html.Main(
+                dbc.Container(dash.page_container, fluid=True, className="py-3"),
+                id="main",
+                tabIndex="-1",
+            ),
             dcc.Location(id="url", refresh=False),
         ]
     )
@@ -112,6 +128,16 @@ def shell() -> html.Div:
 
 app = create_app()
 server = app.server
+
+
+@dash.callback(
+    dash.Output("nav-collapse", "is_open"),
+    dash.Input("nav-toggle", "n_clicks"),
+    dash.State("nav-collapse", "is_open"),
+    prevent_initial_call=True,
+)
+def _toggle_menu(_clicks, is_open):
+    return not is_open
 
 
 def main() -> None:

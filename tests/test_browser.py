@@ -208,3 +208,55 @@ def test_a_bad_address_says_so_and_shows_the_default_view(duo):
     open_page(duo, "/?as_of=2016-01-01")
     before = duo.wait_for_element("#today-before-data", timeout=10).text
     assert before.startswith("The data starts in") and "01/01/2016" in before
+
+
+def test_keyboard_and_screen_reader_basics(duo):
+    """The page is en-GB, a skip link leads to the content, controls are named by their labels,
+    and a case in the grid opens with Enter from its cell."""
+    from selenium.webdriver.common.keys import Keys
+
+    sign_in(duo, "west")
+    open_page(duo, f"/?as_of={DAY}")
+    duo.wait_for_text_to_equal("#today-actions-count", "4 cases on 30/06/2018.", timeout=10)
+    driver = duo.driver
+    assert driver.execute_script("return document.documentElement.lang") == "en-GB"
+    skip = driver.find_element(By.CSS_SELECTOR, "a.skip-link")
+    assert skip.get_attribute("href").endswith("#main")
+
+    def name_of(element_id: str) -> str:
+        return driver.execute_script(
+            "const e = document.getElementById(arguments[0]);"
+            "const c = e.matches('button, input') ? e : e.querySelector('button, input');"
+            "return (c.getAttribute('aria-labelledby') || '').split(' ')"
+            ".map(i => document.getElementById(i).textContent.trim()).join(' ');",
+            element_id,
+        )
+
+    assert wait_for(lambda: name_of("today-area").startswith("Area"))
+    assert name_of("today-as_of") == "As of"
+
+    first_days = "#today-actions-grid .ag-row[row-index='0'] [col-id='days']"
+    days = wait_for(lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, first_days)), None))
+    days.click()  # focus the row's Days cell, then move to its case by keyboard
+    driver.switch_to.active_element.send_keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT)
+    focused = driver.switch_to.active_element
+    assert focused.get_attribute("col-id") == "investigation_id"
+    case_id = focused.text
+    focused.send_keys(Keys.ENTER)
+    duo.wait_for_text_to_equal("#case-title", f"Case {case_id}", timeout=10)
+
+
+def test_below_768_px_the_navigation_folds_behind_a_menu(duo):
+    sign_in(duo, "force")
+    duo.driver.set_window_size(390, 844)
+    try:
+        open_page(duo, f"/?as_of={DAY}")
+        toggle = duo.wait_for_element("#nav-toggle", timeout=10)
+        assert toggle.is_displayed()
+        menu = duo.find_element("#nav-collapse")
+        link = menu.find_element(By.CSS_SELECTOR, "a[href='/child-related']")
+        assert not link.is_displayed()
+        toggle.click()
+        wait_for(link.is_displayed)
+    finally:
+        duo.driver.set_window_size(1400, 1000)
