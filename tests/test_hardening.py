@@ -449,6 +449,7 @@ def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
         assert "pvp-download-pdf" not in body["response"], user  # not rendered inline
         assert "Preparing the PDF pack" in str(body["response"]["pvp-pack-status"]), user
         assert body["response"]["pvp-pack-poll"]["disabled"] is False
+        assert body["response"]["pvp-pdf"]["disabled"] is True  # no second click meanwhile
         assert seconds < 3, (user, seconds)
     # Meanwhile other requests are answered at once.
     started = time.monotonic()
@@ -469,6 +470,7 @@ def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
             if "pvp-download-pdf" in body["response"]:
                 files[user] = body["response"]["pvp-download-pdf"]["data"]
                 assert body["response"]["pvp-pack-poll"]["disabled"] is True
+                assert body["response"]["pvp-pdf"]["disabled"] is False
     assert set(files) == {"west", "east"}
     assert files["west"]["filename"] == "pvp-pack-west-2018-06.pdf"
     assert files["east"]["filename"] == "pvp-pack-east-2018-06.pdf"

@@ -177,6 +177,7 @@ def _download(_xlsx, month, area):
     Output("pvp-download-pdf", "data"),
     Output("pvp-pack-status", "children"),
     Output("pvp-pack-poll", "disabled"),
+    Output("pvp-pdf", "disabled"),
     Input("pvp-pdf", "n_clicks"),
     Input("pvp-pack-poll", "n_intervals"),
     State("pvp-month", "value"),
@@ -201,11 +202,17 @@ def _pdf(_clicks, _ticks, month, area):
             },
         )
     job = packjobs.ensure(scope, month, _areas(area), retry=clicked)
+    # The button is off while the PDF is made, so a second click cannot queue another.
     if job.state == "ready":
-        return dcc.send_bytes(job.read(), job.filename), "The PDF pack is ready.", True
+        return dcc.send_bytes(job.read(), job.filename), "The PDF pack is ready.", True, False
     if job.state == "failed":
-        return no_update, "The PDF pack could not be made; try again or ask an admin.", True
-    return no_update, f"Preparing the PDF pack ({job.seconds} s)...", False
+        failed = "The PDF pack could not be made; try again or ask an admin."
+        return no_update, failed, True, False
+    preparing = [
+        dbc.Spinner(size="sm", spinner_class_name="me-2"),
+        f"Preparing the PDF pack ({job.seconds} s; it takes about ten seconds)...",
+    ]
+    return no_update, preparing, False, True
 
 
 dash.register_page(
