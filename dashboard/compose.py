@@ -355,7 +355,7 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
                 options = data.filter_options(current_scope(), filters, tuple(narrowing))
             except NoWarehouse:
                 return [[] for _ in narrowing]
-            return [options[c] for c in narrowing]
+            return [_labelled(c, options[c]) for c in narrowing]
 
     if shells:
 
@@ -392,6 +392,13 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
 
 def _plural(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+def _labelled(control: str, values: list[str]) -> list[dict] | list[str]:
+    """Team types are chosen by their words ("Child protection"); other values as they are."""
+    if control != "team_type":
+        return values
+    return [{"label": words.team_type_words(v), "value": v} for v in values]
 
 
 def case_link_query(c: Context, store: dict | None, pathname: str | None) -> str:

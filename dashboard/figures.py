@@ -8,20 +8,48 @@ import plotly.express as px
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard.words import team_type_words
+from etl.settings import ALL_TEAM_TYPES
+
 # Colour-blind-safe (Okabe-Ito); colour is never the only signal: labels carry the meaning.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 px.defaults.color_discrete_sequence = PALETTE
 
 
+# One colour per team type, the same on every chart and in the pack (ALL_TEAM_TYPES order;
+# the ninth, "other", a neutral grey), keyed by the team type in words as charts show it.
+TEAM_TYPE_COLOURS = {
+    team_type_words(t): colour
+    for t, colour in zip(ALL_TEAM_TYPES, [*PALETTE, "#999999"], strict=False)
+}
+
+
+def team_type_order() -> list[str]:
+    return list(TEAM_TYPE_COLOURS)
+
+
 def styled(fig: go.Figure, height: int = 320) -> go.Figure:
+    """The shared look: white, the palette, a legend under the plot with room for it (not cut
+    off), counts that start at 0, and the plot toolbar only on hover."""
     fig.update_layout(
         template="plotly_white",
         colorway=PALETTE,
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "title_side": "top"},
         font={"family": "system-ui, sans-serif", "size": 13},
     )
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def whole_numbers(fig: go.Figure, largest: float, axis: str = "y") -> go.Figure:
+    """A count axis: from 0, whole-number ticks only (a step of 1 for small counts, where
+    plotly would otherwise tick at halves)."""
+    ticks = {"rangemode": "tozero", "tickformat": ",d", "tick0": 0}
+    if largest <= 8:
+        ticks |= {"dtick": 1}
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**ticks)
     return fig
 
 

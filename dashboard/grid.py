@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ class Column:
     link: str | None = None  # URL prefix: the cell links to prefix + value
     tooltip: str | None = None  # what the header's tooltip explains
     long_text: bool = False  # wraps into the row's height, the whole text on hover too
+    words: Callable[[object], str] | None = None  # a code shown in words ("Child protection")
 
     def col_def(self) -> dict:
         col = {
@@ -123,7 +125,12 @@ def apply_model(
     filter_model: dict | None = None,
     sort_model: list | None = None,
 ) -> pd.DataFrame:
-    """Filter and sort ``df`` as the grid asked, on the grid's own columns only."""
+    """Filter and sort ``df`` as the grid asked, on the grid's own columns only, as the grid
+    shows them (codes in words), which is also how they are exported and printed."""
+    df = df.copy() if any(c.words and c.field in df for c in columns) else df
+    for c in columns:
+        if c.words and c.field in df:
+            df[c.field] = df[c.field].map(c.words)
     allowed = {c.field for c in columns}
     for field, cond in (filter_model or {}).items():
         if field in allowed and field in df and isinstance(cond, dict):

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
-from dashboard.figures import styled
+from dashboard.figures import TEAM_TYPE_COLOURS, styled, team_type_order, whole_numbers
 from dashboard.printing import MARKING, page_rules
 from dashboard.scope import Filters, Scope
 from etl import assessment
@@ -356,19 +356,32 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     fig = px.line(comp, x="month", y="share", color="measure", markers=True)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     out.append(("DS-review compliance", fig))
-    fig = px.bar(t, x="month", y="breaches", text="breaches")
+    fig = px.bar(t, x="month", y="breaches", text="breaches", labels={"breaches": "Gaps"})
+    whole_numbers(fig, t["breaches"].max())
     out.append((gaps, fig))
-    fig = px.line(t, x="month", y="breach_median_days", markers=True)
+    fig = px.line(t, x="month", y="breach_median_days", markers=True,
+                  labels={"breach_median_days": "Days"})  # fmt: skip
     out.append((f"Median length of {gaps[0].lower()}{gaps[1:]} (days)", fig))
-    fig = px.bar(t, x="month", y="response_never_supervised", text="response_never_supervised")
+    never = "response_never_supervised"
+    fig = px.bar(t, x="month", y=never, text=never, labels={never: "Cases"})
+    whole_numbers(fig, t[never].max())
     out.append(("Response child cases never supervised at month end", fig))
     resp = t.melt("month", ["within_1_day", "within_7_days"], "measure", "share")
+    resp["measure"] = resp["measure"].map(
+        {"within_1_day": "within 1 day", "within_7_days": "within 7 days"}
+    )
     fig = px.line(resp, x="month", y="share", color="measure", markers=True)
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
     out.append(("New response child cases supervised within 1 and 7 days", fig))
     demand = pack.demand.copy()
     demand["month"] = pd.to_datetime(demand["month"])
-    fig = px.bar(demand, x="month", y="cases", color="team_type")
+    demand["team_type"] = demand["team_type"].map(words.team_type_words)
+    fig = px.bar(
+        demand, x="month", y="cases", color="team_type",
+        color_discrete_map=TEAM_TYPE_COLOURS, category_orders={"team_type": team_type_order()},
+        labels={"cases": "New cases", "team_type": "Team type"},
+    )  # fmt: skip
+    whole_numbers(fig, demand.groupby("month")["cases"].sum().max() if len(demand) else 0)
     out.append(("New child-related investigations by team type", fig))
     for _, f in out:
         f.update_xaxes(tickformat="%b %Y", title=None)

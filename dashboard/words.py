@@ -187,3 +187,17 @@ def filters_in_words(filters, none: str = "none") -> str:
         if d[key]
     ]  # fmt: skip
     return "; ".join(p for p in parts if p) or none
+
+
+# Team types as the product says them: words, with the forces' own acronyms in capitals.
+ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
+
+
+def team_type_words(team_type: object) -> str:
+    """ "child_protection" -> "Child protection", "cse" -> "CSE"; anything else as it is."""
+    if not isinstance(team_type, str) or not team_type:
+        return "unknown"
+    if team_type in ACRONYMS:
+        return ACRONYMS[team_type]
+    text = team_type.replace("_", " ")
+    return text[:1].upper() + text[1:]

@@ -136,8 +136,8 @@ CRIME_TYPES = {"Anti-social behaviour", "Burglary", "Criminal damage and arson",
                "Other theft", "Public order", "Violence and sexual offences"}  # fmt: skip
 CHARTS = {
     "child-by-area": {
-        "series": {"child_protection", "response", "online_child_abuse", "cse"},
-        "titles": (None, "cases"),
+        "series": {"Child protection", "Response", "Online child abuse", "CSE"},
+        "titles": (None, "Open cases"),
         "total": {"force": 8, "west": 5},
     },
     "child-by-reason": {  # a case counts once per reason; 6 of the 8 are in specialist teams
@@ -146,8 +146,8 @@ CHARTS = {
         "total": {"force": 10, "west": 7},
     },
     "child-weekly": {  # by week opened, every child-related case opened in the year
-        "series": {"child_protection", "cse", "online_child_abuse", "response"},
-        "titles": ("Week beginning", "cases"),
+        "series": {"Child protection", "CSE", "Online child abuse", "Response"},
+        "titles": ("Week beginning", "New cases"),
         "total": {"force": 8, "west": 5},
     },
     "data-quarantine": {  # I-BAD, E-BAD, R-EBAD; West's user sees none of them

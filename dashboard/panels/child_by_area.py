@@ -5,8 +5,16 @@ from __future__ import annotations
 import plotly.express as px
 
 from dashboard import data
-from dashboard.figures import empty, graph, styled
+from dashboard.figures import (
+    TEAM_TYPE_COLOURS,
+    empty,
+    graph,
+    styled,
+    team_type_order,
+    whole_numbers,
+)
 from dashboard.panels import Context, Panel
+from dashboard.words import team_type_words
 
 
 def render(ctx: Context):
@@ -14,8 +22,15 @@ def render(ctx: Context):
     if df.empty:
         return empty()
     counts = df.groupby(["area", "team_type"]).size().reset_index(name="cases")
-    fig = px.bar(counts, x="area", y="cases", color="team_type", barmode="group", text="cases")
-    fig.update_layout(xaxis_title=None, legend_title_text="Team type")
+    counts["team_type"] = counts["team_type"].map(team_type_words)
+    fig = px.bar(
+        counts, x="area", y="cases", color="team_type", barmode="group", text="cases",
+        color_discrete_map=TEAM_TYPE_COLOURS,
+        category_orders={"team_type": team_type_order(), "area": list(data.settings().areas)},
+        labels={"cases": "Open cases", "team_type": "Team type"},
+    )  # fmt: skip
+    fig.update_layout(xaxis_title=None)
+    whole_numbers(fig, counts["cases"].max())
     summary = "; ".join(
         f"{a} {t}: {n}"
         for a, t, n in zip(counts["area"], counts["team_type"], counts["cases"], strict=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.grid import Column
 from dashboard.panels import Panel, Table
 
@@ -11,7 +11,7 @@ COLUMNS = [
     Column("days", "Days open", kind="number", width=110),
     Column("area", "Area", width=100),
     Column("team", "Team"),
-    Column("team_type", "Team type"),
+    Column("team_type", "Team type", words=words.team_type_words),
     Column("officer_id", "OIC", width=110),
     Column("reasons_words", "Why child-related"),
     Column("opened_on", "Opened", kind="date", width=120),

@@ -33,7 +33,7 @@ def _columns() -> list[Column]:
         Column("reasons_words", "Why", long_text=True),
         Column("area", "Area", width=90),
         Column("team", "Team", width=170),
-        Column("team_type", "Team type", width=150),
+        Column("team_type", "Team type", width=150, words=words.team_type_words),
         Column("officer_id", "OIC", width=100),
         Column("opened_on", "Opened", kind="date", width=128),
     ]  # fmt: skip
