@@ -548,16 +548,33 @@ def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 1
 # --- published crime (data.police.uk) ------------------------------------------------------
 
 
-def published_crime(scope: Scope, areas: list[str] | None, months: int = 12) -> pd.DataFrame:
-    """Published crimes and ASB per month and type in the user's (narrowed) areas, over the
-    last ``months`` months of the published data. Empty when none is loaded."""
+def _published_loaded() -> bool:
     with warehouse().cursor() as cur:
-        loaded = cur.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'police_uk_crimes'"
-        ).fetchall()[0][0]
-    if not loaded:
+        return bool(
+            cur.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'police_uk_crimes'"
+            ).fetchall()[0][0]
+        )
+
+
+def published_months() -> tuple[date, date] | None:
+    """The first and last month of the published crime data; None when none is loaded."""
+    if not _published_loaded():
+        return None
+    row = unscoped("published_months").iloc[0]
+    if pd.isna(row["first_month"]):
+        return None
+    return pd.Timestamp(row["first_month"]).date(), pd.Timestamp(row["last_month"]).date()
+
+
+def published_crime(
+    scope: Scope, areas: list[str] | None, until: date, months: int = 12
+) -> pd.DataFrame:
+    """Published crimes and ASB per month and type in the user's (narrowed) areas, over the
+    ``months`` months to the month of ``until``. Empty when none is loaded or covers them."""
+    if not _published_loaded():
         return pd.DataFrame(columns=["month", "crime_type", "crimes"])
-    df = query("published_crime", scope, areas, months=months)
+    df = query("published_crime", scope, areas, until=until, months=months)
     df = df.groupby(["month", "crime_type"], as_index=False, sort=False)["crimes"].sum()
     return df.sort_values(["month", "crimes"], ascending=[True, False], kind="stable").reset_index(
         drop=True

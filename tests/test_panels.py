@@ -157,13 +157,15 @@ CHARTS = {
     },
     "today-published-crime": {  # the six commonest types and Other, in one month (Nov 2021)
         "series": CRIME_TYPES,
-        "titles": (None, "crimes"),
+        "titles": (None, "Crimes"),
         "total": {"force": 16165, "west": 5358},
+        "day": "2021-11-30",  # the published sample's month, not the cases' year
     },
     "pvp-published-crime": {
         "series": CRIME_TYPES,
-        "titles": (None, "crimes"),
+        "titles": (None, "Crimes"),
         "total": {"force": 16165, "west": 5358},
+        "day": "2021-11-30",
     },
     "case-timeline": {  # E-OVERDUE's three entries: two DS reviews count, the DC's does not
         "series": {
@@ -196,7 +198,8 @@ def test_chart_panels_draw_the_fixture(dash_app, panel_id):
     want = CHARTS[panel_id]
     panel = discover()[panel_id]
     for who, total in want["total"].items():
-        ctx = Context(SCOPES[who], Filters(), date.fromisoformat(FIXTURE_DAY), "E-OVERDUE")
+        day = date.fromisoformat(want.get("day", FIXTURE_DAY))
+        ctx = Context(SCOPES[who], Filters(), day, "E-OVERDUE")
         figures = list(_figures(panel.render(ctx)))
         if total == 0:
             assert not figures and "empty-state" in _json(panel.render(ctx))
@@ -211,8 +214,10 @@ def test_chart_panels_draw_the_fixture(dash_app, panel_id):
 
 
 def test_every_chart_panel_is_checked_for_what_it_draws(dash_app):
-    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY), "E-OVERDUE")
-    drawing = {p.id for p in PANELS if not p.table and list(_figures(p.render(ctx)))}
+    drawing = set()
+    for day in {FIXTURE_DAY, *(want.get("day", FIXTURE_DAY) for want in CHARTS.values())}:
+        ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(day), "E-OVERDUE")
+        drawing |= {p.id for p in PANELS if not p.table and list(_figures(p.render(ctx)))}
     assert drawing == set(CHARTS)
 
 
@@ -221,3 +226,10 @@ def test_the_template_an_analyst_copies_works(dash_app):
 
     ctx = Context(scope=SCOPES["force"], filters=Filters(), as_of=date.fromisoformat(FIXTURE_DAY))
     assert "template-graph" in _json(_template.PANEL.render(ctx))
+
+
+def test_published_crime_says_when_it_does_not_cover_the_day(dash_app):
+    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY), None)
+    shown = _json(discover()["today-published-crime"].render(ctx))
+    assert "covers November 2021 to November 2021: none for the 12 months to June 2018" in shown
+    assert not list(_figures(discover()["today-published-crime"].render(ctx)))

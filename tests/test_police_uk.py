@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -78,12 +79,19 @@ def test_a_folder_without_files_is_refused(tmp_path, db, settings):
         load_police_uk(tmp_path, db, settings)
 
 
-def test_published_crime_is_scoped_by_area(dash_app):
-    west = data.published_crime(Scope("w", "area", ("West",)), None)
-    everyone = data.published_crime(Scope("f", "force", ("West", "East", "South")), None)
-    nobody = data.published_crime(Scope("n", "area", ()), None)
+def test_published_crime_is_scoped_by_area_and_follows_the_day(dash_app):
+    november = date(2021, 11, 30)
+    west = data.published_crime(Scope("w", "area", ("West",)), None, november)
+    everyone = data.published_crime(Scope("f", "force", ("West", "East", "South")), None, november)
+    nobody = data.published_crime(Scope("n", "area", ()), None, november)
     assert 0 < west["crimes"].sum() < everyone["crimes"].sum()
     assert nobody.empty
+    # The sample holds November 2021 only: the 12 months to October 2022 still hold it, the
+    # 12 months to June 2018 (the cases' year) do not.
+    assert data.published_months() == (date(2021, 11, 1), date(2021, 11, 1))
+    later = data.published_crime(Scope("w", "area", ("West",)), None, date(2022, 10, 31))
+    assert later["crimes"].sum() == west["crimes"].sum()
+    assert data.published_crime(Scope("w", "area", ("West",)), None, date(2018, 6, 30)).empty
 
 
 YEAR = Path(__file__).parent.parent.parent / "shared" / "data" / "police-uk-lancashire-2021"

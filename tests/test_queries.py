@@ -33,10 +33,11 @@ GIVEN = {
     "team_type": None,
     "officer_id": None,
     "months": 12,
+    "until": date(2021, 11, 30),  # the published crime sample's month
     "all_areas": ["West", "East", "South"],
 }
 # Not area data: the load log and the month the data starts.
-UNSCOPED = {"loads", "newest_load", "first_opened_month"}
+UNSCOPED = {"loads", "newest_load", "first_opened_month", "published_months"}
 # Grouped per supervisor and in all as well as per team: no area column to check row by row.
 GROUPED_WITHOUT_AREA = {"entry_quality"}
 SCOPED = [n for n in queries.names() if "areas" in queries.wanted(queries.sql(n))]
@@ -50,7 +51,7 @@ def test_every_query_file_says_its_grain_and_readers():
         assert "grain" in header and "reader" in header, name
 
 
-def test_only_the_load_log_and_the_first_month_are_unscoped():
+def test_only_the_load_log_and_the_data_s_months_are_unscoped():
     assert set(queries.names()) - set(SCOPED) == UNSCOPED
     with pytest.raises(ValueError, match="does not filter by"):
         data.query("loads", SCOPES["force"])

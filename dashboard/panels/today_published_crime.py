@@ -13,13 +13,21 @@ TOP_TYPES = 6
 
 
 def render(ctx: Context):
-    df = data.published_crime(ctx.scope, ctx.filters.areas)
-    if df.empty:
+    covered = data.published_months()
+    if covered is None:
         return empty("No published crime data loaded (python -m etl load-police-uk DIR --db PATH).")
+    until = ctx.as_of or covered[1]
+    df = data.published_crime(ctx.scope, ctx.filters.areas, until)
+    if df.empty:
+        first, last = covered
+        return empty(
+            f"The published crime data covers {first:%B %Y} to {last:%B %Y}: none for the "
+            f"12 months to {until:%B %Y}."
+        )
     top = df.groupby("crime_type")["crimes"].sum().nlargest(TOP_TYPES).index
     df = df.assign(crime_type=df["crime_type"].where(df["crime_type"].isin(top), "Other"))
     df = df.groupby(["month", "crime_type"], as_index=False)["crimes"].sum()
-    fig = px.bar(df, x="month", y="crimes", color="crime_type")
+    fig = px.bar(df, x="month", y="crimes", color="crime_type", labels={"crimes": "Crimes"})
     fig.update_xaxes(tickformat="%b %Y", title=None, dtick="M1")
     fig.update_layout(legend_title_text="Crime type")
     total = int(df["crimes"].sum())
