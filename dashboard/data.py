@@ -104,14 +104,26 @@ _warehouses: dict[Path, Warehouse] = {}
 
 
 def warehouse() -> Warehouse:
-    path = Path(os.environ.get("PVP_DB_PATH") or get_settings().db_path)
+    """The warehouse the settings name (``db_path``; ``--db`` on the command line)."""
+    path = Path(settings().db_path)
     if path not in _warehouses:
         _warehouses[path] = Warehouse(path)
     return _warehouses[path]
 
 
+_configured: Settings | None = None
+
+
+def configure(resolved: Settings) -> None:
+    """The settings the dashboard runs with, resolved once at start-up (app.py, the command
+    line, a pack job) and read by every module through ``settings()``."""
+    global _configured
+    _configured = resolved
+
+
 def settings() -> Settings:
-    return get_settings()
+    """The running settings (a test replaces this function to run with other settings)."""
+    return _configured if _configured is not None else get_settings()
 
 
 def _rules_key(s: Settings) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import read
+from conftest import read, use_warehouse
 
 from etl.load import LoadError, Prepared, load
 from etl.redact import redact
@@ -424,7 +424,7 @@ def test_the_data_quality_grid_shows_the_resolving_load(
     load(write_extracts(tmp_path / "a", supervision=review), db, settings)
     case = [{"investigation_id": "B"}]
     load(write_extracts(tmp_path / "b", investigations=case, supervision=review), db, settings)
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     client = client_for("force")  # signing in makes Dash register its callbacks
     key = next(k for k in dash_app.callback_map if k.startswith("..data-quarantine-rows-grid"))
     request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}

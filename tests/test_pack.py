@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from conftest import use_warehouse
 from pypdf import PdfReader
 
 from dashboard import data, pack
@@ -57,7 +58,7 @@ def pvp_db(tmp_path, monkeypatch):
         ],
     )  # fmt: skip
     load(tmp_path / "x", db, Settings())
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     return db
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from conftest import call
+from conftest import call, use_warehouse
 
 from dashboard.panels import Context, discover
 from dashboard.scope import Filters, Scope
@@ -58,7 +58,7 @@ def test_every_chart_panel_says_why_when_empty(dash_app, panel, tmp_path, monkey
 
     db = tmp_path / "empty.duckdb"
     load(write_extracts(tmp_path / "x"), db, Settings())
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     assert warehouse().path == db
     ctx = Context(scope=SCOPES["force"], filters=Filters(), as_of=None)
     text = _json(panel.render(ctx))
