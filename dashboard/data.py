@@ -36,6 +36,7 @@ from etl import queries
 from etl.flags import FLAG_COLUMNS, latest_date
 from etl.redact import redact
 from etl.settings import Settings, get_settings
+from etl.warehouse import has_table
 
 __all__ = ["Filters", "Scope", "add_months", "month_end", "query"]
 
@@ -543,9 +544,7 @@ def published_crime(scope: Scope, areas: list[str] | None, months: int = 12) -> 
     """Published crimes and ASB per month and type in the user's (narrowed) areas, over the
     last ``months`` months of the published data. Empty when none is loaded."""
     with warehouse().cursor() as cur:
-        loaded = cur.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'police_uk_crimes'"
-        ).fetchall()[0][0]
+        loaded = has_table(cur, "police_uk_crimes")
     if not loaded:
         return pd.DataFrame(columns=["month", "crime_type", "crimes"])
     df = query("published_crime", scope, areas, months=months)
