@@ -65,7 +65,14 @@ def _copy_with_the_walkthrough(tmp: Path) -> Path:
         before = block["before"].replace('\\"', '"')
         source = path.read_text()
         assert source.count(before + "\n") == 1, f"{block['path']}: {before!r} is not one line"
-        path.write_text(source.replace(before + "\n", block["code"] + before + "\n"))
+        # The page shows the code as a formatter leaves it (unindented, no trailing blank
+        # lines): it goes in at the indentation of the line it comes before.
+        indent = before[: len(before) - len(before.lstrip())]
+        code = "".join(
+            indent + line if line.strip() else line
+            for line in block["code"].rstrip("\n").splitlines(keepends=True)
+        )
+        path.write_text(source.replace(before + "\n", code + "\n\n" + before + "\n"))
     return copy
 
 
