@@ -218,17 +218,21 @@ def _counted(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _narrowed(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The browser's narrowing filters on a scoped result (the scope is applied in SQL)."""
+def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The browser's narrowing filters on a result scoped in SQL to all the user's areas: the
+    page's area filter too is applied here, so the Today page's area choices share one
+    (cached) query per day and user scope. It can only narrow."""
+    if filters.areas:
+        df = df[df["area"].isin(scope.narrow(filters.areas))]
     for column in ("team", "team_type", "officer_id"):
         value = getattr(filters, column)
         if value:
             df = df[df[column] == value]
-    return _counted(df)
+    return df
 
 
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
-    return _narrowed(cached_query("flags", scope, filters.areas, as_of=as_of), filters)
+    return _counted(_narrowed(cached_query("flags", scope, as_of=as_of), scope, filters))
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -254,19 +258,18 @@ def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return _empty_action_list()
-    return _narrowed(_actions(scope, filters.areas, as_of), filters)[ACTION_COLUMNS].reset_index(
-        drop=True
-    )
+    df = _counted(_narrowed(_actions(scope, as_of), scope, filters))
+    return df[ACTION_COLUMNS].reset_index(drop=True)
 
 
-def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
-    """The action list for the scope's (narrowed) areas, built once per day and warehouse."""
+def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
+    """The action list for the scope's areas, built once per day, scope and warehouse."""
     s = settings()
 
     def make() -> pd.DataFrame:
-        df = cached_query("flags", scope, areas, as_of=as_of)
+        df = cached_query("flags", scope, as_of=as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)]
-        last = query("last_supervisory_entry", scope, areas, as_of=as_of).drop(columns="area")
+        last = query("last_supervisory_entry", scope, as_of=as_of).drop(columns="area")
         df = df.merge(last, on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
         df["reasons_words"] = [
@@ -281,7 +284,7 @@ def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
         ]
         return df
 
-    key = ("actions", as_of, tuple(scope.narrow(areas)), _rules_key(s))
+    key = ("actions", as_of, tuple(scope.areas), _rules_key(s))
     return warehouse().cached(key, make)
 
 
@@ -509,8 +512,11 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
         investigation_id=None,
     )  # fmt: skip
     new = query("monthly_new_child_cases", scope, areas, start=start, end=end)
+    # The month ends' flags as the Today page asks them (all the user's areas, cached), then
+    # narrowed to the areas shown.
+    shown = Filters(areas=list(areas or []))
     unsupervised = [
-        int((cached_query("flags", scope, areas, as_of=month_end(m))["flag"]
+        int((_narrowed(cached_query("flags", scope, as_of=month_end(m)), scope, shown)["flag"]
              == "response_unsupervised").sum())
         for m in months
     ]  # fmt: skip
