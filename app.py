@@ -7,7 +7,6 @@ gunicorn -w 2 -b 127.0.0.1:8050 --no-control-socket app:server   (PVP_DB_PATH=..
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -18,14 +17,18 @@ from dash import Dash, dcc, html
 from dashboard import access, data, inputs, pages, printview
 from dashboard.auth import Auth
 from dashboard.users import ensure_demo_users
-from etl.settings import get_settings
+from etl.settings import Settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
 HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries"}
 
 
-def create_app() -> Dash:
-    settings = get_settings()
+def create_app(settings: Settings | None = None) -> Dash:
+    """The app, with the settings resolved once here and passed down (dashboard.data.configure
+    makes them the ones every page, panel and query reads)."""
+    if settings is not None:
+        data.configure(settings)
+    settings = data.settings()
     app = Dash(
         __name__,
         use_pages=True,
@@ -150,9 +153,10 @@ def main() -> None:
         "--demo-users", action="store_true", help="on first run, create demo users and print"
     )
     args = parser.parse_args()
+    settings = data.settings()
     if args.db:
-        os.environ["PVP_DB_PATH"] = str(args.db)
-    settings = get_settings()
+        settings = settings.model_copy(update={"db_path": args.db})
+        data.configure(settings)
     if args.demo_users:
         created = ensure_demo_users(access.auth().users, list(settings.areas))
         if created:

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dashboard.users import AREA_ROLES, ROLES, UserStore
-from etl.settings import get_settings
+from etl.settings import Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 users_app = typer.Typer(no_args_is_help=True, help="Add, remove and list dashboard users.")
@@ -154,16 +154,13 @@ def pack_cmd(
     db: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
 ) -> None:
     """Write the monthly PVP pack (A4 PDF and Excel workbook), e.g. from cron."""
-    import os
     from datetime import date
 
     from dashboard import data, pack
     from dashboard.data import NoWarehouse
     from dashboard.scope import Scope
 
-    if db:
-        os.environ["PVP_DB_PATH"] = str(db)
-    settings = get_settings()
+    settings = _configure(db)
     unknown = set(area or []) - set(settings.areas)
     if unknown:
         err.print(f"[red]unknown area(s): {escape(', '.join(sorted(unknown)))}[/]")
@@ -189,6 +186,17 @@ def pack_cmd(
 
 db_app = typer.Typer(no_args_is_help=True, help="The application database's migrations.")
 app.add_typer(db_app, name="db")
+
+
+def _configure(db: Path | None) -> Settings:
+    """The settings this command runs with: resolved once, with ``--db`` if given."""
+    from dashboard import data
+
+    settings = get_settings()
+    if db:
+        settings = settings.model_copy(update={"db_path": db})
+    data.configure(settings)
+    return settings
 
 
 def _db_url(url: str | None) -> str:
@@ -279,7 +287,6 @@ def audits_sample(
     app_db: Annotated[str | None, typer.Option(help="default: the app_db_url setting")] = None,
 ) -> None:
     """Draw the month's audit sample for every area and store it with its seed and snapshots."""
-    import os
 
     from dashboard.appdb import AppDB
     from dashboard.appdb.engine import SchemaNotCurrent
@@ -290,10 +297,8 @@ def audits_sample(
     if fmt not in ("csv", "table"):
         err.print("[red]--format must be csv or table[/]")
         raise typer.Exit(2)
-    if db:
-        os.environ["PVP_DB_PATH"] = str(db)
+    settings = _configure(db)
     chosen = _month_arg(month)
-    settings = get_settings()
     # Run on the server by the operator for the public protection unit: the whole force.
     scope = Scope("audit-sampler", "ppu", tuple(settings.areas))
     store = AppDB(_db_url(app_db))

@@ -36,6 +36,7 @@ from etl import queries
 from etl.flags import FLAG_COLUMNS, latest_date
 from etl.redact import redact
 from etl.settings import Settings, get_settings
+from etl.warehouse import has_table
 
 __all__ = ["Filters", "Scope", "add_months", "month_end", "query"]
 
@@ -104,14 +105,26 @@ _warehouses: dict[Path, Warehouse] = {}
 
 
 def warehouse() -> Warehouse:
-    path = Path(os.environ.get("PVP_DB_PATH") or get_settings().db_path)
+    """The warehouse the settings name (``db_path``; ``--db`` on the command line)."""
+    path = Path(settings().db_path)
     if path not in _warehouses:
         _warehouses[path] = Warehouse(path)
     return _warehouses[path]
 
 
+_configured: Settings | None = None
+
+
+def configure(resolved: Settings) -> None:
+    """The settings the dashboard runs with, resolved once at start-up (app.py, the command
+    line, a pack job) and read by every module through ``settings()``."""
+    global _configured
+    _configured = resolved
+
+
 def settings() -> Settings:
-    return get_settings()
+    """The running settings (a test replaces this function to run with other settings)."""
+    return _configured if _configured is not None else get_settings()
 
 
 def _rules_key(s: Settings) -> str:
@@ -205,17 +218,21 @@ def _counted(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _narrowed(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The browser's narrowing filters on a scoped result (the scope is applied in SQL)."""
+def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The browser's narrowing filters on a result scoped in SQL to all the user's areas: the
+    page's area filter too is applied here, so the Today page's area choices share one
+    (cached) query per day and user scope. It can only narrow."""
+    if filters.areas:
+        df = df[df["area"].isin(scope.narrow(filters.areas))]
     for column in ("team", "team_type", "officer_id"):
         value = getattr(filters, column)
         if value:
             df = df[df[column] == value]
-    return _counted(df)
+    return df
 
 
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
-    return _narrowed(cached_query("flags", scope, filters.areas, as_of=as_of), filters)
+    return _counted(_narrowed(cached_query("flags", scope, as_of=as_of), scope, filters))
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -241,19 +258,18 @@ def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return _empty_action_list()
-    return _narrowed(_actions(scope, filters.areas, as_of), filters)[ACTION_COLUMNS].reset_index(
-        drop=True
-    )
+    df = _counted(_narrowed(_actions(scope, as_of), scope, filters))
+    return df[ACTION_COLUMNS].reset_index(drop=True)
 
 
-def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
-    """The action list for the scope's (narrowed) areas, built once per day and warehouse."""
+def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
+    """The action list for the scope's areas, built once per day, scope and warehouse."""
     s = settings()
 
     def make() -> pd.DataFrame:
-        df = cached_query("flags", scope, areas, as_of=as_of)
+        df = cached_query("flags", scope, as_of=as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)]
-        last = query("last_supervisory_entry", scope, areas, as_of=as_of).drop(columns="area")
+        last = query("last_supervisory_entry", scope, as_of=as_of).drop(columns="area")
         df = df.merge(last, on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
         df["reasons_words"] = [
@@ -274,7 +290,7 @@ def _actions(scope: Scope, areas: list[str], as_of: date) -> pd.DataFrame:
         ]
         return df
 
-    key = ("actions", as_of, tuple(scope.narrow(areas)), _rules_key(s))
+    key = ("actions", as_of, tuple(scope.areas), _rules_key(s))
     return warehouse().cached(key, make)
 
 
@@ -517,8 +533,11 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
         investigation_id=None,
     )  # fmt: skip
     new = query("monthly_new_child_cases", scope, areas, start=start, end=end)
+    # The month ends' flags as the Today page asks them (all the user's areas, cached), then
+    # narrowed to the areas shown.
+    shown = Filters(areas=list(areas or []))
     unsupervised = [
-        int((cached_query("flags", scope, areas, as_of=month_end(m))["flag"]
+        int((_narrowed(cached_query("flags", scope, as_of=month_end(m)), scope, shown)["flag"]
              == "response_unsupervised").sum())
         for m in months
     ]  # fmt: skip
@@ -550,11 +569,7 @@ def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 1
 
 def _published_loaded() -> bool:
     with warehouse().cursor() as cur:
-        return bool(
-            cur.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'police_uk_crimes'"
-            ).fetchall()[0][0]
-        )
+        return has_table(cur, "police_uk_crimes")
 
 
 def published_months() -> tuple[date, date] | None:

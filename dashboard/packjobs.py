@@ -28,6 +28,7 @@ from pathlib import Path
 
 from dashboard import data, pack
 from dashboard.scope import Scope
+from etl.settings import Settings
 
 log = logging.getLogger("pvp.packjobs")
 STALE_SECONDS = 300
@@ -87,7 +88,9 @@ def cache_dir() -> Path:
 def _key(scope: Scope, month: date, areas: list[str] | None) -> str:
     version = data.warehouse().version
     shown = scope.narrow(areas)
-    parts = [scope.username, scope.role, month.isoformat(), shown, list(version)]
+    # The settings too: a pack made with another review window is another pack.
+    rules = data.settings().model_dump_json()
+    parts = [scope.username, scope.role, month.isoformat(), shown, list(version), rules]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
@@ -106,7 +109,7 @@ def _render(job: dict) -> None:
     try:
         done = subprocess.run(
             [sys.executable, "-m", "dashboard.packjobs"], input=json.dumps(job).encode(),
-            capture_output=True, timeout=RENDER_TIMEOUT, env=dict(os.environ, **job["env"]),
+            capture_output=True, timeout=RENDER_TIMEOUT,
         )  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"the pack process exited {done.returncode}")
@@ -121,6 +124,7 @@ def main() -> int:
     """``python -m dashboard.packjobs < JOB``: make one pack's PDF into the cache (the job on
     stdin, not the command line, where any local user could read it)."""
     job = json.loads(sys.stdin.read())
+    data.configure(Settings.model_validate(job["settings"]))
     folder, key = Path(job["folder"]), job["key"]
     scope = Scope(job["username"], job["role"], tuple(job["scope_areas"]))
     p = pack.build(scope, date.fromisoformat(job["month"]), job["areas"])
@@ -173,8 +177,9 @@ def ensure(scope: Scope, month: date, areas: list[str] | None, retry: bool = Fal
         "scope_areas": list(scope.areas),
         "month": month.isoformat(),
         "areas": areas,
-        # The warehouse this request reads (it may differ from the settings' default).
-        "env": {"PVP_DB_PATH": str(data.warehouse().path)},
+        # The settings this process runs with (the warehouse it reads among them), so the
+        # render process does not resolve its own from the environment.
+        "settings": data.settings().model_dump(mode="json"),
     }
     _submit(_render, job)
     return Job("running", pdf)

@@ -7,33 +7,36 @@ as it was; a dashboard holding the old file keeps reading the old inode.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fcntl
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 
 from etl import assessment, history
+
+# The warehouse-build toolkit (lock, previous warehouse, swap-in, load ids, carry-over) lives
+# in etl/build.py; its names stay importable from here for the loaders and tests that use them.
+from etl.build import (  # noqa: F401
+    LoadError,
+    _no_space,
+    attach_previous,
+    carry_over,
+    exclusive_lock,
+    leftovers,
+    next_load_id,
+    swap_in,
+    warehouse_lock,
+)
 from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
-from etl.reader import StagedFile, StructuralError, stage_file
+from etl.reader import StagedFile, stage_file
 from etl.redact import redact
 from etl.settings import Settings
 from etl.validate import Validated, define_macros, validate
 from etl.warehouse import create_marts, create_schema, run_checks
 
 Progress = Callable[[str], None]
-T = TypeVar("T")
-
-
-class LoadError(Exception):
-    """The load was refused; the warehouse is unchanged."""
 
 
 @dataclass
@@ -55,36 +58,6 @@ class LoadResult:
     load_id: int
     db_path: Path
     files: list[FileResult]
-
-
-@contextlib.contextmanager
-def exclusive_lock(lock_path: Path, refusal: Exception) -> Iterator[None]:
-    """Hold an flock on ``lock_path``; if another process holds it, raise ``refusal`` at once
-    (a second writer is refused rather than queued)."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise refusal from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def warehouse_lock(db_path: Path) -> contextlib.AbstractContextManager[None]:
-    """One writer at a time per warehouse."""
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    return exclusive_lock(lock_path, LoadError(f"another load into {db_path} is running"))
-
-
-def attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
-    if db_path.exists():
-        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(db_path)])
-    else:
-        con.execute("ATTACH ':memory:' AS prev")
-        create_schema(con, "prev")
 
 
 def _merge(
@@ -183,76 +156,6 @@ def prepared_folder(folder: Path) -> Prepared:
     if not folder.is_dir():
         raise LoadError(f"{folder}: not a directory of extracts (expected {_file_list()})")
     return Prepared(folder, str(folder.resolve()), {ex.name: ex.file for ex in EXTRACTS})
-
-
-def leftovers(db_path: Path) -> tuple[Path, ...]:
-    """The files a load builds beside ``db_path``: the new warehouse and DuckDB's WAL for it."""
-    building = db_path.with_name(db_path.name + ".building")
-    return building, building.with_name(building.name + ".wal")
-
-
-def _no_space(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return True
-    return isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)
-
-
-def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
-    """Build a new warehouse beside ``db_path`` with ``build(con, workdir)`` and swap it in.
-    Any failure removes the half-built file and its WAL; the live one is never touched. A full
-    disk is a LoadError saying so (exit 2), not a DuckDB traceback."""
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    building = leftovers(db_path)[0]
-    with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
-        # A load killed part-way (kill -9, power) leaves these behind, holding disk space; a
-        # stale WAL must never be replayed into this load's file. The lock says no load runs.
-        for path in leftovers(db_path):
-            path.unlink(missing_ok=True)
-        con = None
-        try:
-            con = duckdb.connect(str(building))
-            building.chmod(0o600)  # case data: readable by its owner only, like the other files
-            con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
-            result = build(con, Path(work))
-            con.execute("CHECKPOINT")
-            con.close()
-        except BaseException as exc:
-            if con is not None:
-                with contextlib.suppress(Exception):  # after a fatal error close may fail too
-                    con.close()
-            for path in leftovers(db_path):
-                path.unlink(missing_ok=True)
-            if isinstance(exc, StructuralError):
-                raise LoadError(str(exc)) from exc
-            if _no_space(exc):
-                raise LoadError(
-                    f"no space left on the device while building the new warehouse beside "
-                    f"{db_path} (work files in {tempfile.gettempdir()}); the half-built files "
-                    f"were removed and the live warehouse is unchanged: free some space and load "
-                    f"again"
-                ) from exc
-            raise
-        os.replace(building, db_path)
-    return result
-
-
-def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
-    """The id of the load being built: one more than the previous warehouse's last."""
-    return con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM prev.load_log").fetchall()[0][0]
-
-
-def carry_over(con: duckdb.DuckDBPyConnection) -> None:
-    """Copy every table of the previous warehouse that this build did not make itself (the
-    published crime data, watermarks, ...), so no load drops another loader's tables."""
-    made = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-    ).fetchall()}  # fmt: skip
-    for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'"
-    ).fetchall():
-        if name not in made:
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM prev."{name}"')
 
 
 def load(

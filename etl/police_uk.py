@@ -12,14 +12,14 @@ from pathlib import Path
 
 import duckdb
 
-from etl.contract import Reason
-from etl.load import (
+from etl.build import (
     LoadError,
     attach_previous,
     carry_over,
     next_load_id,
     swap_in,
 )
+from etl.contract import Reason
 from etl.settings import Settings
 from etl.warehouse import create_marts, prev_has_table
 

@@ -87,15 +87,32 @@ def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -
         con.execute(ddl)
 
 
-def prev_has_table(con: duckdb.DuckDBPyConnection, name: str, column: str | None = None) -> bool:
-    """Whether the previous warehouse (attached as ``prev``) holds table ``name`` (with
-    ``column``, when given)."""
-    sql = "SELECT count(*) FROM duckdb_columns() WHERE database_name = 'prev' AND table_name = ?"
-    params = [name]
+def has_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    column: str | None = None,
+    database: str | None = None,
+) -> bool:
+    """Whether table ``name`` exists (with ``column``, when given) in ``database``: the
+    connection's own by default, ``"prev"`` for the previous warehouse while building. The one
+    "does this table exist" question (loaders, the dashboard's published crime)."""
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = ?"
+    params: list = [name]
+    if database is None:
+        sql += " AND database_name = current_database()"
+    else:
+        sql += " AND database_name = ?"
+        params.append(database)
     if column:
         sql += " AND column_name = ?"
         params.append(column)
     return bool(con.execute(sql, params).fetchall()[0][0])
+
+
+def prev_has_table(con: duckdb.DuckDBPyConnection, name: str, column: str | None = None) -> bool:
+    """Whether the previous warehouse (attached as ``prev``) holds table ``name`` (with
+    ``column``, when given)."""
+    return has_table(con, name, column, database="prev")
 
 
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:

@@ -112,6 +112,15 @@ def dash_app(tmp_path_factory):
     get_settings.cache_clear()
 
 
+def use_warehouse(monkeypatch, db: Path) -> None:
+    """Point the dashboard at the warehouse ``db`` for one test: the running settings with
+    its ``db_path`` (the dashboard reads no environment behind the settings' back)."""
+    from dashboard import data
+
+    moved = data.settings().model_copy(update={"db_path": Path(db)})
+    monkeypatch.setattr(data, "settings", lambda: moved)
+
+
 def sign_in(client, username: str, password: str = PASSWORD):
     import re
 

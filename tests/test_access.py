@@ -10,7 +10,7 @@ import sqlite3
 
 import pandas as pd
 import pytest
-from conftest import PASSWORD, TRUSTED_PROXY, call, sign_in
+from conftest import PASSWORD, TRUSTED_PROXY, call, sign_in, use_warehouse
 
 from etl.testing import FIXTURE_DAY
 
@@ -288,7 +288,7 @@ def test_debug_is_off(dash_app):
 def test_pages_say_how_to_load_data_when_there_is_no_warehouse(
     dash_app, client_for, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("PVP_DB_PATH", str(tmp_path / "none.duckdb"))
+    use_warehouse(monkeypatch, tmp_path / "none.duckdb")
     client = client_for("force")
     key = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
     for path in ("/", "/child-related", "/quality", "/data-quality", "/case/X"):

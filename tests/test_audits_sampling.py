@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from dashboard import data
 from dashboard.appdb import AppDB, upgrade
 from dashboard.appdb.models import Audit, AuditEvent, AuditSample
 from dashboard.audits import sampling, service
 from dashboard.audits.config import AuditConfig, Category, Clause, load_config
 from dashboard.scope import Scope
-from etl.settings import get_settings
 from etl.testing import build_fixture_warehouse
 
 AREAS = ("West", "East", "South")
@@ -30,11 +30,12 @@ JULY = date(2018, 7, 1)  # draws from the fixture's June cases
 def warehouse(tmp_path, monkeypatch):
     """The fixture warehouse (etl/testing.py FIXTURE); the access log in a temporary file."""
     build_fixture_warehouse(tmp_path / "extract", tmp_path / "w.duckdb")
-    monkeypatch.setenv("PVP_DB_PATH", str(tmp_path / "w.duckdb"))
+    here = {"db_path": tmp_path / "w.duckdb", "audit_path": tmp_path / "access.sqlite"}
+    moved = data.settings().model_copy(update=here)
+    monkeypatch.setattr(data, "settings", lambda: moved)
+    # The commands these tests run in a subprocess read their settings from the environment.
     monkeypatch.setenv("PVP_AUDIT_PATH", str(tmp_path / "access.sqlite"))
-    get_settings.cache_clear()
-    yield tmp_path / "w.duckdb"
-    get_settings.cache_clear()
+    return tmp_path / "w.duckdb"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from conftest import use_warehouse
 
 from dashboard import data
 from dashboard.scope import Filters, Scope
@@ -135,7 +136,7 @@ def test_a_swapped_warehouse_is_picked_up_without_restart(dash_app, tmp_path, mo
     db = tmp_path / "w.duckdb"
     load(write_extracts(tmp_path / "a", investigations=[{"investigation_id": "A1",
          "team_type": "cse"}]), db, Settings())  # fmt: skip
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     assert set(data.child_cases(FORCE, Filters(as_of=DAY))["investigation_id"]) == {"A1"}
     load(write_extracts(tmp_path / "b", investigations=[{"investigation_id": "A2",
          "team_type": "cse"}]), db, Settings())  # fmt: skip
@@ -155,3 +156,17 @@ def test_the_officer_list_narrows_by_team_and_team_type(dash_app):
     assert cse["team"] == ["West CP 1", "West CSE", "West Resp 1"]  # a team is changed freely
     response = data.filter_options(west, Filters(as_of=day, team_type="response"))
     assert (response["team"], response["officer_id"]) == (["West Resp 1"], ["PC13"])
+
+
+def test_the_warehouse_is_the_one_the_settings_name_not_the_environment(
+    dash_app, tmp_path, monkeypatch
+):
+    before = data.warehouse().path
+    # A variable set after start-up (as app.py once did for --db) is not read behind the
+    # settings' back: the settings were resolved once.
+    monkeypatch.setenv("PVP_DB_PATH", str(tmp_path / "elsewhere.duckdb"))
+    assert data.warehouse().path == before
+    # --db (app.py, python -m dashboard pack) configures the settings the dashboard runs with.
+    monkeypatch.setattr(data, "_configured", None)
+    data.configure(data.settings().model_copy(update={"db_path": tmp_path / "chosen.duckdb"}))
+    assert data.warehouse().path == tmp_path / "chosen.duckdb"

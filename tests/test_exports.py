@@ -15,7 +15,7 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import call
+from conftest import call, use_warehouse
 
 from dashboard import pack
 from dashboard.scope import Scope
@@ -120,7 +120,7 @@ def test_hostile_team_and_officer_ids_are_neutralised_in_grid_exports(
     dash_app, client_for, load_rows, db, monkeypatch
 ):
     _hostile_extract(load_rows)
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     client = client_for("force")
     text = _download(dash_app, client, "child-list", "child", "csv")
     cells = [c for row in _csv_cells(text) for c in row]
@@ -146,7 +146,7 @@ def test_hostile_team_and_officer_ids_are_neutralised_in_grid_exports(
 
 def test_a_hostile_team_is_neutralised_in_the_pack_workbook(load_rows, db, monkeypatch):
     _hostile_extract(load_rows)
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     raw = pack.to_excel(pack.build(FORCE, date(2018, 5, 1), None))
     book = openpyxl.load_workbook(io.BytesIO(raw))
     by_team = [c for row in book["By team"].iter_rows() for c in row if c.value is not None]

@@ -9,7 +9,7 @@ import io
 
 import openpyxl
 import pytest
-from conftest import call
+from conftest import call, use_warehouse
 
 from etl.load import load
 from etl.settings import Settings
@@ -96,7 +96,7 @@ def leaky_warehouse(tmp_path, monkeypatch):
         ],
     )
     load(tmp_path / "x", db, Settings())
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     return db
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import read
+from conftest import read, use_warehouse
 
 from etl.load import LoadError, Prepared, load
 from etl.redact import redact
@@ -84,20 +84,15 @@ def test_a_secret_never_reaches_the_refresh_log_stderr_or_the_data_quality_page(
 
     # A log written before this fix held the URL as it was: the page still shows it redacted.
     RefreshLog(log_path).record(9, datetime.now(UTC), url, "failed", f"x {url}", None)
+    from dashboard import data
     from dashboard.panels import Context
     from dashboard.panels.data_refresh import render
     from dashboard.scope import Filters, Scope
 
-    monkeypatch.setenv("PVP_REFRESH_LOG_PATH", str(log_path))
-    from etl.settings import get_settings
-
-    get_settings.cache_clear()
-    try:
-        ctx = Context(scope=Scope("f", "force", ("West",)), filters=Filters(), as_of=None)
-        shown = str(render(ctx))
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+    moved = data.settings().model_copy(update={"refresh_log_path": log_path})
+    monkeypatch.setattr(data, "settings", lambda: moved)
+    ctx = Context(scope=Scope("f", "force", ("West",)), filters=Filters(), as_of=None)
+    shown = str(render(ctx))
     assert "password=***" in shown and SECRET not in shown
 
 
@@ -424,7 +419,7 @@ def test_the_data_quality_grid_shows_the_resolving_load(
     load(write_extracts(tmp_path / "a", supervision=review), db, settings)
     case = [{"investigation_id": "B"}]
     load(write_extracts(tmp_path / "b", investigations=case, supervision=review), db, settings)
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     client = client_for("force")  # signing in makes Dash register its callbacks
     key = next(k for k in dash_app.callback_map if k.startswith("..data-quarantine-rows-grid"))
     request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}

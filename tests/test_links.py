@@ -7,7 +7,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from conftest import call
+from conftest import call, use_warehouse
 from markdown_it import MarkdownIt
 
 ODD_IDS = ["A B", "x<y>", 'q"d', "a/b", "a]b(c)", "-1", "3. x", "*b*", "50%25"]
@@ -55,7 +55,7 @@ def test_odd_case_ids_open_from_the_grids_links(dash_app, client_for, load_rows,
             for i in ODD_IDS
         ]
     )
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     client = client_for("force")
     grid = next(k for k in dash_app.callback_map if k.startswith("..child-list-grid"))
     status, body = call(

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import use_warehouse
 from pypdf import PdfReader
 
 from dashboard import data, pack
@@ -58,7 +59,7 @@ def pvp_db(tmp_path, monkeypatch):
         ],
     )  # fmt: skip
     load(tmp_path / "x", db, Settings())
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     return db
 
 
@@ -251,7 +252,7 @@ def tied_db(tmp_path, monkeypatch):
     ]  # fmt: skip
     write_extracts(tmp_path / "x", investigations=cases, supervision=entries)
     load(tmp_path / "x", db, Settings())
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     one = data.settings().model_copy(update={"min_entries_for_share": 1, "pack_top_supervisors": 2})
     monkeypatch.setattr(data, "settings", lambda: one)
     return db

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 import pytest
+from conftest import use_warehouse
 
 from dashboard import data, pack
 from dashboard.scope import Filters, Scope
@@ -40,7 +41,7 @@ def ds_review(review_id: str, case_id: str, at: str, rank: str = "DS", who: str 
 @pytest.fixture
 def use_db(db, monkeypatch):
     """Point the dashboard's reader at the test warehouse."""
-    monkeypatch.setenv("PVP_DB_PATH", str(db))
+    use_warehouse(monkeypatch, db)
     return db
 
 

@@ -17,9 +17,9 @@ _dbs: dict[str, AppDB] = {}
 
 def app_db() -> AppDB:
     """The application database of the ``app_db_url`` setting, one engine per process."""
-    from etl.settings import get_settings
+    from dashboard import data
 
-    url = get_settings().app_db_url
+    url = data.settings().app_db_url
     if url not in _dbs:
         _dbs[url] = AppDB(url)
     return _dbs[url]
@@ -29,9 +29,9 @@ def app_db_exists() -> bool:
     """False for an SQLite file not made yet (reading must not create it, e.g. from cron)."""
     from sqlalchemy.engine import make_url
 
-    from etl.settings import get_settings
+    from dashboard import data
 
-    url = make_url(get_settings().app_db_url)
+    url = make_url(data.settings().app_db_url)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return True
     from pathlib import Path

@@ -96,7 +96,7 @@ def _cached(path: str | None) -> AuditConfig:
 
 def get_config() -> AuditConfig:
     """The configured file (setting ``audit_config_file``), or the built-in default."""
-    from etl.settings import get_settings
+    from dashboard import data  # the running settings (a test may run with others)
 
-    path = get_settings().audit_config_file
+    path = data.settings().audit_config_file
     return _cached(str(path) if path else None)

@@ -73,9 +73,8 @@ def log(scope: Scope, event: str, **kwargs) -> None:
         auth().record(event, **kwargs)
         return
     from dashboard.audit import AuditLog
-    from etl.settings import get_settings
 
-    AuditLog(get_settings().audit_path).record(scope.username, event, **kwargs)
+    AuditLog(data.settings().audit_path).record(scope.username, event, **kwargs)
 
 
 # --- who may do what ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from dash import html
 from dashboard import data, words
 from dashboard.panels import Context, Panel
 
-# (flag, colour, icon), in words.FLAGS order; the titles are words.card_titles(settings).
+# Each flag's card colour and icon (the cards come in words.FLAGS order, titled by
+# words.card_titles(settings)).
 STYLE = {
     "child_related": ("info", ""),
     "ds_review_overdue": ("danger", "⚠ "),
@@ -32,8 +33,8 @@ def render(ctx: Context):
     titles = words.card_titles(data.settings())
     cards = []
     for flag in words.FLAGS:
-        colour, icon = STYLE[flag]
-        title = titles[flag]
+        colour, icon = STYLE.get(flag, ("secondary", ""))  # a new flag needs no style
+        title = titles.get(flag, words.FLAG_WORDS[flag])
         value, delta = counts.get(flag, (0, 0))
         cards.append(
             dbc.Col(
