@@ -46,6 +46,9 @@ def figure(
             gap_from = start + timedelta(days=window)
             gap_to = pd.Timestamp(iv["ended_on"]).date()
             running = " and counting" if iv["still_running"] else ""
+            # The label reads into the plot from whichever edge of the gap is further from
+            # the plot's edge, so it is never cut off.
+            late = (gap_from - opened).days > (end - opened).days / 2
             fig.add_vrect(
                 x0=gap_from,
                 x1=gap_to,
@@ -54,7 +57,7 @@ def figure(
                 line_width=0,
                 layer="below",
                 annotation_text=f"⚠ gap {int(iv['days'])} days{running}",
-                annotation_position="top left",
+                annotation_position="top right" if late else "top left",
             )
     if len(entries):
         weak = (entries["grade"] == "thin") | entries["repeated"].fillna(False).astype(bool)
@@ -90,7 +93,7 @@ def figure(
                 y=[label] * len(part),
                 mode="markers+text",
                 text=part["reviewer_rank"],
-                textposition="top center",
+                textposition=_label_positions(part["reviewed_at"], (end - opened).days),
                 marker={"size": 14, "color": colour, "symbol": symbol, "line": {"width": 2}},
                 name=label,
                 hovertext=hover,
@@ -106,14 +109,33 @@ def figure(
     )
     fig.update_layout(
         yaxis={
+            "type": "category",
             "categoryorder": "array",
             "categoryarray": [DOES_NOT, THIN, COUNTS],
+            "range": [-0.5, 2.5],
             "title": None,
         },
+        # A date axis even with no entry, or a case opened on the as-of day.
         xaxis={
+            "type": "date",
             "tickformat": "%d/%m/%Y",
             "range": [opened - timedelta(days=3), end + timedelta(days=3)],
         },
         showlegend=True,
     )
-    return styled(fig, 300)
+    styled(fig, 300)
+    # The toolbar stands in the right margin, clear of the "opened" and "as of" labels.
+    fig.update_layout(modebar={"orientation": "v"}, margin={"r": 40, "t": 40})
+    return fig
+
+
+def _label_positions(times: pd.Series, span_days: int) -> list[str]:
+    """Above or below each marker: entries closer than a fortieth of the span alternate, so
+    their rank labels do not overlap."""
+    near = timedelta(days=max(span_days, 1) / 40)
+    out, previous, up = [], None, True
+    for at in pd.to_datetime(times):
+        up = not up if previous is not None and at - previous < near else True
+        out.append("top center" if up else "bottom center")
+        previous = at
+    return out
