@@ -200,14 +200,15 @@ class AuditLog:
         finally:
             con.close()
 
-    def read(self, limit: int = 5000) -> pd.DataFrame:
+    def read(self, limit: int | None = 5000) -> pd.DataFrame:
+        """The newest ``limit`` entries (every one when None), newest first."""
         con = self._connect()
         try:
             return pd.read_sql_query(
                 "SELECT id, at, username, event, page, case_id, detail, address, rows_read, "
                 "reads, last_at FROM audit ORDER BY id DESC LIMIT ?",
                 con,
-                params=(limit,),
+                params=(-1 if limit is None else limit,),
             )
         finally:
             con.close()

@@ -450,7 +450,7 @@ def _register_table(page: str, panel: Panel) -> None:
         n = response["rowCount"]
         if not n:
             return response, f"No {_plural(table.noun)} match these filters."
-        as_of = f" on {c.as_of:%d/%m/%Y}" if c.as_of else ""
+        as_of = f" on {c.as_of:%d/%m/%Y}" if c.as_of and table.as_of_day else ""
         return response, f"{n:,} {table.noun if n == 1 else _plural(table.noun)}{as_of}."
 
     clientside_callback(

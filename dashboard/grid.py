@@ -25,7 +25,7 @@ BLOCK = 100
 class Column:
     field: str
     header: str
-    kind: str = "text"  # text | number | date
+    kind: str = "text"  # text | number | date | datetime (shown DD/MM/YYYY HH:MM)
     width: int | None = None
     link: str | None = None  # URL prefix: the cell links to prefix + value
     tooltip: str | None = None  # what the header's tooltip explains
@@ -37,8 +37,12 @@ class Column:
             "field": self.field,
             "headerName": self.header,
             "sortable": True,
-            "filter": {"number": "agNumberColumnFilter"}.get(self.kind, "agTextColumnFilter"),
-            "filterParams": {"buttons": ["reset"], "maxNumConditions": 1},
+            "filter": {
+                "number": "agNumberColumnFilter",
+                "date": "agDateColumnFilter",
+                "datetime": "agDateColumnFilter",
+            }.get(self.kind, "agTextColumnFilter"),
+            "filterParams": {"buttons": ["reset"], "maxNumConditions": 1, "inRangeInclusive": True},
             "resizable": True,
         }
         if self.width:
@@ -107,6 +111,23 @@ def _number_mask(series: pd.Series, kind: str, value, value_to) -> pd.Series:
     return ops.get(kind, ops["equals"])().fillna(False)
 
 
+def _date_mask(series: pd.Series, kind: str, date_from, date_to) -> pd.Series:
+    """By calendar day: a date filter compares days, whatever time a value holds."""
+    day = pd.to_datetime(series, errors="coerce").dt.normalize()
+    start = pd.to_datetime(pd.Series([date_from]), errors="coerce").dt.normalize().iloc[0]
+    stop = pd.to_datetime(pd.Series([date_to]), errors="coerce").dt.normalize().iloc[0]
+    ops = {
+        "equals": lambda: day == start,
+        "notEqual": lambda: day != start,
+        "greaterThan": lambda: day > start,
+        "lessThan": lambda: day < start,
+        "inRange": lambda: (day >= start) & (day <= stop),
+        "blank": lambda: day.isna(),
+        "notBlank": lambda: day.notna(),
+    }
+    return ops.get(kind, ops["equals"])().fillna(False)
+
+
 def _condition_mask(series: pd.Series, cond: dict) -> pd.Series:
     if "conditions" in cond:  # combined: {"operator": "AND"|"OR", "conditions": [...]}
         masks = [_condition_mask(series, c) for c in cond["conditions"]]
@@ -114,6 +135,8 @@ def _condition_mask(series: pd.Series, cond: dict) -> pd.Series:
         for m in masks[1:]:
             out = (out & m) if cond.get("operator") == "AND" else (out | m)
         return out
+    if cond.get("filterType") == "date":
+        return _date_mask(series, cond.get("type"), cond.get("dateFrom"), cond.get("dateTo"))
     if cond.get("filterType") == "number":
         return _number_mask(series, cond.get("type"), cond.get("filter"), cond.get("filterTo"))
     return _text_mask(series, cond.get("type"), cond.get("filter"))
@@ -167,8 +190,9 @@ def for_browser(df: pd.DataFrame, columns: list[Column], link_query: str = "") -
     out = pd.DataFrame(index=df.index)
     for c in columns:
         s = df[c.field] if c.field in df else pd.Series("", index=df.index)
-        if c.kind == "date":
-            s = pd.to_datetime(s, errors="coerce").dt.strftime("%d/%m/%Y").fillna("")
+        if c.kind in ("date", "datetime"):
+            shown = "%d/%m/%Y %H:%M" if c.kind == "datetime" else "%d/%m/%Y"
+            s = pd.to_datetime(s, errors="coerce").dt.strftime(shown).fillna("")
         elif c.link:
             s = s.map(lambda v, p=c.link: markdown_link(v, p, link_query))
         out[c.field] = s
@@ -203,6 +227,9 @@ def _condition_words(cond: dict) -> str:
     words = _FILTER_WORDS.get(kind, kind)
     if kind in ("blank", "notBlank"):
         return words
+    if cond.get("filterType") == "date":
+        low, high = (str(cond.get(k) or "")[:10] for k in ("dateFrom", "dateTo"))
+        return f"{words} {low} and {high}" if kind == "inRange" else f"{words} {low}"
     if kind == "inRange":
         return f"{words} {cond.get('filter')} and {cond.get('filterTo')}"
     return f"{words} {cond.get('filter')!s}"
@@ -232,9 +259,13 @@ def export_bytes(df: pd.DataFrame, columns: list[Column], fmt: str, about: list[
     ``about`` (marking, filters, who and when); a CSV carries those in its file name."""
     table = pd.DataFrame({c.header: df.get(c.field, "") for c in columns})
     for c in columns:
-        if c.kind == "date":
+        if c.kind in ("date", "datetime"):
             when = pd.to_datetime(table[c.header], errors="coerce")
-            table[c.header] = when.dt.strftime("%d/%m/%Y") if fmt == "csv" else when.dt.date
+            if fmt == "csv":
+                shown = "%d/%m/%Y %H:%M" if c.kind == "datetime" else "%d/%m/%Y"
+                table[c.header] = when.dt.strftime(shown)
+            else:
+                table[c.header] = when.dt.to_pydatetime() if c.kind == "datetime" else when.dt.date
     if fmt == "csv":
         buf = io.StringIO()
         write_csv(table, buf)

@@ -67,6 +67,8 @@ class Condition(_Model):
     type: Text | None = None
     filter: Annotated[str, Field(max_length=1000)] | int | float | None = None
     filterTo: Annotated[str, Field(max_length=1000)] | int | float | None = None
+    dateFrom: Annotated[str, Field(max_length=40)] | None = None  # a date filter's days
+    dateTo: Annotated[str, Field(max_length=40)] | None = None
     operator: Literal["AND", "OR"] | None = None
     conditions: Annotated[list[Condition], Field(max_length=10)] | None = None
 

@@ -56,9 +56,10 @@ def _json(name: str):
 def _cell(value: object, column: Column) -> str:
     if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
         return ""
-    if column.kind == "date":
+    if column.kind in ("date", "datetime"):
         when = pd.to_datetime(value, errors="coerce")
-        return "" if pd.isna(when) else f"{when:%d/%m/%Y}"
+        shown = "%d/%m/%Y %H:%M" if column.kind == "datetime" else "%d/%m/%Y"
+        return "" if pd.isna(when) else when.strftime(shown)
     return html.escape(str(value))
 
 

@@ -12,7 +12,14 @@ from dashboard.compose import page_layout, register
 def layout(**query):
     if current_scope().role != "admin":
         return html.Div(
-            [html.H1("Page not found", className="h3"), html.P("There is no such page.")]
+            [
+                html.H1("Access audit log", className="h3"),
+                html.P(
+                    "The access audit log is for admins only; ask an admin if you need to know "
+                    "who looked at a case.",
+                    id="audit-admins-only",
+                ),
+            ]
         )
     return page_layout("audit", "Access audit log", "", query, controls=())
 

@@ -45,6 +45,7 @@ class Table:
     rows: Callable[[Context], pd.DataFrame]
     export_name: str
     noun: str = "case"  # what one row is, for the "N cases on DD/MM/YYYY" line
+    as_of_day: bool = True  # whether the rows are as of the page's day (a log is not)
 
 
 @dataclass(frozen=True)

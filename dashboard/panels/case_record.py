@@ -37,6 +37,7 @@ def render(ctx: Context):
     s = data.settings()
     flags = data.case_flags(ctx.scope, ctx.case_id, ctx.as_of)
     present = record["incident_children_present"]
+    children = _age(present) if record["has_incident"] else "unknown (no incident loaded)"
     incident = record["incident_id"] or "none linked"
     if record["has_incident"]:
         incident += f", {record['incident_type']}, reported {when(record['incident_reported_at'])}"
@@ -54,7 +55,7 @@ def render(ctx: Context):
         ("Child-protection concern", _yes_no(record["child_protection_concern"])),
         ("Incident", incident),
         ("Incident child marker", _yes_no(record["incident_child_linked"])),
-        ("Children present at the incident", _age(present) if record["has_incident"] else ""),
+        ("Children present at the incident", children),
         ("Why child-related", reasons_in_words(list(record["child_reasons"]), s) or "none"),
     ]
     flag_items = [

@@ -21,8 +21,8 @@ def render(ctx: Context):
     intervals = data.review_intervals(ctx.scope, ctx.as_of, ctx.case_id)
     gaps = intervals[intervals["is_breach"]] if len(intervals) else intervals
     summary = (
-        f"{len(entries)} entries; {len(gaps)} gap(s) longer than {window(s)}: "
-        + ", ".join(f"{int(d)} days" for d in gaps["days"])
+        f"{len(entries)} entries; {len(gaps)} {'gap' if len(gaps) == 1 else 'gaps'} longer "
+        f"than {window(s)}: " + ", ".join(f"{int(d)} days" for d in gaps["days"])
         if len(gaps)
         else f"{len(entries)} entries; no gap longer than {window(s)}."
     )
