@@ -265,3 +265,32 @@ def test_the_print_view_holds_every_filtered_row_and_is_marked(dash_app, client_
     assert len(prints) == 3
     assert west.get("/print/no-such-panel").status_code == 404
     assert west.get("/print/today-actions?filters=%7Bbad").status_code == 400
+
+
+def test_a_date_filter_compares_days_and_reads_in_words():
+    from dashboard.grid import Column, apply_model, describe_grid_filters
+
+    df = pd.DataFrame({"at": pd.to_datetime(["2018-05-31 23:59", "2018-06-01 00:00",
+                                             "2018-06-30 23:00", "2018-07-01 00:01"])})  # fmt: skip
+    columns = [Column("at", "When", kind="datetime")]
+    june = {"at": {"filterType": "date", "type": "inRange", "dateFrom": "2018-06-01 00:00:00",
+                   "dateTo": "2018-06-30 00:00:00"}}  # fmt: skip
+    kept = apply_model(df, columns, june)
+    assert list(kept["at"].dt.day) == [1, 30]
+    assert describe_grid_filters(june, columns) == "When between 2018-06-01 and 2018-06-30"
+
+
+def test_the_audit_log_reads_in_local_time_and_words(dash_app, client_for):
+    from dashboard.access import auth
+    from dashboard.panels import Context, discover
+    from dashboard.scope import Filters, Scope
+
+    client_for("west").get("/_dash-layout")
+    auth().audit.record("west", "export", page="today", detail={"format": "csv", "rows": 4})
+    admin = Scope("admin", "admin", ("West", "East", "South"))
+    rows = discover()["audit-log"].table.rows(Context(admin, Filters(), None))
+    newest = rows.iloc[0]
+    assert newest["detail"] == "format: csv; rows: 4"
+    stored = pd.Timestamp(auth().audit.read(limit=1).iloc[0]["at"])
+    assert newest["at"] == stored.tz_convert("Europe/London").tz_localize(None)
+    assert len(rows) == len(auth().audit.read(limit=None))  # every entry, no cap
