@@ -7,6 +7,7 @@ gunicorn -w 2 -b 127.0.0.1:8050 --no-control-socket app:server   (PVP_DB_PATH=..
 from __future__ import annotations
 
 import argparse
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -158,12 +159,30 @@ def main() -> None:
         settings = settings.model_copy(update={"db_path": args.db})
         data.configure(settings)
     if args.demo_users:
-        created = ensure_demo_users(access.auth().users, list(settings.areas))
-        if created:
-            print("Demo users created (shown once; change with python -m dashboard users):")
-            for name, password in created.items():
-                print(f"  {name:<16} {password}")
+        store = access.auth().users
+        created = ensure_demo_users(store, list(settings.areas))
+        message = demo_users_message(created, sorted(store.load()), store.path, args)
+        # Printed once the server has started, so it is the last thing on the screen.
+        threading.Timer(1.5, lambda: print(message, flush=True)).start()
     app.run(host=args.host, port=args.port, debug=args.debug)
+
+
+def demo_users_message(
+    created: dict[str, str] | None, existing: list[str], users_file: Path, args
+) -> str:
+    """What `make run` ends with: the demo users' passwords (shown once), or which users
+    exist already; and how to reset a password."""
+    url = f"http://{args.host}:{args.port}/"
+    reset = "python -m dashboard users set-password USERNAME --generate"
+    rule = "=" * 64
+    if created:
+        lines = [f"Demo users created; passwords shown ONCE (sign in at {url}):", ""]
+        lines += [f"  {name:<16} {password}" for name, password in created.items()]
+    else:
+        lines = [f"Users already exist in {users_file}: {', '.join(existing) or 'none'}.", ""]
+        lines.append(f"Sign in at {url}")
+    lines += ["", f"Forgot one? Reset it with:  .venv/bin/{reset}"]
+    return "\n".join(["", rule, *lines, rule])
 
 
 if __name__ == "__main__":

@@ -72,3 +72,17 @@ def test_stale_data_banner(dash_app, monkeypatch):
     monkeypatch.setattr(data, "settings", lambda: Settings(stale_data_hours=0))
     banner = app_module.stale_banner()
     assert banner is not None and "Old data" in str(banner.children)
+
+
+def test_make_run_ends_with_the_passwords_or_who_exists_and_how_to_reset(dash_app, tmp_path):
+    import argparse
+
+    from app import demo_users_message
+
+    args = argparse.Namespace(host="127.0.0.1", port=8050)
+    first = demo_users_message({"force": "pw-1", "west": "pw-2"}, [], tmp_path / "u.json", args)
+    assert "shown ONCE" in first and "  force            pw-1" in first
+    assert first.rstrip().endswith("=" * 64)
+    again = demo_users_message(None, ["admin", "force"], tmp_path / "u.json", args)
+    assert f"Users already exist in {tmp_path / 'u.json'}: admin, force." in again
+    assert "set-password USERNAME --generate" in again and "pw-1" not in again
