@@ -9,8 +9,8 @@ from dashboard.figures import empty
 from dashboard.panels import Context, Panel
 
 SHOWN = [
-    "load_id", "finished_at", "file", "rows_read", "loaded", "duplicates", "quarantined",
-    "inserted", "updated", "unchanged", "encoding",
+    "load_id", "finished_at", "folder", "file", "rows_read", "loaded", "duplicates",
+    "quarantined", "inserted", "updated", "unchanged", "encoding",
 ]  # fmt: skip
 
 
@@ -20,8 +20,16 @@ def render(ctx: Context):
         return empty("No loads recorded yet.")
     df = df.copy()
     df["finished_at"] = df["finished_at"].dt.strftime("%d/%m/%Y %H:%M")
+    # Where the files came from (a folder, a database), so two loads of "supervision.csv" can
+    # be told apart.
+    df["folder"] = df["source"].fillna("")
     shown = df[SHOWN].rename(
-        columns={"load_id": "load", "finished_at": "finished", "rows_read": "read"}
+        columns={
+            "load_id": "load",
+            "finished_at": "finished",
+            "folder": "from",
+            "rows_read": "read",
+        }
     )
     return dbc.Table.from_dataframe(
         shown.head(60), striped=True, bordered=False, hover=True, size="sm", id="loads-table"

@@ -18,16 +18,18 @@ PANEL = Panel(
     ),
     table=Table(
         columns=[
-            Column("source", "File", width=150),
+            Column("source", "File", width=140),
             Column("line", "Line", kind="number", width=90),
             Column("record_id", "Record", width=140),
-            Column("reason", "Reason", width=170),
-            Column("detail", "Detail"),
+            Column("reason", "Reason", width=150),
+            # What was wrong, in words: the widest column, wrapped, whole on hover.
+            Column("detail", "Detail", long_text=True),
             Column("load_id", "Last load", kind="number", width=110),
             Column("resolved_load_id", "Resolved in load", kind="number", width=130),
         ],
         rows=lambda ctx: data.quarantine(ctx.scope),
         noun="quarantined row",
+        as_of_day=False,  # the quarantine is every load's, not a day's
         export_name="quarantine",
     ),
 )
