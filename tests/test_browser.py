@@ -260,3 +260,27 @@ def test_below_768_px_the_navigation_folds_behind_a_menu(duo):
         wait_for(link.is_displayed)
     finally:
         duo.driver.set_window_size(1400, 1000)
+
+
+def test_print_opens_every_filtered_row_on_its_own_page(duo):
+    sign_in(duo, "force")
+    open_page(duo, f"/?as_of={DAY}")
+    duo.wait_for_text_to_equal("#today-actions-count", "7 cases on 30/06/2018.", timeout=10)
+    duo.select_dcc_dropdown("#today-area", value="West")
+    duo.wait_for_text_to_equal("#today-actions-count", "4 cases on 30/06/2018.", timeout=10)
+    link = duo.find_element("#today-actions-print")
+    wait_for(lambda: "West" in (link.get_attribute("href") or ""))
+    before = set(duo.driver.window_handles)
+    link.click()
+    new = wait_for(lambda: set(duo.driver.window_handles) - before)
+    duo.driver.switch_to.window(new.pop())
+    try:
+        wait_for(lambda: duo.driver.find_elements(By.CSS_SELECTOR, "tbody tr"))
+        rows = duo.driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert len(rows) == 4
+        text = duo.driver.find_element(By.TAG_NAME, "body").text
+        assert "As of: 30/06/2018" in text and "Filters: West" in text
+        assert not duo.driver.find_elements(By.ID, "nav-collapse")  # no navigation bar
+    finally:
+        duo.driver.close()
+        duo.driver.switch_to.window(next(iter(before)))
