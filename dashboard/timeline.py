@@ -57,7 +57,7 @@ def figure(
                 line_width=0,
                 layer="below",
                 annotation_text=f"⚠ gap {int(iv['days'])} days{running}",
-                annotation_position="top right" if late else "top left",
+                annotation_position="bottom right" if late else "bottom left",
             )
     if len(entries):
         weak = (entries["grade"] == "thin") | entries["repeated"].fillna(False).astype(bool)
@@ -108,10 +108,14 @@ def figure(
         x=end, y=1.08, yref="paper", text="closed" if closed else "as of", showarrow=False
     )
     fig.update_layout(
+        # Short row names (the legend says each in full), so the plot keeps its width on a
+        # phone.
         yaxis={
             "type": "category",
             "categoryorder": "array",
             "categoryarray": [DOES_NOT, THIN, COUNTS],
+            "tickvals": [DOES_NOT, THIN, COUNTS],
+            "ticktext": ["not counted", "thin", "counts"],
             "range": [-0.5, 2.5],
             "title": None,
         },

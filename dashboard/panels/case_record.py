@@ -10,7 +10,7 @@ from dash import html
 from dashboard import data
 from dashboard.figures import empty
 from dashboard.panels import ALL_ROLES, Context, Panel
-from dashboard.words import FLAG_WORDS, reasons_in_words
+from dashboard.words import FLAG_WORDS, reasons_in_words, team_type_words
 
 
 def when(value) -> str:
@@ -45,7 +45,7 @@ def render(ctx: Context):
         incident += " (not loaded yet)"
     facts = [
         ("Area", record["area"]),
-        ("Team", f"{record['team']} ({record['team_type']})"),
+        ("Team", f"{record['team']} ({team_type_words(record['team_type'])})"),
         ("Officer in charge", record["officer_id"]),
         ("Offence", record["offence"]),
         ("Opened", when(record["opened_at"])),
