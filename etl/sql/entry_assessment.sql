@@ -43,11 +43,15 @@ entries AS (
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
                     regexp_matches(text, $child_pattern, 'i')) END AS has_child,
-         -- Spaces folded; the regex only where there is something to fold (it is costly).
-         CASE WHEN contains(text, '  ') OR contains(text, chr(9)) OR contains(text, chr(10))
-                   OR contains(text, chr(12)) OR contains(text, chr(13))
-              THEN regexp_replace(lower(trimmed), '\s+', ' ', 'g')
-              ELSE lower(trimmed) END AS note_key
+         -- The note folded (case, spaces; the regex only where there is something to fold)
+         -- and kept as its 64-bit hash: grouping and windows on a number, not a copy of every
+         -- note (two different notes by one reviewer sharing a hash: about 1 in 10^12).
+         CASE WHEN trimmed = '' THEN NULL
+              ELSE hash(CASE WHEN contains(text, '  ') OR contains(text, chr(9))
+                                  OR contains(text, chr(10)) OR contains(text, chr(12))
+                                  OR contains(text, chr(13))
+                             THEN regexp_replace(lower(trimmed), '\s+', ' ', 'g')
+                             ELSE lower(trimmed) END) END AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
@@ -61,7 +65,7 @@ counted AS (
 -- holding the same reviewer's same note on enough cases marks every entry inside it.
 candidates AS (
   -- Only notes a reviewer wrote on enough cases at all can be repeated within a window.
-  SELECT reviewer_id, note_key FROM counted WHERE note_key <> ''
+  SELECT reviewer_id, note_key FROM counted WHERE note_key IS NOT NULL
   GROUP BY ALL HAVING count(DISTINCT investigation_id) >= $repeated_min_cases
 ),
 keyed AS (
