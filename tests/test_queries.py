@@ -29,6 +29,7 @@ GIVEN = {
     "last": DAY,
     "since": None,
     "investigation_id": None,
+    "investigation_ids": None,
     "team": None,
     "team_type": None,
     "officer_id": None,
