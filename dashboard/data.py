@@ -270,9 +270,9 @@ def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
         df = cached_query("flags", scope, as_of=as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)]
         flagged = sorted(df["investigation_id"].unique())
-        last = query(
-            "last_supervisory_entry", scope, as_of=as_of, investigation_ids=flagged
-        ).drop(columns="area")
+        last = query("last_supervisory_entry", scope, as_of=as_of, investigation_ids=flagged).drop(
+            columns="area"
+        )
         df = df.merge(last, on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
         df["reasons_words"] = [

@@ -8,7 +8,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard.words import team_type_words
+from dashboard.words import header_words, team_type_words
 from etl.settings import ALL_TEAM_TYPES
 
 # Colour-blind-safe (Okabe-Ito); colour is never the only signal: labels carry the meaning.
@@ -71,4 +71,5 @@ def table(df: pd.DataFrame, table_id: str) -> html.P | dbc.Table:
     """A small table of figures (the PVP page), or "None." when it has no rows."""
     if df.empty:
         return html.P("None.", className="text-muted fst-italic")
-    return dbc.Table.from_dataframe(df, striped=True, size="sm", hover=True, id=table_id)
+    shown = df.rename(columns=header_words)
+    return dbc.Table.from_dataframe(shown, striped=True, size="sm", hover=True, id=table_id)

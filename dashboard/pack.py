@@ -390,12 +390,6 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
 
 
 EXCEL_FORMATS = {"pct": PERCENT_FORMAT, "int": "#,##0", "num": "0.0"}
-TABLE_HEADERS = {
-    "case": "Case", "needs": "Needs", "days": "Days", "area": "Area", "team": "Team",
-    "OIC": "OIC", "last supervisory entry": "Last supervisory entry", "reviewer_id": "Supervisor",
-    "reviewer_rank": "Rank", "entries": "Counting entries", "repeated entries": "Repeated entries",
-    "median days between": "Median days between entries",
-}  # fmt: skip
 
 
 def _for_analysis(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -413,7 +407,7 @@ def _for_analysis(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             out[header] = pd.to_numeric(df[col], errors="coerce") / 100
             formats[header] = PERCENT_FORMAT
         else:
-            header = TABLE_HEADERS.get(name, name.capitalize())
+            header = words.header_words(name)
             out[header] = df[col]
             if header == "Median days between entries":
                 formats[header] = "0.0"
@@ -504,7 +498,8 @@ def _definitions_html(df: pd.DataFrame) -> str:
 def _table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p class='empty'>None.</p>"
-    return df.to_html(index=False, border=0, classes="t", na_rep="-", escape=True)
+    shown = df.rename(columns=words.header_words)
+    return shown.to_html(index=False, border=0, classes="t", na_rep="-", escape=True)
 
 
 CSS = """

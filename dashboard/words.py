@@ -8,7 +8,7 @@ PDF and in the workbook (tests/test_words.py renders them all with non-default s
 
 from __future__ import annotations
 
-from etl.settings import Settings
+from etl.settings import TEAM_TYPE_ACRONYMS, Settings
 
 # The order flags are listed in, worst first (the action list sorts by it).
 ACTION_FLAGS = (
@@ -190,7 +190,7 @@ def filters_in_words(filters, none: str = "none") -> str:
 
 
 # Team types as the product says them: words, with the forces' own acronyms in capitals.
-ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
+ACRONYMS = TEAM_TYPE_ACRONYMS
 
 
 def team_type_words(team_type: object) -> str:
@@ -200,4 +200,23 @@ def team_type_words(team_type: object) -> str:
     if team_type in ACRONYMS:
         return ACRONYMS[team_type]
     text = team_type.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+# Column names as a table's header says them (the PVP page, the pack's PDF and workbook).
+HEADERS = {
+    "case": "Case", "needs": "Needs", "days": "Days", "area": "Area", "team": "Team",
+    "OIC": "OIC", "last supervisory entry": "Last supervisory entry", "reviewer_id": "Supervisor",
+    "reviewer_rank": "Rank", "entries": "Counting entries", "repeated entries": "Repeated entries",
+    "median days between": "Median days between entries", "team_type": "Team type",
+}  # fmt: skip
+
+
+def header_words(column: object) -> str:
+    """A column's header in words: "reviewer_id" -> "Supervisor", "this month" -> "This
+    month"."""
+    name = str(column)
+    if name in HEADERS:
+        return HEADERS[name]
+    text = name.replace("_", " ")
     return text[:1].upper() + text[1:]

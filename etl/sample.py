@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.contract import INCIDENTS, INVESTIGATIONS, SUPERVISION
+from etl.settings import TEAM_TYPE_ACRONYMS
 
 PERIOD_END = datetime(2018, 11, 30)  # the last day of the sample; the delta holds this day
 PERIOD_DAYS = 365
@@ -170,7 +171,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
         team_type = _choice(rng, TEAM_TYPES)
         team = teams.setdefault(
             (area, team_type, n % 3),
-            f"{area} {team_type.replace('_', ' ').title()} {n % 3 + 1}",
+            f"{area} {_team_words(team_type)} {n % 3 + 1}",
         )
         opened = _local_time(rng, start + timedelta(days=rng.randrange(PERIOD_DAYS)))
         days_open = rng.expovariate(1 / MEAN_DAYS_OPEN[team_type])
@@ -473,3 +474,8 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
             text[ex.name].to_csv(path, index=False, encoding=encodings.get(ex.name, "utf-8"))
             counts[str(path)] = len(text[ex.name])
     return counts
+
+
+def _team_words(team_type: str) -> str:
+    """A team's name as a force spells it: "Child Protection", "CSE", "Online Child Abuse"."""
+    return TEAM_TYPE_ACRONYMS.get(team_type) or team_type.replace("_", " ").title()

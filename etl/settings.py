@@ -36,6 +36,10 @@ ALL_TEAM_TYPES = (
 )
 
 
+# How a team type is spelled out where an acronym is the force's own word for it.
+TEAM_TYPE_ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
+
+
 class Settings(BaseSettings):
     """Rules and paths. Field descriptions are the documentation of each setting."""
 

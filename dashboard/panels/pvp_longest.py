@@ -11,13 +11,14 @@ from dash import dcc, html
 from dashboard import pack
 from dashboard.figures import empty
 from dashboard.panels import ALL_ROLES, Context, Panel
+from dashboard.words import header_words
 
 
 def _longest(df) -> html.P | dbc.Table:
     """The longest-waiting cases, each linking to its case page."""
     if df.empty:
         return html.P("None.", className="text-muted fst-italic")
-    head = html.Thead(html.Tr([html.Th(c) for c in df.columns]))
+    head = html.Thead(html.Tr([html.Th(header_words(c)) for c in df.columns]))
     rows = [
         html.Tr(
             [
