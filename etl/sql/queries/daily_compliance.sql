@@ -24,7 +24,7 @@ open_days AS (
 ds AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
   SELECT investigation_id, reviewed_on FROM review_facts
-  WHERE list_contains($ds_review_ranks, reviewer_rank) AND restarts_clock
+  WHERE {restarts_ds_clock}
 )
 SELECT
   o.day, o.investigation_id, o.area, o.team,

@@ -29,7 +29,7 @@ reviews AS (
 ),
 last_ds AS (
   SELECT investigation_id, max(reviewed_on) AS last_ds_on FROM reviews
-  WHERE list_contains($ds_review_ranks, reviewer_rank) AND restarts_clock
+  WHERE {restarts_ds_clock}
   GROUP BY investigation_id
 ),
 -- The latest review by a DS-or-above rank, whatever its substance: is it thin or repeated?

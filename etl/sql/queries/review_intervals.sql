@@ -28,7 +28,7 @@ qualifying AS (
   WHERE r.reviewed_on <= c.as_of AND r.reviewed_at_utc >= c.opened_at_utc
     AND (c.closed_at_utc IS NULL OR r.reviewed_at_utc <= c.closed_at_utc)
     AND CASE WHEN c.is_specialist
-             THEN list_contains($ds_review_ranks, r.reviewer_rank) AND r.restarts_clock
+             THEN {restarts_ds_clock}
              ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
 ),
 marks AS (
