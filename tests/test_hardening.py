@@ -583,3 +583,20 @@ def test_under_gunicorn_two_pdf_downloads_do_not_hold_up_other_requests(
         server.terminate()
         server.wait(timeout=60)
         log.close()
+
+
+def test_a_bad_pvp_address_says_so_and_shows_the_default_month(dash_app, client_for):
+    client = client_for("west")
+    client.get("/_dash-layout")
+    pages = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
+    status, body = post_callback(
+        dash_app,
+        client,
+        pages,
+        {"_pages_location.pathname": "/pvp", "_pages_location.search": "?month=2018-13&area=East"},
+        ["_pages_location.pathname"],
+    )
+    assert status == 200
+    page = body.get_data(as_text=True)
+    assert "Month '2018-13' is not one of the months with data" in page
+    assert "Area 'East' is not one you can choose" in page

@@ -8,7 +8,7 @@ from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import data, inputs, measures, pack, packjobs
@@ -38,8 +38,7 @@ def layout(**query):
     if not months:
         return html.Div([html.H1("PVP meeting", className="h3"), no_data_message()])
     areas = _area_options(scope)
-    chosen_month = query.get("month") or months[0].isoformat()
-    chosen_area = query.get("area") or (areas[0]["value"] if areas else None)
+    chosen_month, chosen_area, problems = _from_address(query, months, areas)
     auth().record("view", page="pvp", detail={"month": chosen_month, "area": chosen_area})
     return html.Div(
         [
@@ -49,6 +48,15 @@ def layout(**query):
                 "the same whenever it is produced. Each figure is defined under the table.",
                 className="text-muted",
             ),
+            dbc.Alert(
+                "The address asked for what this page cannot show ("
+                + "; ".join(problems)
+                + "): that part of the view is the default instead.",
+                color="warning",
+                id="pvp-address-problem",
+            )
+            if problems
+            else None,
             dbc.Row(
                 [
                     dbc.Col(
@@ -89,13 +97,42 @@ def layout(**query):
                 className="g-2 mb-3",
             ),
             html.Div(id="pvp-pack-status", className="small text-muted mb-2", role="status"),
+            dcc.Store(id="pvp-address"),
             dcc.Loading(html.Div(id="pvp-body")),
         ]
     )
 
 
+def _from_address(query: dict, months: list, areas: list[dict]) -> tuple[str, str | None, list]:
+    """The month and area an address asks for, when they are ones this user can choose; what
+    could not be used is said on the page, and the default shown for it."""
+    problems = []
+    default_month = months[0].isoformat()
+    month = query.get("month") or default_month
+    if month not in {m.isoformat() for m in months}:
+        problems.append(f"Month '{str(month)[:20]}' is not one of the months with data")
+        month = default_month
+    values = [a["value"] for a in areas]
+    area = query.get("area") or (values[0] if values else None)
+    if area not in values:
+        problems.append(f"Area '{str(area)[:40]}' is not one you can choose")
+        area = values[0] if values else None
+    return month, area, problems
+
+
 def _areas(value: str | None) -> list[str] | None:
     return None if value in (None, WHOLE_FORCE) else [value]
+
+
+# The month and area in the address, as every other page's filters (bookmark, share, Back).
+clientside_callback(
+    "function (month, area) {"
+    " return window.dash_clientside.pvp.filtersToAddress({month: month, area: area}); }",
+    Output("pvp-address", "data"),
+    Input("pvp-month", "value"),
+    Input("pvp-area", "value"),
+    prevent_initial_call=True,
+)
 
 
 @callback(Output("pvp-body", "children"), Input("pvp-month", "value"), Input("pvp-area", "value"))
