@@ -6,6 +6,8 @@ DB ?= data/warehouse.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 8050
 SAMPLE := sample_data/small
+# Test workers (pytest-xdist): the browser tests share one worker (they serve on one port).
+WORKERS ?= 2
 
 .PHONY: run test test-fast install system-packages sample load lint bench screenshots clean
 
@@ -51,13 +53,13 @@ system-packages:
 test: install system-packages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 # The inner loop: lint and every test that needs neither Chromium nor PostgreSQL.
 test-fast: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q -m "not browser and not postgres"
+	$(PY) -m pytest -q -n $(WORKERS) -m "not browser and not postgres"
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

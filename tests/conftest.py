@@ -183,6 +183,9 @@ def pytest_collection_modifyitems(items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if "dash_duo" in fixtures:
             item.add_marker(pytest.mark.browser)
+            # dash_duo serves on one fixed port: with two test workers (make test runs
+            # pytest -n 2), every browser test runs on the same one.
+            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("app_db_url") == "postgresql"
         if "postgres" in fixtures or on_postgres:
