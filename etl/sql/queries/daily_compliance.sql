@@ -16,20 +16,16 @@ cases AS (
     AND opened_on <= $end AND (closed_on IS NULL OR closed_on > $start)
     AND valid_from <= $end AND (valid_to IS NULL OR valid_to > $start)
 ),
-open_days AS (
+clock_days AS (
   SELECT c.*, d.day FROM cases AS c
   JOIN days AS d ON d.day >= c.opened_on AND (c.closed_on IS NULL OR c.closed_on > d.day)
    AND d.day >= c.valid_from AND (c.valid_to IS NULL OR c.valid_to > d.day)
 ),
-ds AS (
+clock_reviews AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
-  SELECT investigation_id, reviewed_on FROM review_facts
-  WHERE {restarts_ds_clock}
-)
-SELECT
-  o.day, o.investigation_id, o.area, o.team,
-  date_diff('day', coalesce(r.reviewed_on, o.opened_on), o.day) AS days_since_ds,
-  date_diff('day', coalesce(r.reviewed_on, o.opened_on), o.day) <= $review_window_days
-    AS within_window
-FROM open_days AS o
-ASOF LEFT JOIN ds AS r ON o.investigation_id = r.investigation_id AND o.day >= r.reviewed_on
+  SELECT investigation_id, reviewed_on FROM review_facts WHERE {restarts_ds_clock}
+),
+-- Each case's review clock on each day it was open (etl/sql/ds_clock.sql).
+clock AS ({ds_clock})
+SELECT day, investigation_id, area, team, days_since_ds, within_window
+FROM clock

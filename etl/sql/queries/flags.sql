@@ -27,11 +27,6 @@ reviews AS (
   WHERE r.reviewed_on <= $as_of AND r.reviewed_at_utc >= o.opened_at_utc
     AND (o.closed_at_utc IS NULL OR r.reviewed_at_utc <= o.closed_at_utc)
 ),
-last_ds AS (
-  SELECT investigation_id, max(reviewed_on) AS last_ds_on FROM reviews
-  WHERE {restarts_ds_clock}
-  GROUP BY investigation_id
-),
 -- The latest review by a DS-or-above rank, whatever its substance: is it thin or repeated?
 latest_ds_entry AS (
   SELECT investigation_id, grade, repeated, note, reviewed_on
@@ -42,14 +37,15 @@ supervised AS (
   SELECT DISTINCT investigation_id FROM reviews
   WHERE list_contains($supervisor_ranks, reviewer_rank)
 ),
-specialist AS (
-  SELECT
-    o.*,
-    l.last_ds_on,
-    date_diff('day', coalesce(l.last_ds_on, o.opened_on), $as_of) AS days_since_ds
-  FROM open_cases AS o LEFT JOIN last_ds AS l USING (investigation_id)
+clock_days AS (
+  SELECT o.*, CAST($as_of AS DATE) AS day FROM open_cases AS o
   WHERE list_contains($specialist_team_types, o.team_type)
 ),
+clock_reviews AS (
+  SELECT investigation_id, reviewed_on FROM reviews WHERE {restarts_ds_clock}
+),
+-- Each open specialist case's review clock on the day (etl/sql/ds_clock.sql).
+specialist AS ({ds_clock}),
 flags AS (
   SELECT investigation_id, 'child_related' AS flag, days_open AS days,
          array_to_string(child_reasons, ';') AS reasons, NULL::DATE AS last_ds_review_on,
@@ -57,8 +53,7 @@ flags AS (
   FROM open_cases WHERE len(child_reasons) > 0
   UNION ALL
   SELECT investigation_id,
-         CASE WHEN days_since_ds > $review_window_days THEN 'ds_review_overdue'
-              ELSE 'ds_review_due_soon' END,
+         CASE WHEN NOT within_window THEN 'ds_review_overdue' ELSE 'ds_review_due_soon' END,
          days_since_ds,
          CASE WHEN last_ds_on IS NULL THEN 'no_ds_review_since_opening'
               ELSE 'since_last_ds_review' END,
