@@ -23,11 +23,11 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.etl_bench import OUT, SAMPLE, SEED
+from benchmarks.etl_bench import OUT, SAMPLE, SCALE, SEED
 
 WAREHOUSE = OUT / "dashboard.duckdb"
 PORT = 8097
-CHANGES = 60
+CHANGES = int(os.environ.get("PVP_BENCH_CHANGES", "60"))
 NARROWING = ("team", "team_type", "officer_id")
 
 
@@ -105,7 +105,7 @@ def prepare_warehouse() -> None:
     from etl.settings import Settings
 
     if not (SAMPLE / "supervision.csv").exists():
-        write_sample(SAMPLE, "force", SEED)
+        write_sample(SAMPLE, SCALE, SEED)
     print("loading the force sample ...", file=sys.stderr)
     load(SAMPLE, WAREHOUSE, Settings())
     load(SAMPLE / "delta", WAREHOUSE, Settings())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,12 @@ import duckdb
 
 from benchmarks.etl_bench import OUT
 
-YEAR = Path(__file__).parent.parent.parent / "shared" / "data" / "police-uk-lancashire-2021"
+YEAR = Path(
+    os.environ.get(
+        "PVP_BENCH_POLICE_DIR",
+        Path(__file__).parent.parent.parent / "shared" / "data" / "police-uk-lancashire-2021",
+    )
+)
 
 
 def main() -> None:
