@@ -187,28 +187,21 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
             return float(row[col])
         return in_words(row, col, kind)
 
-    headline = pd.DataFrame(
-        [
-            {
-                "measure": label_,
-                "this month": cell(month, col, kind),
-                "previous month": cell(previous, col, kind),
-                "same month last year": cell(last_year, col, kind),
-            }
-            for col, label_, kind in headlines(data.settings())
-        ]
-    )
-    headline_numbers = pd.DataFrame(
-        [
-            {
-                "Measure": label_,
-                "This month": number(month, col, kind),
-                "Previous month": number(previous, col, kind),
-                "Same month last year": number(last_year, col, kind),
-            }
-            for col, label_, kind in headlines(data.settings())
-        ]
-    )
+    def by_measure(value) -> pd.DataFrame:
+        """The headline table, each figure given by ``value(month, column, kind)``."""
+        return pd.DataFrame(
+            [
+                {
+                    "measure": label_,
+                    "this month": value(month, col, kind),
+                    "previous month": value(previous, col, kind),
+                    "same month last year": value(last_year, col, kind),
+                }
+                for col, label_, kind in headlines(data.settings())
+            ]
+        )
+
+    headline, headline_numbers = by_measure(cell), by_measure(number)
     end = measures.month_end(month)
     days = (end - month).days + 1
     filters = Filters(as_of=end)
@@ -447,6 +440,7 @@ def to_excel(pack: Pack) -> bytes:
     by_supervisor, supervisor_formats = _for_analysis(pack.by_supervisor)
     longest, _ = _for_analysis(pack.longest)
     headline = pack.headline_numbers if len(pack.headline_numbers) else pack.headline
+    headline = headline.rename(columns=words.header_words)
     return xlsx_bytes(
         {
             "About": about,
