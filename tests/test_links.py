@@ -76,3 +76,20 @@ def test_odd_case_ids_open_from_the_grids_links(dash_app, client_for, load_rows,
         )  # fmt: skip
         assert status == 200, href
         assert _case_title(body) == f"Case {case_id}", (href, json.dumps(body)[:300])
+
+
+def test_the_case_pages_own_day_opens_the_same_case_then_and_keeps_the_way_back(
+    dash_app, client_for
+):
+    client = client_for("force")
+    client.get("/_dash-layout")
+    key = next(k for k in dash_app.callback_map if k.startswith("case-go.href"))
+    status, body = call(
+        dash_app, client, key,
+        {"case-as-of.date": "2018-06-01", "case-title.children": "Case E-OVERDUE",
+         "case-from.data": "/?area=East&as_of=2018-06-30"},
+        changed="case-as-of.date",
+    )  # fmt: skip
+    assert status == 200, body
+    href = body["response"]["case-go"]["href"]
+    assert href == "/case/E-OVERDUE?as_of=2018-06-01&from=%2F%3Farea%3DEast%26as_of%3D2018-06-30"
