@@ -208,6 +208,8 @@ def test_a_bad_address_says_so_and_shows_the_default_view(duo):
     open_page(duo, "/?as_of=2016-01-01")
     before = duo.wait_for_element("#today-before-data", timeout=10).text
     assert before.startswith("The data starts in") and "01/01/2016" in before
+    duo.wait_for_contains_text("#panel-today-cards", "nothing to count on 01/01/2016", timeout=10)
+    assert not duo.driver.find_elements(By.ID, "card-child_related")  # no zeros, no "change"
 
 
 def test_keyboard_and_screen_reader_basics(duo):

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard import data, words
+from dashboard.figures import empty
 from dashboard.panels import Context, Panel
 
 # Each flag's card colour and icon (the cards come in words.FLAGS order, titled by
@@ -29,6 +30,10 @@ def _change(delta: int, as_of: date | None) -> str:
 
 
 def render(ctx: Context):
+    first = data.first_data_month()
+    if ctx.as_of is not None and ctx.as_of < first:
+        # Not zeros and "no change": there is nothing to count before the data starts.
+        return empty(f"No data before {first:%B %Y}: nothing to count on {ctx.as_of:%d/%m/%Y}.")
     counts = data.flag_counts(ctx.scope, ctx.filters)
     titles = words.card_titles(data.settings())
     cards = []
