@@ -25,12 +25,9 @@ entries AS (
          date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
            PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc, s.review_id),
            CAST(s.reviewed_at AS DATE)) AS days_since_previous,
+         -- Notes are stored without surrounding spaces (validate.py cleans every value).
          coalesce(s.note, '') AS text,
-         -- trim() copies every note, which costs more than a regex: only notes with a space at
-         -- either end are trimmed.
-         CASE WHEN prefix(text, ' ') OR suffix(text, ' ') THEN trim(text) ELSE text END
-           AS trimmed,
-         length(trimmed) AS note_chars,
+         length(text) AS note_chars,
          coalesce(s.risk_reviewed, regexp_matches(text, $risk_pattern, 'i'))
            AS has_risk,
          coalesce(s.actions_set, 0) > 0
@@ -46,12 +43,12 @@ entries AS (
          -- The note folded (case, spaces; the regex only where there is something to fold)
          -- and kept as its 64-bit hash: grouping and windows on a number, not a copy of every
          -- note (two different notes by one reviewer sharing a hash: about 1 in 10^12).
-         CASE WHEN trimmed = '' THEN NULL
+         CASE WHEN text = '' THEN NULL
               ELSE hash(CASE WHEN contains(text, '  ') OR contains(text, chr(9))
                                   OR contains(text, chr(10)) OR contains(text, chr(12))
                                   OR contains(text, chr(13))
-                             THEN regexp_replace(lower(trimmed), '\s+', ' ', 'g')
-                             ELSE lower(trimmed) END) END AS note_key
+                             THEN regexp_replace(lower(text), '\s+', ' ', 'g')
+                             ELSE lower(text) END) END AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
