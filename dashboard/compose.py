@@ -35,6 +35,7 @@ from dashboard.grid import (
     grid,
     rows_response,
     slug,
+    sort_model,
 )
 from dashboard.panels import Context, Panel, panels_for
 from dashboard.scope import Filters
@@ -298,8 +299,8 @@ def _address_alert(page: str, problems: list[str]) -> dbc.Alert | None:
 
 
 def _before_data_alert(page: str, day: date | None) -> dbc.Alert | None:
-    first = data.first_data_month()
-    if day is None or first == date.max or day >= first:
+    first = _first_day()
+    if day is None or first is None or day >= first:
         return None
     return dbc.Alert(
         f"The data starts in {first:%B %Y}: there is nothing to show as of {day:%d/%m/%Y}. "
@@ -479,14 +480,7 @@ def _register_table(page: str, panel: Panel) -> None:
         if scope.role not in panel.roles:
             raise PreventUpdate
         df = table.rows(c)
-        sort_model = [
-            {"colId": s["colId"], "sort": s["sort"]}
-            for s in sorted(
-                (s for s in (column_state or []) if s.get("sort")),
-                key=lambda s: s.get("sortIndex") or 0,
-            )
-        ]
-        df = apply_model(df, table.columns, filter_model, sort_model)
+        df = apply_model(df, table.columns, filter_model, sort_model(column_state))
         produced = datetime.now().strftime("%d/%m/%Y %H:%M")
         about = [
             "OFFICIAL-SENSITIVE",

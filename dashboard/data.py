@@ -507,10 +507,15 @@ def available_months() -> list[date]:
 
 
 def first_data_month() -> date:
-    """The month of the first opened investigation (as now known); date.max when none."""
-    rows = unscoped("first_opened_month")
-    month = rows["month"].iloc[0] if len(rows) else None
-    return date.max if month is None or pd.isna(month) else pd.Timestamp(month).date()
+    """The month of the first opened investigation (as now known); date.max when none. Kept
+    per warehouse file (every page's layout and the Today cards ask)."""
+
+    def make() -> date:
+        rows = unscoped("first_opened_month")
+        month = rows["month"].iloc[0] if len(rows) else None
+        return date.max if month is None or pd.isna(month) else pd.Timestamp(month).date()
+
+    return warehouse().cached(("first_data_month",), make)
 
 
 def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) -> pd.DataFrame:

@@ -142,6 +142,18 @@ def _condition_mask(series: pd.Series, cond: dict) -> pd.Series:
     return _text_mask(series, cond.get("type"), cond.get("filter"))
 
 
+def sort_model(column_state: list[dict] | None) -> list[dict]:
+    """The grid's sort, in its order, from its column state (what an export or a print is
+    given, since those are not a rows request)."""
+    return [
+        {"colId": s["colId"], "sort": s["sort"]}
+        for s in sorted(
+            (s for s in (column_state or []) if s.get("sort")),
+            key=lambda s: s.get("sortIndex") or 0,
+        )
+    ]
+
+
 def apply_model(
     df: pd.DataFrame,
     columns: list[Column],

@@ -20,7 +20,7 @@ from dash import Input, Output, State, callback
 
 from dashboard import inputs, words
 from dashboard.access import auth, current_scope
-from dashboard.grid import Column, apply_model, describe_grid_filters
+from dashboard.grid import Column, apply_model, describe_grid_filters, sort_model
 from dashboard.panels import Panel, discover
 from dashboard.printing import MARKING, page_rules
 
@@ -100,13 +100,7 @@ def _print(panel_id: str):
 
     ctx = context(filters)
     rows = panel.table.rows(ctx)
-    sort_model = [
-        {"colId": s["colId"], "sort": s["sort"]}
-        for s in sorted(
-            (s for s in column_state if s.get("sort")), key=lambda s: s.get("sortIndex") or 0
-        )
-    ]
-    rows = apply_model(rows, panel.table.columns, filter_model, sort_model)
+    rows = apply_model(rows, panel.table.columns, filter_model, sort_model(column_state))
     as_of = f"{ctx.as_of:%d/%m/%Y}" if ctx.as_of else "no data"
     about = {
         "As of": as_of,
