@@ -238,7 +238,7 @@ def page_layout(
         [
             html.H1(dated(title, day), className="h3", id=f"{page}-title"),
             html.P(intro, className="text-muted"),
-            _address_alert(page, problems),
+            address_alert(page, problems),
             _before_data_alert(page, day),
             filter_bar(page, initial, controls) if controls else None,
             dcc.Store(id=f"{page}-filters", data=initial),
@@ -286,7 +286,8 @@ def from_address(query: dict | None, controls: tuple[str, ...], scope) -> tuple[
     return initial, problems
 
 
-def _address_alert(page: str, problems: list[str]) -> dbc.Alert | None:
+def address_alert(page: str, problems: list[str]) -> dbc.Alert | None:
+    """What an address asked for that the page could not use (None when all was usable)."""
     if not problems:
         return None
     return dbc.Alert(

@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import data, inputs, measures, pack, packjobs
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db, service
-from dashboard.compose import no_data_message, render_panels
+from dashboard.compose import address_alert, no_data_message, render_panels
 from dashboard.data import NoWarehouse
 from dashboard.panels import Context
 from dashboard.panels.pvp_audit_outcomes import WHOLE_FORCE
@@ -48,15 +48,7 @@ def layout(**query):
                 "the same whenever it is produced. Each figure is defined under the table.",
                 className="text-muted",
             ),
-            dbc.Alert(
-                "The address asked for what this page cannot show ("
-                + "; ".join(problems)
-                + "): that part of the view is the default instead.",
-                color="warning",
-                id="pvp-address-problem",
-            )
-            if problems
-            else None,
+            address_alert("pvp", problems),
             dbc.Row(
                 [
                     dbc.Col(
