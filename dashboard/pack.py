@@ -383,6 +383,7 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
 
 
 EXCEL_FORMATS = {"pct": PERCENT_FORMAT, "int": "#,##0", "num": "0.0"}
+POINTS_FORMAT = "+0.0;-0.0;0.0"  # a change in percentage points, signed
 
 
 def _for_analysis(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -394,7 +395,7 @@ def _for_analysis(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         if name.endswith(" % change"):
             header = f"{name[: -len(' % change')].capitalize()} change (points)"
             out[header] = pd.to_numeric(df[col], errors="coerce")
-            formats[header] = "+0.0;-0.0;0.0"
+            formats[header] = POINTS_FORMAT
         elif name.endswith(" %"):
             header = name[:-2].capitalize()
             out[header] = pd.to_numeric(df[col], errors="coerce") / 100
@@ -435,7 +436,8 @@ def to_excel(pack: Pack) -> bytes:
         trend[label] = numbers[col]
         trend_formats[label] = EXCEL_FORMATS[kind]
     demand_headers = {"month": "Month", "team_type": "Team type", "cases": "New child cases"}
-    demand = pack.demand.rename(columns=demand_headers)
+    demand = pack.demand.assign(team_type=pack.demand["team_type"].map(words.team_type_words))
+    demand = demand.rename(columns=demand_headers)
     by_team, team_formats = _for_analysis(pack.by_team)
     by_supervisor, supervisor_formats = _for_analysis(pack.by_supervisor)
     longest, _ = _for_analysis(pack.longest)
@@ -462,7 +464,7 @@ def to_excel(pack: Pack) -> bytes:
             "Trend": trend_formats,
             "By team": team_formats,
             "By supervisor": supervisor_formats,
-            "Quality": {"Change": "+0.0;-0.0;0.0"},  # points; entries: a count
+            "Quality": {"Change": POINTS_FORMAT},  # entries: a count
         },
         row_formats={
             "Headline": [EXCEL_FORMATS[kind] for _col, _label, kind in lines],
