@@ -33,7 +33,7 @@ from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
 from etl import queries
-from etl.flags import FLAG_COLUMNS, latest_date
+from etl.flags import FLAG_COLUMNS, day_given, latest_date, one_day, query_for_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
 from etl.warehouse import has_table
@@ -231,8 +231,23 @@ def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     return df
 
 
+def _day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
+    """The day's flags for all the user's areas, kept per warehouse file, day and scope: read
+    from the spans the load materialised when they hold the day with these settings (a range
+    filter, however long the history), else flags.sql run for the day (etl/flags.py). Do not
+    modify it."""
+    s = settings()
+
+    def make() -> pd.DataFrame:
+        with warehouse().cursor() as cur:
+            name = query_for_day(cur, s, as_of)
+        return one_day(query(name, scope, **day_given(name, as_of)))
+
+    return warehouse().cached(("day_flags", as_of, tuple(scope.areas), _rules_key(s)), make)
+
+
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
-    return _counted(_narrowed(cached_query("flags", scope, as_of=as_of), scope, filters))
+    return _counted(_narrowed(_day_flags(scope, as_of), scope, filters))
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -267,7 +282,7 @@ def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
     s = settings()
 
     def make() -> pd.DataFrame:
-        df = cached_query("flags", scope, as_of=as_of)
+        df = _day_flags(scope, as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)]
         flagged = sorted(df["investigation_id"].unique())
         last = query("last_supervisory_entry", scope, as_of=as_of, investigation_ids=flagged).drop(
@@ -545,7 +560,7 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     # narrowed to the areas shown.
     shown = Filters(areas=list(areas or []))
     unsupervised = [
-        int((_narrowed(cached_query("flags", scope, as_of=month_end(m)), scope, shown)["flag"]
+        int((_narrowed(_day_flags(scope, month_end(m)), scope, shown)["flag"]
              == "response_unsupervised").sum())
         for m in months
     ]  # fmt: skip

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import assessment, history
+from etl import assessment, daily, history
 
 # The warehouse-build toolkit (lock, previous warehouse, swap-in, load ids, carry-over) lives
 # in etl/build.py; its names stay importable from here for the loaders and tests that use them.
@@ -257,10 +257,12 @@ def _build(
         )  # fmt: skip
     if source.after_merge:
         source.after_merge(con)
+    daily.create_tables(con)
     carry_over(con)
     create_marts(con)
     say("assessing every entry against the reviewing-officer checklist")
     assessment.assess(con, settings)
+    daily.build(con, settings, load_id, say)
     con.execute("DETACH prev")
     say("checking the new warehouse")
     failing = run_checks(con)

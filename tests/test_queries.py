@@ -23,6 +23,8 @@ SCOPES = {
 GIVEN = {
     "as_of": DAY,
     "as_of_days": [date(2018, 5, 31), DAY],
+    "first_day": date(2018, 6, 1),
+    "last_day": DAY,
     "start": date(2017, 7, 1),
     "end": DAY,
     "first": date(2018, 1, 1),
@@ -37,6 +39,9 @@ GIVEN = {
     "until": date(2021, 11, 30),  # the published crime sample's month
     "all_areas": ["West", "East", "South"],
 }
+# The load materialises the flags up to its extract day (the fixture's is 28/06/2018): the
+# query that reads them back is asked a day they hold.
+GIVEN_FOR = {"flags_on_day": {"as_of": date(2018, 6, 28)}}
 # Not area data: the load log and the month the data starts.
 UNSCOPED = {"loads", "newest_load", "first_opened_month", "published_months"}
 # Grouped per supervisor and in all as well as per team: no area column to check row by row.
@@ -63,7 +68,9 @@ def test_only_the_load_log_and_the_data_s_months_are_unscoped():
 def test_areas_come_from_the_scope_never_from_the_settings(settings):
     # A query that names $areas cannot silently get every area from the settings object.
     with pytest.raises(KeyError, match=r"\$areas"):
-        queries.params(queries.sql("flags"), settings, as_of=DAY)
+        queries.params(
+            queries.sql("flags"), settings, first_day=DAY, last_day=DAY, investigation_ids=None
+        )
 
 
 def _areas(name: str, df) -> set[str]:
@@ -87,7 +94,8 @@ def test_every_query_stays_inside_the_scope(dash_app, name, who):
     scope = SCOPES[who]
     allowed = {a.lower() for a in scope.areas}
     for case in CASES if name in ONE_CASE else (None,):
-        df = data.query(name, scope, **(GIVEN | {"investigation_id": case}))
+        given = GIVEN | GIVEN_FOR.get(name, {}) | {"investigation_id": case}
+        df = data.query(name, scope, **given)
         if who == "force":
             assert len(df), f"{name} returns nothing on the fixture: the check proves nothing"
         if who == "nobody":
@@ -96,5 +104,5 @@ def test_every_query_stays_inside_the_scope(dash_app, name, who):
             continue  # force-wide roles also see rows that name no known area
         assert _areas(name, df) <= allowed, name
         # What the page asks for narrows the scope and never widens it.
-        narrowed = data.query(name, scope, ["East", "Mars"], **(GIVEN | {"investigation_id": case}))
+        narrowed = data.query(name, scope, ["East", "Mars"], **given)
         assert _areas(name, narrowed) <= allowed & {"east"}, name

@@ -17,13 +17,13 @@ cases AS (
     AND valid_from <= $end AND (valid_to IS NULL OR valid_to > $start)
 ),
 clock_days AS (
-  SELECT c.*, d.day FROM cases AS c
+  SELECT c.*, c.investigation_id AS clock_key, d.day FROM cases AS c
   JOIN days AS d ON d.day >= c.opened_on AND (c.closed_on IS NULL OR c.closed_on > d.day)
    AND d.day >= c.valid_from AND (c.valid_to IS NULL OR c.valid_to > d.day)
 ),
 clock_reviews AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
-  SELECT investigation_id, reviewed_on FROM review_facts WHERE {restarts_ds_clock}
+  SELECT investigation_id AS clock_key, reviewed_on FROM review_facts WHERE {restarts_ds_clock}
 ),
 -- Each case's review clock on each day it was open (etl/sql/ds_clock.sql).
 clock AS ({ds_clock})

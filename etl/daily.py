@@ -1,0 +1,231 @@
+"""The flags of every day, made at load time: ``flag_spans``.
+
+``flags.sql`` for one day costs about 0.15 s on a year of a force's data and grows with the
+history, and every page asks it for whatever day a user picks. So each build runs that same file
+over every day the extracts cover and keeps its rows as **spans**: the consecutive days on which
+a case carries one flag with the same record version and attributes, its ``days`` growing by one
+a day (``days = as_of - counted_from``). ``flags_on_day.sql`` reads one day back (a range
+filter over the spans) and gives exactly the rows ``flags.sql`` gives for that day; nothing of
+the rule is restated here or there.
+
+Why the spans are contiguous: within one version of a case (part of the key) the days it is
+open are consecutive, its last DS review and latest DS entry only move forward, and each flag's
+condition holds on one run of days while they stay put; a new review starts a new anchor
+(``counted_from``). The check ``etl/checks/flag_spans_contiguous.sql`` fails the load if a span
+ever holds fewer days than it covers.
+
+Incremental: a load that brings a day's changes recomputes, over every day, only the cases whose
+record, incident, entries or entry assessments changed (a back-dated entry changes past days),
+and only the new days for the rest. A change of the rule's settings or of flags.sql itself
+(``flag_spans_build.rules``) recomputes everything; the dashboard meanwhile computes any day the
+spans do not cover, or were made with other settings, with flags.sql directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import duckdb
+
+from etl import queries
+from etl.settings import Settings
+from etl.warehouse import has_table, prev_has_table
+
+SPANS = "flag_spans"
+BUILD = "flag_spans_build"
+# Every column of flags.sql but the day and ``days``: equal on every day of a span.
+KEY = (
+    "investigation_id, version, flag, flag_order, area, team, team_type, officer_id, reasons, "
+    "opened_on, last_ds_review_on, due_on, quoted_note"
+)
+SPANS_DDL = f"""
+CREATE TABLE {SPANS} (
+  investigation_id VARCHAR, version INTEGER, flag VARCHAR, flag_order INTEGER, area VARCHAR,
+  team VARCHAR, team_type VARCHAR, officer_id VARCHAR, reasons VARCHAR, opened_on DATE,
+  last_ds_review_on DATE, due_on DATE, quoted_note VARCHAR,
+  counted_from DATE,     -- days on a day D = D - counted_from
+  first_day DATE,        -- the span's first and last as-of day (inclusive)
+  last_day DATE,
+  days_in_span INTEGER   -- as-of days flags.sql gave the row: last_day - first_day + 1
+)
+"""
+BUILD_DDL = f"""
+CREATE TABLE {BUILD} (
+  through DATE,          -- the last as-of day materialised (the newest load's extract day)
+  rules VARCHAR          -- fingerprint of flags.sql and the settings it was run with
+)
+"""
+# Days per run of flags.sql while building: bounds the memory of its joins on a long history.
+CHUNK_DAYS = 366
+
+Progress = Callable[[str], None]
+
+
+def rules(settings: Settings) -> str:
+    """What the spans depend on besides the data: the text of flags.sql (with what it
+    includes) and the value of every setting it names."""
+    text = queries.sql("flags")
+    given = {"first_day": None, "last_day": None, "areas": None, "investigation_ids": None}
+    bound = queries.params(text, settings, **given)
+    values = {k: v for k, v in sorted(bound.items()) if k not in given}
+    return hashlib.sha256((text + json.dumps(values, default=str)).encode()).hexdigest()
+
+
+def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> bool:
+    """Whether the warehouse's spans hold ``day`` as flags.sql gives it with ``settings``."""
+    if not has_table(con, BUILD):
+        return False
+    rows = con.execute(f"SELECT through, rules FROM {BUILD}").fetchall()
+    return (
+        bool(rows)
+        and rows[0][0] is not None
+        and day <= rows[0][0]
+        and (rows[0][1] == rules(settings))
+    )
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The empty tables, made before the build carries the previous warehouse's other tables
+    over (so the previous spans are not copied whole)."""
+    con.execute(SPANS_DDL)
+    con.execute(BUILD_DDL)
+
+
+def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say: Progress) -> None:
+    """Fill ``flag_spans`` in the warehouse being built (the previous one attached as
+    ``prev``; entries assessed), through the newest extract day."""
+    through = con.execute("SELECT max(extract_day) FROM load_log").fetchall()[0][0]
+    fingerprint = rules(settings)
+    con.execute(f"INSERT INTO {BUILD} VALUES (?, ?)", [through, fingerprint])
+    first = con.execute("SELECT min(CAST(opened_at AS DATE)) FROM investigation_versions")
+    first = first.fetchall()[0][0]
+    if through is None or first is None or first > through:
+        return
+    prev_through = _previous_build(con, fingerprint)
+    if prev_through is None or prev_through > through:
+        say("materialising the flags of every day")
+        _compute(con, settings, first, through, None)
+        _merge_spans(con)
+        return
+    changed = _changed_cases(con, load_id)
+    say(f"materialising the flags: {changed} changed case(s) over every day, the new days")
+    con.execute(
+        f"INSERT INTO {SPANS} SELECT * FROM prev.{SPANS} "
+        "WHERE investigation_id NOT IN (SELECT investigation_id FROM changed_cases)"
+    )
+    if through > prev_through:
+        _compute(con, settings, prev_through + timedelta(days=1), through, None, skip_changed=True)
+    if changed:
+        _compute(con, settings, first, through, "changed_cases")
+    # A span of the previous build that goes on into the new days is one span again.
+    _merge_spans(con)
+    con.execute("DROP TABLE changed_cases")
+
+
+def _previous_build(con: duckdb.DuckDBPyConnection, fingerprint: str) -> date | None:
+    """The day the previous warehouse's spans run to, if made with the same rules."""
+    if not prev_has_table(con, BUILD) or not prev_has_table(con, SPANS):
+        return None
+    rows = con.execute(f"SELECT through, rules FROM prev.{BUILD}").fetchall()
+    return rows[0][0] if rows and rows[0][1] == fingerprint else None
+
+
+def _compute(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    first: date,
+    last: date,
+    only: str | None,
+    skip_changed: bool = False,
+) -> None:
+    """flags.sql over ``first``..``last`` (for the cases in table ``only``, or every case;
+    without those in changed_cases when ``skip_changed``), folded into spans, a chunk of days
+    at a time."""
+    text = _unordered(queries.sql("flags"))
+    areas = [
+        r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
+    ]
+    ids = None
+    if only:
+        ids = [r[0] for r in con.execute(f"SELECT investigation_id FROM {only}").fetchall()]
+    where = (
+        "WHERE investigation_id NOT IN (SELECT investigation_id FROM changed_cases)"
+        if skip_changed
+        else ""
+    )
+    start = first
+    while start <= last:
+        end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+        params = queries.params(
+            text, settings, first_day=start, last_day=end, areas=areas, investigation_ids=ids
+        )
+        con.execute(
+            f"""
+            INSERT INTO {SPANS}
+            SELECT {KEY}, CAST(as_of - CAST(days AS INTEGER) AS DATE) AS counted_from,
+                   min(as_of), max(as_of), count(*)
+            FROM ({text}) {where}
+            GROUP BY ALL
+            """,
+            params,
+        )
+        start = end + timedelta(days=1)
+
+
+def _unordered(text: str) -> str:
+    """flags.sql without its final ORDER BY: folding rows into spans needs no order, and
+    sorting every day's rows first doubles the time."""
+    head, sep, tail = text.rpartition("\nORDER BY ")
+    if not sep or ")" in tail:
+        raise ValueError("flags.sql should end with its ORDER BY")
+    return head
+
+
+def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:
+    """Join the pieces of one span that were computed in different chunks or loads (same key
+    and anchor, adjacent days), and store the spans sorted by day for the readers."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE merged_spans AS
+        SELECT {KEY}, counted_from, min(first_day) AS first_day, max(last_day) AS last_day,
+               CAST(sum(days_in_span) AS INTEGER) AS days_in_span
+        FROM {SPANS} GROUP BY ALL
+        """
+    )
+    con.execute(f"DELETE FROM {SPANS}")
+    con.execute(
+        f"INSERT INTO {SPANS} SELECT * FROM merged_spans ORDER BY first_day, investigation_id"
+    )
+    con.execute("DROP TABLE merged_spans")
+
+
+def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """Investigations whose flags on some day may differ from the previous build's: a new or
+    changed version, an incident this load brought, an entry this load brought or moved or
+    removed, or an entry whose assessment changed (repeated text looks 30 days back)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE changed_cases AS
+        SELECT DISTINCT investigation_id FROM (
+          SELECT investigation_id FROM (SELECT * FROM investigation_versions
+                                        EXCEPT SELECT * FROM prev.investigation_versions)
+          UNION ALL
+          SELECT v.investigation_id FROM investigation_versions AS v
+          JOIN incidents AS i USING (incident_id) WHERE i.load_id = {load_id}
+          UNION ALL
+          SELECT investigation_id FROM supervision WHERE load_id = {load_id}
+          UNION ALL
+          SELECT p.investigation_id FROM prev.supervision AS p
+          LEFT JOIN supervision AS s USING (review_id)
+          WHERE s.review_id IS NULL OR s.load_id = {load_id}
+          UNION ALL
+          SELECT s.investigation_id FROM supervision AS s
+          JOIN (SELECT * FROM entry_assessment
+                EXCEPT SELECT * FROM prev.entry_assessment) AS a USING (review_id)
+        )
+        """
+    )
+    return con.execute("SELECT count(*) FROM changed_cases").fetchall()[0][0]
