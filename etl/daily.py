@@ -59,7 +59,7 @@ CREATE TABLE {BUILD} (
 )
 """
 # Days per run of flags.sql while building: bounds the memory of its joins on a long history.
-CHUNK_DAYS = 366
+CHUNK_DAYS = 92
 
 Progress = Callable[[str], None]
 

@@ -21,7 +21,9 @@
 -- and etl/daily.py, which runs it over every day at load time into flag_spans (read back by
 -- flags_on_day.sql).
 WITH versions AS (
-  SELECT c.* FROM ({child_cases}) AS c
+  -- clock_key: one number per version (an integer key keeps the ASOF joins below fast).
+  SELECT c.*, dense_rank() OVER (ORDER BY c.investigation_id, c.version) AS clock_key
+  FROM ({child_cases}) AS c
   WHERE c.opened_on <= $last_day AND (c.closed_on IS NULL OR c.closed_on > $first_day)
     AND c.valid_from <= $last_day AND (c.valid_to IS NULL OR c.valid_to > $first_day)
     AND list_contains($areas, c.area)
@@ -30,7 +32,7 @@ WITH versions AS (
 ),
 -- Each version on each day of the period it describes and the case was open.
 open_cases AS (
-  SELECT v.*, (v.investigation_id, v.version) AS clock_key, d.day,
+  SELECT v.*, d.day,
          date_diff('day', v.opened_on, d.day) AS days_open
   FROM versions AS v,
        LATERAL (SELECT CAST(unnest(generate_series(
@@ -42,7 +44,7 @@ open_cases AS (
 ),
 -- The entries that count for a version: between its opening and close (instants).
 reviews AS (
-  SELECT r.*, (v.investigation_id, v.version) AS clock_key
+  SELECT r.*, v.clock_key
   FROM review_facts AS r JOIN versions AS v USING (investigation_id)
   WHERE r.reviewed_on <= $last_day AND r.reviewed_at_utc >= v.opened_at_utc
     AND (v.closed_at_utc IS NULL OR r.reviewed_at_utc <= v.closed_at_utc)
