@@ -295,6 +295,7 @@ def rejects_cmd(
 class Scale(StrEnum):
     small = "small"
     force = "force"
+    decade = "decade"  # ten years at force volume: `make bench-decade`
 
 
 @app.command("sample")

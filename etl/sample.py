@@ -9,7 +9,7 @@ real person: ids, officers and notes are generated.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,9 +20,12 @@ from etl.settings import TEAM_TYPE_ACRONYMS
 
 PERIOD_END = datetime(2018, 11, 30)  # the last day of the sample; the delta holds this day
 PERIOD_DAYS = 365
+# investigations: per year of history; years: how many, ending PERIOD_END. A scale of several
+# years is generated and written one year at a time (memory: one year's frames).
 SCALES = {
-    "small": {"investigations": 1_000, "incidents_per_investigation": 3.6},
-    "force": {"investigations": 140_000, "incidents_per_investigation": 3.6},
+    "small": {"investigations": 1_000, "incidents_per_investigation": 3.6, "years": 1},
+    "force": {"investigations": 140_000, "incidents_per_investigation": 3.6, "years": 1},
+    "decade": {"investigations": 140_000, "incidents_per_investigation": 3.6, "years": 10},
 }
 AREAS = (("West", 0.36), ("East", 0.33), ("South", 0.31))
 TEAM_TYPES = (
@@ -159,11 +162,29 @@ def _bool_text(values: list[bool | None], rng: random.Random) -> list[str]:
     return ["" if v is None else rng.choice(words[v]) for v in values]
 
 
-def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
-    """Clean records with true (local, naive) timestamps; mess is added by ``_mess``."""
+@dataclass
+class Year:
+    """One year of a sample: which (0 = the earliest), and the ids already used before it."""
+
+    index: int = 0
+    of: int = 1
+    cases: int = 0
+    incidents: int = 0
+    reviews: int = 0
+
+    @property
+    def start(self) -> datetime:
+        return PERIOD_END - timedelta(days=PERIOD_DAYS * (self.of - self.index) - 1)
+
+
+def generate(scale: str, seed: int, year: Year | None = None) -> dict[str, pd.DataFrame]:
+    """Clean records with true (local, naive) timestamps; mess is added by ``_mess``. For a
+    scale of several years, ``year`` says which one (cases opened in it; their entries and
+    closures may run on to PERIOD_END)."""
+    year = year or Year()
     rng = random.Random(seed)
     n_inv = SCALES[scale]["investigations"]
-    start = PERIOD_END - timedelta(days=PERIOD_DAYS - 1)
+    start = year.start
     cases, incidents, reviews = [], [], []
     teams = {}
     for n in range(n_inv):
@@ -196,7 +217,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
         cp = rng.random() < (0.7 if specialist else 0.06)
         incident_id = None
         if rng.random() < 0.85:
-            incident_id = f"INC{len(incidents) + 1:07d}"
+            incident_id = f"INC{year.incidents + len(incidents) + 1:07d}"
             child_linked = victim_age is not None and victim_age < 18 and rng.random() < 0.7
             incidents.append(
                 {
@@ -208,7 +229,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
                     "children_present": rng.choice([0, 0, 0, 1, 2, 3]) if child_linked else 0,
                 }
             )
-        case_id = f"INV{n + 1:07d}"
+        case_id = f"INV{year.cases + n + 1:07d}"
         cases.append(
             {
                 "investigation_id": case_id,
@@ -234,7 +255,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
         linked = rng.random() < 0.12
         incidents.append(
             {
-                "incident_id": f"INC{len(incidents) + 1:07d}",
+                "incident_id": f"INC{year.incidents + len(incidents) + 1:07d}",
                 "reported_at": reported,
                 "area": _choice(rng, AREAS),
                 "incident_type": rng.choice(INCIDENT_TYPES),
@@ -242,7 +263,7 @@ def generate(scale: str, seed: int) -> dict[str, pd.DataFrame]:
                 "children_present": rng.choice([0, 1, 2]) if linked else 0,
             }
         )
-    for i, r in enumerate(reviews, start=1):
+    for i, r in enumerate(reviews, start=year.reviews + 1):
         r["review_id"] = f"REV{i:08d}"
     return {
         "incidents": pd.DataFrame(incidents),
@@ -441,39 +462,65 @@ def _split(typed: dict[str, pd.DataFrame], rng: random.Random, mess: Mess):
 
 
 def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None) -> dict[str, int]:
-    """Write DIR/{incidents,investigations,supervision}.csv and DIR/delta/ the same."""
+    """Write DIR/{incidents,investigations,supervision}.csv and DIR/delta/ the same. A scale of
+    several years is made and appended to the files a year at a time (memory: one year)."""
     mess = mess or Mess()
-    rng = random.Random(seed + 1)
-    typed = generate(scale, seed)
-    base, delta = _split(typed, rng, mess)
-    counts = {}
-    for folder, part, spoil in (
-        (Path(out_dir), base, True),
-        (Path(out_dir) / "delta", delta, False),
-    ):
-        folder.mkdir(parents=True, exist_ok=True)
-        part = {k: v.reset_index(drop=True) for k, v in part.items()}
-        text = _as_text(part, rng, mess)
-        if spoil:
-            _spoil(text, part, rng, mess)
-            text["supervision"] = _with_duplicates(text["supervision"], mess.duplicate, rng)
-            text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
-        else:
-            # The delta comes from the older export, without the review template's columns.
-            text["supervision"] = text["supervision"].drop(columns=list(OPTIONAL_SUPERVISION))
-            # Excel users re-save the delta: Windows-1252, with a dash and a pound sign.
-            offence = text["investigations"]["offence"].str.replace(
-                "criminal damage", "criminal damage \u2013 under \u00a3500"
-            )
-            if len(offence):
-                offence.iloc[0] += " \u2013 amended"
-            text["investigations"]["offence"] = offence
-        encodings = {"supervision": "utf-8-sig"} if spoil else {"investigations": "cp1252"}
-        for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
-            path = folder / ex.file
-            text[ex.name].to_csv(path, index=False, encoding=encodings.get(ex.name, "utf-8"))
-            counts[str(path)] = len(text[ex.name])
+    years = SCALES[scale]["years"]
+    year = Year(of=years)
+    counts: dict[str, int] = {}
+    for index in range(years):
+        year.index = index
+        # Year 0 of a one-year scale uses the seeds it always did: the same files as before.
+        rng = random.Random(seed + 1 + 7919 * index)
+        typed = generate(scale, seed + 7919 * index, year)
+        # Incidents arriving a day late belong to the last days, not to years ago.
+        late = mess if index == years - 1 else replace(mess, late_incident=0.0)
+        base, delta = _split(typed, rng, late)
+        for folder, part, spoil in (
+            (Path(out_dir), base, True),
+            (Path(out_dir) / "delta", delta, False),
+        ):
+            for path, rows in _write_part(folder, part, spoil, rng, mess, first=index == 0):
+                counts[path] = counts.get(path, 0) + rows
+        year.cases += len(typed["investigations"])
+        year.incidents += len(typed["incidents"])
+        year.reviews += len(typed["supervision"])
     return counts
+
+
+def _write_part(
+    folder: Path, part: dict, spoil: bool, rng: random.Random, mess: Mess, first: bool
+) -> list[tuple[str, int]]:
+    """Write (or, after the first year, append) one year's base or delta as extract text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    part = {k: v.reset_index(drop=True) for k, v in part.items()}
+    text = _as_text(part, rng, mess)
+    if spoil:
+        _spoil(text, part, rng, mess)
+        text["supervision"] = _with_duplicates(text["supervision"], mess.duplicate, rng)
+        text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
+    else:
+        # The delta comes from the older export, without the review template's columns.
+        text["supervision"] = text["supervision"].drop(columns=list(OPTIONAL_SUPERVISION))
+        # Excel users re-save the delta: Windows-1252, with a dash and a pound sign.
+        offence = text["investigations"]["offence"].str.replace(
+            "criminal damage", "criminal damage \u2013 under \u00a3500"
+        )
+        if len(offence):
+            offence.iloc[0] += " \u2013 amended"
+        text["investigations"]["offence"] = offence
+    encodings = {"supervision": "utf-8-sig"} if spoil else {"investigations": "cp1252"}
+    written = []
+    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
+        path = folder / ex.file
+        encoding = encodings.get(ex.name, "utf-8")
+        if not first and encoding == "utf-8-sig":
+            encoding = "utf-8"  # the byte-order mark once, at the start of the file
+        text[ex.name].to_csv(
+            path, index=False, encoding=encoding, mode="w" if first else "a", header=first
+        )
+        written.append((str(path), len(text[ex.name])))
+    return written
 
 
 def _team_words(team_type: str) -> str:
