@@ -119,7 +119,13 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say:
     if through > prev_through:
         _compute(con, settings, prev_through + timedelta(days=1), through, None, skip_changed=True)
     if changed:
-        _compute(con, settings, first, through, "changed_cases")
+        # From the earliest opening of any version of a changed case: its days before that
+        # have no flags, and a daily delta's cases rarely go back to the start of the history.
+        since = con.execute(
+            "SELECT min(CAST(opened_at AS DATE)) FROM investigation_versions "
+            "WHERE investigation_id IN (SELECT investigation_id FROM changed_cases)"
+        ).fetchall()[0][0]
+        _compute(con, settings, max(first, since or first), through, "changed_cases")
     # A span of the previous build that goes on into the new days is one span again.
     _merge_spans(con)
     con.execute("DROP TABLE changed_cases")

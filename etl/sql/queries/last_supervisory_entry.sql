@@ -10,7 +10,8 @@ SELECT r.investigation_id, any_value(h.area) AS area,
        arg_max(r.reviewed_at, r.reviewed_at_utc) AS last_at,
        arg_max(r.grade, r.reviewed_at_utc) AS last_grade
 FROM review_facts AS r
-JOIN case_history AS h
+-- The versions themselves, not case_history: only the area is needed, not the incident.
+JOIN investigation_versions AS h
   ON h.investigation_id = r.investigation_id
  AND h.valid_from <= $as_of AND (h.valid_to IS NULL OR h.valid_to > $as_of)
 WHERE r.reviewed_on <= $as_of AND list_contains($supervisor_ranks, r.reviewer_rank)
