@@ -24,6 +24,8 @@ from etl.reader import StructuralError
 from etl.warehouse import create_schema, has_table
 
 T = TypeVar("T")
+# The memory DuckDB may use for one build (buffers, hash tables, sorts); Python's own is extra.
+BUILD_MEMORY_LIMIT = "3GB"
 
 
 class LoadError(Exception):
@@ -89,6 +91,9 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
             con = duckdb.connect(str(building))
             building.chmod(0o600)  # case data: readable by its owner only, like the other files
             con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
+            # DuckDB's default is 80% of the machine: a build would take what it finds and keep
+            # it. With a cap it spills to the work directory instead (issue 16: < 4 GB).
+            con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
             result = build(con, Path(work))
             con.execute("CHECKPOINT")
             con.close()
