@@ -144,9 +144,9 @@ def signed_in(base: str, username: str) -> requests.Session:
     s = requests.Session()
     for _ in range(300):
         try:
-            page = s.get(base + "/login", timeout=2)
+            page = s.get(base + "/login", timeout=10)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting
             time.sleep(0.2)
     csrf = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)
     s.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf": csrf,
