@@ -70,10 +70,10 @@ bench: install
 	$(PY) -m benchmarks.pack_bench
 	$(PY) -m benchmarks.police_bench
 
-# Ten years of a force's history (issue 16): writes the decade sample (about 5M incidents, 1.4M
-# investigations, 6.3M entries; a few minutes, 3.4 GB of CSV) into bench-output/ten-years/decade
+# Ten years of a force's history (issue 16): writes the decade sample (5.1M incidents, 1.4M
+# investigations, 7.3M entries; about 5 minutes, 1.8 GB of CSV) into bench-output/ten-years/decade
 # once, then loads it (once: a decade load takes minutes) and measures the ETL, the dashboard
-# and the pack on it. Not part of `make test` or `make bench`.
+# and the pack on it. Not part of `make test` or `make bench`. Needs about 6 GB of disk.
 BENCH_DECADE := PVP_BENCH_OUT=bench-output/ten-years PVP_BENCH_SCALE=decade PVP_BENCH_RUNS=1
 bench-decade: install
 	mkdir -p bench-output/ten-years
