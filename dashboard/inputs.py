@@ -48,6 +48,7 @@ class Store(_Model):
     team_type: Text | None = None
     officer_id: Text | None = None
     reviewer: Text | None = None
+    follow_up: Literal["not_acted", "acted", "all"] | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -136,6 +137,7 @@ def filters(store: Any) -> Filters:
         team_type=s.team_type or None,
         officer_id=s.officer_id or None,
         reviewer=s.reviewer or None,
+        follow_up=s.follow_up,
     )
 
 

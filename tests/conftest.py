@@ -12,6 +12,12 @@ from etl.load import LoadResult, load
 from etl.settings import Settings
 from etl.testing import write_extracts
 
+# Never the developer's own application database (data/app.sqlite after `make run`): a test
+# that wants one makes it (the app_db_url fixture, or dash_app's). This one is never created.
+os.environ.setdefault(
+    "PVP_APP_DB_URL", f"sqlite:///{Path('/tmp') / f'pvp-tests-none-{os.getpid()}' / 'app.sqlite'}"
+)
+
 
 @pytest.fixture
 def settings() -> Settings:

@@ -9,6 +9,11 @@
 -- due_on: the day the case's DS review falls (or fell) due, its last review by a DS-review
 -- rank (or its opening) plus $review_window_days, for the DS-review flags; the day it opened
 -- for response_unsupervised (it needed a supervisor from then); none for child_related.
+-- flagged_since: the first day of the flag's current run, i.e. the first day this case has been
+-- on the list for it without a break: the last review by a DS-review rank (or the opening)
+-- plus $due_soon_from_days for the DS-review clock; the day of the thin or repeated review;
+-- the opening plus $response_min_days_open for response_unsupervised; the opening for
+-- child_related. Follow-ups (dashboard/followup.py) measure the days from it to the review.
 -- Grain: investigation_id, flag; only investigations in $areas (the asker's scope).
 -- Parameters: $as_of, $areas; the rest are settings (etl/settings.py) bound by etl/queries.py.
 -- The child_cases placeholder below is etl/sql/child_cases.sql, the definition of
@@ -49,7 +54,8 @@ specialist AS ({ds_clock}),
 flags AS (
   SELECT investigation_id, 'child_related' AS flag, days_open AS days,
          array_to_string(child_reasons, ';') AS reasons, NULL::DATE AS last_ds_review_on,
-         area, team, team_type, officer_id, opened_on, NULL::DATE AS due_on
+         area, team, team_type, officer_id, opened_on, NULL::DATE AS due_on,
+         opened_on AS flagged_since
   FROM open_cases WHERE len(child_reasons) > 0
   UNION ALL
   SELECT investigation_id,
@@ -58,7 +64,8 @@ flags AS (
          CASE WHEN last_ds_on IS NULL THEN 'no_ds_review_since_opening'
               ELSE 'since_last_ds_review' END,
          last_ds_on, area, team, team_type, officer_id, opened_on,
-         CAST(coalesce(last_ds_on, opened_on) + $review_window_days AS DATE)
+         CAST(coalesce(last_ds_on, opened_on) + $review_window_days AS DATE),
+         CAST(coalesce(last_ds_on, opened_on) + $due_soon_from_days AS DATE)
   FROM specialist WHERE days_since_ds >= $due_soon_from_days
   UNION ALL
   SELECT s.investigation_id, 'ds_review_not_substantive',
@@ -67,20 +74,22 @@ flags AS (
                                       CASE WHEN e.repeated THEN 'repeated_text' END],
                                      lambda r: r IS NOT NULL), ';'),
          e.reviewed_on, s.area, s.team, s.team_type, s.officer_id, s.opened_on,
-         CAST(coalesce(s.last_ds_on, s.opened_on) + $review_window_days AS DATE)
+         CAST(coalesce(s.last_ds_on, s.opened_on) + $review_window_days AS DATE),
+         e.reviewed_on
   FROM specialist AS s JOIN latest_ds_entry AS e USING (investigation_id)
   WHERE e.grade = 'thin' OR e.repeated
   UNION ALL
   SELECT o.investigation_id, 'response_unsupervised', o.days_open,
          array_to_string(o.child_reasons, ';'), NULL, o.area, o.team, o.team_type,
-         o.officer_id, o.opened_on, o.opened_on
+         o.officer_id, o.opened_on, o.opened_on,
+         CAST(o.opened_on + $response_min_days_open AS DATE)
   FROM open_cases AS o ANTI JOIN supervised AS s USING (investigation_id)
   WHERE list_contains($response_team_types, o.team_type)
     AND len(o.child_reasons) > 0
     AND o.days_open >= $response_min_days_open
 )
 SELECT f.investigation_id, f.flag, f.area, f.team, f.team_type, f.officer_id, f.days, f.reasons,
-       f.opened_on, f.last_ds_review_on, f.due_on,
+       f.opened_on, f.last_ds_review_on, f.due_on, f.flagged_since,
        -- The note of a thin or repeated review, quoted in the flag's reasons.
        left(e.note, 200) AS quoted_note
 FROM flags AS f
