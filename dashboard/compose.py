@@ -48,7 +48,10 @@ LABELS = {
     "team_type": "Team type",
     "officer_id": "Officer in charge",
     "reviewer": "Supervisor",
+    "follow_up": "Follow-up",
 }
+# Controls with fixed choices (value: words), not narrowed by the data.
+FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN}
 
 
 def context(filters: Filters, case_id: str | None = None) -> Context:
@@ -110,6 +113,8 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
             options = (
                 [a for a in data.settings().areas if a in scope.areas]
                 if name == "area"
+                else [{"label": w, "value": v} for v, w in FIXED_CHOICES[name].items()]
+                if name in FIXED_CHOICES
                 else [str(initial[name])]
                 if isinstance(initial.get(name), str)
                 else []
@@ -118,7 +123,9 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
                 id=cid,
                 options=options,
                 value=initial.get(name),
-                placeholder="All" if name != "area" else "All my areas",
+                placeholder={"area": "All my areas", "follow_up": "All but later reminders"}.get(
+                    name, "All"
+                ),
                 clearable=True,
             )
         items.append(
@@ -177,7 +184,7 @@ def table_panel(panel: Panel) -> dbc.Card:
                 [
                     html.P(panel.describe(data.settings()), className="text-muted small"),
                     html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
-                    grid(gid, panel.table.columns),
+                    grid(gid, panel.table.columns, keyed=bool(panel.table.row_key)),
                     dcc.Store(id=f"{panel.id}-purged"),
                 ]
             ),
@@ -436,7 +443,9 @@ def _register_table(page: str, panel: Panel) -> None:
             df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
-        response = rows_response(df, table.columns, request, case_link_query(c, store, pathname))
+        response = rows_response(
+            df, table.columns, request, case_link_query(c, store, pathname), table.row_key
+        )
         auth().record_read(
             page,
             len(response["rowData"]),

@@ -263,3 +263,30 @@ def time_to_review(db: AppDB, areas: list[str], first: date, last: date) -> pd.D
         .sort_values(["median_days", "area", "team"], ascending=[False, True, True])
     )
     return out[columns].reset_index(drop=True)
+
+
+def _state(f: CaseFollowUp) -> str:
+    if f.closed_at is None:
+        return "open: the case still needs a supervisor"
+    if f.outcome == "reviewed" and f.reviewed_on is not None:
+        return (
+            f"closed: reviewed {f.reviewed_on:%d/%m/%Y}, "
+            f"{f.days_to_review} days after first flagged"
+        )
+    return f"closed: {OUTCOMES.get(f.outcome or '', f.outcome)}"
+
+
+def recent(db: AppDB, areas: list[str], n: int = 10) -> pd.DataFrame:
+    """The newest ``n`` follow-ups of ``areas``, open or closed, in words."""
+    reconcile_once(db)
+    with db.transaction() as s:
+        rows = s.scalars(
+            select(CaseFollowUp)
+            .where(CaseFollowUp.area.in_(list(areas)))
+            .order_by(CaseFollowUp.id.desc())
+            .limit(n)
+        ).all()
+    return pd.DataFrame(
+        [[f.investigation_id, _words(f), _state(f)] for f in rows],
+        columns=["investigation_id", "follow_up", "state"],
+    )

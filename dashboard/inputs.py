@@ -114,6 +114,25 @@ class PvpChoice(_Model):
         return day
 
 
+class CellClick(_Model):
+    colId: Text | None = None
+    rowId: Annotated[str, Field(max_length=400)] | None = None
+
+
+class FollowUpForm(_Model):
+    # Longer than the service allows, so an over-long note is answered in words, not refused.
+    case: Text
+    kind: Text | None = None
+    person: Annotated[str, Field(max_length=2000)] | None = None
+    note: Annotated[str, Field(max_length=5000)] | None = None
+    remind_on: date | None = None
+
+    @field_validator("remind_on", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> date | None:
+        return _iso_day(value)
+
+
 def _parse(model: type[_Model], value: Any, what: str) -> _Model:
     try:
         return model.model_validate(value)
@@ -157,6 +176,16 @@ def export_state(filter_model: Any, column_state: Any) -> tuple[dict, list[dict]
 def pvp_choice(month: Any, area: Any) -> tuple[date, str | None]:
     s = _parse(PvpChoice, {"month": month, "area": area}, "PVP month and area")
     return s.month, s.area
+
+
+def cell_click(value: Any) -> tuple[str | None, str | None]:
+    """AG Grid's cellClicked: (column, row id)."""
+    s = _parse(CellClick, value or {}, "cellClicked")
+    return s.colId, s.rowId
+
+
+def follow_up_form(**values: Any) -> FollowUpForm:
+    return _parse(FollowUpForm, values, "follow-up")
 
 
 # --- answering ---------------------------------------------------------------------------------

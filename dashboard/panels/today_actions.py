@@ -58,5 +58,6 @@ PANEL = Panel(
         columns=COLUMNS,
         rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),
         export_name="cases-needing-supervision",
+        row_key=("investigation_id", "flag_words"),
     ),
 )
