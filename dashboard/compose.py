@@ -25,7 +25,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs, printview, words
+from dashboard import data, inputs, printview, views_bar, words
 from dashboard.access import auth, current_scope
 from dashboard.data import NoWarehouse
 from dashboard.grid import (
@@ -223,6 +223,7 @@ def page_layout(
         latest = data.latest_day()
     except NoWarehouse:
         return html.Div([html.H1(title, className="h3"), no_data_message()])
+    query, default_view = views_bar.applied_default(page, query) if controls else (query, None)
     initial, problems = from_address(query, controls, scope)
     if "as_of" not in initial and latest and "as_of" in controls:
         initial["as_of"] = latest.isoformat()
@@ -248,6 +249,7 @@ def page_layout(
             address_alert(page, problems),
             _before_data_alert(page, day),
             filter_bar(page, initial, controls) if controls else None,
+            views_bar.bar(page, default_view) if controls else None,
             dcc.Store(id=f"{page}-filters", data=initial),
             dcc.Store(id=f"{page}-address"),
             *rows,
@@ -394,6 +396,8 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             )
             return out
 
+    if controls:
+        views_bar.register(page)
     for panel in tables:
         _register_table(page, panel)
         printview.register(panel)

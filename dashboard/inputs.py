@@ -133,6 +133,11 @@ class FollowUpForm(_Model):
         return _iso_day(value)
 
 
+class ViewForm(_Model):
+    name: Annotated[str, Field(max_length=1000)] | None = None
+    default: bool | None = None
+
+
 def _parse(model: type[_Model], value: Any, what: str) -> _Model:
     try:
         return model.model_validate(value)
@@ -182,6 +187,10 @@ def cell_click(value: Any) -> tuple[str | None, str | None]:
     """AG Grid's cellClicked: (column, row id)."""
     s = _parse(CellClick, value or {}, "cellClicked")
     return s.colId, s.rowId
+
+
+def view_form(**values: Any) -> ViewForm:
+    return _parse(ViewForm, values, "saved view")
 
 
 def follow_up_form(**values: Any) -> FollowUpForm:
