@@ -51,6 +51,15 @@ def create_app(settings: Settings | None = None) -> Dash:
     return app
 
 
+def refreshed_words() -> str | None:
+    """When the data was last refreshed (the newest load's end), said on every page."""
+    try:
+        newest = data.newest_load_at()
+    except data.NoWarehouse:
+        return None
+    return f"Data refreshed {newest:%d/%m/%Y %H:%M}" if newest else "No data loaded yet"
+
+
 def stale_banner() -> dbc.Alert | None:
     try:
         newest = data.newest_load_at()
@@ -91,6 +100,9 @@ def shell() -> html.Div:
                 dbc.Collapse(
                     [
                         dbc.Nav(links, navbar=True, className="me-auto"),
+                        html.Span(
+                            refreshed_words(), className="navbar-text me-3 small", id="refreshed"
+                        ),
                         html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
                         html.Form(
                             html.Button(

@@ -19,7 +19,7 @@ from datetime import date
 
 import pytest
 
-from dashboard import data, followup
+from dashboard import data, followup, pack
 from dashboard.appdb import AppDB, upgrade
 from dashboard.appdb.models import CaseFollowUp
 from dashboard.audit import AuditLog
@@ -177,3 +177,17 @@ def test_the_next_loads_review_closes_it_and_keeps_the_days_to_review(world):
     rows = data.action_list(WEST, Filters(as_of=date(2018, 7, 10), follow_up="all"))
     assert rows.set_index("investigation_id").loc["CP1", "follow_up"].startswith("Assigned")
     assert "CP1" not in set(data.action_list(WEST, Filters())["investigation_id"])
+
+
+def test_the_pvp_pack_reports_the_days_to_review(world):
+    tmp_path, db = world
+    followup.record(db, WEST, "CP1", "chased", "DS Patel")
+    second_load(tmp_path)
+    force = Scope("pvp", "force", ("West", "East", "South"))
+    july = pack.build(force, date(2018, 7, 1))
+    assert july.time_to_review.to_dict("records") == [
+        {"area": "West", "team": "West CP 1", "cases reviewed": 1, "median days": 19.0}
+    ]
+    assert pack.build(force, date(2018, 7, 1), ["East"]).time_to_review.empty
+    html = pack.to_html(july, [])
+    assert "Time to review after a follow-up (July 2018)" in html and "<td>19.0</td>" in html
