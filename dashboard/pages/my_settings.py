@@ -44,7 +44,8 @@ def layout(**_query):
     scope = current_scope()
     if not app_db_exists():
         missing = "The application database is not set up yet: run python -m dashboard db upgrade."
-        return html.Div([html.H1("My settings", className="h3"), dbc.Alert(missing, color="warning")])
+        alert = dbc.Alert(missing, color="warning")
+        return html.Div([html.H1("My settings", className="h3"), alert])
     user = UserStore(data.settings().users_file).get(scope.username)
     address = user.email if user else None
     db = app_db()
@@ -66,9 +67,13 @@ def layout(**_query):
                 className="small text-muted",
             ),
             html.P(
-                [f"Sent to: {address}"] if address else
-                ["No address is set for you: ask an administrator ",
-                 html.Code(f"python -m dashboard users set-email {scope.username} ADDRESS"), "."],
+                [f"Sent to: {address}"]
+                if address
+                else [
+                    "No address is set for you: ask an administrator ",
+                    html.Code(f"python -m dashboard users set-email {scope.username} ADDRESS"),
+                    ".",
+                ],
                 id="settings-address",
             ),
             dbc.Switch(
@@ -96,12 +101,22 @@ def layout(**_query):
                     ),
                     dbc.Col(
                         [
-                            dbc.Button("Open the page with it", id="settings-view-default",
-                                       size="sm", className="me-2"),
-                            dbc.Button("Stop opening with it", id="settings-view-undefault",
-                                       size="sm", color="secondary", className="me-2"),
-                            dbc.Button("Delete", id="settings-view-delete", size="sm",
-                                       color="danger"),
+                            dbc.Button(
+                                "Open the page with it",
+                                id="settings-view-default",
+                                size="sm",
+                                className="me-2",
+                            ),
+                            dbc.Button(
+                                "Stop opening with it",
+                                id="settings-view-undefault",
+                                size="sm",
+                                color="secondary",
+                                className="me-2",
+                            ),
+                            dbc.Button(
+                                "Delete", id="settings-view-delete", size="sm", color="danger"
+                            ),
                         ],
                         width="auto",
                     ),
