@@ -35,6 +35,7 @@ def save(app, client, case: str, kind: str = "chased", person: str = "DS Patel")
             "follow-up-person.value": person,
             "follow-up-note.value": "crafted",
             "follow-up-remind.date": None,
+            "today-filters.data": {},
         },
     )
     assert status == 200, body
@@ -82,6 +83,7 @@ def test_a_follow_up_shows_in_the_list_and_only_acting_roles_record_one(
     west = client_for("west")
     answer = save(dash_app, west, "W-OVERDUE")
     assert answer["follow-up-saved"]["data"] is not None
+    assert "W-OVERDUE" in str(answer["follow-up-recent-box"]["children"])
     assert stored() == [("W-OVERDUE", "west")]
     status, body = call(
         dash_app,

@@ -11,12 +11,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from dashboard import data, followup, inputs
 from dashboard.access import auth, current_scope
 from dashboard.audits import app_db
+from dashboard.compose import context
 from dashboard.figures import empty
 from dashboard.panels import Context, Panel
 from dashboard.scope import Filters
@@ -92,7 +103,7 @@ def render(ctx: Context):
         dcc.Store(id="follow-up-case"),
         dcc.Store(id="follow-up-saved"),
         dcc.Store(id="follow-up-purged"),
-        _recent(ctx),
+        html.Div(_recent(ctx), id="follow-up-recent-box"),
     ]
 
 
@@ -138,15 +149,17 @@ def _open(clicked):
     Output("follow-up-message", "children", allow_duplicate=True),
     Output("follow-up-modal", "is_open", allow_duplicate=True),
     Output("follow-up-saved", "data"),
+    Output("follow-up-recent-box", "children"),
     Input("follow-up-save", "n_clicks"),
     State("follow-up-case", "data"),
     State("follow-up-kind", "value"),
     State("follow-up-person", "value"),
     State("follow-up-note", "value"),
     State("follow-up-remind", "date"),
+    State("today-filters", "data"),
     prevent_initial_call=True,
 )
-def _save(_clicks, case, kind, person, note, remind):
+def _save(_clicks, case, kind, person, note, remind, store):
     if not case:
         raise PreventUpdate
     form = inputs.follow_up_form(case=case, kind=kind, person=person, note=note, remind_on=remind)
@@ -157,10 +170,11 @@ def _save(_clicks, case, kind, person, note, remind):
         )  # fmt: skip
     except followup.Refused:
         message = "You cannot record a follow-up of this case (not one of your areas' cases "
-        return dbc.Alert(message + "needing a supervisor today).", color="danger"), True, None
+        refused = dbc.Alert(message + "needing a supervisor today).", color="danger")
+        return refused, True, None, no_update
     except followup.Invalid as exc:
-        return dbc.Alert(f"Not saved: {exc}.", color="warning"), True, None
-    return None, False, made.id
+        return dbc.Alert(f"Not saved: {exc}.", color="warning"), True, None, no_update
+    return None, False, made.id, _recent(context(inputs.filters(store)))
 
 
 @callback(
