@@ -230,8 +230,12 @@ def page_layout(
     auth().record("view", page=page, detail={"filters": initial})
     rows, row = [], []
     used = 0
+    hidden = []
     for panel in panels_for(page):
         if scope.role not in panel.roles:
+            # The page's one render callback still names its body (it answers None for it).
+            if not panel.table:
+                hidden.append(html.Div(id=f"panel-{panel.id}-body", hidden=True))
             continue
         block = table_panel(panel) if panel.table else panel_shell(panel)
         if used + panel.width > 12:
@@ -253,6 +257,7 @@ def page_layout(
             dcc.Store(id=f"{page}-filters", data=initial),
             dcc.Store(id=f"{page}-address"),
             *rows,
+            *hidden,
         ]
     )
 

@@ -151,9 +151,9 @@ def reconcile(db: AppDB) -> int:
             "follow_up_reviews",
             everyone,
             as_of=day,
-            investigation_ids=[f.investigation_id for f in ended],
-            since=[f.flagged_since for f in ended],
-            flag=[f.flags[0] for f in ended],
+            follow_up_ids=[f.investigation_id for f in ended],
+            follow_up_since=[f.flagged_since for f in ended],
+            follow_up_flags=[f.flags[0] for f in ended],
         )
         by_key = {(r.investigation_id, pd.Timestamp(r.since).date()): r for r in found.itertuples()}
         now = _now()

@@ -36,6 +36,9 @@ GIVEN = {
     "months": 12,
     "until": date(2021, 11, 30),  # the published crime sample's month
     "all_areas": ["West", "East", "South"],
+    "follow_up_ids": ["W-OVERDUE", "E-OVERDUE", "S-DUE"],
+    "follow_up_since": [date(2018, 4, 1)] * 3,
+    "follow_up_flags": ["ds_review_overdue"] * 3,
 }
 # Not area data: the load log and the month the data starts.
 UNSCOPED = {"loads", "newest_load", "first_opened_month", "published_months"}

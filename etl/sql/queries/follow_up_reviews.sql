@@ -3,12 +3,13 @@
 -- before $as_of that clears that flag (a DS-review flag: an entry that restarts the DS clock,
 -- restarts_ds_clock.sql; response_unsupervised: an entry by any of $supervisor_ranks), and
 -- whether the case (as known on $as_of) was closed by then. Grain: investigation_id, since.
--- Parameters: $as_of (the newest day of data), $areas, $investigation_ids, $since, $flag
--- (three lists of one length, read in step). Reader: dashboard/followup.py reconcile.
+-- Parameters: $as_of (the newest day of data), $areas, $follow_up_ids, $follow_up_since,
+-- $follow_up_flags (three lists of one length, read in step). Reader: dashboard/followup.py
+-- reconcile.
 WITH asked AS (
-  SELECT unnest(CAST($investigation_ids AS VARCHAR[])) AS investigation_id,
-         unnest(CAST($since AS DATE[])) AS since,
-         unnest(CAST($flag AS VARCHAR[])) AS flag
+  SELECT unnest(CAST($follow_up_ids AS VARCHAR[])) AS investigation_id,
+         unnest(CAST($follow_up_since AS DATE[])) AS since,
+         unnest(CAST($follow_up_flags AS VARCHAR[])) AS flag
 ),
 known AS (
   SELECT h.investigation_id, h.area, h.closed_on
@@ -16,7 +17,7 @@ known AS (
   WHERE h.valid_from <= $as_of AND (h.valid_to IS NULL OR h.valid_to > $as_of)
     AND list_contains($areas, h.area)
 )
-SELECT a.investigation_id, a.since, a.flag,
+SELECT a.investigation_id, a.since, a.flag, any_value(k.area) AS area,
        min(r.reviewed_on) AS reviewed_on,
        any_value(k.closed_on) FILTER (WHERE k.closed_on <= $as_of) AS closed_on
 FROM asked AS a
