@@ -21,7 +21,7 @@ from dashboard.users import ensure_demo_users
 from etl.settings import Settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries"}
+HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries", "My settings"}
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -103,7 +103,13 @@ def shell() -> html.Div:
                         html.Span(
                             refreshed_words(), className="navbar-text me-3 small", id="refreshed"
                         ),
-                        html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
+                        html.Span(who, className="navbar-text me-2 small", id="signed-in-as"),
+                        html.A(
+                            "My settings",
+                            href="/settings",
+                            className="navbar-text me-3 small link-light",
+                            id="my-settings",
+                        ),
                         html.Form(
                             html.Button(
                                 "Sign out",

@@ -8,6 +8,7 @@ pasted into SQL.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Column:
     tooltip: str | None = None  # what the header's tooltip explains
     long_text: bool = False  # wraps into the row's height, the whole text on hover too
     words: Callable[[object], str] | None = None  # a code shown in words ("Child protection")
+    empty_text: str | None = None  # shown (not exported) in an empty cell: what a click does
 
     def col_def(self) -> dict:
         col = {
@@ -56,6 +58,10 @@ class Column:
             col["minWidth"] = 260
         if self.link:
             col["cellRenderer"] = "markdown"
+        if self.empty_text:
+            shown = json.dumps(self.empty_text)
+            col["valueFormatter"] = {"function": f"params.value ? params.value : {shown}"}
+            col["cellStyle"] = {**col.get("cellStyle", {}), "cursor": "pointer"}
         return col
 
 

@@ -28,7 +28,8 @@ def _columns() -> list[Column]:
     return [
         Column("investigation_id", "Case", link="/case/", width=120),
         Column("flag_words", "Needs", width=175, long_text=True),
-        Column("follow_up", "Follow-up", width=190, long_text=True, tooltip=FOLLOW_UP_TIP),
+        Column("follow_up", "Follow-up", width=190, long_text=True, tooltip=FOLLOW_UP_TIP,
+               empty_text="+ record a follow-up"),
         Column("days", "Days", kind="number", width=80, tooltip=DAYS_TIP),
         Column("due_on", "Due by", kind="date", width=128, tooltip=DUE_BY_TIP),
         Column("last_on", "Last entry", kind="date", width=128,
