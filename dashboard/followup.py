@@ -186,7 +186,7 @@ def reconcile_once(db: AppDB) -> None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _words(f: CaseFollowUp) -> str:
+def words(f: CaseFollowUp) -> str:
     what = KINDS[f.kind] + (f" {f.person}" if f.person else "")
     text = f"{what}, {f.created_at:%d/%m/%Y %H:%M} by {f.created_by}"
     if f.note:
@@ -211,7 +211,7 @@ def latest(db: AppDB, areas: list[str], as_of: date) -> pd.DataFrame:
         ).all()
     newest: dict[str, CaseFollowUp] = {f.investigation_id: f for f in rows}
     return pd.DataFrame(
-        [[f.investigation_id, _words(f), f.kind, f.remind_on] for f in newest.values()],
+        [[f.investigation_id, words(f), f.kind, f.remind_on] for f in newest.values()],
         columns=FOLLOW_UP_COLUMNS,
     )
 
@@ -265,7 +265,7 @@ def time_to_review(db: AppDB, areas: list[str], first: date, last: date) -> pd.D
     return out[columns].reset_index(drop=True)
 
 
-def _state(f: CaseFollowUp) -> str:
+def state(f: CaseFollowUp) -> str:
     if f.closed_at is None:
         return "open: the case still needs a supervisor"
     if f.outcome == "reviewed" and f.reviewed_on is not None:
@@ -287,6 +287,6 @@ def recent(db: AppDB, areas: list[str], n: int = 10) -> pd.DataFrame:
             .limit(n)
         ).all()
     return pd.DataFrame(
-        [[f.investigation_id, _words(f), _state(f)] for f in rows],
+        [[f.investigation_id, words(f), state(f)] for f in rows],
         columns=["investigation_id", "follow_up", "state"],
     )

@@ -191,3 +191,20 @@ def test_the_pvp_pack_reports_the_days_to_review(world):
     assert pack.build(force, date(2018, 7, 1), ["East"]).time_to_review.empty
     html = pack.to_html(july, [])
     assert "Time to review after a follow-up (July 2018)" in html and "<td>19.0</td>" in html
+
+
+def test_the_case_page_lists_the_follow_ups_and_how_they_ended(world):
+    from dashboard.panels import Context
+    from dashboard.panels.case_follow_ups import render
+
+    tmp_path, db = world
+    followup.record(db, WEST, "CP1", "chased", "DS Patel")
+    second_load(tmp_path)
+
+    def shown(scope) -> str:
+        return str(render(Context(scope=scope, filters=Filters(), as_of=None, case_id="CP1")))
+
+    text = shown(WEST)
+    assert "Chased DS Patel" in text and "23/06/2018" in text
+    assert "closed: reviewed 12/07/2018, 19 days after first flagged" in text
+    assert "Chased" not in shown(EAST)  # another area's case shows nothing

@@ -11,7 +11,7 @@ from conftest import call
 from sqlalchemy import delete
 
 from dashboard import data
-from dashboard.appdb.models import CaseFollowUp
+from dashboard.appdb.models import CaseFollowUp, SavedView
 from dashboard.audits import app_db
 from tests.test_access import ALL_REQUEST, GRID
 
@@ -51,8 +51,9 @@ def stored() -> list[tuple[str, str]]:
 def clean(dash_app, client_for):
     client_for("west").get("/_dash-layout")  # Dash fills its callback map on first use
     yield
-    with app_db().transaction() as s:
+    with app_db().transaction() as s:  # the app is shared by the session's tests
         s.execute(delete(CaseFollowUp))
+        s.execute(delete(SavedView))
 
 
 def test_a_west_manager_cannot_follow_up_an_east_case(dash_app, client_for, clean):
@@ -120,3 +121,43 @@ def test_a_follow_up_shows_in_the_list_and_only_acting_roles_record_one(
         },
     )
     assert status == 400
+
+
+def test_my_settings_subscribes_only_with_an_address_and_manages_only_my_views(
+    dash_app, client_for, clean
+):
+    from dashboard import digest, views
+    from dashboard.appdb.models import DigestSubscription
+    from dashboard.users import UserStore
+
+    db = app_db()
+    client_for("west").get("/settings")  # the settings page's callbacks are registered
+    west = client_for("west")
+    status, body = call(dash_app, west, "settings-subscribe-message.children",
+                        {"settings-subscribe.value": True})  # fmt: skip
+    assert status == 200 and "No address" in str(body)
+    assert not digest.subscribed(db, "west")
+    store = UserStore(data.settings().users_file)
+    store.set_email("west", "west@force.test")
+    try:
+        call(dash_app, west, "settings-subscribe-message.children",
+             {"settings-subscribe.value": True})  # fmt: skip
+        assert digest.subscribed(db, "west")
+    finally:
+        store.set_email("west", None)
+        with db.transaction() as s:
+            s.execute(delete(DigestSubscription))
+    theirs = views.save(db, "east", "today", "East view", {"area": "East"})
+    key = key_for(dash_app, "settings-view-message.children")
+    status, _ = call(dash_app, west, key,
+                     {"settings-view-delete.n_clicks": 1, "settings-view.value": theirs.id},
+                     changed="settings-view-delete.n_clicks")  # fmt: skip
+    assert status == 204  # not one of west's views: nothing happens
+    with db.transaction() as s:
+        assert s.get(SavedView, theirs.id) is not None
+    mine = views.save(db, "west", "today", "Mine", {"area": "West"})
+    status, body = call(dash_app, west, key,
+                        {"settings-view-default.n_clicks": 1, "settings-view.value": mine.id},
+                        changed="settings-view-default.n_clicks")  # fmt: skip
+    assert status == 200 and "now opens with 'Mine'" in str(body)
+    assert views.default_for(db, "west", "today").id == mine.id
