@@ -255,8 +255,16 @@ def test_keyboard_and_screen_reader_basics(duo):
     assert name_of("today-as_of") == "As of"
 
     first_days = "#today-actions-grid .ag-row[row-index='0'] [col-id='days']"
-    days = wait_for(lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, first_days)), None))
-    centred_click(duo, days)  # focus the row's Days cell, then move to its case by keyboard
+
+    def days_focused() -> bool:
+        """Focus the first row's Days cell by a click (again if the grid re-rendered under it)."""
+        found = driver.find_elements(By.CSS_SELECTOR, first_days)
+        if not found:
+            return False
+        centred_click(duo, found[0])
+        return driver.switch_to.active_element.get_attribute("col-id") == "days"
+
+    wait_for(days_focused)  # then move to its case by keyboard
     # Days <- Follow-up <- Needs <- Case
     driver.switch_to.active_element.send_keys(Keys.ARROW_LEFT, Keys.ARROW_LEFT, Keys.ARROW_LEFT)
     focused = driver.switch_to.active_element
