@@ -266,6 +266,17 @@ def postgres(tmp_path_factory):
 _app_db_counter = itertools.count(1)
 
 
+@pytest.fixture
+def appdb(app_db_url):
+    """An application database at the migrations' head, on each engine (``app_db_url``)."""
+    from dashboard.appdb import AppDB, upgrade
+
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    yield db
+    db.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app_db_url(request, tmp_path: Path) -> str:
     """An empty application database URL: a fresh SQLite file, or a fresh database on the

@@ -20,7 +20,6 @@ from datetime import date
 import pytest
 
 from dashboard import data, followup, pack
-from dashboard.appdb import AppDB, upgrade
 from dashboard.appdb.models import CaseFollowUp
 from dashboard.audit import AuditLog
 from dashboard.scope import Filters, Scope
@@ -45,22 +44,19 @@ INVESTIGATIONS = [
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch, app_db_url):
-    """The first load (data day 10/07/2018), an upgraded application database, and the
+def world(tmp_path, monkeypatch, appdb):
+    """The first load (data day 10/07/2018), an application database at head, and the
     dashboard's settings pointing at both."""
     write_extracts(tmp_path / "one", investigations=INVESTIGATIONS)
     load(tmp_path / "one", tmp_path / "w.duckdb", Settings(), extracted_on=date(2018, 7, 10))
-    upgrade(app_db_url)
     here = {
         "db_path": tmp_path / "w.duckdb",
         "audit_path": tmp_path / "access.sqlite",
-        "app_db_url": app_db_url,
+        "app_db_url": appdb.url,
     }
     moved = data.settings().model_copy(update=here)
     monkeypatch.setattr(data, "settings", lambda: moved)
-    db = AppDB(app_db_url)
-    yield tmp_path, db
-    db.dispose()
+    return tmp_path, appdb
 
 
 def second_load(tmp_path) -> None:

@@ -6,15 +6,11 @@ from __future__ import annotations
 import pytest
 
 from dashboard import inputs, views
-from dashboard.appdb import AppDB, upgrade
 
 
 @pytest.fixture
-def db(app_db_url):
-    upgrade(app_db_url)
-    store = AppDB(app_db_url)
-    yield store
-    store.dispose()
+def db(appdb):
+    return appdb
 
 
 def test_a_view_is_the_pages_address_and_one_default_per_page(db):
