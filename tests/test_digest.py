@@ -20,7 +20,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from dashboard import data, digest, views
-from dashboard.appdb import AppDB, upgrade
 from dashboard.appdb.models import DigestSend, DigestSubscription
 from dashboard.users import UserStore
 from etl.load import load
@@ -68,11 +67,10 @@ def smtp():
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch, app_db_url, smtp):
+def world(tmp_path, monkeypatch, appdb, smtp):
     inbox, port = smtp
     write_extracts(tmp_path / "extract", **FIXTURE)
     load(tmp_path / "extract", tmp_path / "w.duckdb", Settings(), extracted_on=DAY)
-    upgrade(app_db_url)
     store = UserStore(tmp_path / "users.json")
     for name, role, areas, address in [
         ("west", "area", ["West"], "west@force.test"),
@@ -88,7 +86,7 @@ def world(tmp_path, monkeypatch, app_db_url, smtp):
         update={
             "db_path": tmp_path / "w.duckdb",
             "audit_path": tmp_path / "access.sqlite",
-            "app_db_url": app_db_url,
+            "app_db_url": appdb.url,
             "users_file": tmp_path / "users.json",
             "smtp_host": "127.0.0.1",
             "smtp_port": port,
@@ -100,11 +98,9 @@ def world(tmp_path, monkeypatch, app_db_url, smtp):
         }
     )
     monkeypatch.setattr(data, "settings", lambda: settings)
-    db = AppDB(app_db_url)
     for name in ("west", "east", "force", "nomail"):
-        digest.subscribe(db, name, True)
-    yield db, store, settings, inbox
-    db.dispose()
+        digest.subscribe(appdb, name, True)
+    return appdb, store, settings, inbox
 
 
 def run(world, **changes):
