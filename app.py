@@ -21,7 +21,7 @@ from dashboard.users import ensure_demo_users
 from etl.settings import Settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries"}
+HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries", "My settings"}
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -49,6 +49,15 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     return app
+
+
+def refreshed_words() -> str | None:
+    """When the data was last refreshed (the newest load's end), said on every page."""
+    try:
+        newest = data.newest_load_at()
+    except data.NoWarehouse:
+        return None
+    return f"Data refreshed {newest:%d/%m/%Y %H:%M}" if newest else "No data loaded yet"
 
 
 def stale_banner() -> dbc.Alert | None:
@@ -91,7 +100,16 @@ def shell() -> html.Div:
                 dbc.Collapse(
                     [
                         dbc.Nav(links, navbar=True, className="me-auto"),
-                        html.Span(who, className="navbar-text me-3 small", id="signed-in-as"),
+                        html.Span(
+                            refreshed_words(), className="navbar-text me-3 small", id="refreshed"
+                        ),
+                        html.Span(who, className="navbar-text me-2 small", id="signed-in-as"),
+                        html.A(
+                            "My settings",
+                            href="/settings",
+                            className="navbar-text me-3 small link-light",
+                            id="my-settings",
+                        ),
                         html.Form(
                             html.Button(
                                 "Sign out",

@@ -47,6 +47,7 @@ def add(
     area: Annotated[list[str] | None, typer.Option(help="an area (repeat for more)")] = None,
     sso: Annotated[bool, typer.Option(help="signs in through the proxy only")] = False,
     generate: Annotated[bool, typer.Option(help="generate and print a password")] = False,
+    email: Annotated[str | None, typer.Option(help="where their morning digest goes")] = None,
 ) -> None:
     """Add a user. Area users see only their areas; force and admin users see every area."""
     areas = list(area or [])
@@ -57,6 +58,8 @@ def add(
     password = None if sso else _new_password(generate)
     try:
         _store().add(username, role, areas, password)
+        if email:
+            _store().set_email(username, email)
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
@@ -72,6 +75,20 @@ def remove(username: str) -> None:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     err.print(f"removed {escape(username)}")
+
+
+@users_app.command("set-email")
+def set_email(
+    username: str,
+    email: Annotated[str, typer.Argument(help="the address; '' for none")],
+) -> None:
+    """Set where a user's morning digest goes (they subscribe on their My settings page)."""
+    try:
+        _store().set_email(username, email)
+    except ValueError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from exc
+    err.print(f"digest address of {escape(username)}: {escape(email or 'none')}")
 
 
 @users_app.command("set-password")
@@ -133,15 +150,48 @@ def sign_out_everywhere(
 @users_app.command("list")
 def list_users() -> None:
     """List users with their role and areas (never their password hashes)."""
-    table = Table("username", "role", "areas", "sign-in")
+    table = Table("username", "role", "areas", "sign-in", "digest to")
     for user in _store().load().values():
         table.add_row(
             escape(user.username),
             escape(user.role),
             escape(", ".join(user.areas) or ("none" if user.role in AREA_ROLES else "all")),
             "password" if user.password_hash else "proxy only",
+            escape(user.email or ""),
         )
     Console().print(table)
+
+
+@app.command("digest")
+def digest_cmd(
+    send: Annotated[bool, typer.Option("--send", help="send by email (smtp_* settings)")] = False,
+    dry_run: Annotated[
+        Path | None, typer.Option("--dry-run", help="write the messages to this folder instead")
+    ] = None,
+    db: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+) -> None:
+    """Email each subscribed user their default Today view (cron: after the morning load).
+    Exit 0: all sent; 1: some failed (see the Data page); 3: not sent, the data is stale."""
+    from dashboard import digest
+    from dashboard.audits import app_db
+
+    if send == (dry_run is not None):
+        err.print("[red]say --send or --dry-run FOLDER[/]")
+        raise typer.Exit(2)
+    settings = _configure(db)
+    store = UserStore(settings.users_file)
+    db_ = app_db()
+    db_.check_current()
+    sender = digest.smtp_sender(settings) if send else None
+    result = digest.run(db_, store, settings, send=sender, out_dir=dry_run)
+    if result.status == "stale":
+        err.print(f"[red]not sent: {escape(result.problems[0])}[/]")
+        raise typer.Exit(3)
+    done = f"written {result.written}" if dry_run else f"sent {result.sent}"
+    err.print(f"digest: {done}, failed {result.failed}")
+    for problem in result.problems:
+        err.print(f"  [red]{escape(problem)}[/]")
+    raise typer.Exit(1 if result.failed else 0)
 
 
 @app.command("pack")

@@ -25,7 +25,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, inputs, printview, words
+from dashboard import data, inputs, printview, views_bar, words
 from dashboard.access import auth, current_scope
 from dashboard.data import NoWarehouse
 from dashboard.grid import (
@@ -48,7 +48,10 @@ LABELS = {
     "team_type": "Team type",
     "officer_id": "Officer in charge",
     "reviewer": "Supervisor",
+    "follow_up": "Follow-up",
 }
+# Controls with fixed choices (value: words), not narrowed by the data.
+FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN}
 
 
 def context(filters: Filters, case_id: str | None = None) -> Context:
@@ -110,6 +113,8 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
             options = (
                 [a for a in data.settings().areas if a in scope.areas]
                 if name == "area"
+                else [{"label": w, "value": v} for v, w in FIXED_CHOICES[name].items()]
+                if name in FIXED_CHOICES
                 else [str(initial[name])]
                 if isinstance(initial.get(name), str)
                 else []
@@ -118,7 +123,9 @@ def filter_bar(page: str, initial: dict, controls: tuple[str, ...]) -> html.Div:
                 id=cid,
                 options=options,
                 value=initial.get(name),
-                placeholder="All" if name != "area" else "All my areas",
+                placeholder={"area": "All my areas", "follow_up": "All but later reminders"}.get(
+                    name, "All"
+                ),
                 clearable=True,
             )
         items.append(
@@ -177,7 +184,7 @@ def table_panel(panel: Panel) -> dbc.Card:
                 [
                     html.P(panel.describe(data.settings()), className="text-muted small"),
                     html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
-                    grid(gid, panel.table.columns),
+                    grid(gid, panel.table.columns, keyed=bool(panel.table.row_key)),
                     dcc.Store(id=f"{panel.id}-purged"),
                 ]
             ),
@@ -216,14 +223,19 @@ def page_layout(
         latest = data.latest_day()
     except NoWarehouse:
         return html.Div([html.H1(title, className="h3"), no_data_message()])
+    query, default_view = views_bar.applied_default(page, query) if controls else (query, None)
     initial, problems = from_address(query, controls, scope)
     if "as_of" not in initial and latest and "as_of" in controls:
         initial["as_of"] = latest.isoformat()
     auth().record("view", page=page, detail={"filters": initial})
     rows, row = [], []
     used = 0
+    hidden = []
     for panel in panels_for(page):
         if scope.role not in panel.roles:
+            # The page's one render callback still names its body (it answers None for it).
+            if not panel.table:
+                hidden.append(html.Div(id=f"panel-{panel.id}-body", hidden=True))
             continue
         block = table_panel(panel) if panel.table else panel_shell(panel)
         if used + panel.width > 12:
@@ -241,9 +253,11 @@ def page_layout(
             address_alert(page, problems),
             _before_data_alert(page, day),
             filter_bar(page, initial, controls) if controls else None,
+            views_bar.bar(page, default_view) if controls else None,
             dcc.Store(id=f"{page}-filters", data=initial),
             dcc.Store(id=f"{page}-address"),
             *rows,
+            *hidden,
         ]
     )
 
@@ -387,6 +401,8 @@ def register(page: str, controls: tuple[str, ...] = CONTROLS) -> None:
             )
             return out
 
+    if controls:
+        views_bar.register(page)
     for panel in tables:
         _register_table(page, panel)
         printview.register(panel)
@@ -436,7 +452,9 @@ def _register_table(page: str, panel: Panel) -> None:
             df = table.rows(c) if current_scope().role in panel.roles else pd.DataFrame()
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
-        response = rows_response(df, table.columns, request, case_link_query(c, store, pathname))
+        response = rows_response(
+            df, table.columns, request, case_link_query(c, store, pathname), table.row_key
+        )
         auth().record_read(
             page,
             len(response["rowData"]),

@@ -231,7 +231,7 @@ def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     return df
 
 
-def _day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
+def day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
     """The day's flags for all the user's areas, kept per warehouse file, day and scope: read
     from the spans the load materialised when they hold the day with these settings (a range
     filter, however long the history), else flags.sql run for the day (etl/flags.py). Do not
@@ -247,7 +247,7 @@ def _day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
 
 
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
-    return _counted(_narrowed(_day_flags(scope, as_of), scope, filters))
+    return _counted(_narrowed(day_flags(scope, as_of), scope, filters))
 
 
 def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -273,8 +273,29 @@ def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return _empty_action_list()
-    df = _counted(_narrowed(_actions(scope, as_of), scope, filters))
+    df = _narrowed(_actions(scope, as_of), scope, filters)
+    df = _counted(_with_follow_ups(df, scope, filters, as_of))
     return df[ACTION_COLUMNS].reset_index(drop=True)
+
+
+def _with_follow_ups(df: pd.DataFrame, scope: Scope, filters: Filters, as_of: date):
+    """The latest follow-up of each case (from the application database, never cached: a
+    manager's own follow-up shows at once), and the list's "Follow-up" choice: by default the
+    cases whose "remind me on" day is still ahead are hidden."""
+    from dashboard import followup
+    from dashboard.audits import app_db, app_db_exists
+
+    if app_db_exists():
+        made = followup.latest(app_db(), scope.narrow(filters.areas), as_of)
+    else:
+        made = pd.DataFrame(columns=followup.FOLLOW_UP_COLUMNS)
+    df = df.merge(made, on="investigation_id", how="left")
+    df["follow_up"] = df["follow_up"].fillna("")
+    acted = df["follow_up_kind"].notna()
+    reminder = pd.to_datetime(df["remind_on"])
+    waiting = acted & reminder.notna() & (reminder > pd.Timestamp(as_of))
+    shown = {"not_acted": ~acted, "acted": acted, "all": acted | ~acted}
+    return df[shown.get(filters.follow_up, ~waiting)]
 
 
 def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
@@ -282,7 +303,7 @@ def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
     s = settings()
 
     def make() -> pd.DataFrame:
-        df = _day_flags(scope, as_of)
+        df = day_flags(scope, as_of)
         df = df[df["flag"].isin(ACTION_FLAGS)]
         flagged = sorted(df["investigation_id"].unique())
         last = query("last_supervisory_entry", scope, as_of=as_of, investigation_ids=flagged).drop(
@@ -313,8 +334,9 @@ def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
 
 
 ACTION_COLUMNS = [
-    "investigation_id", "flag_words", "days", "due_on", "last_on", "last_by", "last_grade",
-    "reasons_words", "area", "team", "team_type", "officer_id", "opened_on", "last_entry",
+    "investigation_id", "flag_words", "follow_up", "days", "due_on", "last_on", "last_by",
+    "last_grade", "reasons_words", "area", "team", "team_type", "officer_id", "opened_on",
+    "last_entry",
 ]  # fmt: skip
 
 
@@ -560,7 +582,7 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     # narrowed to the areas shown.
     shown = Filters(areas=list(areas or []))
     unsupervised = [
-        int((_narrowed(_day_flags(scope, month_end(m)), scope, shown)["flag"]
+        int((_narrowed(day_flags(scope, month_end(m)), scope, shown)["flag"]
              == "response_unsupervised").sum())
         for m in months
     ]  # fmt: skip
@@ -581,7 +603,9 @@ def pvp_demand(scope: Scope, areas: list[str] | None, first: date, last: date) -
 
 def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 10):
     """The open cases that have waited longest for a supervisor on ``day``."""
-    df = action_list(scope, Filters(as_of=day, areas=list(areas or [])))
+    # Every waiting case, followed up or not: a reminder hides a case from a manager's list,
+    # not from the meeting.
+    df = action_list(scope, Filters(as_of=day, areas=list(areas or []), follow_up="all"))
     waiting = {FLAG_WORDS[f] for f in WAITING_FLAGS}
     df = df[df["flag_words"].isin(waiting)]
     return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)

@@ -8,6 +8,7 @@ pasted into SQL.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Column:
     tooltip: str | None = None  # what the header's tooltip explains
     long_text: bool = False  # wraps into the row's height, the whole text on hover too
     words: Callable[[object], str] | None = None  # a code shown in words ("Child protection")
+    empty_text: str | None = None  # shown (not exported) in an empty cell: what a click does
 
     def col_def(self) -> dict:
         col = {
@@ -56,12 +58,22 @@ class Column:
             col["minWidth"] = 260
         if self.link:
             col["cellRenderer"] = "markdown"
+        if self.empty_text:
+            shown = json.dumps(self.empty_text)
+            col["valueFormatter"] = {"function": f"params.value ? params.value : {shown}"}
+            col["cellStyle"] = {**col.get("cellStyle", {}), "cursor": "pointer"}
         return col
 
 
-def grid(grid_id: str, columns: list[Column], height: str = "60vh") -> dag.AgGrid:
+def grid(
+    grid_id: str, columns: list[Column], height: str = "60vh", keyed: bool = False
+) -> dag.AgGrid:
+    """``keyed``: each row carries ``_id`` (rows_response ``key``), the grid's row id, so a
+    click on a cell (``cellClicked.rowId``) names its row."""
+    extra = {"getRowId": "params.data._id"} if keyed else {}
     return dag.AgGrid(
         id=grid_id,
+        **extra,
         columnDefs=[c.col_def() for c in columns],
         rowModelType="infinite",
         defaultColDef={"flex": 1, "minWidth": 110},
@@ -212,14 +224,24 @@ def for_browser(df: pd.DataFrame, columns: list[Column], link_query: str = "") -
 
 
 def rows_response(
-    df: pd.DataFrame, columns: list[Column], request: dict | None, link_query: str = ""
+    df: pd.DataFrame,
+    columns: list[Column],
+    request: dict | None,
+    link_query: str = "",
+    key: tuple[str, ...] = (),
 ) -> dict[str, object]:
-    """The block of rows asked for, and the total after filtering."""
+    """The block of rows asked for, and the total after filtering; with ``key``, each row's
+    ``_id`` is those fields' values joined by "|" (see ``grid(keyed=True)``)."""
     request = request or {}
     df = apply_model(df, columns, request.get("filterModel"), request.get("sortModel"))
     start = max(int(request.get("startRow") or 0), 0)
     end = min(max(int(request.get("endRow") or start + BLOCK), start), start + 1000)
-    rows = for_browser(df.iloc[start:end], columns, link_query)
+    block = df.iloc[start:end]
+    rows = for_browser(block, columns, link_query)
+    if key:
+        values = zip(*(block[k].astype(str) for k in key), strict=True)
+        for row, parts in zip(rows, values, strict=True):
+            row["_id"] = "|".join(parts)
     return {"rowData": rows, "rowCount": len(df)}
 
 

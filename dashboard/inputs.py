@@ -48,6 +48,7 @@ class Store(_Model):
     team_type: Text | None = None
     officer_id: Text | None = None
     reviewer: Text | None = None
+    follow_up: Literal["not_acted", "acted", "all"] | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -113,6 +114,30 @@ class PvpChoice(_Model):
         return day
 
 
+class CellClick(_Model):
+    colId: Text | None = None
+    rowId: Annotated[str, Field(max_length=400)] | None = None
+
+
+class FollowUpForm(_Model):
+    # Longer than the service allows, so an over-long note is answered in words, not refused.
+    case: Text
+    kind: Text | None = None
+    person: Annotated[str, Field(max_length=2000)] | None = None
+    note: Annotated[str, Field(max_length=5000)] | None = None
+    remind_on: date | None = None
+
+    @field_validator("remind_on", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> date | None:
+        return _iso_day(value)
+
+
+class ViewForm(_Model):
+    name: Annotated[str, Field(max_length=1000)] | None = None
+    default: bool | None = None
+
+
 def _parse(model: type[_Model], value: Any, what: str) -> _Model:
     try:
         return model.model_validate(value)
@@ -136,6 +161,7 @@ def filters(store: Any) -> Filters:
         team_type=s.team_type or None,
         officer_id=s.officer_id or None,
         reviewer=s.reviewer or None,
+        follow_up=s.follow_up,
     )
 
 
@@ -155,6 +181,20 @@ def export_state(filter_model: Any, column_state: Any) -> tuple[dict, list[dict]
 def pvp_choice(month: Any, area: Any) -> tuple[date, str | None]:
     s = _parse(PvpChoice, {"month": month, "area": area}, "PVP month and area")
     return s.month, s.area
+
+
+def cell_click(value: Any) -> tuple[str | None, str | None]:
+    """AG Grid's cellClicked: (column, row id)."""
+    s = _parse(CellClick, value or {}, "cellClicked")
+    return s.colId, s.rowId
+
+
+def view_form(**values: Any) -> ViewForm:
+    return _parse(ViewForm, values, "saved view")
+
+
+def follow_up_form(**values: Any) -> FollowUpForm:
+    return _parse(FollowUpForm, values, "follow-up")
 
 
 # --- answering ---------------------------------------------------------------------------------

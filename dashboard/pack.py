@@ -81,6 +81,8 @@ class Pack:
     # The headline as numbers (words where there is none), for the workbook.
     headline_numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality_numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Followed-up cases reviewed in the month: median days from first flagged to the review.
+    time_to_review: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -242,7 +244,25 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         audit_themes=audits["themes"],
         audit_actions=audits["actions"],
         audit_note=audits["note"],
+        time_to_review=_time_to_review(wanted, month, end),
     )
+
+
+TIME_TO_REVIEW_NOTE = (
+    "Cases a manager followed up (chased, or assigned) on the daily list whose flag was then "
+    "ended by a review dated in the month: how many, and the median days from the first day "
+    "the case was on the list to that review. One per case and run of flags."
+)
+
+
+def _time_to_review(areas: list[str], first: date, last: date) -> pd.DataFrame:
+    from dashboard import followup
+    from dashboard.audits import app_db, app_db_exists
+
+    if not app_db_exists():
+        return pd.DataFrame(columns=["area", "team", "runs", "median_days"])
+    df = followup.time_to_review(app_db(), areas, first, last)
+    return df.rename(columns={"runs": "cases reviewed", "median_days": "median days"})
 
 
 def for_context(ctx) -> Pack | None:
@@ -453,6 +473,7 @@ def to_excel(pack: Pack) -> bytes:
             "By team": by_team,
             "By supervisor": by_supervisor,
             "Longest waiting": longest,
+            "Time to review": pack.time_to_review.rename(columns=words.header_words),
             "Audit outcomes": pd.DataFrame({"": [pack.audit_note]}),
             "Audit grades": pack.audit_grades,
             "Audit themes": pack.audit_themes,
@@ -547,6 +568,8 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <h2>By team ({pack.month:%B %Y})</h2>{_table(pack.by_team)}</div>
       <h2>{html.escape(pack.supervisors_title)}</h2>{_table(pack.top_supervisors)}
       <p class="meta">{html.escape(pack.more_supervisors)}</p>
+      <h2>Time to review after a follow-up ({pack.month:%B %Y})</h2>
+      <p class="meta">{html.escape(TIME_TO_REVIEW_NOTE)}</p>{_table(pack.time_to_review)}
       <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
       <p>{html.escape(pack.audit_note)}</p>
       <h2>Grades by area</h2>{_table(pack.audit_grades)}

@@ -41,6 +41,8 @@ class Filters:
     team_type: str | None = None
     officer_id: str | None = None
     reviewer: str | None = None  # a supervisor, on the quality page's drill-down
+    # The daily list's follow-ups (dashboard/followup.py SHOWN); None: hide reminders not due.
+    follow_up: str | None = None
 
     def describe(self) -> dict:
         """For the audit log and export headers."""
@@ -51,4 +53,5 @@ class Filters:
             "team_type": self.team_type,
             "officer_id": self.officer_id,
             "reviewer": self.reviewer,
+            "follow_up": self.follow_up,
         }

@@ -34,7 +34,9 @@ def utcnow() -> datetime:
 
 def fingerprint(user: User) -> str:
     """Changes whenever anything about the user's entry changes (password, role, areas...)."""
-    entry = json.dumps(asdict(user), sort_keys=True, default=str)
+    # Not the digest address: changing where mail goes does not sign anyone out.
+    entry = {k: v for k, v in asdict(user).items() if k != "email"}
+    entry = json.dumps(entry, sort_keys=True, default=str)
     return hashlib.sha256(entry.encode()).hexdigest()
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -22,6 +23,8 @@ ROLES = ("force", "area", "admin", "auditor", "moderator", "ppu")
 AREA_ROLES = ("area", "auditor", "moderator")
 FORCE_ROLES = ("force", "admin", "ppu")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# One address, no display name, no spaces or line breaks (it goes into a mail header).
+EMAIL = re.compile(r"[^@\s,;<>\"']{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,}")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class User:
     role: str
     areas: list[str] = field(default_factory=list)
     password_hash: str | None = None
+    email: str | None = None  # where the morning digest goes (set by an administrator)
 
     def visible_areas(self, all_areas: list[str]) -> tuple[str, ...]:
         """Deny by default: an area user with no areas sees nothing."""
@@ -119,6 +123,18 @@ class UserStore:
         users = dict(self.load())
         if users.pop(username, None) is None:
             raise ValueError(f"no user {username}")
+        self.save(users)
+
+    def set_email(self, username: str, email: str | None) -> None:
+        """An administrator sets where a user's digest goes (None: nowhere). Users cannot set
+        it themselves: case detail must only go to an address the force has checked."""
+        email = (email or "").strip() or None
+        if email is not None and not EMAIL.fullmatch(email):
+            raise ValueError(f"not an email address: {email[:80]}")
+        users = dict(self.load())
+        if username not in users:
+            raise ValueError(f"no user {username}")
+        users[username].email = email
         self.save(users)
 
     def set_password(self, username: str, password: str) -> None:

@@ -176,6 +176,15 @@ def fill(text: str, s: Settings) -> str:
     return text
 
 
+# The daily list's "Follow-up" control (dashboard/followup.py); no choice hides the cases whose
+# "remind me on" day is still ahead.
+FOLLOW_UP_SHOWN = {
+    "not_acted": "Not yet acted on",
+    "acted": "Acted on",
+    "all": "All, with reminders not yet due",
+}
+
+
 def filters_in_words(filters, none: str = "none") -> str:
     """A page's filters beyond the as-of day (dashboard.scope.Filters), in words: "West; team
     East CP 1"; ``none`` when there are none."""
@@ -186,6 +195,8 @@ def filters_in_words(filters, none: str = "none") -> str:
                            ("officer_id", "officer"), ("reviewer", "supervisor"))
         if d[key]
     ]  # fmt: skip
+    if d.get("follow_up"):
+        parts.append(f"follow-up: {FOLLOW_UP_SHOWN[d['follow_up']].lower()}")
     return "; ".join(p for p in parts if p) or none
 
 

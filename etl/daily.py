@@ -39,13 +39,13 @@ BUILD = "flag_spans_build"
 # Every column of flags.sql but the day and ``days``: equal on every day of a span.
 KEY = (
     "investigation_id, version, flag, flag_order, area, team, team_type, officer_id, reasons, "
-    "opened_on, last_ds_review_on, due_on, quoted_note"
+    "opened_on, last_ds_review_on, due_on, flagged_since, quoted_note"
 )
 SPANS_DDL = f"""
 CREATE TABLE {SPANS} (
   investigation_id VARCHAR, version INTEGER, flag VARCHAR, flag_order INTEGER, area VARCHAR,
   team VARCHAR, team_type VARCHAR, officer_id VARCHAR, reasons VARCHAR, opened_on DATE,
-  last_ds_review_on DATE, due_on DATE, quoted_note VARCHAR,
+  last_ds_review_on DATE, due_on DATE, flagged_since DATE, quoted_note VARCHAR,
   counted_from DATE,     -- days on a day D = D - counted_from
   first_day DATE,        -- the span's first and last as-of day (inclusive)
   last_day DATE,

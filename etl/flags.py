@@ -27,7 +27,7 @@ ENTRY_COLUMNS = (
 )  # fmt: skip
 FLAG_COLUMNS = (
     "investigation_id", "flag", "area", "team", "team_type", "officer_id", "days", "reasons",
-    "opened_on", "last_ds_review_on", "due_on", "quoted_note",
+    "opened_on", "last_ds_review_on", "due_on", "flagged_since", "quoted_note",
 )  # fmt: skip
 
 

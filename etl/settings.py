@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -153,6 +154,33 @@ class Settings(BaseSettings):
     trusted_user_header: str = Field(
         "X-Forwarded-User", description="Header a trusted proxy sets to the signed-in username."
     )
+    # --- the morning digest (python -m dashboard digest) ---------------------------------
+    public_url: str = Field(
+        "http://127.0.0.1:8050",
+        description="The dashboard's address as users reach it: the digest's case links.",
+    )
+    digest_detail: Literal["full", "ids_only"] = Field(
+        "full",
+        description="What the digest's cases show: 'full' (needs, days, team, follow-up) or "
+        "'ids_only' (case numbers and links, for mail not accredited for case detail).",
+    )
+    smtp_host: str = Field("localhost", description="Mail server for the digest.")
+    smtp_port: int = Field(587, description="Its port.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="STARTTLS on a plain port, SSL from the start, or none."
+    )
+    smtp_sender: str = Field("pvp-supervision@localhost", description="The digest's From address.")
+    smtp_username: str | None = Field(None, description="Sign-in name at the mail server.")
+    smtp_password_file: Path | None = Field(
+        None,
+        description="A file holding the mail server password (or the PVP_SMTP_PASSWORD "
+        "environment variable; never on the command line or in a settings file).",
+    )
+    smtp_timeout_seconds: float = Field(30, description="Give up on the mail server after this.")
+    digest_attempts: int = Field(
+        3, description="Tries per recipient before the send is recorded as failed."
+    )
+    digest_retry_seconds: float = Field(10, description="Wait between tries (doubling each time).")
     secure_cookies: bool = Field(
         False, description="Mark the session cookie Secure (set true when served over HTTPS)."
     )

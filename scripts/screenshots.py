@@ -24,6 +24,7 @@ PAGES = {
     "quality-entries": "/quality/entries?reviewer=DS-E001",
     "data-quality": "/data-quality",
     "pvp": "/pvp",
+    "settings": "/settings",
 }
 
 

@@ -12,6 +12,12 @@ from etl.load import LoadResult, load
 from etl.settings import Settings
 from etl.testing import write_extracts
 
+# Never the developer's own application database (data/app.sqlite after `make run`): a test
+# that wants one makes it (the app_db_url fixture, or dash_app's). This one is never created.
+os.environ.setdefault(
+    "PVP_APP_DB_URL", f"sqlite:///{Path('/tmp') / f'pvp-tests-none-{os.getpid()}' / 'app.sqlite'}"
+)
+
 
 @pytest.fixture
 def settings() -> Settings:
@@ -258,6 +264,17 @@ def postgres(tmp_path_factory):
 # --- the application database, on SQLite and on the throw-away PostgreSQL ---------------------
 
 _app_db_counter = itertools.count(1)
+
+
+@pytest.fixture
+def appdb(app_db_url):
+    """An application database at the migrations' head, on each engine (``app_db_url``)."""
+    from dashboard.appdb import AppDB, upgrade
+
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    yield db
+    db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard import data
-from dashboard.appdb import AppDB, upgrade
+from dashboard.appdb import upgrade
 from dashboard.appdb.models import Audit, AuditEvent, AuditSample
 from dashboard.audits import sampling, service
 from dashboard.audits.config import AuditConfig, Category, Clause, load_config
@@ -36,14 +36,6 @@ def warehouse(tmp_path, monkeypatch):
     # The commands these tests run in a subprocess read their settings from the environment.
     monkeypatch.setenv("PVP_AUDIT_PATH", str(tmp_path / "access.sqlite"))
     return tmp_path / "w.duckdb"
-
-
-@pytest.fixture
-def appdb(app_db_url):
-    upgrade(app_db_url)
-    db = AppDB(app_db_url)
-    yield db
-    db.dispose()
 
 
 def candidates(rows: list[tuple[str, str, str]]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from dashboard.appdb.models import Audit
 from dashboard.audits import service
 from dashboard.audits.config import get_config
 from dashboard.scope import Scope
-from tests.test_audits_sampling import JULY, PPU, appdb, warehouse  # noqa: F401
+from tests.test_audits_sampling import JULY, PPU, warehouse  # noqa: F401
 
 WEST_AUDITOR = Scope("wa", "auditor", ("West",))
 WEST_AUDITOR_2 = Scope("wb", "auditor", ("West",))
@@ -28,7 +28,7 @@ def west_audit(warehouse, appdb):  # noqa: F811
     return next(a for a in service.list_audits(appdb, PPU, JULY) if a.area == "West")
 
 
-def test_a_save_from_a_stale_form_is_refused_with_who_and_when(appdb, west_audit):  # noqa: F811
+def test_a_save_from_a_stale_form_is_refused_with_who_and_when(appdb, west_audit):
     service.save_audit(appdb, WEST_AUDITOR, west_audit.id, 1, answers("no"), None, None, [], None)
     with pytest.raises(service.Conflict) as caught:
         service.save_audit(appdb, WEST_AUDITOR_2, west_audit.id, 1, answers(), None, None, [], None)
@@ -37,7 +37,7 @@ def test_a_save_from_a_stale_form_is_refused_with_who_and_when(appdb, west_audit
     assert kept.answers["risk"]["answer"] == "no" and kept.version == 2
 
 
-def test_two_writers_past_the_check_at_once_cannot_both_commit(appdb, west_audit):  # noqa: F811
+def test_two_writers_past_the_check_at_once_cannot_both_commit(appdb, west_audit):
     # Both sessions read version 1; the second UPDATE ... WHERE version = 1 matches no row.
     with appdb.transaction() as first:
         mine = first.get(Audit, west_audit.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -263,3 +263,33 @@ def test_due_on_is_the_last_ds_review_or_opening_plus_the_window(load_rows, db, 
     shorter = settings.model_copy(update={"review_window_days": 21, "due_soon_days": 5})
     rows = flag_rows(db, shorter, date(2018, 7, 30))
     assert str(rows[("CP1", "ds_review_overdue")]["due_on"])[:10] == "2018-07-22"
+
+
+def test_flagged_since_is_the_first_day_of_the_flags_run(load_rows, db, settings):
+    """CP1 reviewed 01/07: on the list (due soon) from 22 days on, 23/07, and still on it as
+    overdue on 30/07; CP2 opened 05/07: from 27/07; the response case from its opening plus the
+    minimum days open; a thin DS review: from that review's day. The day before 23/07 CP1 is
+    on the list for its review at all."""
+    load_rows(
+        investigations=[
+            specialist(),
+            specialist("CP2", "2018-07-05 10:00"),
+            {"investigation_id": "R1", "opened_at": "2018-07-20 10:00", "victim_age": "9"},
+            specialist("CP3", "2018-07-02 10:00"),
+        ],
+        supervision=[
+            review("D1", "CP1", "2018-07-01 09:00"),
+            {**review("D3", "CP3", "2018-07-25 09:00"), "note": "Seen.", "actions_set": "0"},
+        ],
+    )
+    rows = flag_rows(db, settings, date(2018, 7, 30))
+    since = {key: str(row["flagged_since"])[:10] for key, row in rows.items()}
+    assert settings.due_soon_from_days == 22
+    assert since[("CP1", "ds_review_overdue")] == "2018-07-23"
+    assert since[("CP2", "ds_review_due_soon")] == "2018-07-27"
+    assert since[("CP3", "ds_review_not_substantive")] == "2018-07-25"
+    opened = date(2018, 7, 20) + timedelta(days=settings.response_min_days_open)
+    assert since[("R1", "response_unsupervised")] == opened.isoformat()
+    assert ("CP1", "ds_review_due_soon") in flag_rows(db, settings, date(2018, 7, 23))
+    before = flag_rows(db, settings, date(2018, 7, 22))
+    assert [flag for case, flag in before if case == "CP1"] == ["child_related"]

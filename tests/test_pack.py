@@ -111,7 +111,8 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     sheets = pd.read_excel(xlsx_path, sheet_name=None)
     assert list(sheets) == [
         "About", "Headline", "Trend", "Demand", "Quality", "By team", "By supervisor",
-        "Longest waiting", "Audit outcomes", "Audit grades", "Audit themes", "Actions agreed",
+        "Longest waiting", "Time to review", "Audit outcomes", "Audit grades", "Audit themes",
+        "Actions agreed",
         "Definitions",
     ]  # fmt: skip
     defined = sheets["Definitions"].set_index("Measure")["Definition"]

@@ -38,6 +38,9 @@ GIVEN = {
     "months": 12,
     "until": date(2021, 11, 30),  # the published crime sample's month
     "all_areas": ["West", "East", "South"],
+    "follow_up_ids": ["W-OVERDUE", "E-OVERDUE", "S-DUE"],
+    "follow_up_since": [date(2018, 4, 1)] * 3,
+    "follow_up_flags": ["ds_review_overdue"] * 3,
 }
 # The load materialises the flags up to its extract day (the fixture's is 28/06/2018): the
 # query that reads them back is asked a day they hold.

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -170,3 +172,75 @@ class SignInCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime)  # UTC, naive
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+# --- acting on the daily list (issue 15) ---------------------------------------------------
+
+
+class CaseFollowUp(Base):
+    """A manager's follow-up of a flagged case: "chased" someone, or "assigned to" a supervisor.
+
+    It never clears a flag: only a review in the extracts does. It belongs to the run of flags
+    the case was in when it was made (``flagged_since``, from flags.sql); when that run ends
+    (dashboard/followup.py ``reconcile`` after a load) it is closed with ``outcome`` and, when a
+    review ended it, the review's day and the days from first flagged to that review."""
+
+    __tablename__ = "case_follow_up"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investigation_id: Mapped[str] = mapped_column(String(64), index=True)
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    team: Mapped[str] = mapped_column(String(128))
+    flags: Mapped[list] = mapped_column(JSON)  # the case's flags when it was made
+    flagged_since: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # chased | assigned
+    person: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    remind_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # local time, no offset
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cleared_on: Mapped[date | None] = mapped_column(Date)  # the data day it was seen cleared
+    outcome: Mapped[str | None] = mapped_column(String(16))  # reviewed | case_closed | cleared
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    days_to_review: Mapped[int | None] = mapped_column(Integer)
+
+
+class SavedView(Base):
+    """A user's named filters for one page (the page's address query); one may be the default
+    they land on."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("username", "page", "name", name="uq_saved_view_username"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    page: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(Text)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DigestSubscription(Base):
+    """Whether a user gets the morning digest, and what the last one held (for "new since")."""
+
+    __tablename__ = "digest_subscription"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    last_case_ids: Mapped[list | None] = mapped_column(JSON)
+
+
+class DigestSend(Base):
+    """One outcome of a digest run: per recipient (sent, failed, written) or for the whole run
+    (stale: not sent because the data is old). Shown to admins on the data page."""
+
+    __tablename__ = "digest_send"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed | written | stale
+    attempts: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)

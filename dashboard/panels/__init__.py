@@ -46,6 +46,9 @@ class Table:
     export_name: str
     noun: str = "case"  # what one row is, for the "N cases on DD/MM/YYYY" line
     as_of_day: bool = True  # whether the rows are as of the page's day (a log is not)
+    # Fields naming a row: the grid's row id is their values joined by "|" (a click on a cell
+    # then names its row: the Today list's follow-ups).
+    row_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,18 @@ DUE_BY_TIP = (
     "window. Response cases: the day they opened."
 )
 
+FOLLOW_UP_TIP = (
+    "The latest follow-up recorded by a manager (chased, or assigned to a supervisor). Click "
+    "the cell to record one. A follow-up never clears a flag: only a review does."
+)
+
 
 def _columns() -> list[Column]:
     return [
         Column("investigation_id", "Case", link="/case/", width=120),
         Column("flag_words", "Needs", width=175, long_text=True),
+        Column("follow_up", "Follow-up", width=190, long_text=True, tooltip=FOLLOW_UP_TIP,
+               empty_text="+ record a follow-up"),
         Column("days", "Days", kind="number", width=80, tooltip=DAYS_TIP),
         Column("due_on", "Due by", kind="date", width=128, tooltip=DUE_BY_TIP),
         Column("last_on", "Last entry", kind="date", width=128,
@@ -52,5 +59,6 @@ PANEL = Panel(
         columns=COLUMNS,
         rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),
         export_name="cases-needing-supervision",
+        row_key=("investigation_id", "flag_words"),
     ),
 )

@@ -10,6 +10,11 @@
 -- due_on: the day the case's DS review falls (or fell) due, its last review by a DS-review
 -- rank (or its opening) plus $review_window_days, for the DS-review flags; the day it opened
 -- for response_unsupervised (it needed a supervisor from then); none for child_related.
+-- flagged_since: the first day of the flag's current run, i.e. the first day this case has been
+-- on the list for it without a break: the last review by a DS-review rank (or the opening)
+-- plus $due_soon_from_days for the DS-review clock; the day of the thin or repeated review;
+-- the opening plus $response_min_days_open for response_unsupervised; the opening for
+-- child_related. Follow-ups (dashboard/followup.py) measure the days from it to the review.
 -- Grain: as_of, investigation_id, flag; only investigations in $areas (the asker's scope) and,
 -- unless $investigation_ids is NULL, in that list. `version` is the record's version used.
 -- Parameters: $first_day, $last_day, $areas, $investigation_ids; the rest are settings
@@ -79,7 +84,7 @@ flags AS (
   SELECT day, investigation_id, version, 'child_related' AS flag, days_open AS days,
          array_to_string(child_reasons, ';') AS reasons, NULL::DATE AS last_ds_review_on,
          area, team, team_type, officer_id, opened_on, NULL::DATE AS due_on,
-         NULL::VARCHAR AS quoted_note
+         opened_on AS flagged_since, NULL::VARCHAR AS quoted_note
   FROM open_cases WHERE len(child_reasons) > 0
   UNION ALL
   SELECT day, investigation_id, version,
@@ -88,7 +93,8 @@ flags AS (
          CASE WHEN last_ds_on IS NULL THEN 'no_ds_review_since_opening'
               ELSE 'since_last_ds_review' END,
          last_ds_on, area, team, team_type, officer_id, opened_on,
-         CAST(coalesce(last_ds_on, opened_on) + $review_window_days AS DATE), NULL
+         CAST(coalesce(last_ds_on, opened_on) + $review_window_days AS DATE),
+         CAST(coalesce(last_ds_on, opened_on) + $due_soon_from_days AS DATE), NULL
   FROM specialist WHERE days_since_ds >= $due_soon_from_days
   UNION ALL
   SELECT s.day, s.investigation_id, s.version, 'ds_review_not_substantive',
@@ -98,6 +104,7 @@ flags AS (
                                      lambda r: r IS NOT NULL), ';'),
          e.reviewed_on, s.area, s.team, s.team_type, s.officer_id, s.opened_on,
          CAST(coalesce(s.last_ds_on, s.opened_on) + $review_window_days AS DATE),
+         e.reviewed_on,
          -- The note of a thin or repeated review, quoted in the flag's reasons.
          left(e.note, 200)
   FROM specialist AS s
@@ -106,7 +113,8 @@ flags AS (
   UNION ALL
   SELECT o.day, o.investigation_id, o.version, 'response_unsupervised', o.days_open,
          array_to_string(o.child_reasons, ';'), NULL, o.area, o.team, o.team_type,
-         o.officer_id, o.opened_on, o.opened_on, NULL
+         o.officer_id, o.opened_on, o.opened_on,
+         CAST(o.opened_on + $response_min_days_open AS DATE), NULL
   FROM open_cases AS o LEFT JOIN first_supervised AS s USING (clock_key)
   WHERE (s.supervised_from IS NULL OR s.supervised_from > o.day)
     AND list_contains($response_team_types, o.team_type)
@@ -114,7 +122,7 @@ flags AS (
     AND o.days_open >= $response_min_days_open
 )
 SELECT day AS as_of, investigation_id, flag, area, team, team_type, officer_id, days, reasons,
-       opened_on, last_ds_review_on, due_on, quoted_note, version,
+       opened_on, last_ds_review_on, due_on, flagged_since, quoted_note, version,
        CASE flag WHEN 'ds_review_overdue' THEN 1 WHEN 'response_unsupervised' THEN 2
                  WHEN 'ds_review_due_soon' THEN 3 WHEN 'ds_review_not_substantive' THEN 4
                  ELSE 5 END AS flag_order

@@ -7,7 +7,7 @@
 -- dashboard and `python -m etl flags`).
 SELECT investigation_id, flag, area, team, team_type, officer_id,
        date_diff('day', counted_from, $as_of) AS days, reasons, opened_on, last_ds_review_on,
-       due_on, quoted_note
+       due_on, flagged_since, quoted_note
 FROM flag_spans
 WHERE first_day <= $as_of AND last_day >= $as_of AND list_contains($areas, area)
 ORDER BY flag_order, days DESC, investigation_id

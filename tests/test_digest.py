@@ -1,0 +1,223 @@
+"""The morning digest against a real SMTP server (aiosmtpd on a loopback port), on SQLite and a
+real PostgreSQL: per-user scoping, the marking, the links, ids-only mode, a failing recipient,
+"new since the last digest", the user's default view, stale data and the dry run.
+
+The fixture warehouse (etl/testing.py), as of 30/06/2018: West W-OVERDUE (CP, overdue 60),
+W-NEW (CSE, overdue 29), W-DUE (CSE, due soon 25), W-RESP (response, never supervised);
+East E-OVERDUE, E-RESP; South S-DUE.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import subprocess
+import sys
+from datetime import date
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from dashboard import data, digest, views
+from dashboard.appdb.models import DigestSend, DigestSubscription
+from dashboard.users import UserStore
+from etl.load import load
+from etl.settings import Settings
+from etl.testing import FIXTURE, FIXTURE_DAY, write_extracts
+
+DAY = date.fromisoformat(FIXTURE_DAY)  # the extracts cover up to 30/06/2018
+EAST_CASES = ("E-OVERDUE", "E-RESP")
+WEST_CASES = ("W-OVERDUE", "W-NEW", "W-DUE", "W-RESP")
+
+
+class Inbox:
+    """What the server accepted; a recipient at broken.test is refused at RCPT."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@broken.test"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch, appdb, smtp):
+    inbox, port = smtp
+    write_extracts(tmp_path / "extract", **FIXTURE)
+    load(tmp_path / "extract", tmp_path / "w.duckdb", Settings(), extracted_on=DAY)
+    store = UserStore(tmp_path / "users.json")
+    for name, role, areas, address in [
+        ("west", "area", ["West"], "west@force.test"),
+        ("east", "area", ["East"], "east@force.test"),
+        ("force", "force", [], "force@force.test"),
+        ("admin", "admin", [], "admin@force.test"),
+        ("quiet", "area", ["West"], "quiet@force.test"),  # has an address, not subscribed
+        ("nomail", "area", ["West"], None),
+    ]:
+        store.add(name, role, areas, None)
+        store.set_email(name, address)
+    settings = data.settings().model_copy(
+        update={
+            "db_path": tmp_path / "w.duckdb",
+            "audit_path": tmp_path / "access.sqlite",
+            "app_db_url": appdb.url,
+            "users_file": tmp_path / "users.json",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_security": "none",
+            "smtp_sender": "pvp@force.test",
+            "digest_retry_seconds": 0,
+            "public_url": "https://pvp.force.test/",
+            "stale_data_hours": 36,
+        }
+    )
+    monkeypatch.setattr(data, "settings", lambda: settings)
+    for name in ("west", "east", "force", "nomail"):
+        digest.subscribe(appdb, name, True)
+    return appdb, store, settings, inbox
+
+
+def run(world, **changes):
+    db, store, settings, _ = world
+    s = settings.model_copy(update=changes)
+    return digest.run(db, store, s, send=digest.smtp_sender(s), sleep=lambda _s: None)
+
+
+def bodies(message) -> tuple[str, str]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def sends(db) -> list[tuple[str | None, str, int]]:
+    with db.transaction() as s:
+        rows = s.query(DigestSend).order_by(DigestSend.id).all()
+        return [(r.username, r.status, r.attempts) for r in rows]
+
+
+def test_each_subscriber_gets_their_own_areas_marked_with_links(world):
+    db, _, _, inbox = world
+    result = run(world)
+    assert (result.sent, result.failed) == (3, 0)
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "east@force.test", "force@force.test", "west@force.test"]  # fmt: skip
+    (west,) = inbox.to("west@force.test")
+    subject = str(west["Subject"]).strip()
+    assert subject.startswith("OFFICIAL-SENSITIVE: PVP supervision for 30/06/2018")
+    assert west["X-Protective-Marking"] == "OFFICIAL-SENSITIVE"
+    text, html = bodies(west)
+    for body in (text, html):
+        assert body.count("OFFICIAL-SENSITIVE") >= 2  # top and bottom
+        # Overdue or never supervised are listed; W-DUE (due 03/07) is counted, not listed.
+        assert all(case in body for case in WEST_CASES if case != "W-DUE"), body
+        assert "1 more case due soon" in body
+        assert not any(case in body for case in (*EAST_CASES, "S-DUE"))
+        assert "East CP 1" not in body and "DC21" not in body
+    assert "https://pvp.force.test/case/W-OVERDUE?as_of=2018-06-30" in text
+    assert '<a href="https://pvp.force.test/case/W-OVERDUE?as_of=2018-06-30">' in html
+    assert "DS review overdue: 2 (+1 since the day before)" in text  # W-NEW fell due 30/06
+    assert "Data refreshed " in text
+    assert "New since your last digest" not in text  # a first digest: every case is below
+    (east,) = inbox.to("east@force.test")
+    east_text, _ = bodies(east)
+    assert "E-OVERDUE" in east_text and not any(c in east_text for c in WEST_CASES)
+    assert sends(db) == [("east", "sent", 1), ("force", "sent", 1), ("west", "sent", 1)]
+
+
+def test_ids_only_leaves_out_every_case_detail(world):
+    _, _, _, inbox = world
+    run(world, digest_detail="ids_only")
+    text, html = bodies(inbox.to("west@force.test")[0])
+    for body in (text, html):
+        assert all(case in body for case in WEST_CASES if case != "W-DUE")
+        assert "West CP 1" not in body and "West CSE" not in body and "days," not in body
+
+
+def test_a_failing_recipient_is_retried_recorded_and_does_not_stop_the_rest(world):
+    db, store, _, inbox = world
+    store.set_email("west", "west@broken.test")
+    result = run(world, digest_attempts=3)
+    assert (result.sent, result.failed) == (2, 1)
+    assert result.problems[0].startswith("west: SMTPRecipientsRefused")
+    assert not inbox.to("west@broken.test") and inbox.to("east@force.test")
+    assert ("west", "failed", 3) in sends(db)
+    with db.transaction() as s:
+        assert s.get(DigestSubscription, "west").last_sent_at is None  # not marked as sent
+
+
+def test_the_second_digest_puts_new_cases_first(world):
+    db, _, _, inbox = world
+    run(world)
+    with db.transaction() as s:  # as if W-RESP had not been flagged at the last digest
+        sub = s.get(DigestSubscription, "west")
+        sub.last_case_ids = [c for c in sub.last_case_ids if c != "W-RESP"]
+    inbox.messages.clear()
+    run(world)
+    text, _ = bodies(inbox.to("west@force.test")[0])
+    new = text.split("New since your last digest (1)")[1].split("Overdue, or never")[0]
+    assert "W-RESP" in new and "W-OVERDUE" not in new
+    assert text.index("New since your last digest") < text.index("Overdue, or never supervised")
+
+
+def test_the_digest_is_the_users_default_view(world):
+    db, _, _, inbox = world
+    views.save(db, "west", "today", "CSE only", {"team_type": "cse"}, default=True)
+    run(world)
+    text, _ = bodies(inbox.to("west@force.test")[0])
+    assert "your view 'CSE only'" in text
+    assert "W-NEW" in text and "1 more case due soon" in text  # W-DUE
+    assert "W-OVERDUE" not in text and "W-RESP" not in text
+
+
+def test_stale_data_is_not_sent_and_the_admins_are_told(world):
+    db, _, _, inbox = world
+    result = run(world, stale_data_hours=-1)  # any age is too old
+    assert result.status == "stale"
+    assert [m["To"] for m in inbox.messages] == ["admin@force.test"]
+    notice = inbox.messages[0].get_content()
+    assert "not sent" in notice and "W-" not in notice
+    assert sends(db)[0][:2] == (None, "stale")
+
+
+def test_the_dry_run_writes_private_files_and_the_command_says_how_to_run(world, tmp_path):
+    db, store, settings, inbox = world
+    out = tmp_path / "digests"
+    result = digest.run(db, store, settings, out_dir=out)
+    files = sorted(out.glob("*.eml"))
+    assert result.written == 3 and len(files) == 3 and not inbox.messages
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+    west = email.message_from_bytes(
+        next(f for f in files if f.name.endswith("-west.eml")).read_bytes(),
+        policy=policy.default,
+    )
+    assert west["To"] == "west@force.test"
+    bad = subprocess.run(
+        [sys.executable, "-m", "dashboard", "digest"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "--send or --dry-run" in bad.stderr

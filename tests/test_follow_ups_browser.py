@@ -1,0 +1,80 @@
+"""Acting on the list in a real headless Chromium: a West manager records a follow-up from the
+Today list, filters to the cases not yet acted on, saves that as the view the page opens with,
+and finds it there on the next visit."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from sqlalchemy import delete
+from test_browser import open_page, sign_in, wait_for
+
+from dashboard.appdb.models import CaseFollowUp, SavedView
+from dashboard.audits import app_db
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+CELL = "#today-actions-grid .ag-row[row-id^='W-OVERDUE|'] .ag-cell[col-id='follow_up']"
+
+
+@pytest.fixture
+def duo(dash_duo, dash_app):
+    dash_duo.start_server(dash_app, navigate=False)
+    dash_duo._url = dash_duo.server.url
+    yield dash_duo
+    with app_db().transaction() as s:  # the app is shared by the session's tests
+        s.execute(delete(CaseFollowUp))
+        s.execute(delete(SavedView))
+
+
+def settled_click(duo, element) -> bool:
+    """Click once the page has stopped moving under the pointer (a tooltip or a late render
+    can take the click)."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    try:
+        element.click()
+    except ElementClickInterceptedException:
+        return False
+    return True
+
+
+def cell_text(duo) -> str:
+    found = duo.driver.find_elements(By.CSS_SELECTOR, CELL)
+    return found[0].text if found else ""
+
+
+def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
+    sign_in(duo, "west")
+    open_page(duo, "/")
+    cell = duo.wait_for_element(CELL, timeout=15)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    wait_for(lambda: settled_click(duo, cell))
+    duo.wait_for_text_to_equal("#follow-up-title", "Follow-up of W-OVERDUE", timeout=10)
+    assert "DS review overdue" in duo.find_element("#follow-up-summary").text
+    duo.find_element("#follow-up-person").send_keys("DS Patel")
+    duo.find_element("#follow-up-note").send_keys("Rang twice, review booked")
+    duo.find_element("#follow-up-save").click()
+    # The list asks the server again: the follow-up shows beside the flag at once.
+    wait_for(lambda: cell_text(duo).startswith("Chased DS Patel"), timeout=15)
+    assert "by west" in cell_text(duo)
+    recent = duo.wait_for_element("#follow-up-recent", timeout=10)
+    assert "W-OVERDUE" in recent.text and "open" in recent.text
+
+    duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
+    wait_for(lambda: "follow_up=not_acted" in duo.driver.current_url)
+    wait_for(lambda: not duo.driver.find_elements(By.CSS_SELECTOR, CELL), timeout=15)
+    duo.find_element("#today-view-name").send_keys("Not acted on")
+    duo.find_element("#today-view-default").click()
+    duo.find_element("#today-view-save").click()
+    duo.wait_for_contains_text("#today-view-message", "Saved 'Not acted on'", timeout=10)
+
+    # Next morning: the page opens with the saved view, and says so.
+    open_page(duo, "/")
+    duo.wait_for_contains_text("#today-view-message", "Opened with your view", timeout=10)
+    assert "Not yet acted on" in duo.find_element("#today-follow_up").text
+    duo.wait_for_element("#today-actions-grid .ag-row", timeout=15)
+    assert not duo.driver.find_elements(By.CSS_SELECTOR, CELL)
+    # And "Without it" shows the whole list again.
+    open_page(duo, "/?view=none")
+    duo.wait_for_element(CELL, timeout=15)
