@@ -58,10 +58,13 @@ CREATE TABLE {BUILD} (
   rules VARCHAR          -- fingerprint of flags.sql and the settings it was run with
 )
 """
-# Days per run of flags.sql while building: bounds the memory of its joins on a long history
-# (each run also reads every entry once: 366 days took 116 s for ten years against 211 s with
-# 92, at 3.1 GB; etl/build.py caps the build's memory).
-CHUNK_DAYS = 366
+# Days per run of flags.sql while building: fewer days per run bound the memory of its joins,
+# fewer runs read the entries fewer times (each run reads every entry once). At least
+# MIN_CHUNK_DAYS, and at most MAX_RUNS runs: a year of history in 92-day runs (peak 1.5 GB
+# for the whole load), ten years in 366-day runs (116 s against 211 s in 92-day ones; 3.2 GB
+# with the build's memory cap in etl/build.py).
+MIN_CHUNK_DAYS = 92
+MAX_RUNS = 10
 
 Progress = Callable[[str], None]
 
@@ -164,9 +167,10 @@ def _compute(
         if skip_changed
         else ""
     )
+    chunk = max(MIN_CHUNK_DAYS, -(-((last - first).days + 1) // MAX_RUNS))
     start = first
     while start <= last:
-        end = min(last, start + timedelta(days=CHUNK_DAYS - 1))
+        end = min(last, start + timedelta(days=chunk - 1))
         params = queries.params(
             text, settings, first_day=start, last_day=end, areas=areas, investigation_ids=ids
         )
