@@ -30,36 +30,55 @@ def duo(dash_duo, dash_app):
 def settled_click(duo, element) -> bool:
     """Click once the page has stopped moving under the pointer (a tooltip or a late render
     can take the click)."""
-    from selenium.common.exceptions import ElementClickInterceptedException
+    from selenium.common.exceptions import (
+        ElementClickInterceptedException,
+        StaleElementReferenceException,
+    )
 
     try:
         element.click()
-    except ElementClickInterceptedException:
+    except (ElementClickInterceptedException, StaleElementReferenceException):
         return False
     return True
 
 
+def text_of(duo, selector: str) -> str:
+    """The element's text now ("" while it is absent or being re-rendered by the grid)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = duo.driver.find_elements(By.CSS_SELECTOR, selector)
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
+
+
 def cell_text(duo) -> str:
-    found = duo.driver.find_elements(By.CSS_SELECTOR, CELL)
-    return found[0].text if found else ""
+    return text_of(duo, CELL)
 
 
 def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     sign_in(duo, "west")
     open_page(duo, "/")
-    cell = duo.wait_for_element(CELL, timeout=15)
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
-    wait_for(lambda: settled_click(duo, cell))
+
+    def click_cell() -> bool:
+        found = duo.driver.find_elements(By.CSS_SELECTOR, CELL)
+        if not found:
+            return False
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found[0])
+        return settled_click(duo, found[0])
+
+    wait_for(click_cell, timeout=15)
     duo.wait_for_text_to_equal("#follow-up-title", "Follow-up of W-OVERDUE", timeout=10)
-    assert "DS review overdue" in duo.find_element("#follow-up-summary").text
+    wait_for(lambda: "DS review overdue" in text_of(duo, "#follow-up-summary"))
     duo.find_element("#follow-up-person").send_keys("DS Patel")
     duo.find_element("#follow-up-note").send_keys("Rang twice, review booked")
     duo.find_element("#follow-up-save").click()
     # The list asks the server again: the follow-up shows beside the flag at once.
     wait_for(lambda: cell_text(duo).startswith("Chased DS Patel"), timeout=15)
     assert "by west" in cell_text(duo)
-    recent = duo.wait_for_element("#follow-up-recent", timeout=10)
-    assert "W-OVERDUE" in recent.text and "open" in recent.text
+    wait_for(lambda: "W-OVERDUE" in text_of(duo, "#follow-up-recent"))
+    assert "open" in text_of(duo, "#follow-up-recent")
 
     duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
     wait_for(lambda: "follow_up=not_acted" in duo.driver.current_url)
@@ -72,7 +91,7 @@ def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     # Next morning: the page opens with the saved view, and says so.
     open_page(duo, "/")
     duo.wait_for_contains_text("#today-view-message", "Opened with your view", timeout=10)
-    assert "Not yet acted on" in duo.find_element("#today-follow_up").text
+    wait_for(lambda: "Not yet acted on" in text_of(duo, "#today-follow_up"))
     duo.wait_for_element("#today-actions-grid .ag-row", timeout=15)
     assert not duo.driver.find_elements(By.CSS_SELECTOR, CELL)
     # And "Without it" shows the whole list again.
