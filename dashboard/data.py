@@ -311,21 +311,26 @@ def _actions(scope: Scope, as_of: date) -> pd.DataFrame:
         )
         df = df.merge(last, on="investigation_id", how="left")
         df["flag_words"] = df["flag"].map(FLAG_WORDS)
+        # Plain lists, and each distinct set of reasons put in words once: a first visit to a
+        # day formats thousands of rows (iterating Series cost more than the query).
+        words_of: dict = {}
         df["reasons_words"] = [
-            reasons_in_words(codes, s) + ("" if pd.isna(note) else f': "{note}"')
-            for codes, note in zip(df["reasons"], df["quoted_note"], strict=True)
-        ]
+            (words_of[codes] if codes in words_of
+             else words_of.setdefault(codes, reasons_in_words(codes, s)))
+            + ("" if pd.isna(note) else f': "{note}"')
+            for codes, note in zip(df["reasons"].tolist(), df["quoted_note"].tolist(), strict=True)
+        ]  # fmt: skip
+        who, rank = df["last_reviewer"].tolist(), df["last_rank"].tolist()
+        at = pd.to_datetime(df["last_at"])
+        shown_at = at.dt.strftime("%d/%m/%Y %H:%M").tolist()
         df["last_entry"] = [
-            "none" if pd.isna(at) else f"{who} ({rank}), {at:%d/%m/%Y %H:%M}, {grade}"
-            for who, rank, at, grade in zip(
-                df["last_reviewer"], df["last_rank"], df["last_at"], df["last_grade"], strict=True
-            )
+            "none" if pd.isna(w) else f"{w} ({r}), {t}, {g}"
+            for w, r, t, g in zip(who, rank, shown_at, df["last_grade"].tolist(), strict=True)
         ]
         # The list's own columns: when, who and how well, each readable on its own.
-        df["last_on"] = pd.to_datetime(df["last_at"]).dt.date
+        df["last_on"] = at.dt.date
         df["last_by"] = [
-            "none" if pd.isna(who) else f"{who} ({rank})"
-            for who, rank in zip(df["last_reviewer"], df["last_rank"], strict=True)
+            "none" if pd.isna(w) else f"{w} ({r})" for w, r in zip(who, rank, strict=True)
         ]
         return df
 
