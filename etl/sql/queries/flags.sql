@@ -47,9 +47,11 @@ open_cases AS (
                              CAST($last_day AS DATE) + 1) AS TIMESTAMP) - INTERVAL 1 DAY,
                   INTERVAL 1 DAY)) AS DATE) AS day) AS d
 ),
--- The entries that count for a version: between its opening and close (instants).
+-- The entries that count for a version: between its opening and close (instants). Only the
+-- columns the rule reads (not the notes: a thin review's note is fetched for its rows alone).
 reviews AS (
-  SELECT r.*, v.clock_key
+  SELECT r.review_id, r.investigation_id, r.reviewed_on, r.reviewed_at_utc, r.reviewer_rank,
+         r.grade, r.repeated, r.restarts_clock, v.clock_key
   FROM review_facts AS r JOIN versions AS v USING (investigation_id)
   WHERE r.reviewed_on <= $last_day AND r.reviewed_at_utc >= v.opened_at_utc
     AND (v.closed_at_utc IS NULL OR r.reviewed_at_utc <= v.closed_at_utc)
@@ -57,7 +59,7 @@ reviews AS (
 -- The latest review by a DS-or-above rank on each day that has one, whatever its substance;
 -- the ASOF join below carries it to the days after (is the latest one thin or repeated?).
 ds_entries AS (
-  SELECT clock_key, reviewed_on, grade, repeated, note
+  SELECT clock_key, reviewed_on, grade, repeated, review_id
   FROM reviews WHERE list_contains($ds_review_ranks, reviewer_rank)
   QUALIFY row_number() OVER (PARTITION BY clock_key, reviewed_on
                              ORDER BY reviewed_at_utc DESC, review_id DESC) = 1
@@ -76,7 +78,7 @@ clock_reviews AS (
 -- Each open specialist case's review clock on each day (etl/sql/ds_clock.sql).
 specialist AS ({ds_clock}),
 latest_ds_entry AS (
-  SELECT s.clock_key, s.day, e.grade, e.repeated, e.note, e.reviewed_on
+  SELECT s.clock_key, s.day, e.grade, e.repeated, e.review_id, e.reviewed_on
   FROM specialist AS s
   ASOF JOIN ds_entries AS e ON s.clock_key = e.clock_key AND s.day >= e.reviewed_on
 ),
@@ -106,9 +108,10 @@ flags AS (
          CAST(coalesce(s.last_ds_on, s.opened_on) + $review_window_days AS DATE),
          e.reviewed_on,
          -- The note of a thin or repeated review, quoted in the flag's reasons.
-         left(e.note, 200)
+         left(n.note, 200)
   FROM specialist AS s
   JOIN latest_ds_entry AS e ON e.clock_key = s.clock_key AND e.day = s.day
+  JOIN review_facts AS n ON n.review_id = e.review_id
   WHERE e.grade = 'thin' OR e.repeated
   UNION ALL
   SELECT o.day, o.investigation_id, o.version, 'response_unsupervised', o.days_open,
