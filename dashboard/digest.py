@@ -109,6 +109,10 @@ def _filters(db: AppDB, username: str) -> tuple[Filters, str | None]:
         return Filters(), None
 
 
+def _change(n: int) -> str:
+    return "no change since the day before" if n == 0 else f"{n:+d} since the day before"
+
+
 def _case_link(s: Settings, case_id: str, day: date) -> str:
     return f"{s.public_url.rstrip('/')}/case/{quote(case_id, safe='')}?" + urlencode(
         {"as_of": day.isoformat()}
@@ -156,8 +160,7 @@ def build(db: AppDB, user: User, s: Settings, refreshed: datetime | None) -> Dig
         f"Data refreshed {fresh}.",
     ]
     count_lines = [
-        f"{FLAG_WORDS[f]}: {counts.get(f, (0, 0))[0]} ({counts.get(f, (0, 0))[1]:+d} since the "
-        "day before)"
+        f"{FLAG_WORDS[f]}: {counts.get(f, (0, 0))[0]} ({_change(counts.get(f, (0, 0))[1])})"
         for f in ACTION_FLAGS
     ]
     sections = _sections(rows, seen, day)
