@@ -20,6 +20,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,17 @@ import requests
 from benchmarks.etl_bench import OUT, SAMPLE, SCALE, SEED
 
 WAREHOUSE = OUT / "dashboard.duckdb"
-PORT = 8097
+
+
+def _free_port() -> int:
+    """A port no one is listening on: two runs at once (or a test run beside a benchmark) must
+    not sign in to each other's server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PORT = int(os.environ.get("PVP_BENCH_PORT", "0")) or _free_port()
 CHANGES = int(os.environ.get("PVP_BENCH_CHANGES", "60"))
 NARROWING = ("team", "team_type", "officer_id")
 
