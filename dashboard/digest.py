@@ -243,21 +243,27 @@ def smtp_sender(s: Settings) -> Callable[[EmailMessage], None]:
     """Send one message through the configured server (a connection per message, so one
     refused recipient or a dropped connection does not take the others with it)."""
     password = smtp_password(s)
+    # Certificates are always checked: against the force's own CA when one is given.
+    context = ssl.create_default_context(cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None)
 
     def send(msg: EmailMessage) -> None:
         if s.smtp_security == "ssl":
             server = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds,
-                context=ssl.create_default_context(),
-            )  # fmt: skip
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=context
+            )
         else:
             server = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
-        with server:
+        try:
             if s.smtp_security == "starttls":
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=context)
             if s.smtp_username:
                 server.login(s.smtp_username, password or "")
             server.send_message(msg)
+            server.quit()
+        finally:
+            # After a refusal, no polite QUIT: a server may not answer it, and the next
+            # recipient would wait out the whole timeout.
+            server.close()
 
     return send
 

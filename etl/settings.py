@@ -176,6 +176,11 @@ class Settings(BaseSettings):
         description="A file holding the mail server password (or the PVP_SMTP_PASSWORD "
         "environment variable; never on the command line or in a settings file).",
     )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="CA certificates to trust for the mail server (a force's own CA); none: "
+        "the system's.",
+    )
     smtp_timeout_seconds: float = Field(30, description="Give up on the mail server after this.")
     digest_attempts: int = Field(
         3, description="Tries per recipient before the send is recorded as failed."

@@ -221,3 +221,59 @@ def test_the_dry_run_writes_private_files_and_the_command_says_how_to_run(world,
         [sys.executable, "-m", "dashboard", "digest"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "--send or --dry-run" in bad.stderr
+
+
+@pytest.fixture
+def tls_smtp(tmp_path):
+    """A mail server that requires STARTTLS and a password (certificate made here for
+    127.0.0.1, trusted through smtp_ca_file)."""
+    import shutil
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"pvp-digest",
+            b"s3cret from a file",
+        )
+        # handled=False: the server answers a refusal itself (535).
+        return AuthResult(success=ok, handled=False)  # fmt: skip
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+        require_starttls=True, auth_required=True, authenticator=authenticator,
+    )  # fmt: skip
+    controller.start()
+    yield inbox, controller.port, cert
+    controller.stop()
+
+
+def test_starttls_with_the_forces_ca_and_a_password_from_a_file(world, tls_smtp, tmp_path):
+    inbox, port, cert = tls_smtp
+    secret = tmp_path / "smtp-password"
+    secret.write_text("s3cret from a file\n")
+    tls = {"smtp_port": port, "smtp_security": "starttls", "smtp_ca_file": cert,
+           "smtp_username": "pvp-digest", "smtp_password_file": secret}  # fmt: skip
+    result = run(world, **tls)
+    assert (result.sent, result.failed) == (3, 0)
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "east@force.test", "force@force.test", "west@force.test"]  # fmt: skip
+    # A wrong password is a failed send, recorded, never a crash.
+    secret.write_text("wrong")
+    assert run(world, **tls, digest_attempts=1).failed == 3
+    # Without the force's CA the self-made certificate is refused: nothing is sent.
+    assert run(world, **{**tls, "smtp_ca_file": None}, digest_attempts=1).sent == 0
