@@ -1,6 +1,6 @@
-"""Acting on the list in a real headless Chromium: a West manager records a follow-up from the
-Today list, filters to the cases not yet acted on, saves that as the view the page opens with,
-and finds it there on the next visit."""
+"""Acting on the list in a real headless Chromium: a West manager records follow-ups from the
+Today list (chased, then assigned), filters to the cases not yet acted on, saves that as the
+view the page opens with, and finds it there on the next visit."""
 
 from __future__ import annotations
 
@@ -78,6 +78,17 @@ def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     wait_for(lambda: cell_text(duo).startswith("Chased DS Patel"), timeout=15)
     assert "by west" in cell_text(duo)
     wait_for(lambda: "W-OVERDUE" in text_of(duo, "#follow-up-recent"))
+
+    # Then assigned to a supervisor: the latest follow-up is the one the list shows.
+    wait_for(click_cell, timeout=15)
+    wait_for(lambda: "Chased DS Patel" in text_of(duo, "#follow-up-summary"))
+    assign = duo.driver.find_element(
+        By.XPATH, "//*[@id='follow-up-kind']//label[normalize-space()='Assigned to']"
+    )
+    duo.driver.execute_script("arguments[0].click();", assign)
+    duo.find_element("#follow-up-person").send_keys("DS Khan")
+    duo.find_element("#follow-up-save").click()
+    wait_for(lambda: cell_text(duo).startswith("Assigned to DS Khan"), timeout=15)
     assert "open" in text_of(duo, "#follow-up-recent")
 
     duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
