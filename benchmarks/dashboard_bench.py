@@ -117,16 +117,33 @@ def workers(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _current(path: Path) -> bool:
+    """Whether a warehouse left by an earlier run was built by this code: its flags are
+    materialised with today's flags.sql and settings (else the pages would measure the
+    fallback, flags.sql run per day)."""
+    import duckdb
+
+    from etl import daily
+    from etl.flags import latest_date
+    from etl.settings import Settings
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        day = latest_date(con)
+        return day is not None and daily.covers(con, Settings(), day)
+
+
 def prepare_warehouse() -> None:
-    """The force sample (base and delta) in its own warehouse, made once."""
-    if WAREHOUSE.exists():
+    """The force sample (base and delta) in its own warehouse, made once per version of the
+    code that builds it."""
+    if WAREHOUSE.exists() and _current(WAREHOUSE):
         return
+    WAREHOUSE.unlink(missing_ok=True)
     from etl.load import load
     from etl.sample import write_sample
     from etl.settings import Settings
 
     loaded = OUT / "delta.duckdb"  # etl_bench's base + delta of the same sample, if it ran
-    if loaded.exists():
+    if loaded.exists() and _current(loaded):
         shutil.copy(loaded, WAREHOUSE)
         return
     if not (SAMPLE / "supervision.csv").exists():
