@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -33,6 +34,9 @@ from etl.settings import Settings
 log = logging.getLogger("pvp.packjobs")
 STALE_SECONDS = 300
 RENDER_TIMEOUT = 240
+# The render process's own deadline: past it the process ends itself (SIGALRM), even when the
+# web worker that started it (and so subprocess.run's timeout) is gone.
+SELF_DEADLINE_GRACE = 60
 KEEP_SECONDS = 7 * 24 * 3600
 
 _worker: tuple[int, threading.Thread, queue.Queue] | None = None
@@ -123,6 +127,7 @@ def _render(job: dict) -> None:
 def main() -> int:
     """``python -m dashboard.packjobs < JOB``: make one pack's PDF into the cache (the job on
     stdin, not the command line, where any local user could read it)."""
+    signal.alarm(RENDER_TIMEOUT + SELF_DEADLINE_GRACE)
     job = json.loads(sys.stdin.read())
     data.configure(Settings.model_validate(job["settings"]))
     folder, key = Path(job["folder"]), job["key"]

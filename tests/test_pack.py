@@ -287,3 +287,25 @@ def test_the_supervisor_list_is_cut_to_the_setting_and_says_how_many_more(tied_d
     sheet = _cell_values(pack.to_excel(p))["By supervisor"]
     assert [row[0] for row in sheet[1:]] == ["PS-A", "PS-B", "PS-C", "PS-D"]
     assert p.longest_title == "Longest-waiting open cases at month end: none"
+
+
+def test_a_render_process_ends_itself_when_no_one_is_left_to_stop_it(tmp_path):
+    """A web worker killed mid-render leaves its render process behind, and subprocess.run's
+    timeout died with the worker: the process keeps its own deadline (here 1 + 1 s, waiting
+    on a job that never comes) and ends by SIGALRM instead of hanging on."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import dashboard.packjobs as p; p.RENDER_TIMEOUT = 1; p.SELF_DEADLINE_GRACE = 1; "
+        "raise SystemExit(p.main())"
+    )
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    try:
+        assert proc.wait(timeout=60) == -signal.SIGALRM
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 60
