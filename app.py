@@ -67,13 +67,11 @@ def stale_banner() -> dbc.Alert | None:
         return None
     if newest is None:
         return None
-    hours = (datetime.now() - newest).total_seconds() / 3600
-    limit = data.settings().stale_data_hours
-    if hours <= limit:
+    stale = data.stale_load(newest, datetime.now(), data.settings().stale_data_hours)
+    if stale is None:
         return None
     return dbc.Alert(
-        f"⚠ Old data: the newest load finished {newest:%d/%m/%Y %H:%M}, "
-        f"{hours:.0f} hours ago (more than {limit}).",
+        f"⚠ Old data: {stale}.",
         color="warning",
         id="stale-banner",
         className="mb-0 rounded-0",

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -191,6 +192,26 @@ def newest_load_at() -> datetime | None:
     rows = unscoped("newest_load")
     at = rows["at"].iloc[0] if len(rows) else None
     return None if pd.isna(at) else at.to_pydatetime()
+
+
+def stale_load(newest: datetime, now: datetime, limit_hours: float) -> str | None:
+    """What is wrong with data whose newest load finished at ``newest``, in words, when that
+    is more than ``limit_hours`` (the ``stale_data_hours`` setting) before ``now``; None
+    when it is recent enough. Every page's banner and the digest say it this way."""
+    hours = (now - newest).total_seconds() / 3600
+    if hours <= limit_hours:
+        return None
+    return (
+        f"the newest load finished {newest:%d/%m/%Y %H:%M}, {hours:.0f} hours ago "
+        f"(more than {limit_hours})"
+    )
+
+
+def local_now() -> datetime:
+    """Now in the force's zone (the ``timezone`` setting), to the second and without an
+    offset: how the application database stores when people acted."""
+    zone = ZoneInfo(settings().timezone)
+    return datetime.now(zone).replace(microsecond=0, tzinfo=None)
 
 
 # --- flags and the action list ---------------------------------------------------------------

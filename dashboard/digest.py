@@ -98,13 +98,12 @@ def _now() -> datetime:
 
 
 def _filters(db: AppDB, username: str) -> tuple[Filters, str | None]:
-    """The user's default Today view (as of the newest day), and its name."""
+    """The user's default Today view, and its name (the caller sets the day: the newest)."""
     view = views.default_for(db, username, "today")
     if view is None:
         return Filters(), None
-    query = {k: v for k, v in views.as_query(view.query).items() if k != "as_of"}
     try:
-        return inputs.filters(query), view.name
+        return inputs.filters(views.as_query(view.query)), view.name
     except inputs.BadInput:
         return Filters(), None
 
@@ -294,13 +293,7 @@ class RunResult:
 def _stale(s: Settings, refreshed: datetime | None, now: datetime) -> str | None:
     if refreshed is None:
         return "no load has finished yet"
-    hours = (now - refreshed).total_seconds() / 3600
-    if hours > s.stale_data_hours:
-        return (
-            f"the newest load finished {refreshed:%d/%m/%Y %H:%M}, {hours:.0f} hours ago "
-            f"(more than {s.stale_data_hours})"
-        )
-    return None
+    return data.stale_load(refreshed, now, s.stale_data_hours)
 
 
 def run(

@@ -16,8 +16,7 @@ two failed, and every write and refusal goes into the access audit log.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import select
@@ -42,11 +41,6 @@ class Refused(Exception):
 
 class Invalid(ValueError):
     """Allowed, but not acceptable (no such kind, a reminder in the past, too long a note)."""
-
-
-def _now() -> datetime:
-    zone = ZoneInfo(data.settings().timezone)
-    return datetime.now(zone).replace(microsecond=0, tzinfo=None)
 
 
 def _flagged_today(scope: Scope) -> pd.DataFrame:
@@ -106,7 +100,7 @@ def record(
         note=note,
         remind_on=remind_on,
         created_by=scope.username,
-        created_at=_now(),
+        created_at=data.local_now(),
     )
     with db.transaction() as s:
         s.add(follow_up)
@@ -156,7 +150,7 @@ def reconcile(db: AppDB) -> int:
             follow_up_flags=[f.flags[0] for f in ended],
         )
         by_key = {(r.investigation_id, pd.Timestamp(r.since).date()): r for r in found.itertuples()}
-        now = _now()
+        now = data.local_now()
         for f in ended:
             hit = by_key.get((f.investigation_id, f.flagged_since))
             reviewed = None if hit is None or pd.isna(hit.reviewed_on) else hit.reviewed_on

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard import inputs
@@ -76,7 +76,11 @@ def save(
     )
     try:
         with db.transaction() as s:
-            count = len(list_for(db, username, page))
+            count = s.scalar(
+                select(func.count())
+                .select_from(SavedView)
+                .where(SavedView.username == username, SavedView.page == page)
+            )
             if count >= PER_PAGE_MAX:
                 raise Invalid(f"at most {PER_PAGE_MAX} views a page: delete one first")
             s.add(view)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import flask
 import numpy as np
@@ -60,9 +59,7 @@ class AlreadySampled(Exception):
 
 
 def _now() -> datetime:
-    """Local time in the force's zone (the ``timezone`` setting), stored without an offset."""
-    zone = ZoneInfo(data.settings().timezone)
-    return datetime.now(zone).replace(microsecond=0, tzinfo=None)
+    return data.local_now()
 
 
 def log(scope: Scope, event: str, **kwargs) -> None:

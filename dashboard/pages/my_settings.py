@@ -10,12 +10,12 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, digest, views
 from dashboard.access import auth, current_scope
+from dashboard.appdb.models import SavedView
 from dashboard.audits import app_db, app_db_exists
 from dashboard.users import UserStore
 
 
-def _views_table(username: str):
-    mine = views.list_for(app_db(), username)
+def _views_table(mine: list[SavedView]):
     if not mine:
         return html.P("No saved views yet: save one from the bar under a page's filters.",
                       className="small text-muted")  # fmt: skip
@@ -34,10 +34,8 @@ def _views_table(username: str):
     return dbc.Table([head, html.Tbody(rows)], size="sm", id="settings-views-table")
 
 
-def _view_options(username: str) -> list[dict]:
-    return [
-        {"label": f"{v.page}: {v.name}", "value": v.id} for v in views.list_for(app_db(), username)
-    ]
+def _view_options(mine: list[SavedView]) -> list[dict]:
+    return [{"label": f"{v.page}: {v.name}", "value": v.id} for v in mine]
 
 
 def layout(**_query):
@@ -50,6 +48,7 @@ def layout(**_query):
     address = user.email if user else None
     db = app_db()
     sent = digest.last_sent(db, scope.username)
+    mine = views.list_for(db, scope.username)
     detail = data.settings().digest_detail
     return html.Div(
         [
@@ -88,13 +87,13 @@ def layout(**_query):
             ),
             html.Div(id="settings-subscribe-message", role="status", className="small"),
             html.H2("My saved views", className="h5 mt-4"),
-            html.Div(_views_table(scope.username), id="settings-views"),
+            html.Div(_views_table(mine), id="settings-views"),
             dbc.Row(
                 [
                     dbc.Col(
                         dcc.Dropdown(
                             id="settings-view",
-                            options=_view_options(scope.username),
+                            options=_view_options(mine),
                             placeholder="Choose a view",
                         ),
                         md=4,
@@ -174,7 +173,8 @@ def _manage(_a, _b, _c, view_id):
         said = f"Deleted '{view.name}'."
     auth().record("view_changed", page="settings",
                   detail={"view": view_id, "what": str(ctx.triggered_id)})  # fmt: skip
-    return _views_table(username), _view_options(username), said
+    mine = views.list_for(app_db(), username)
+    return _views_table(mine), _view_options(mine), said
 
 
 dash.register_page(
