@@ -3,7 +3,7 @@ case, or "assigned" it to a supervisor, with an optional note and a "remind me o
 hides the case from the default list until then.
 
 A follow-up never clears a flag: only a review in the extracts does. It belongs to the run of
-flags the case is in when it is made (``flagged_since`` from flags.sql). ``reconcile`` (run once
+flags the case is in when it is made (``flagged_since``, flag_spans.sql). ``reconcile`` (run once
 per warehouse version, after each load) closes the follow-ups whose run has ended, keeping the
 review that ended it and the days from first flagged to that review: the PVP page's "time to
 review" (``time_to_review``).

@@ -49,7 +49,7 @@ def child(s: Settings) -> str:
 
 
 def reason_words(s: Settings) -> dict[str, str]:
-    """Each child_reasons / flag reason code (etl/sql/child_cases.sql, flags.sql) in words."""
+    """Each child_reasons / flag reason code (etl/sql/child_cases.sql, flag_spans.sql) in words."""
     return {
         "child_marker": "child marker on the incident",
         "children_present": "children present at the incident",

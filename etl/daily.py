@@ -1,22 +1,22 @@
-"""The flags of every day, made at load time: ``flag_spans``.
+"""The flags of every day, made at load time: the table ``flag_spans``.
 
-``flags.sql`` for one day costs about 0.15 s on a year of a force's data and grows with the
-history, and every page asks it for whatever day a user picks. So each build runs that same file
-over every day the extracts cover and keeps its rows as **spans**: the consecutive days on which
-a case carries one flag with the same record version and attributes, its ``days`` growing by one
-a day (``days = as_of - counted_from``). ``flags_on_day.sql`` reads one day back (a range
-filter over the spans) and gives exactly the rows ``flags.sql`` gives for that day; nothing of
-the rule is restated here or there.
+The rule is written over runs of days (``flag_spans.sql``): a case carries one flag with the
+same record version and attributes on consecutive days, its ``days`` growing by one a day
+(``days = as_of - counted_from``). Each build runs that file once over every day the extracts
+cover and stores its rows; ``flags_on_day.sql`` reads one day back (a range filter) and
+``flags.sql`` gives any range of days one row per day from the same file, so a page's first
+visit to a day costs a filter, whatever the history's length, and nothing of the rule is
+restated here or there.
 
-Why the spans are contiguous: within one version of a case (part of the key) the days it is
+Why a flag's days form runs: within one version of a case (part of the key) the days it is
 open are consecutive, its last DS review and latest DS entry only move forward, and each flag's
 condition holds on one run of days while they stay put; a new review starts a new anchor
-(``counted_from``). The check ``etl/checks/flag_spans_contiguous.sql`` fails the load if a span
-ever holds fewer days than it covers.
+(``counted_from``). The check ``etl/checks/flag_spans_contiguous.sql`` fails the load if a span,
+once joined with its continuation from an earlier load, holds fewer days than it covers.
 
 Incremental: a load that brings a day's changes recomputes, over every day, only the cases whose
 record, incident, entries or entry assessments changed (a back-dated entry changes past days),
-and only the new days for the rest. A change of the rule's settings or of flags.sql itself
+and only the new days for the rest. A change of the rule's settings or of the rule's files
 (``flag_spans_build.rules``) recomputes everything; the dashboard meanwhile computes any day the
 spans do not cover, or were made with other settings, with flags.sql directly.
 """
@@ -36,7 +36,7 @@ from etl.warehouse import has_table, prev_has_table
 
 SPANS = "flag_spans"
 BUILD = "flag_spans_build"
-# Every column of flags.sql but the day and ``days``: equal on every day of a span.
+# Every column of flag_spans.sql but the days it covers: equal on every day of a span.
 KEY = (
     "investigation_id, version, flag, flag_order, area, team, team_type, officer_id, reasons, "
     "opened_on, last_ds_review_on, due_on, flagged_since, quoted_note"
@@ -49,30 +49,23 @@ CREATE TABLE {SPANS} (
   counted_from DATE,     -- days on a day D = D - counted_from
   first_day DATE,        -- the span's first and last as-of day (inclusive)
   last_day DATE,
-  days_in_span INTEGER   -- as-of days flags.sql gave the row: last_day - first_day + 1
+  days_in_span INTEGER   -- as-of days the pieces joined into it cover (a check)
 )
 """
 BUILD_DDL = f"""
 CREATE TABLE {BUILD} (
   through DATE,          -- the last as-of day materialised (the newest load's extract day)
-  rules VARCHAR          -- fingerprint of flags.sql and the settings it was run with
+  rules VARCHAR          -- fingerprint of flag_spans.sql and the settings it ran with
 )
 """
-# Days per run of flags.sql while building: fewer days per run bound the memory of its joins,
-# fewer runs read the entries fewer times (each run reads every entry once). At least
-# MIN_CHUNK_DAYS, and at most MAX_RUNS runs: a year of history in 92-day runs (peak 1.5 GB
-# for the whole load), ten years in 366-day runs (116 s against 211 s in 92-day ones; 3.2 GB
-# with the build's memory cap in etl/build.py).
-MIN_CHUNK_DAYS = 92
-MAX_RUNS = 10
 
 Progress = Callable[[str], None]
 
 
 def rules(settings: Settings) -> str:
-    """What the spans depend on besides the data: the text of flags.sql (with what it
+    """What the spans depend on besides the data: the text of flag_spans.sql (with what it
     includes) and the value of every setting it names."""
-    text = queries.sql("flags")
+    text = queries.sql("flag_spans")
     given = {"first_day": None, "last_day": None, "areas": None, "investigation_ids": None}
     bound = queries.params(text, settings, **given)
     values = {k: v for k, v in sorted(bound.items()) if k not in given}
@@ -152,10 +145,9 @@ def _compute(
     only: str | None,
     skip_changed: bool = False,
 ) -> None:
-    """flags.sql over ``first``..``last`` (for the cases in table ``only``, or every case;
-    without those in changed_cases when ``skip_changed``), folded into spans, a chunk of days
-    at a time."""
-    text = _unordered(queries.sql("flags"))
+    """flag_spans.sql over ``first``..``last`` (for the cases in table ``only``, or every
+    case; without those in changed_cases when ``skip_changed``)."""
+    text = queries.sql("flag_spans")
     areas = [
         r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
     ]
@@ -167,33 +159,14 @@ def _compute(
         if skip_changed
         else ""
     )
-    chunk = max(MIN_CHUNK_DAYS, -(-((last - first).days + 1) // MAX_RUNS))
-    start = first
-    while start <= last:
-        end = min(last, start + timedelta(days=chunk - 1))
-        params = queries.params(
-            text, settings, first_day=start, last_day=end, areas=areas, investigation_ids=ids
-        )
-        con.execute(
-            f"""
-            INSERT INTO {SPANS}
-            SELECT {KEY}, CAST(as_of - CAST(days AS INTEGER) AS DATE) AS counted_from,
-                   min(as_of), max(as_of), count(*)
-            FROM ({text}) {where}
-            GROUP BY ALL
-            """,
-            params,
-        )
-        start = end + timedelta(days=1)
-
-
-def _unordered(text: str) -> str:
-    """flags.sql without its final ORDER BY: folding rows into spans needs no order, and
-    sorting every day's rows first doubles the time."""
-    head, sep, tail = text.rpartition("\nORDER BY ")
-    if not sep or ")" in tail:
-        raise ValueError("flags.sql should end with its ORDER BY")
-    return head
+    params = queries.params(
+        text, settings, first_day=first, last_day=last, areas=areas, investigation_ids=ids
+    )
+    con.execute(
+        f"INSERT INTO {SPANS} SELECT *, CAST(last_day - first_day + 1 AS INTEGER) "
+        f"FROM ({text}) {where}",
+        params,
+    )
 
 
 def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,7 +2,8 @@
 
 Base tables hold the merged extracts; ``quarantine`` and ``load_log`` hold the load history.
 Views under ``etl/sql/marts`` (one plain SELECT per file, file name = view name) hold the
-business logic that does not depend on an as-of date; ``etl/sql/queries/flags.sql`` holds the rest.
+business logic that does not depend on an as-of date; ``etl/sql/queries/flag_spans.sql``
+holds the rest.
 """
 
 from __future__ import annotations

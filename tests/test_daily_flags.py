@@ -1,11 +1,14 @@
-"""The flags the load materialises for every day (etl/daily.py, read back by flags_on_day.sql)
-are flags.sql's own rows for that day, after a base load and after a daily delta, on every day
-of a real sample (its first and last days and the day either side included); a back-dated entry
-changes the past days it should; and a day the spans do not hold, or other settings, are
-answered by flags.sql itself."""
+"""The rule written over runs of days (flag_spans.sql) gives, on every day, what the rule
+written one day at a time gives (tests/sql/flags_day_by_day.sql, an independent form kept as
+the oracle), with the default settings and others; the flags the load materialises for every
+day (etl/daily.py, read back by flags_on_day.sql) are flags.sql's own rows for that day, after
+a base load and after a daily delta, on every day of a real sample (its first and last days and
+the day either side included); a back-dated entry changes the past days it should; and a day
+the spans do not hold, or other settings, are answered by flags.sql itself."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,6 +24,19 @@ from etl.settings import Settings
 from etl.testing import write_extracts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
+ORACLE = Path(__file__).parent / "sql" / "flags_day_by_day.sql"
+
+
+def day_by_day(
+    con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last: date
+) -> pd.DataFrame:
+    """The oracle's rows for every day from ``first`` to ``last``, every area."""
+    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), ORACLE.read_text())
+    params = queries.params(
+        text, settings, first_day=first, last_day=last, investigation_ids=None,
+        areas=list(settings.areas),
+    )  # fmt: skip
+    return con.execute(text, params).df()
 
 
 def flags_sql(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> pd.DataFrame:
@@ -47,6 +63,38 @@ def sample_warehouse(tmp_path_factory) -> tuple[Path, list[str]]:
     load(SAMPLE, db, Settings())
     load(SAMPLE / "delta", db, Settings(), progress=said.append)
     return db, said
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"review_window_days": 21, "due_soon_days": 7},
+        {"review_window_days": 10, "due_soon_days": 9, "response_min_days_open": 0},
+        {"thin_reviews_count": False},
+        {"ds_review_ranks": ["DI", "DCI"], "supervisor_ranks": ["DS"]},
+    ],
+)
+def test_the_rule_over_runs_of_days_is_the_rule_day_by_day(sample_warehouse, changes):
+    db, _ = sample_warehouse
+    s = Settings(**changes)
+    con = duckdb.connect(str(db), read_only=True)
+    first = con.execute("SELECT min(opened_on) FROM case_history").fetchall()[0][0]
+    first, last = first - timedelta(days=1), date(2018, 12, 31)  # a month past the data too
+    want = day_by_day(con, s, first, last)
+    text = queries.sql("flags")
+    params = queries.params(
+        text, s, first_day=first, last_day=last, investigation_ids=None, areas=list(s.areas)
+    )
+    got = con.execute(text, params).df()
+    con.close()
+    assert len(want) > 20_000 and set(want["flag"]) >= {
+        "child_related", "ds_review_overdue", "ds_review_due_soon", "response_unsupervised",
+    }  # fmt: skip
+    if changes.get("thin_reviews_count") is not False:
+        assert "ds_review_not_substantive" in set(want["flag"])
+    # Same rows in the same order (the order is part of the rule: worst first within a day).
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
 
 def test_every_day_s_materialised_flags_are_flags_sql_s_rows_for_that_day(sample_warehouse):

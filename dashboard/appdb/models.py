@@ -181,7 +181,7 @@ class CaseFollowUp(Base):
     """A manager's follow-up of a flagged case: "chased" someone, or "assigned to" a supervisor.
 
     It never clears a flag: only a review in the extracts does. It belongs to the run of flags
-    the case was in when it was made (``flagged_since``, from flags.sql); when that run ends
+    the case was in when it was made (``flagged_since``, from flag_spans.sql); when that run ends
     (dashboard/followup.py ``reconcile`` after a load) it is closed with ``outcome`` and, when a
     review ended it, the review's day and the days from first flagged to that review."""
 

@@ -1,3 +1,4 @@
--- Every span of materialised flags (etl/daily.py) holds a row of flags.sql on each day it
--- covers: a span with a gap would show a flag on days flags.sql does not.
+-- Every span of materialised flags (etl/daily.py) covers consecutive days: the pieces a span
+-- was joined from (runs of flag_spans.sql from different loads or ranges) meet without a gap
+-- or an overlap, else the span would show a flag on days the rule does not.
 SELECT * FROM flag_spans WHERE days_in_span <> date_diff('day', first_day, last_day) + 1

@@ -1,6 +1,6 @@
 -- child_cases: every version of every investigation (open or not; grain: investigation_id,
 -- version, as case_history) with the reasons it is child-related, as a list in a fixed order.
--- The one definition of "child-related"; flags.sql and the dashboard both read it, choosing
+-- The one definition of "child-related"; flag_spans.sql and the dashboard both read it, choosing
 -- the version known on a day (etl/flags.py child_cases_sql). Parameters: $child_age_under,
 -- $specialist_team_types.
 SELECT

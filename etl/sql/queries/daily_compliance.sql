@@ -4,28 +4,26 @@
 -- $ds_review_ranks officer on or before that day (or of its opening, if none): the 28-day rule
 -- of flags.sql, replayed for each day at once. Grain: day, investigation_id; only cases in
 -- $areas. Reader: daily_compliance_by_area.sql (the PVP page and pack).
-WITH days AS (
-  SELECT CAST(d AS DATE) AS day
-  FROM range(CAST($start AS TIMESTAMP), CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY)
-       AS t(d)
-),
-cases AS (
-  SELECT investigation_id, area, team, opened_on, closed_on, valid_from, valid_to
+WITH clock_spans AS (
+  -- Each version's open days within the period.
+  SELECT investigation_id AS clock_key, investigation_id, area, team, opened_on,
+         greatest(opened_on, valid_from, CAST($start AS DATE)) AS span_from,
+         least(CAST(coalesce(closed_on, DATE 'infinity') - 1 AS DATE),
+               CAST(coalesce(valid_to, DATE 'infinity') - 1 AS DATE),
+               CAST($end AS DATE)) AS span_to
   FROM case_history
   WHERE list_contains($specialist_team_types, team_type) AND list_contains($areas, area)
     AND opened_on <= $end AND (closed_on IS NULL OR closed_on > $start)
     AND valid_from <= $end AND (valid_to IS NULL OR valid_to > $start)
 ),
-clock_days AS (
-  SELECT c.*, c.investigation_id AS clock_key, d.day FROM cases AS c
-  JOIN days AS d ON d.day >= c.opened_on AND (c.closed_on IS NULL OR c.closed_on > d.day)
-   AND d.day >= c.valid_from AND (c.valid_to IS NULL OR c.valid_to > d.day)
-),
 clock_reviews AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
   SELECT investigation_id AS clock_key, reviewed_on FROM review_facts WHERE {restarts_ds_clock}
 ),
--- Each case's review clock on each day it was open (etl/sql/ds_clock.sql).
+-- Each case's review clock in phases (etl/sql/ds_clock.sql), given a row per day.
 clock AS ({ds_clock})
-SELECT day, investigation_id, area, team, days_since_ds, within_window
-FROM clock
+SELECT CAST(d.day AS DATE) AS day, c.investigation_id, c.area, c.team,
+       date_diff('day', c.clock_from, CAST(d.day AS DATE)) AS days_since_ds, c.within_window
+FROM clock AS c,
+     range(CAST(c.phase_from AS TIMESTAMP), CAST(c.phase_to AS TIMESTAMP) + INTERVAL 1 DAY,
+           INTERVAL 1 DAY) AS d(day)
