@@ -65,6 +65,13 @@ def _merge(
 ) -> tuple[int, int, int]:
     """Upsert valid rows by id. Unchanged rows keep their old version (and load_id)."""
     key = ex.key
+    cols = ", ".join(ex.stored_names)
+    if not con.execute(f"SELECT 1 FROM prev.{ex.name} LIMIT 1").fetchall():
+        # The first load: every valid row is new, and nothing need be compared or joined.
+        con.execute(
+            f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} FROM {v.valid_table}"
+        )
+        return v.valid, 0, 0
     same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM v.{c}" for c in ex.names if c != key)
     # Only the key and what happened to it: a copy of every column (each long note) costs
     # as much as the comparison.
@@ -76,7 +83,6 @@ def _merge(
         FROM {v.valid_table} AS v LEFT JOIN prev.{ex.name} AS p USING ({key})
         """
     )
-    cols = ", ".join(ex.stored_names)
     changed = f"(SELECT {key} FROM diff_{ex.name} WHERE _change <> 'unchanged')"
     con.execute(
         f"""

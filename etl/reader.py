@@ -84,8 +84,10 @@ def refuse_symlink(path: Path) -> None:
         )
 
 
-def _scan(path: Path, workdir: Path) -> _Scan:
-    """Decide the encoding (UTF-8, with or without BOM, else Windows-1252) and count lines."""
+def _scan(path: Path, workdir: Path, check_utf8: bool = True) -> _Scan:
+    """Decide the encoding (UTF-8, with or without BOM, else Windows-1252) and count lines.
+    Without ``check_utf8`` the file is taken to be UTF-8 unchecked: DuckDB's reader refuses
+    any record that is not, and the load then scans again with the check (stage_file)."""
     newlines = 0
     last = b""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -94,12 +96,12 @@ def _scan(path: Path, workdir: Path) -> _Scan:
         while chunk := fh.read(CHUNK):
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
-            if utf8:
+            if utf8 and check_utf8:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-        if utf8:
+        if utf8 and check_utf8:
             try:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
@@ -121,6 +123,14 @@ def _scan(path: Path, workdir: Path) -> _Scan:
     copy = workdir / f"{path.stem}.utf8.csv"
     copy.write_text(text, encoding="utf-8", newline="")
     return _Scan("windows-1252", lines, copy)
+
+
+def _header_of(path: Path, workdir: Path, scan: _Scan, extract: Extract) -> list[str]:
+    """The header of a file taken to be UTF-8; of its converted copy when it is not."""
+    try:
+        return _header(scan.utf8_path, extract)
+    except UnicodeDecodeError:
+        return _header(_scan(path, workdir).utf8_path, extract)
 
 
 def _header(path: Path, extract: Extract) -> list[str]:
@@ -347,10 +357,12 @@ def stage_file(
     if not path.is_file():
         raise StructuralError(f"{path.name}: missing file (looked for {path})")
     try:
-        scan = _scan(path, workdir)
+        # Most extracts are UTF-8 and read whole by DuckDB, which checks the encoding itself:
+        # the byte-by-byte check costs a second pass only for the others.
+        scan = _scan(path, workdir, check_utf8=False)
     except OSError as exc:
         raise StructuralError(f"{path.name}: unreadable file: {exc.strerror}") from exc
-    names = _header(scan.utf8_path, extract)
+    names = _header_of(path, workdir, scan, extract)
     table = f"raw_{extract.name}"
     staged = StagedFile(
         extract=extract,
@@ -364,6 +376,8 @@ def stage_file(
     try:
         fast = _read_fast(con, extract, names, scan, table, max_field_bytes)
         if fast is False:
+            scan = _scan(path, workdir)  # the encoding checked; a Windows-1252 file converted
+            staged.encoding = scan.encoding
             staged.rows_read, staged.malformed = _read_slow(
                 con, extract, names, scan, table, workdir, max_field_bytes
             )

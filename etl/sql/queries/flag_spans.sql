@@ -81,6 +81,30 @@ clock_reviews AS (
 ),
 -- Each open specialist version's review clock, in phases (etl/sql/ds_clock.sql).
 specialist AS ({ds_clock}),
+-- A thin or repeated latest DS review, from its day to the day before the next DS-or-above
+-- review, on the specialist days it covers: one run, though it may cross from inside the window
+-- into beyond it (two clock phases with the same last review).
+not_substantive AS (
+  SELECT s.investigation_id, s.version, 'ds_review_not_substantive' AS flag,
+         e.reviewed_on AS counted_from,
+         min(greatest(s.phase_from, e.reviewed_on)) AS first_day,
+         max(least(s.phase_to, coalesce(CAST(e.next_on - 1 AS DATE), s.phase_to))) AS last_day,
+         array_to_string(list_filter([CASE WHEN e.grade = 'thin' THEN 'thin_review' END,
+                                      CASE WHEN e.repeated THEN 'repeated_text' END],
+                                     lambda r: r IS NOT NULL), ';') AS reasons,
+         e.reviewed_on AS last_ds_review_on, s.area, s.team, s.team_type, s.officer_id,
+         s.opened_on, CAST(s.clock_from + $review_window_days AS DATE) AS due_on,
+         e.reviewed_on AS flagged_since,
+         -- The note of a thin or repeated review, quoted in the flag's reasons.
+         left(n.note, 200) AS quoted_note
+  FROM specialist AS s
+  JOIN ds_entries AS e
+    ON e.clock_key = s.clock_key AND e.reviewed_on <= s.phase_to
+   AND (e.next_on IS NULL OR e.next_on > s.phase_from)
+  JOIN review_facts AS n ON n.review_id = e.review_id
+  WHERE e.grade = 'thin' OR e.repeated
+  GROUP BY ALL
+),
 flags AS (
   SELECT investigation_id, version, 'child_related' AS flag, opened_on AS counted_from,
          span_from AS first_day, span_to AS last_day,
@@ -101,22 +125,7 @@ flags AS (
   FROM specialist
   WHERE greatest(phase_from, CAST(clock_from + $due_soon_from_days AS DATE)) <= phase_to
   UNION ALL
-  SELECT s.investigation_id, s.version, 'ds_review_not_substantive', e.reviewed_on,
-         greatest(s.phase_from, e.reviewed_on),
-         least(s.phase_to, coalesce(CAST(e.next_on - 1 AS DATE), s.phase_to)),
-         array_to_string(list_filter([CASE WHEN e.grade = 'thin' THEN 'thin_review' END,
-                                      CASE WHEN e.repeated THEN 'repeated_text' END],
-                                     lambda r: r IS NOT NULL), ';'),
-         e.reviewed_on, s.area, s.team, s.team_type, s.officer_id, s.opened_on,
-         CAST(s.clock_from + $review_window_days AS DATE), e.reviewed_on,
-         -- The note of a thin or repeated review, quoted in the flag's reasons.
-         left(n.note, 200)
-  FROM specialist AS s
-  JOIN ds_entries AS e
-    ON e.clock_key = s.clock_key AND e.reviewed_on <= s.phase_to
-   AND (e.next_on IS NULL OR e.next_on > s.phase_from)
-  JOIN review_facts AS n ON n.review_id = e.review_id
-  WHERE e.grade = 'thin' OR e.repeated
+  SELECT * FROM not_substantive
   UNION ALL
   SELECT o.investigation_id, o.version, 'response_unsupervised', o.opened_on,
          greatest(o.span_from, CAST(o.opened_on + $response_min_days_open AS DATE)),
