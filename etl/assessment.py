@@ -3,19 +3,40 @@
 The definition is one query, etl/sql/entry_assessment.sql; this module turns the settings'
 phrase lists into the whole-word patterns it uses, runs it into the ``entry_assessment`` table
 of the warehouse being built, and describes the definition in words for the pages.
+
+A load on top of a warehouse assessed with the same rules (``entry_assessment_build``) assesses
+again only what it can change: every entry of each case whose entries, record or incident the
+load brought or changed (the child element and the days since the previous entry are the
+case's), and the repeated-text windows of every group (reviewer and folded note) those entries
+fall in or left; every other entry keeps its assessment. tests/test_entry_quality.py checks
+that this gives what assessing everything gives.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
+
 import duckdb
 import pandas as pd
 
-from etl.flags import CHILD_CASES_SQL, SQL_DIR, bind
+from etl import queries
+from etl.flags import bind
 from etl.settings import ELEMENTS, Settings
+from etl.warehouse import prev_has_table
 
-ASSESSMENT_SQL = (
-    (SQL_DIR / "entry_assessment.sql").read_text().replace("{child_cases}", f"({CHILD_CASES_SQL})")
+ASSESSMENT_SQL = queries.sql("entry_assessment")
+NOTE_KEY_SQL = queries.sql("note_key")
+TABLE = "entry_assessment"
+BUILD = "entry_assessment_build"
+# The keys of an entry assessed before, for the repeated-text windows of a group it is in.
+CARRIED_DDL = """
+CREATE OR REPLACE TEMP TABLE carried_entry_keys (
+  review_id VARCHAR, investigation_id VARCHAR, reviewer_id VARCHAR, note_key UBIGINT,
+  reviewed_on DATE, grade VARCHAR
 )
+"""
 ELEMENT_WORDS = {
     "risk": "risk reviewed",
     "actions": "actions checked or set",
@@ -45,17 +66,120 @@ def phrase_pattern(phrases: list[str]) -> str:
     return f"(^|[^a-z0-9])({alternatives})([^a-z0-9]|$)"
 
 
-def parameters(settings: Settings) -> dict:
+def parameters(settings: Settings, case_scope: list[str] | None = None) -> dict:
     patterns = {f"{e}_pattern": phrase_pattern(settings.element_phrases[e]) for e in ELEMENTS}
-    return bind(ASSESSMENT_SQL, settings, **patterns)
+    return bind(ASSESSMENT_SQL, settings, case_scope=case_scope, **patterns)
 
 
-def assess(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Fill ``entry_assessment`` (created empty with the schema) from the merged entries."""
+def rules(settings: Settings) -> str:
+    """What the assessment depends on besides the entries: the query and its settings."""
+    values = {k: v for k, v in sorted(parameters(settings).items()) if k != "case_scope"}
+    return hashlib.sha256((ASSESSMENT_SQL + json.dumps(values, default=str)).encode()).hexdigest()
+
+
+def assess(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    load_id: int,
+    say: Callable[[str], None] = lambda _msg: None,
+) -> None:
+    """Fill ``entry_assessment`` (created empty with the schema) for the merged entries: all of
+    them, or, on top of a warehouse assessed with the same rules, what this load can change."""
+    fingerprint = rules(settings)
+    con.execute(f"INSERT INTO {BUILD} VALUES (?)", [fingerprint])
+    con.execute(CARRIED_DDL)
+    if not _previous_rules_are(con, fingerprint):
+        say("assessing every entry against the reviewing-officer checklist")
+        con.execute(
+            f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM ({ASSESSMENT_SQL})",
+            parameters(settings),
+        )
+        return
+    cases = _cases_to_assess(con, load_id)
+    say(f"assessing the entries of {len(cases)} changed case(s) against the checklist")
+    _carry_group_keys(con, load_id)
     con.execute(
-        f"INSERT INTO entry_assessment BY NAME SELECT * FROM ({ASSESSMENT_SQL})",
-        parameters(settings),
+        f"CREATE OR REPLACE TEMP TABLE assessed AS SELECT * FROM ({ASSESSMENT_SQL})",
+        parameters(settings, case_scope=cases),
     )
+    # Entries the load did not touch keep their assessment; a carried one takes its group's
+    # new repeated-text windows.
+    con.execute(
+        f"""
+        INSERT INTO {TABLE} BY NAME
+        SELECT p.* REPLACE (coalesce(a.repeated, p.repeated) AS repeated,
+                            coalesce(a.repeated_cases, p.repeated_cases) AS repeated_cases,
+                            coalesce(a.restarts_clock, p.restarts_clock) AS restarts_clock)
+        FROM prev.{TABLE} AS p
+        SEMI JOIN supervision AS s USING (review_id)
+        LEFT JOIN (SELECT * FROM assessed WHERE carried) AS a USING (review_id)
+        WHERE p.review_id NOT IN (SELECT review_id FROM assessed WHERE NOT carried)
+        """
+    )
+    con.execute(
+        f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM assessed WHERE NOT carried"
+    )
+    con.execute("DROP TABLE assessed; DROP TABLE carried_entry_keys; DROP TABLE assess_cases")
+
+
+def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "note_key"):
+        return False
+    rows = con.execute(f"SELECT rules FROM prev.{BUILD}").fetchall()
+    return bool(rows) and rows[0][0] == fingerprint
+
+
+def _cases_to_assess(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
+    """Cases whose entries' assessment this load can change: an entry it brought, changed or
+    took away (the old row's case too), a new version of the record, a changed incident."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE assess_cases AS
+        SELECT DISTINCT investigation_id FROM (
+          SELECT investigation_id FROM supervision WHERE load_id = {load_id}
+          UNION ALL
+          SELECT p.investigation_id FROM prev.supervision AS p
+          LEFT JOIN supervision AS s USING (review_id)
+          WHERE s.review_id IS NULL OR s.load_id = {load_id}
+          UNION ALL
+          SELECT investigation_id FROM investigation_versions WHERE load_id = {load_id}
+          UNION ALL
+          SELECT i.investigation_id FROM investigations AS i
+          JOIN incidents AS n USING (incident_id) WHERE n.load_id = {load_id}
+        ) WHERE investigation_id IS NOT NULL
+        """
+    )
+    return [r[0] for r in con.execute("SELECT investigation_id FROM assess_cases").fetchall()]
+
+
+def _carry_group_keys(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """The keys of the entries assessed before that share a group (reviewer, folded note) with
+    an entry of the cases assessed again, as it is now or as it was: their windows change."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE touched_groups AS
+        SELECT DISTINCT reviewer_id, note_key FROM (
+          SELECT reviewer_id, {NOTE_KEY_SQL} AS note_key
+          FROM (SELECT reviewer_id, coalesce(note, '') AS text FROM supervision
+                WHERE investigation_id IN (SELECT investigation_id FROM assess_cases))
+          UNION ALL
+          SELECT p.reviewer_id, a.note_key FROM prev.supervision AS p
+          JOIN prev.{TABLE} AS a USING (review_id)
+          WHERE p.investigation_id IN (SELECT investigation_id FROM assess_cases)
+        ) WHERE note_key IS NOT NULL
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO carried_entry_keys
+        SELECT s.review_id, s.investigation_id, s.reviewer_id, a.note_key,
+               CAST(s.reviewed_at AS DATE), a.grade
+        FROM supervision AS s JOIN prev.{TABLE} AS a USING (review_id)
+        SEMI JOIN touched_groups AS g USING (reviewer_id, note_key)
+        WHERE s.investigation_id NOT IN (SELECT investigation_id FROM assess_cases)
+        """
+    )
+    con.execute("DROP TABLE touched_groups")
 
 
 def definition(settings: Settings) -> list[str]:

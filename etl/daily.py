@@ -210,8 +210,10 @@ def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
           WHERE s.review_id IS NULL OR s.load_id = {load_id}
           UNION ALL
           SELECT s.investigation_id FROM supervision AS s
-          JOIN (SELECT * FROM entry_assessment
-                EXCEPT SELECT * FROM prev.entry_assessment) AS a USING (review_id)
+          JOIN (SELECT review_id, grade, repeated, restarts_clock FROM entry_assessment
+                EXCEPT
+                SELECT review_id, grade, repeated, restarts_clock FROM prev.entry_assessment)
+            AS a USING (review_id)
         )
         """
     )

@@ -53,8 +53,12 @@ ENTRY_ASSESSMENT_DDL = """
 CREATE TABLE {db}entry_assessment (
   review_id VARCHAR, has_risk BOOLEAN, has_actions BOOLEAN, has_plan BOOLEAN,
   has_next_review BOOLEAN, has_child BOOLEAN, elements VARCHAR, n_elements INTEGER,
-  n_applicable INTEGER, grade VARCHAR, repeated BOOLEAN, repeated_cases INTEGER,
-  days_since_previous INTEGER, restarts_clock BOOLEAN
+  n_applicable INTEGER, grade VARCHAR, days_since_previous INTEGER,
+  note_key UBIGINT,      -- the folded note's hash (etl/sql/note_key.sql): its repeated-text group
+  repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN
+);
+CREATE TABLE {db}entry_assessment_build (
+  rules VARCHAR          -- fingerprint of entry_assessment.sql and the settings it ran with
 )
 """
 

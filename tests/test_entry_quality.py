@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from etl import assessment
 from etl.flags import flags
 from etl.load import load
 from etl.settings import Settings
 from etl.testing import write_extracts
+from etl.validate import define_macros
 
 
 def cp_case(case_id: str = "CP1", opened: str = "2018-06-01 10:00") -> dict:
@@ -194,3 +198,109 @@ def test_entries_command_lists_each_entry_with_its_grade(tmp_path):
         ["R2", "CP1", "2018-06-21", "DC5", "DC", "False", "substantive", "risk;actions;child",
          "False"],
     ]  # fmt: skip
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
+COLUMNS = (
+    "review_id, has_risk, has_actions, has_plan, has_next_review, has_child, elements, "
+    "n_elements, n_applicable, grade, days_since_previous, note_key, repeated, "
+    "repeated_cases, restarts_clock"
+)
+
+
+def assessed_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
+    """(rows only in the incremental assessment, rows only in a whole one) of a copy of ``db``
+    assessed again from nothing, in the same warehouse."""
+    copy = tmp_path / "whole.duckdb"
+    shutil.copy(db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(f"CREATE TABLE incremental AS SELECT {COLUMNS} FROM entry_assessment")
+        con.execute("DELETE FROM entry_assessment; DELETE FROM entry_assessment_build")
+        con.execute("ATTACH ':memory:' AS prev")  # nothing assessed before: every entry
+        define_macros(con, Settings())
+        assessment.assess(con, Settings(), load_id=99)
+        whole = f"SELECT {COLUMNS} FROM entry_assessment"
+        only_here = f"SELECT count(*) FROM (FROM incremental EXCEPT ALL {whole})"
+        only_whole = f"SELECT count(*) FROM ({whole} EXCEPT ALL FROM incremental)"
+        return con.execute(only_here).fetchall()[0][0], con.execute(only_whole).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_delta_assesses_only_what_it_can_change_and_gives_what_a_whole_assessment_gives(
+    tmp_path,
+):
+    db = tmp_path / "w.duckdb"
+    said: list[str] = []
+    load(SAMPLE, db, Settings())
+    load(SAMPLE / "delta", db, Settings(), progress=said.append)
+    line = next(m for m in said if m.startswith("assessing"))
+    assert "changed case(s)" in line, said  # the delta did not assess every entry again
+    con = duckdb.connect(str(db), read_only=True)
+    total, repeated = con.execute(
+        "SELECT count(*), count(*) FILTER (repeated) FROM entry_assessment"
+    ).fetchall()[0]
+    con.close()
+    assert total > 4_000 and repeated > 50  # a real sample, repeated notes among it
+    assert int(line.split()[4]) < total / 10  # far fewer cases than entries
+    assert assessed_again_whole(db, tmp_path) == (0, 0)
+
+
+def test_a_changed_note_takes_the_repeated_mark_from_the_other_cases_of_its_group(tmp_path):
+    """Three cases with the same DS's "Seen." within a month: all repeated. The next day's
+    extract corrects one of them into a real review: the other two, untouched by the delta,
+    are no longer repeated (two cases are under the threshold), and one new case with "Seen."
+    makes them repeated again in the load after."""
+    db = tmp_path / "w.duckdb"
+    cases = [cp_case(f"CP{i}") for i in (1, 2, 3, 4)]
+    seen = [entry(f"R{i}", "Seen.", case_id=f"CP{i}") for i in (1, 2, 3)]
+    load(write_extracts(tmp_path / "base", investigations=cases, supervision=seen), db,
+         Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+
+    def marks() -> dict[str, tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT review_id, repeated, repeated_cases, grade FROM entry_assessment"
+            ).fetchall()
+            return {r[0]: r[1:] for r in rows}
+        finally:
+            con.close()
+
+    assert marks() == {f"R{i}": (True, 3, "thin") for i in (1, 2, 3)}
+    fixed = entry("R3", "Risk reviewed; actions set; plan agreed; next review in 28 days.",
+                  case_id="CP3")  # fmt: skip
+    load(write_extracts(tmp_path / "d1", supervision=[fixed]), db, Settings(),
+         extracted_on=date(2018, 7, 1))  # fmt: skip
+    got = marks()
+    assert got["R1"] == got["R2"] == (False, 0, "thin") and got["R3"][:2] == (False, 0)
+    again = entry("R4", "seen.", case_id="CP4", reviewed_at="2018-06-20 09:00")
+    load(write_extracts(tmp_path / "d2", supervision=[again]), db, Settings(),
+         extracted_on=date(2018, 7, 2))  # fmt: skip
+    assert {k: v[:2] for k, v in marks().items() if k != "R3"} == {
+        "R1": (True, 3), "R2": (True, 3), "R4": (True, 3),
+    }  # fmt: skip
+    assert assessed_again_whole(db, tmp_path) == (0, 0)
+
+
+def test_a_load_with_other_settings_assesses_every_entry_again(tmp_path):
+    """ "Seen to." (8 characters, no element) is thin under thin_note_chars 40; loaded again into
+    the same warehouse with thin_note_chars 5, nothing in the extract changed, it is partial."""
+    db = tmp_path / "w.duckdb"
+    folder = write_extracts(tmp_path / "x", investigations=[cp_case()],
+                            supervision=[entry("R1", "Seen to.")])  # fmt: skip
+
+    def grade() -> str:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT grade FROM entry_assessment").fetchall()[0][0]
+        finally:
+            con.close()
+
+    said: list[str] = []
+    load(folder, db, Settings())
+    assert grade() == "thin"
+    load(folder, db, Settings(thin_note_chars=5), progress=said.append)
+    assert grade() == "partial"
+    assert "assessing every entry against the reviewing-officer checklist" in said

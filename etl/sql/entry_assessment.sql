@@ -15,9 +15,17 @@
 -- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
 -- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
 -- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
+-- Incremental (etl/assessment.py): $case_scope (NULL: every case) limits the entries assessed
+-- to those cases' (all their entries: days_since_previous looks at the case's previous one);
+-- the temp table carried_entry_keys adds the keys (review_id, investigation_id, reviewer_id,
+-- note_key, reviewed_on, grade) of other entries already assessed in the groups those entries'
+-- notes fall in, so each repeated-text window sees every entry of its group. Those carried
+-- entries come out too, with only repeated, repeated_cases and restarts_clock (carried true).
 WITH cases AS (
   SELECT investigation_id, len(child_reasons) > 0 AS child_related
-  FROM {child_cases} WHERE valid_to IS NULL
+  FROM ({child_cases}) AS child_cases WHERE valid_to IS NULL
+    AND ($case_scope IS NULL
+         OR investigation_id IN (SELECT unnest(CAST($case_scope AS VARCHAR[]))))
 ),
 entries AS (
   SELECT s.review_id, s.investigation_id, s.reviewer_id,
@@ -40,15 +48,8 @@ entries AS (
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
                     regexp_matches(text, $child_pattern, 'i')) END AS has_child,
-         -- The note folded (case, spaces; the regex only where there is something to fold)
-         -- and kept as its 64-bit hash: grouping and windows on a number, not a copy of every
-         -- note (two different notes by one reviewer sharing a hash: about 1 in 10^12).
-         CASE WHEN text = '' THEN NULL
-              ELSE hash(CASE WHEN contains(text, '  ') OR contains(text, chr(9))
-                                  OR contains(text, chr(10)) OR contains(text, chr(12))
-                                  OR contains(text, chr(13))
-                             THEN regexp_replace(lower(text), '\s+', ' ', 'g')
-                             ELSE lower(text) END) END AS note_key
+         -- The note folded and hashed (etl/sql/note_key.sql).
+         {note_key} AS note_key
   FROM supervision AS s JOIN cases AS c USING (investigation_id)
 ),
 counted AS (
@@ -60,14 +61,20 @@ counted AS (
 ),
 -- Each entry with a note opens a window [its day, its day + $repeated_within_days]; a window
 -- holding the same reviewer's same note on enough cases marks every entry inside it.
+grouped AS (
+  SELECT review_id, investigation_id, reviewer_id, note_key, reviewed_on FROM counted
+  WHERE note_key IS NOT NULL
+  UNION ALL
+  SELECT review_id, investigation_id, reviewer_id, note_key, reviewed_on
+  FROM carried_entry_keys
+),
 candidates AS (
   -- Only notes a reviewer wrote on enough cases at all can be repeated within a window.
-  SELECT reviewer_id, note_key FROM counted WHERE note_key IS NOT NULL
+  SELECT reviewer_id, note_key FROM grouped
   GROUP BY ALL HAVING count(DISTINCT investigation_id) >= $repeated_min_cases
 ),
 keyed AS (
-  SELECT c.review_id, c.investigation_id, c.reviewer_id, c.note_key, c.reviewed_on
-  FROM counted AS c SEMI JOIN candidates USING (reviewer_id, note_key)
+  SELECT g.* FROM grouped AS g SEMI JOIN candidates USING (reviewer_id, note_key)
 ),
 windows AS (
   -- Cases in the window that starts at each entry: [its day, its day + $repeated_within_days].
@@ -86,22 +93,32 @@ repeats AS (
            RANGE BETWEEN $repeated_within_days PRECEDING AND CURRENT ROW) AS repeated_cases
   FROM windows
   QUALIFY repeated_cases >= $repeated_min_cases
+),
+assessed AS (
+  SELECT
+    c.review_id,
+    c.has_risk, c.has_actions, c.has_plan, c.has_next_review, c.has_child,
+    array_to_string(list_filter(
+      [CASE WHEN c.has_risk THEN 'risk' END, CASE WHEN c.has_actions THEN 'actions' END,
+       CASE WHEN c.has_plan THEN 'plan' END, CASE WHEN c.has_next_review THEN 'next_review' END,
+       CASE WHEN c.has_child THEN 'child' END], lambda e: e IS NOT NULL), ';') AS elements,
+    c.n_elements,
+    c.n_applicable,
+    CASE WHEN c.n_elements >= $substantive_min_elements THEN 'substantive'
+         WHEN c.n_elements = 0 AND c.note_chars < $thin_note_chars THEN 'thin'
+         ELSE 'partial' END AS grade,
+    c.days_since_previous,
+    c.note_key,
+    false AS carried
+  FROM counted AS c
+  UNION ALL
+  SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key, true
+  FROM carried_entry_keys
 )
-SELECT
-  c.review_id,
-  c.has_risk, c.has_actions, c.has_plan, c.has_next_review, c.has_child,
-  array_to_string(list_filter(
-    [CASE WHEN c.has_risk THEN 'risk' END, CASE WHEN c.has_actions THEN 'actions' END,
-     CASE WHEN c.has_plan THEN 'plan' END, CASE WHEN c.has_next_review THEN 'next_review' END,
-     CASE WHEN c.has_child THEN 'child' END], lambda e: e IS NOT NULL), ';') AS elements,
-  c.n_elements,
-  c.n_applicable,
-  CASE WHEN c.n_elements >= $substantive_min_elements THEN 'substantive'
-       WHEN c.n_elements = 0 AND c.note_chars < $thin_note_chars THEN 'thin'
-       ELSE 'partial' END AS grade,
-  r.review_id IS NOT NULL AS repeated,
-  coalesce(r.repeated_cases, 0) AS repeated_cases,
-  c.days_since_previous,
-  $thin_reviews_count
-    OR NOT (grade = 'thin' OR r.review_id IS NOT NULL) AS restarts_clock
-FROM counted AS c LEFT JOIN repeats AS r USING (review_id)
+SELECT a.* EXCLUDE (carried),
+       r.review_id IS NOT NULL AS repeated,
+       coalesce(r.repeated_cases, 0) AS repeated_cases,
+       $thin_reviews_count
+         OR NOT (a.grade = 'thin' OR r.review_id IS NOT NULL) AS restarts_clock,
+       a.carried
+FROM assessed AS a LEFT JOIN repeats AS r USING (review_id)
