@@ -101,7 +101,7 @@ not_substantive AS (
   JOIN ds_entries AS e
     ON e.clock_key = s.clock_key AND e.reviewed_on <= s.phase_to
    AND (e.next_on IS NULL OR e.next_on > s.phase_from)
-  JOIN review_facts AS n ON n.review_id = e.review_id
+  JOIN supervision AS n ON n.review_id = e.review_id
   WHERE e.grade = 'thin' OR e.repeated
   GROUP BY ALL
 ),
