@@ -443,7 +443,10 @@ def child_cases(scope: Scope, filters: Filters) -> pd.DataFrame:
     df = flags(scope, filters)
     df = df[df["flag"] == "child_related"].copy()
     s = settings()
-    df["reasons_words"] = [reasons_in_words(r, s) for r in df["reasons"]]
+    # A few combinations of reasons among thousands of cases: each put in words once.
+    df["reasons_words"] = df["reasons"].map(
+        {r: reasons_in_words(r, s) for r in df["reasons"].unique()}
+    )
     return df
 
 
@@ -452,7 +455,7 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame(columns=["week", "team_type", "cases"])
-    df = query(
+    df = cached_query(
         "weekly_new_child_cases", scope, filters.areas, as_of=as_of, team=filters.team,
         team_type=filters.team_type, officer_id=filters.officer_id,
     )  # fmt: skip

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+import plotly.io as pio
 from dash import dcc, html
 
 from dashboard.words import header_words, team_type_words
@@ -24,6 +25,17 @@ TEAM_TYPE_COLOURS = {
 }
 
 
+# plotly_white cut to what our bar and line charts read: the whole template is copied and
+# checked into every figure it is set on (8-40 ms a chart in a callback); this one about 1 ms.
+_WHITE = pio.templates["plotly_white"]
+_KEPT = ("annotationdefaults", "autotypenumbers", "colorway", "font", "hoverlabel", "hovermode",
+         "paper_bgcolor", "plot_bgcolor", "shapedefaults", "title", "xaxis", "yaxis")  # fmt: skip
+pio.templates["pvp_white"] = go.layout.Template(
+    layout={k: v for k, v in _WHITE.layout.to_plotly_json().items() if k in _KEPT},
+    data={k: v for k, v in _WHITE.data.to_plotly_json().items() if k in ("bar", "scatter")},
+)
+
+
 def team_type_order() -> list[str]:
     return list(TEAM_TYPE_COLOURS)
 
@@ -32,7 +44,7 @@ def styled(fig: go.Figure, height: int = 320) -> go.Figure:
     """The shared look: white, the palette, a legend under the plot with room for it (not cut
     off), counts that start at 0, and the plot toolbar only on hover."""
     fig.update_layout(
-        template="plotly_white",
+        template="pvp_white",
         colorway=PALETTE,
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -41,6 +53,101 @@ def styled(fig: go.Figure, height: int = 320) -> go.Figure:
     )
     fig.update_yaxes(rangemode="tozero")
     return fig
+
+
+def bars(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    color: str | None = None,
+    colours: dict[str, str] | None = None,
+    order: list[str] | None = None,
+    horizontal: bool = False,
+    text: bool = True,
+    stacked: bool = False,
+    labels: dict[str, str] | None = None,
+) -> go.Figure:
+    """Bars from long data, one trace per value of ``color`` (those in ``order`` first, in that
+    order; then the rest as they come), grouped or ``stacked``; ``y`` the counts (on the x axis
+    when ``horizontal``), each bar labelled with its count when ``text``. Built with
+    graph_objects: plotly express costs 20-100 ms a chart in a callback, this about 2."""
+    names = labels or {}
+    traces = []
+    for name, part in _series(df, color, order):
+        values, categories = part[y].tolist(), part[x].tolist()
+        traces.append(
+            {
+                "type": "bar",
+                "x": values if horizontal else categories,
+                "y": categories if horizontal else values,
+                "orientation": "h" if horizontal else "v",
+                "name": name,
+                "marker": {"color": (colours or {}).get(name)},
+                "text": values if text else None,
+                "hovertemplate": _hover(name, names.get(x, x), names.get(y, y), horizontal),
+                "showlegend": color is not None,
+            }
+        )
+    return go.Figure(
+        data=traces,
+        layout={
+            "barmode": "stack" if stacked else "group",
+            "legend": {"title": {"text": names.get(color, color) if color else None}},
+            "xaxis": {"title": {"text": names.get(y if horizontal else x)}},
+            "yaxis": {"title": {"text": names.get(x if horizontal else y)}},
+        },
+    )
+
+
+def stacked_areas(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str,
+    *,
+    colours: dict[str, str] | None = None,
+    order: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> go.Figure:
+    """Filled lines stacked one on another (the top edge is the total), one per value of
+    ``color``, as ``bars`` orders them."""
+    names = labels or {}
+    traces = [
+        {
+            "type": "scatter", "x": part[x].tolist(), "y": part[y].tolist(), "name": name,
+            "mode": "lines", "stackgroup": "one", "line": {"color": (colours or {}).get(name)},
+            "hovertemplate": _hover(name, names.get(x, x), names.get(y, y), False),
+        }
+        for name, part in _series(df, color, order)
+    ]  # fmt: skip
+    return go.Figure(
+        data=traces,
+        layout={
+            "legend": {"title": {"text": names.get(color, color)}},
+            "xaxis": {"title": {"text": names.get(x, x)}},
+            "yaxis": {"title": {"text": names.get(y, y)}},
+        },
+    )
+
+
+def _series(df: pd.DataFrame, color: str | None, order: list[str] | None):
+    """(name, rows) per trace: one unnamed trace without ``color``."""
+    if color is None:
+        yield None, df
+        return
+    present = list(dict.fromkeys(df[color]))
+    ranked = [v for v in (order or []) if v in present] + [
+        v for v in present if v not in (order or [])
+    ]
+    for name in ranked:
+        yield name, df[df[color] == name]
+
+
+def _hover(name: str | None, x: str, y: str, horizontal: bool) -> str:
+    first, second = ("%{y}", "%{x}") if horizontal else ("%{x}", "%{y}")
+    head = f"{name}<br>" if name else ""
+    return f"{head}{x}: {first}<br>{y}: {second}<extra></extra>"
 
 
 def whole_numbers(fig: go.Figure, largest: float, axis: str = "y") -> go.Figure:

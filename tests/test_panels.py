@@ -141,8 +141,8 @@ CHARTS = {
         "total": {"force": 8, "west": 5},
     },
     "child-by-reason": {  # a case counts once per reason; 6 of the 8 are in specialist teams
-        "series": {""},
-        "titles": ("cases", None),
+        "series": {None},  # one unnamed series
+        "titles": ("Cases", None),
         "total": {"force": 10, "west": 7},
     },
     "child-weekly": {  # by week opened, every child-related case opened in the year
@@ -152,7 +152,7 @@ CHARTS = {
     },
     "data-quarantine": {  # I-BAD, E-BAD, R-EBAD; West's user sees none of them
         "series": {"incidents.csv", "investigations.csv", "supervision.csv"},
-        "titles": ("rows", None),
+        "titles": ("Rows", None),
         "total": {"force": 3, "west": 0},
     },
     "today-published-crime": {  # the six commonest types and Other, in one month (Nov 2021)

@@ -7,10 +7,8 @@ the user's areas on the server) - never open the warehouse yourself.
 
 from __future__ import annotations
 
-import plotly.express as px
-
 from dashboard import data
-from dashboard.figures import empty, graph, styled
+from dashboard.figures import bars, empty, graph, styled
 from dashboard.panels import Context, Panel
 
 
@@ -20,7 +18,7 @@ def render(ctx: Context):
     if df.empty:
         return empty()  # say why, never a blank chart
     counts = df.groupby("team_type").size().reset_index(name="cases")
-    fig = px.bar(counts, x="team_type", y="cases", text="cases")
+    fig = bars(counts, "team_type", "cases")  # dashboard/figures.py: bars, stacked_areas
     return graph(styled(fig), "template-graph", f"{len(df)} open child-related cases")
 
 

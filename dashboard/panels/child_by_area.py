@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import plotly.express as px
-
 from dashboard import data
 from dashboard.figures import (
     TEAM_TYPE_COLOURS,
+    bars,
     empty,
     graph,
     styled,
@@ -23,13 +22,11 @@ def render(ctx: Context):
         return empty()
     counts = df.groupby(["area", "team_type"]).size().reset_index(name="cases")
     counts["team_type"] = counts["team_type"].map(team_type_words)
-    fig = px.bar(
-        counts, x="area", y="cases", color="team_type", barmode="group", text="cases",
-        color_discrete_map=TEAM_TYPE_COLOURS,
-        category_orders={"team_type": team_type_order(), "area": list(data.settings().areas)},
-        labels={"cases": "Open cases", "team_type": "Team type"},
+    fig = bars(
+        counts, "area", "cases", color="team_type", colours=TEAM_TYPE_COLOURS,
+        order=team_type_order(), labels={"cases": "Open cases", "team_type": "Team type"},
     )  # fmt: skip
-    fig.update_layout(xaxis_title=None)
+    fig.update_xaxes(categoryorder="array", categoryarray=list(data.settings().areas))
     whole_numbers(fig, counts["cases"].max())
     summary = "; ".join(
         f"{a} {t}: {n}"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import plotly.express as px
-
 from dashboard import data, words
-from dashboard.figures import empty, graph, styled
+from dashboard.figures import bars, empty, graph, styled
 from dashboard.panels import Context, Panel
 
 
@@ -17,8 +15,8 @@ def render(ctx: Context):
     reasons.columns = ["reason", "cases"]
     in_words = words.reason_words(data.settings())
     reasons["reason"] = reasons["reason"].map(lambda r: in_words.get(r, r))
-    fig = px.bar(reasons, x="cases", y="reason", orientation="h", text="cases")
-    fig.update_layout(yaxis={"categoryorder": "total ascending", "title": None})
+    fig = bars(reasons, "reason", "cases", horizontal=True, labels={"cases": "Cases"})
+    fig.update_layout(yaxis={"categoryorder": "total ascending"})
     summary = "; ".join(
         f"{r}: {c}" for r, c in zip(reasons["reason"], reasons["cases"], strict=True)
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 
 from dashboard import data
 from dashboard.figures import (
     TEAM_TYPE_COLOURS,
     empty,
     graph,
+    stacked_areas,
     styled,
     team_type_order,
     whole_numbers,
@@ -35,9 +35,8 @@ def render(ctx: Context):
         return empty()
     weeks = every_week(df)
     # Stacked: the top edge is the week's total, each band a team type in its own colour.
-    fig = px.area(
-        weeks, x="week", y="cases", color="team_type",
-        color_discrete_map=TEAM_TYPE_COLOURS, category_orders={"team_type": team_type_order()},
+    fig = stacked_areas(
+        weeks, "week", "cases", "team_type", colours=TEAM_TYPE_COLOURS, order=team_type_order(),
         labels={"week": "Week beginning", "cases": "New cases", "team_type": "Team type"},
     )  # fmt: skip
     fig.update_xaxes(tickformat="%d/%m/%Y")

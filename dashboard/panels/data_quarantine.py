@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import plotly.express as px
-
 from dashboard import data
-from dashboard.figures import empty, graph, styled
+from dashboard.figures import bars, empty, graph, styled
 from dashboard.panels import Context, Panel
 
 
@@ -13,8 +11,11 @@ def render(ctx: Context):
     df = data.quarantine_by_reason(ctx.scope)
     if df.empty:
         return empty("Nothing is quarantined.")
-    fig = px.bar(df, x="rows", y="reason", color="source", orientation="h", text="rows")
-    fig.update_layout(yaxis={"title": None, "categoryorder": "total ascending"})
+    fig = bars(
+        df, "reason", "rows", color="source", horizontal=True, stacked=True,
+        labels={"rows": "Rows", "source": "File"},
+    )  # fmt: skip
+    fig.update_layout(yaxis={"categoryorder": "total ascending"})
     summary = "; ".join(
         f"{s} {r}: {n}" for s, r, n in zip(df["source"], df["reason"], df["rows"], strict=True)
     )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 from dash import html
 
 from dashboard import data
-from dashboard.figures import empty, graph, styled
+from dashboard.figures import bars, empty, graph, styled
 from dashboard.panels import Context, Panel
 
 TOP_TYPES = 6
@@ -27,9 +26,11 @@ def render(ctx: Context):
     top = df.groupby("crime_type")["crimes"].sum().nlargest(TOP_TYPES).index
     df = df.assign(crime_type=df["crime_type"].where(df["crime_type"].isin(top), "Other"))
     df = df.groupby(["month", "crime_type"], as_index=False)["crimes"].sum()
-    fig = px.bar(df, x="month", y="crimes", color="crime_type", labels={"crimes": "Crimes"})
+    fig = bars(
+        df, "month", "crimes", color="crime_type", text=False, stacked=True,
+        labels={"crimes": "Crimes", "crime_type": "Crime type"},
+    )  # fmt: skip
     fig.update_xaxes(tickformat="%b %Y", title=None, dtick="M1")
-    fig.update_layout(legend_title_text="Crime type")
     total = int(df["crimes"].sum())
     return html.Div(
         [
