@@ -10,7 +10,9 @@
 -- the share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
 -- Reader: dashboard/data.py (quality page, PVP pack).
 WITH in_window AS (
-  SELECT e.*,
+  -- The columns measured (not the notes: a copy of each would ride through every step).
+  SELECT e.review_id, e.investigation_id, e.reviewer_id, e.reviewer_rank, e.grade,
+         e.n_applicable, e.repeated, e.days_since_previous, e.area, e.team, e.team_type,
          e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
          string_split(coalesce(e.elements, ''), ';') AS element_list
   FROM ({case_entries}) AS e
