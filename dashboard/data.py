@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -49,12 +50,16 @@ class NoWarehouse(Exception):
 class Warehouse:
     """A read-only connection that follows the file when a load swaps it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_bytes: int = 128 * 2**20) -> None:
         self.path = Path(path)
         self._con: duckdb.DuckDBPyConnection | None = None
         self._ident: tuple[int, int] | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        # Bounded by size, not count: one day's list for a force is megabytes, a card's count
+        # bytes; 64 entries held 340 MB of a force sample's worker (cache_mb).
+        self._sizes: dict[tuple, int] = {}
+        self._cache_bytes = cache_bytes
 
     def _identity(self) -> tuple[int, int]:
         try:
@@ -73,6 +78,7 @@ class Warehouse:
                 self._con = duckdb.connect(str(self.path), read_only=True)
                 self._ident = ident
                 self._cache.clear()
+                self._sizes.clear()
             cur = self._con.cursor()
         try:
             yield cur
@@ -95,11 +101,39 @@ class Warehouse:
                 self._cache.move_to_end(full_key)
                 return self._cache[full_key]
         value = make()
+        size = _size_of(value)
         with self._lock:
             self._cache[full_key] = value
-            while len(self._cache) > 64:
-                self._cache.popitem(last=False)
+            self._sizes[full_key] = size
+            while len(self._cache) > 1 and sum(self._sizes.values()) > self._cache_bytes:
+                oldest, _ = self._cache.popitem(last=False)
+                self._sizes.pop(oldest, None)
         return value
+
+    @property
+    def cached_bytes(self) -> int:
+        return sum(self._sizes.values())
+
+
+def _holds_objects(dtype) -> bool:
+    """A column of Python objects (text, lists) whose values live outside its array."""
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "python"
+    return dtype.kind == "O"
+
+
+def _size_of(value) -> int:
+    """About how much memory a cached result holds: a frame's columns, its text estimated from
+    a sample of values (measuring every string costs more than a small query)."""
+    if not isinstance(value, pd.DataFrame):
+        return 1024
+    size = int(value.memory_usage(index=True, deep=False).sum())
+    rows = len(value)
+    for col in value.columns[[_holds_objects(dtype) for dtype in value.dtypes]]:
+        sample = value[col].iloc[: min(rows, 200)]
+        if len(sample):
+            size += int(sum(sys.getsizeof(v) for v in sample) / len(sample) * rows)
+    return size
 
 
 _warehouses: dict[Path, Warehouse] = {}
@@ -109,7 +143,7 @@ def warehouse() -> Warehouse:
     """The warehouse the settings name (``db_path``; ``--db`` on the command line)."""
     path = Path(settings().db_path)
     if path not in _warehouses:
-        _warehouses[path] = Warehouse(path)
+        _warehouses[path] = Warehouse(path, settings().cache_mb * 2**20)
     return _warehouses[path]
 
 

@@ -209,6 +209,12 @@ class Settings(BaseSettings):
         description="Reads of case-level rows by one user, page and filter set within this many "
         "minutes make one audit entry (with the rows read added up).",
     )
+    cache_mb: int = Field(
+        128,
+        ge=1,
+        description="Results each dashboard worker keeps in memory for reuse (flags of a day, "
+        "the daily list...), in MB; the least recently used go first.",
+    )
     pack_cache_dir: Path = Field(
         Path("data/pack-cache"),
         description="Rendered PVP packs, per user, month, areas and warehouse version (mode 0700).",

@@ -170,3 +170,30 @@ def test_the_warehouse_is_the_one_the_settings_name_not_the_environment(
     monkeypatch.setattr(data, "_configured", None)
     data.configure(data.settings().model_copy(update={"db_path": tmp_path / "chosen.duckdb"}))
     assert data.warehouse().path == tmp_path / "chosen.duckdb"
+
+
+def test_the_result_cache_is_bounded_by_size_not_count(tmp_path):
+    """Frames of about 110 KB each under a 350 KB budget: the three newest stay (a hit makes
+    one newest again), whatever their count; what is kept is within the budget."""
+    from dashboard.data import Warehouse, _size_of
+
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(b"")  # only its identity (inode, time) keys the cache
+    wh = Warehouse(path, cache_bytes=350_000)
+    frame = lambda i: pd.DataFrame({"note": [f"{i}" + "x" * 1_000] * 100, "n": range(100)})  # noqa: E731
+    assert 100_000 < _size_of(frame(0)) < 120_000
+    made: list[int] = []
+
+    def get(i: int) -> pd.DataFrame:
+        return wh.cached(("t", i), lambda: made.append(i) or frame(i))
+
+    for i in range(3):
+        get(i)
+    get(0)  # a hit: 0 is the newest now, 1 the oldest
+    assert made == [0, 1, 2]
+    get(3)  # over the budget: 1 goes
+    assert [k[-1] for k in wh._cache] == [2, 0, 3]
+    assert wh.cached_bytes <= 350_000
+    get(1)
+    assert made == [0, 1, 2, 3, 1]  # made again: it had been let go
+    assert get(3)["note"][0].startswith("3")
