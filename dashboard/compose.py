@@ -49,9 +49,10 @@ LABELS = {
     "officer_id": "Officer in charge",
     "reviewer": "Supervisor",
     "follow_up": "Follow-up",
+    "check": "Check",
 }
 # Controls with fixed choices (value: words), not narrowed by the data.
-FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN}
+FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN, "check": words.CHECK_WORDS_TODAY}
 
 
 def context(filters: Filters, case_id: str | None = None) -> Context:

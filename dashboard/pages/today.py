@@ -6,8 +6,8 @@ import dash
 
 from dashboard.compose import CONTROLS, page_layout, register
 
-# The list's own control: its follow-ups (dashboard/followup.py).
-TODAY_CONTROLS = (*CONTROLS, "follow_up")
+# The lists' own controls: follow-ups (dashboard/followup.py), and the checks list's check.
+TODAY_CONTROLS = (*CONTROLS, "follow_up", "check")
 
 
 def layout(**query):
