@@ -26,7 +26,7 @@ WITH day_end AS (
 ),
 cases AS (
   SELECT c.investigation_id, c.area, c.team, c.team_type, c.officer_id, c.offence,
-         c.opened_on, c.opened_at_utc, c.suspect_age,
+         c.opened_on, c.opened_at, c.opened_at_utc, c.suspect_age,
          v.suspect_status, CAST(v.bail_until AS DATE) AS bail_until_on, v.cawn_issued, v.online,
          v.allocated_at_utc < e.at_utc AS allocated,
          v.plan_recorded_at_utc < e.at_utc AS planned,
@@ -58,7 +58,7 @@ found AS (
      OR (cse_kind = 'not_online' AND NOT list_contains($cse_not_online_team_types, team_type))
   UNION ALL BY NAME
   SELECT *, 'unallocated' AS check_name, days_open AS days, minutes_open // 60 AS hours,
-         CAST(opened_at_utc + to_hours($unallocated_hours) AS DATE) AS due_on,
+         CAST(opened_at + to_hours($unallocated_hours) AS DATE) AS due_on,
          'unallocated' AS reasons
   FROM cases
   WHERE allocated IS NOT TRUE AND minutes_open > $unallocated_hours * 60
