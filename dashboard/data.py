@@ -838,6 +838,51 @@ def case_check_rows(scope: Scope, investigation_id: str, as_of: date) -> pd.Data
     return df[cases].reset_index(drop=True)
 
 
+def theme_window(filters: Filters) -> tuple[date, date] | None:
+    """The days the custody and missing pages cover: ``theme_days`` to the as-of day."""
+    as_of = resolve_as_of(filters)
+    if as_of is None:
+        return None
+    return as_of - timedelta(days=settings().theme_days - 1), as_of
+
+
+def custody_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The custody page's list: every child detained in the window, newest first, its checks
+    in words (empty when the custody checks are off)."""
+    window = theme_window(filters)
+    if window is None or "accommodation_late" in checks_off():
+        return pd.DataFrame(columns=["custody_id", "area"])
+    s = settings()
+    df = custody_checks(scope, filters.areas, *window).copy()
+    df["accommodation_words"] = [
+        reasons_in_words(None if pd.isna(r) else r, s) or "—" for r in df["accommodation_reasons"]
+    ]
+    df["certificate_words"] = [
+        reasons_in_words(None if pd.isna(r) else r, s) or "—" for r in df["certificate_reason"]
+    ]
+    df["outcome_words"] = df["accommodation_outcome"].fillna("").str.replace("_", " ")
+    return _counted(df.reset_index(drop=True))
+
+
+def missing_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The missing page's list: every episode of a child reported in the window, newest first."""
+    window = theme_window(filters)
+    if window is None or "rhi_overdue" in checks_off():
+        return pd.DataFrame(columns=["episode_id", "area"])
+    df = missing_checks(scope, filters.areas, *window).copy()
+    df["rhi_words"] = df["rhi_state"].map(words.RHI_STATES)
+    df["category_words"] = df["risk_category"].fillna("").str.replace("_", " ")
+    return _counted(df.reset_index(drop=True))
+
+
+def repeat_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Children missing repeatedly to the as-of day (repeat_missing.sql)."""
+    as_of = resolve_as_of(filters)
+    if as_of is None or "repeat_missing" in checks_off():
+        return pd.DataFrame(columns=["person_ref", "area", "episodes"])
+    return _counted(repeat_missing(scope, filters.areas, as_of).reset_index(drop=True))
+
+
 # --- published crime (data.police.uk) ------------------------------------------------------
 
 

@@ -102,6 +102,15 @@ CHECK_WORDS = {
 # The Today page's check filter: the checks its list can hold.
 CHECK_WORDS_TODAY = {c: CHECK_WORDS[c] for c in CHECKS}
 
+# A missing episode's return home interview (missing_checks.sql rhi_state), in words.
+RHI_STATES = {
+    "still_missing": "still missing",
+    "not_yet_due": "not yet offered, not yet due",
+    "overdue": "overdue: not offered",
+    "offered_in_time": "offered in time",
+    "offered_late": "offered late",
+}
+
 
 def hours(n: int) -> str:
     return f"{n} hour" if n == 1 else f"{n} hours"

@@ -90,7 +90,10 @@ def test_every_table_panel_is_shown_to_its_roles(dash_app, client_for):
 
 
 def test_pages_are_known():
-    pages = {"today", "child", "quality", "quality-entries", "data", "audit", "case", "pvp"}
+    pages = {
+        "today", "child", "quality", "quality-entries", "data", "audit", "case", "pvp",
+        "custody", "missing",
+    }  # fmt: skip
     assert {p.page for p in PANELS} <= pages
 
 

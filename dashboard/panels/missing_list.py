@@ -1,0 +1,39 @@
+"""Missing page: every missing episode of a child in the window, newest first, with its checks."""
+
+from __future__ import annotations
+
+from dashboard import data, words
+from dashboard.grid import Column
+from dashboard.panels import Panel, Table
+
+COLUMNS = [
+    Column("episode_id", "Episode", width=120),
+    Column("person_ref", "Child (reference)", width=140),
+    Column("reported_at", "Reported", kind="datetime", width=150),
+    Column("child_age", "Age", kind="number", width=70),
+    Column("category_words", "Risk category", width=130),
+    Column("returned_at", "Returned", kind="datetime", width=150),
+    Column("return_interview_offered_at", "Interview offered", kind="datetime", width=150),
+    Column("hours_since_return", "Hours from return", kind="number", width=110),
+    Column("rhi_words", "Return interview", width=190),
+    Column("episodes_in_window", "Episodes in window", kind="number", width=110),
+    Column("area", "Area", width=90),
+]
+
+PANEL = Panel(
+    id="missing-list",
+    page="missing",
+    order=30,
+    title="Missing episodes",
+    description=lambda s: (
+        f"{words.check_definitions(s)['absent_category_used']} "
+        f"{words.check_definitions(s)['rhi_overdue']} Episodes in window: the child's episodes in "
+        f"the {words.days(s.repeat_missing_days)} to this one."
+    ),
+    table=Table(
+        columns=COLUMNS,
+        rows=lambda ctx: data.missing_list(ctx.scope, ctx.filters),
+        export_name="missing-episodes",
+        noun="episode",
+    ),
+)
