@@ -301,6 +301,9 @@ def add_case_details(cases: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
             else opened + timedelta(days=rng.uniform(8, 30)) if roll < 0.15
             else opened + timedelta(days=rng.uniform(0.2, 6.5))
         )  # fmt: skip
+        # Not yet happened by the day before the last: unknown to the extracts (a later
+        # timestamp would move the base extract's day).
+        allocated, plan = (None if t is None or t >= PERIOD_END else t for t in (allocated, plan))
         status = "none" if pd.isna(case["suspect_age"]) else _choice(rng, SUSPECT_STATUSES)
         bail = opened + timedelta(days=rng.randint(20, 100)) if status == "bailed" else None
         child = not pd.isna(case["victim_age"]) and case["victim_age"] < 18
@@ -347,6 +350,9 @@ def custody_and_missing(
                     rationale = "No secure bed available; LA emergency duty team contacted."
         end = charged or detained
         released = end + timedelta(hours=rng.uniform(1, 30 if refused else 6))
+        cut = PERIOD_END.replace(hour=23, minute=59)
+        charged, requested = (None if t is None or t > cut else t for t in (charged, requested))
+        refused = refused and charged is not None
         custody.append(
             {
                 "custody_id": f"CUS{year.index:02d}{k + 1:06d}",
@@ -360,7 +366,7 @@ def custody_and_missing(
                 "accommodation_outcome": outcome,
                 "certificate_completed": certificate,
                 "certificate_rationale": rationale,
-                "released_at": released if released.date() <= PERIOD_END.date() else None,
+                "released_at": released if released <= cut else None,
             }
         )
     episodes = max(150, round(n * 0.05))
