@@ -305,7 +305,19 @@ def add_case_details(cases: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
         # timestamp would move the base extract's day).
         allocated, plan = (None if t is None or t >= PERIOD_END else t for t in (allocated, plan))
         status = "none" if pd.isna(case["suspect_age"]) else _choice(rng, SUSPECT_STATUSES)
-        bail = opened + timedelta(days=rng.randint(20, 100)) if status == "bailed" else None
+        # Bail is extended while a case stays open: most open cases' bail ends after the
+        # sample's end, a few days before it (lapsed, the suspect still recorded as bailed).
+        bail = None
+        if status == "bailed":
+            bail = (
+                PERIOD_END
+                + timedelta(
+                    days=rng.randint(-6, 7) if rng.random() < 0.25 else rng.randint(8, 90),
+                    hours=rng.randint(9, 17),
+                )
+                if pd.isna(case["closed_at"])
+                else opened + timedelta(days=rng.randint(20, 100))
+            )
         child = not pd.isna(case["victim_age"]) and case["victim_age"] < 18
         online_p = {"online_child_abuse": 0.95, "cse": 0.08}.get(case["team_type"], 0.04)
         out.append(
