@@ -15,7 +15,8 @@ def layout(**query):
         "today",
         "Today",
         "Cases that need a supervisor: overdue and due DS reviews in specialist teams, and "
-        "response cases with a child victim or suspect that no supervisor has looked at.",
+        "response cases with a child victim or suspect that no supervisor has looked at; "
+        "below them, the inspection's other findings as checks.",
         query,
         TODAY_CONTROLS,
     )
