@@ -26,7 +26,7 @@ def layout(**query):
 
 
 dash.register_page(
-    __name__, path="/custody", name="Custody", title="Children in custody", order=4,
+    __name__, path="/custody", name="Custody", title="Children in custody", order=2.5,
     layout=layout,
 )  # fmt: skip
 register("custody", CONTROLS)

@@ -25,7 +25,7 @@ def layout(**query):
 
 
 dash.register_page(
-    __name__, path="/missing", name="Missing", title="Missing children", order=4,
+    __name__, path="/missing", name="Missing", title="Missing children", order=2.6,
     layout=layout,
 )  # fmt: skip
 register("missing", CONTROLS)

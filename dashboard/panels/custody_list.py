@@ -38,5 +38,6 @@ PANEL = Panel(
         rows=lambda ctx: data.custody_list(ctx.scope, ctx.filters),
         export_name="children-in-custody",
         noun="detention",
+        as_of_day=False,  # the window to the day, said above
     ),
 )

@@ -35,5 +35,6 @@ PANEL = Panel(
         rows=lambda ctx: data.missing_list(ctx.scope, ctx.filters),
         export_name="missing-episodes",
         noun="episode",
+        as_of_day=False,  # the window to the day, said above
     ),
 )

@@ -29,6 +29,6 @@ PANEL = Panel(
         columns=COLUMNS,
         rows=lambda ctx: data.repeat_list(ctx.scope, ctx.filters),
         export_name="children-missing-repeatedly",
-        noun="child",
+        noun="child reference",
     ),
 )
