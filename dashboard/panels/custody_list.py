@@ -22,9 +22,10 @@ COLUMNS = [
 ]
 
 
-def _definitions(s) -> str:
+def _definitions(s) -> list[str]:
     defs = words.check_definitions(s)
-    return f"{defs['accommodation_late']} {defs['certificate_missing']}"
+    return [f"{words.CHECK_WORDS[c]}: {defs[c]}"
+            for c in ("accommodation_late", "certificate_missing")]  # fmt: skip
 
 
 PANEL = Panel(
@@ -32,12 +33,16 @@ PANEL = Panel(
     page="custody",
     order=20,
     title="Children detained",
-    description=_definitions,
+    description=lambda s: (
+        f"Every child detained in the {words.days(s.theme_days)} to the day "
+        "shown, newest first, with the checks (defined under the table)."
+    ),
     table=Table(
         columns=COLUMNS,
         rows=lambda ctx: data.custody_list(ctx.scope, ctx.filters),
         export_name="children-in-custody",
         noun="detention",
         as_of_day=False,  # the window to the day, said above
+        footnotes=_definitions,
     ),
 )

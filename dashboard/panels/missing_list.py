@@ -20,15 +20,24 @@ COLUMNS = [
     Column("area", "Area", width=90),
 ]
 
+
+def _definitions(s) -> list[str]:
+    defs = words.check_definitions(s)
+    return [
+        *(f"{words.CHECK_WORDS[c]}: {defs[c]}" for c in ("absent_category_used", "rhi_overdue")),
+        f"Episodes in window: the child's episodes in the {words.days(s.repeat_missing_days)} "
+        "to this one's report.",
+    ]
+
+
 PANEL = Panel(
     id="missing-list",
     page="missing",
     order=30,
     title="Missing episodes",
     description=lambda s: (
-        f"{words.check_definitions(s)['absent_category_used']} "
-        f"{words.check_definitions(s)['rhi_overdue']} Episodes in window: the child's episodes in "
-        f"the {words.days(s.repeat_missing_days)} to this one."
+        f"Every episode reported in the {words.days(s.theme_days)} to the day "
+        "shown, newest first, with the checks (defined under the table)."
     ),
     table=Table(
         columns=COLUMNS,
@@ -36,5 +45,6 @@ PANEL = Panel(
         export_name="missing-episodes",
         noun="episode",
         as_of_day=False,  # the window to the day, said above
+        footnotes=_definitions,
     ),
 )

@@ -30,5 +30,6 @@ PANEL = Panel(
         rows=lambda ctx: data.repeat_list(ctx.scope, ctx.filters),
         export_name="children-missing-repeatedly",
         noun="child reference",
+        footnotes=lambda s: [words.check_definitions(s)["repeat_missing"]],
     ),
 )

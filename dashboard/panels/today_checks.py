@@ -26,10 +26,10 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def _definitions(s) -> str:
-    """Every check's definition, made from the settings."""
+def _definitions(s) -> list[str]:
+    """Every check's definition, made from the settings (under the table)."""
     defs = words.check_definitions(s)
-    return " ".join(f"{words.CHECK_WORDS[c]}: {defs[c]}" for c in words.CHECKS)
+    return [f"{words.CHECK_WORDS[c]}: {defs[c]}" for c in words.CHECKS]
 
 
 PANEL = Panel(
@@ -37,12 +37,14 @@ PANEL = Panel(
     page="today",
     order=25,
     title="Records failing a check",
-    description=_definitions,
+    description="Every record failing a check on the day, by check, longest first. What each "
+    "check counts is under the table.",
     table=Table(
         columns=COLUMNS,
         rows=lambda ctx: data.check_rows(ctx.scope, ctx.filters),
         export_name="records-failing-a-check",
         noun="record",
         row_key=("record_id", "check_name"),
+        footnotes=_definitions,
     ),
 )
