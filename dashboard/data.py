@@ -794,7 +794,11 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
                 df[col] = None
         df["check_words"] = df["check_name"].map(words.CHECK_WORDS)
         df["_order"] = df["check_name"].map({c: i for i, c in enumerate(words.CHECKS)})
-        df = df.sort_values(["_order", "days", "record_id"], ascending=[True, False, True])
+        # Worst first within a check: the longest waiting; bail that has ended before bail
+        # about to end, the soonest first.
+        ending = df["reasons_words"].astype(str).str.startswith("bail ends")
+        df["_rank"] = df["days"].where(~ending, -df["days"])
+        df = df.sort_values(["_order", "_rank", "record_id"], ascending=[True, False, True])
         return df[CHECK_COLUMNS].reset_index(drop=True)
 
     key = ("check_rows", as_of, tuple(scope.areas), _rules_key(s))

@@ -413,6 +413,9 @@ def test_today_lists_every_check_in_words_scoped_and_filterable(dash_app):
         "accommodation requested at night (22:00 to 06:00)"
     )
     assert words_of[("rhi_overdue", "M-E1")].endswith("no return home interview offered")
+    # Bail that has ended comes before bail about to end.
+    bail = rows[rows["check_name"] == "bail_expiring"]["record_id"].tolist()
+    assert bail == ["E-OVERDUE", "W-DUE"]
     # The check filter; a West manager sees West alone.
     only = data.check_rows(force, Filters(as_of=DAY, check="bail_expiring"))
     assert set(only["check_name"]) == {"bail_expiring"} and len(only) == 2
