@@ -104,6 +104,7 @@ def test_the_theme_pages_and_the_case_page_show_their_checks(dash_app, client_fo
     case = page(dash_app, west, "/case/W-NEW", "?as_of=2018-06-30")
     assert "Released under investigation with a CAWN" in case
     assert "custody K-W1" in case  # the child's custody record on this case
+    assert "Suspect status" in case and "Allocated" in case  # the optional columns it has
     # An East case is answered to West as one that does not exist; East sees its check.
     east_case = ("/case/E-OVERDUE", "?as_of=2018-06-30")
     assert "bail ended 1 day ago" in page(dash_app, client_for("east"), *east_case)
