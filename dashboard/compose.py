@@ -49,9 +49,10 @@ LABELS = {
     "officer_id": "Officer in charge",
     "reviewer": "Supervisor",
     "follow_up": "Follow-up",
+    "check": "Check",
 }
 # Controls with fixed choices (value: words), not narrowed by the data.
-FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN}
+FIXED_CHOICES = {"follow_up": words.FOLLOW_UP_SHOWN, "check": words.CHECK_WORDS_TODAY}
 
 
 def context(filters: Filters, case_id: str | None = None) -> Context:
@@ -185,12 +186,26 @@ def table_panel(panel: Panel) -> dbc.Card:
                     html.P(panel.describe(data.settings()), className="text-muted small"),
                     html.Div(id=f"{panel.id}-count", className="small mb-2", role="status"),
                     grid(gid, panel.table.columns, keyed=bool(panel.table.row_key)),
+                    _footnotes(panel),
                     dcc.Store(id=f"{panel.id}-purged"),
                 ]
             ),
         ],
         className="mb-3",
         id=f"panel-{panel.id}",
+    )
+
+
+def _footnotes(panel: Panel) -> html.Ul | None:
+    """A table panel's footnotes, under its grid (what each row's check means, from the
+    running settings)."""
+    if panel.table is None or panel.table.footnotes is None:
+        return None
+    lines = panel.table.footnotes(data.settings())
+    return html.Ul(
+        [html.Li(line) for line in lines],
+        className="text-muted small mt-2 mb-0",
+        id=f"{panel.id}-footnotes",
     )
 
 

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from dashboard import measures
+from dashboard import measures, words
 from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
@@ -672,6 +672,256 @@ def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 1
     waiting = {FLAG_WORDS[f] for f in WAITING_FLAGS}
     df = df[df["flag_words"].isin(waiting)]
     return df.sort_values(["days", "investigation_id"], ascending=[False, True]).head(n)
+
+
+# --- the inspection's other checks (issue 17) ------------------------------------------------
+# The rules are etl/sql/queries/{case,custody,missing}_checks.sql and repeat_missing.sql; here
+# they are switched off when their data is absent and shaped for Today, the case page, the
+# theme pages and the pack, beside the flags.
+
+
+def checks_off() -> dict[str, str]:
+    """Each check that is off, with why in words: an optional file no load has brought, or a
+    column the newest extract of its file lacked (etl/contract.py ``enables``)."""
+    from etl.contract import ALL_EXTRACTS
+
+    def make() -> pd.DataFrame:
+        df = unscoped("check_inputs")
+        df["extract"] = [f.rsplit(":", 1)[-1].split(".")[0] for f in df["file"]]
+        return df
+
+    loads = warehouse().cached(("check_inputs",), make)
+    off: dict[str, str] = {}
+    for ex in ALL_EXTRACTS:
+        mine = loads[loads["extract"] == ex.name]
+        if ex.optional and mine.empty:
+            for check in ex.enables:
+                off.setdefault(check, f"no load has brought {ex.file}")
+            continue
+        if mine.empty:
+            continue
+        newest = mine.sort_values("load_id").iloc[-1]
+        lacking = set(str(newest["missing_columns"] or "").split(","))
+        for col in ex.columns:
+            if col.name in lacking:
+                for check in col.enables:
+                    off.setdefault(
+                        check, f"the newest {ex.file} (load {newest['load_id']}) has no {col.name}"
+                    )
+    return off
+
+
+def case_checks(scope: Scope, as_of: date) -> pd.DataFrame:
+    """case_checks.sql on ``as_of`` for all the user's areas, the checks that are off dropped."""
+    df = cached_query("case_checks", scope, as_of=as_of)
+    return df[~df["check_name"].isin(list(checks_off()))]
+
+
+def custody_checks(scope: Scope, areas: list[str] | None, first: date, last: date):
+    """Children detained from ``first`` to ``last`` with the custody checks (custody_checks.sql)."""
+    return cached_query("custody_checks", scope, areas, first_day=first, last_day=last)
+
+
+def missing_checks(scope: Scope, areas: list[str] | None, first: date, last: date):
+    """Missing episodes of children reported from ``first`` to ``last`` (missing_checks.sql)."""
+    return cached_query("missing_checks", scope, areas, first_day=first, last_day=last)
+
+
+def repeat_missing(scope: Scope, areas: list[str] | None, as_of: date) -> pd.DataFrame:
+    return cached_query("repeat_missing", scope, areas, as_of=as_of)
+
+
+CHECK_COLUMNS = [
+    "check_name", "check_words", "record_id", "investigation_id", "days", "due_on",
+    "reasons_words", "area", "team", "team_type", "officer_id", "when",
+]  # fmt: skip
+
+
+def _case_reasons(row: dict, s: Settings) -> str:
+    code = row["reasons"]
+    if code == "unallocated":
+        return f"no officer allocated {words.hours(int(row['hours']))} after opening"
+    if code == "no_plan":
+        return f"no investigation plan {words.days(int(row['days']))} after opening"
+    if code == "bail_ending":
+        n = int(row["days"])
+        return "bail ends today" if n == 0 else f"bail ends in {words.days(n)}"
+    if code == "bail_lapsed":
+        return f"bail ended {words.days(int(row['days']))} ago; suspect still recorded as bailed"
+    if row["check_name"] == "cse_allocation":
+        return f"{reasons_in_words(code, s)}; held by {words.team_type_words(row['team_type'])}"
+    return reasons_in_words(code, s)
+
+
+def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
+    """Every failing check on ``as_of`` in all the user's areas, one row per record and check,
+    in words.CHECKS order (cached per day, scope and settings, like the flags)."""
+    s = settings()
+
+    def make() -> pd.DataFrame:
+        off = checks_off()
+        parts = []
+        cases = case_checks(scope, as_of)
+        if len(cases):
+            c = cases.copy()
+            c["record_id"] = c["investigation_id"]
+            c["reasons_words"] = [_case_reasons(r, s) for r in c.to_dict("records")]
+            c["when"] = pd.to_datetime(c["opened_on"])
+            parts.append(c)
+        recent = as_of - timedelta(days=s.recent_days - 1)
+        if not {"accommodation_late", "certificate_missing"} <= set(off):
+            k = custody_checks(scope, None, recent, as_of)
+            for check, reason in (("accommodation_late", "accommodation_reasons"),
+                                  ("certificate_missing", "certificate_reason")):  # fmt: skip
+                if check in off:
+                    continue
+                rows = k[k[check]].copy()
+                rows["check_name"] = check
+                rows["record_id"] = rows["custody_id"]
+                rows["days"] = [
+                    (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
+                ]
+                rows["due_on"] = rows["detained_on"]
+                rows["reasons_words"] = [
+                    f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
+                    + reasons_in_words(r, s)
+                    for cid, a, r in zip(rows["custody_id"], rows["child_age"], rows[reason],
+                                         strict=True)
+                ]  # fmt: skip
+                rows["when"] = rows["detained_at"]
+                parts.append(rows)
+        if not {"absent_category_used", "rhi_overdue"} <= set(off):
+            m = missing_checks(scope, None, as_of - timedelta(days=s.theme_days - 1), as_of)
+            if "absent_category_used" not in off:
+                rows = m[m["absent_category_used"]
+                         & (pd.to_datetime(m["reported_on"]).dt.date >= recent)].copy()  # fmt: skip
+                rows["check_name"] = "absent_category_used"
+                rows["days"] = [
+                    (as_of - d).days for d in pd.to_datetime(rows["reported_on"]).dt.date
+                ]
+                rows["due_on"] = rows["reported_on"]
+                rows["reasons_words"] = [
+                    f"child {p}, age {'unknown' if pd.isna(a) else int(a)}: recorded 'absent'"
+                    for p, a in zip(rows["person_ref"], rows["child_age"], strict=True)
+                ]
+                rows["when"] = rows["reported_at"]
+                parts.append(rows)
+            if "rhi_overdue" not in off:
+                rows = m[m["rhi_state"] == "overdue"].copy()
+                rows["check_name"] = "rhi_overdue"
+                rows["days"] = rows["hours_since_return"] // 24
+                rows["due_on"] = (
+                    pd.to_datetime(rows["returned_at"]) + pd.Timedelta(hours=s.rhi_hours)
+                ).dt.date
+                rows["reasons_words"] = [
+                    f"child {p} returned {pd.Timestamp(r):%d/%m/%Y %H:%M}, "
+                    f"{words.hours(int(h))} ago; no return home interview offered"
+                    for p, r, h in zip(rows["person_ref"], rows["returned_at"],
+                                       rows["hours_since_return"], strict=True)
+                ]  # fmt: skip
+                rows["when"] = rows["returned_at"]
+                parts.append(rows)
+        for part in parts:
+            if "episode_id" in part:
+                part["record_id"] = part["episode_id"]
+                part["investigation_id"] = None
+        df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        for col in CHECK_COLUMNS:
+            if col not in df:
+                df[col] = None
+        df["check_words"] = df["check_name"].map(words.CHECK_WORDS)
+        df["_order"] = df["check_name"].map({c: i for i, c in enumerate(words.CHECKS)})
+        # Worst first within a check: the longest waiting; bail that has ended before bail
+        # about to end, the soonest first.
+        ending = df["reasons_words"].astype(str).str.startswith("bail ends")
+        df["_rank"] = df["days"].where(~ending, -df["days"])
+        df = df.sort_values(["_order", "_rank", "record_id"], ascending=[True, False, True])
+        return df[CHECK_COLUMNS].reset_index(drop=True)
+
+    key = ("check_rows", as_of, tuple(scope.areas), _rules_key(s))
+    return warehouse().cached(key, make)
+
+
+def check_rows(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Today's checks list: the day's failing checks, narrowed by the page's filters (a team,
+    team type or officer leaves only the case checks: custody and missing records have none)
+    and by the chosen check."""
+    as_of = resolve_as_of(filters)
+    if as_of is None:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    df = _narrowed(_check_day_rows(scope, as_of), scope, filters)
+    if filters.check:
+        df = df[df["check_name"] == filters.check]
+    return _counted(df.reset_index(drop=True))
+
+
+def check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
+    """Per check that is on: (count on the as-of day, change since the day before)."""
+    as_of = resolve_as_of(filters)
+    if as_of is None:
+        return {}
+    today = _narrowed(_check_day_rows(scope, as_of), scope, filters)["check_name"].value_counts()
+    before = _narrowed(_check_day_rows(scope, as_of - timedelta(days=1)), scope, filters)
+    before = before["check_name"].value_counts()
+    off = checks_off()
+    return {
+        c: (int(today.get(c, 0)), int(today.get(c, 0)) - int(before.get(c, 0)))
+        for c in words.CHECKS
+        if c not in off
+    }
+
+
+def case_check_rows(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame:
+    """The checks failing for one case on the day (its own record, and its custody records
+    detained in the recent days); empty when out of scope."""
+    df = _check_day_rows(scope, as_of)
+    cases = df["investigation_id"] == investigation_id
+    return df[cases].reset_index(drop=True)
+
+
+def theme_window(filters: Filters) -> tuple[date, date] | None:
+    """The days the custody and missing pages cover: ``theme_days`` to the as-of day."""
+    as_of = resolve_as_of(filters)
+    if as_of is None:
+        return None
+    return as_of - timedelta(days=settings().theme_days - 1), as_of
+
+
+def custody_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The custody page's list: every child detained in the window, newest first, its checks
+    in words (empty when the custody checks are off)."""
+    window = theme_window(filters)
+    if window is None or "accommodation_late" in checks_off():
+        return pd.DataFrame(columns=["custody_id", "area"])
+    s = settings()
+    df = custody_checks(scope, filters.areas, *window).copy()
+    df["accommodation_words"] = [
+        reasons_in_words(None if pd.isna(r) else r, s) or "—" for r in df["accommodation_reasons"]
+    ]
+    df["certificate_words"] = [
+        reasons_in_words(None if pd.isna(r) else r, s) or "—" for r in df["certificate_reason"]
+    ]
+    df["outcome_words"] = df["accommodation_outcome"].fillna("").str.replace("_", " ")
+    return _counted(df.reset_index(drop=True))
+
+
+def missing_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """The missing page's list: every episode of a child reported in the window, newest first."""
+    window = theme_window(filters)
+    if window is None or "rhi_overdue" in checks_off():
+        return pd.DataFrame(columns=["episode_id", "area"])
+    df = missing_checks(scope, filters.areas, *window).copy()
+    df["rhi_words"] = df["rhi_state"].map(words.RHI_STATES)
+    df["category_words"] = df["risk_category"].fillna("").str.replace("_", " ")
+    return _counted(df.reset_index(drop=True))
+
+
+def repeat_list(scope: Scope, filters: Filters) -> pd.DataFrame:
+    """Children missing repeatedly to the as-of day (repeat_missing.sql)."""
+    as_of = resolve_as_of(filters)
+    if as_of is None or "repeat_missing" in checks_off():
+        return pd.DataFrame(columns=["person_ref", "area", "episodes"])
+    return _counted(repeat_missing(scope, filters.areas, as_of).reset_index(drop=True))
 
 
 # --- published crime (data.police.uk) ------------------------------------------------------

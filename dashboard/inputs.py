@@ -18,6 +18,7 @@ import flask
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dashboard.scope import Filters
+from dashboard.words import CHECKS
 
 log = logging.getLogger("pvp.inputs")
 
@@ -49,6 +50,7 @@ class Store(_Model):
     officer_id: Text | None = None
     reviewer: Text | None = None
     follow_up: Literal["not_acted", "acted", "all"] | None = None
+    check: Literal[CHECKS] | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -162,6 +164,7 @@ def filters(store: Any) -> Filters:
         officer_id=s.officer_id or None,
         reviewer=s.reviewer or None,
         follow_up=s.follow_up,
+        check=s.check,
     )
 
 

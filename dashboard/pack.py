@@ -83,6 +83,11 @@ class Pack:
     quality_numbers: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Followed-up cases reviewed in the month: median days from first flagged to the review.
     time_to_review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The inspection's other checks (issue 17): a section per theme (theme, measure, this
+    # month, previous month, same month last year), and the month's children held overnight
+    # after charge with the outcome.
+    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overnight: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -245,7 +250,131 @@ def build(scope: Scope, month: date, areas: list[str] | None = None) -> Pack:
         audit_actions=audits["actions"],
         audit_note=audits["note"],
         time_to_review=_time_to_review(wanted, month, end),
+        checks=check_sections(shown, month),
+        overnight=_overnight(shown, month),
     )
+
+
+THEMES = {"case": "Cases", "custody": "Children in custody", "missing": "Missing children"}
+
+
+def check_measures(s: Settings) -> list[tuple[str, str, str]]:
+    """(theme, key, label) of each check figure in the pack: case checks at month end, custody
+    and missing over the month's detentions and episodes."""
+    case = [("case", c, f"{words.CHECK_WORDS[c]} (open cases at month end)")
+            for c in words.CHECK_THEMES["case"]]  # fmt: skip
+    return [
+        *case,
+        ("custody", "detained", "Children detained"),
+        ("custody", "refused", "... charged and refused bail"),
+        ("custody", "accommodation_late", words.CHECK_WORDS["accommodation_late"]),
+        ("custody", "certificate_missing", words.CHECK_WORDS["certificate_missing"]),
+        ("custody", "overnight", "Held overnight after charge"),
+        ("missing", "episodes", "Missing episodes of children"),
+        ("missing", "absent_category_used", words.CHECK_WORDS["absent_category_used"]),
+        ("missing", "rhi_overdue", f"{words.CHECK_WORDS['rhi_overdue']} at month end"),
+        ("missing", "offered_late", "Return interview offered late"),
+        ("missing", "repeat_missing",
+         f"Children missing {s.repeat_missing_episodes}+ times in "
+         f"{words.days(s.repeat_missing_days)} (at month end)"),
+    ]  # fmt: skip
+
+
+# Which check turns each pack figure on: a figure whose check is off says "off".
+_FIGURE_CHECK = {
+    "detained": "accommodation_late", "refused": "accommodation_late",
+    "overnight": "accommodation_late", "episodes": "rhi_overdue", "offered_late": "rhi_overdue",
+}  # fmt: skip
+
+
+def _check_month(shown: Scope, month: date) -> dict[str, int]:
+    """Every check figure for one month (replayed: what was known at its end)."""
+    end = measures.month_end(month)
+    if month > (data.latest_day() or date.min) or end < data.first_data_month():
+        return {}
+    cases = data.case_checks(shown, end)["check_name"].value_counts()
+    out = {c: int(cases.get(c, 0)) for c in words.CHECK_THEMES["case"]}
+    k = data.custody_checks(shown, None, month, end)
+    refused = k["bail_refused"].fillna(False).astype(bool) & k["charged_at"].notna()
+    out |= {
+        "detained": len(k), "refused": int(refused.sum()),
+        "accommodation_late": int(k["accommodation_late"].sum()),
+        "certificate_missing": int(k["certificate_missing"].sum()),
+        "overnight": int(k["overnight"].fillna(False).sum()),
+    }  # fmt: skip
+    m = data.missing_checks(shown, None, month, end)
+    # Overdue at month end: any return in the theme window before it, not only the month's.
+    recent = data.missing_checks(
+        shown, None, end - timedelta(days=data.settings().theme_days - 1), end
+    )
+    out |= {
+        "episodes": len(m), "absent_category_used": int(m["absent_category_used"].sum()),
+        "rhi_overdue": int((recent["rhi_state"] == "overdue").sum()),
+        "offered_late": int((m["rhi_state"] == "offered_late").sum()),
+        "repeat_missing": len(data.repeat_missing(shown, None, end)),
+    }  # fmt: skip
+    return out
+
+
+def check_sections(shown: Scope, month: date) -> pd.DataFrame:
+    """The pack's checks, a section per theme: each figure this month, the previous month and
+    the same month last year ("off" when the extracts lack the check's data, "no data" for a
+    month the data does not cover)."""
+    s = data.settings()
+    off = data.checks_off()
+    months = {
+        "this month": month,
+        "previous month": measures.add_months(month, -1),
+        "same month last year": measures.add_months(month, -12),
+    }
+    figures_ = {label: _check_month(shown, m) for label, m in months.items()}
+    rows = []
+    for theme, key, label in check_measures(s):
+        check = _FIGURE_CHECK.get(key, key)
+        row = {"theme": THEMES[theme], "measure": label}
+        for when in months:
+            row[when] = "off" if check in off else figures_[when].get(key, "no data")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+OVERNIGHT_NOTE = (
+    "Children charged and refused bail in the month who were still detained at the end of the "
+    "day of charge: when accommodation was asked for, what came of it, and the certificate."
+)
+
+
+def _overnight(shown: Scope, month: date) -> pd.DataFrame:
+    columns = ["custody record", "case", "area", "age", "charged", "accommodation requested",
+               "hours after charge", "outcome", "certificate"]  # fmt: skip
+    if "accommodation_late" in data.checks_off():
+        return pd.DataFrame(columns=columns)
+    k = data.custody_checks(shown, None, month, measures.month_end(month))
+    k = k[k["overnight"].fillna(False).astype(bool)].sort_values(["charged_at", "custody_id"])
+    s = data.settings()
+
+    def when(v) -> str:
+        return "" if pd.isna(v) else f"{pd.Timestamp(v):%d/%m/%Y %H:%M}"
+
+    return pd.DataFrame(
+        {
+            "custody record": k["custody_id"],
+            "case": k["investigation_id"].fillna(""),
+            "area": k["area"],
+            "age": k["child_age"],
+            "charged": [when(v) for v in k["charged_at"]],
+            "accommodation requested": [when(v) or "not requested"
+                                        for v in k["accommodation_requested_at"]],
+            "hours after charge": k["hours_to_request"],
+            "outcome": k["accommodation_outcome"].fillna("").str.replace("_", " "),
+            "certificate": [
+                "not needed" if o == "secured"
+                else words.reasons_in_words(r, s) if isinstance(r, str) and r
+                else "completed, with rationale"
+                for o, r in zip(k["accommodation_outcome"], k["certificate_reason"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)  # fmt: skip
 
 
 TIME_TO_REVIEW_NOTE = (
@@ -474,6 +603,8 @@ def to_excel(pack: Pack) -> bytes:
             "By supervisor": by_supervisor,
             "Longest waiting": longest,
             "Time to review": pack.time_to_review.rename(columns=words.header_words),
+            "Checks": pack.checks.rename(columns=words.header_words),
+            "Overnight after charge": pack.overnight.rename(columns=words.header_words),
             "Audit outcomes": pd.DataFrame({"": [pack.audit_note]}),
             "Audit grades": pack.audit_grades,
             "Audit themes": pack.audit_themes,
@@ -501,6 +632,8 @@ def definitions(s: Settings) -> pd.DataFrame:
     rows = [{"Measure": label, "Definition": defined[col]} for col, label, _ in headlines(s)]
     rows.append({"Measure": "Quality of supervision", "Definition": QUALITY_NOTE})
     rows += [{"Measure": "Checklist", "Definition": line} for line in assessment.definition(s)]
+    defs = words.check_definitions(s)
+    rows += [{"Measure": words.CHECK_WORDS[c], "Definition": defs[c]} for c in defs]
     return pd.DataFrame(rows)
 
 
@@ -570,6 +703,7 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <p class="meta">{html.escape(pack.more_supervisors)}</p>
       <h2>Time to review after a follow-up ({pack.month:%B %Y})</h2>
       <p class="meta">{html.escape(TIME_TO_REVIEW_NOTE)}</p>{_table(pack.time_to_review)}
+      {_checks_html(pack)}
       <div class="section"><h2>Audit outcomes ({pack.month:%B %Y})</h2>
       <p>{html.escape(pack.audit_note)}</p>
       <h2>Grades by area</h2>{_table(pack.audit_grades)}
@@ -578,6 +712,21 @@ def to_html(pack: Pack, chart_images: list[tuple[str, bytes]]) -> str:
       <div class="section"><h2>Definitions</h2>
       {_definitions_html(definitions(data.settings()))}</div>
       </body></html>"""
+
+
+def _checks_html(pack: Pack) -> str:
+    """A section per theme of the inspection's other checks, then the overnight table."""
+    if pack.checks.empty:
+        return ""
+    parts = ["<div class='section'><h2>The inspection's other findings</h2>"]
+    for theme in THEMES.values():
+        rows = pack.checks[pack.checks["theme"] == theme].drop(columns="theme")
+        parts.append(f"<h2>{html.escape(theme)}</h2>{_table(rows)}")
+    parts.append(
+        f"<h2>Children held overnight after charge ({pack.month:%B %Y})</h2>"
+        f"<p class='meta'>{html.escape(OVERNIGHT_NOTE)}</p>{_table(pack.overnight)}</div>"
+    )
+    return "".join(parts)
 
 
 def chart_pngs(pack: Pack) -> list[tuple[str, bytes]]:

@@ -43,6 +43,8 @@ class Filters:
     reviewer: str | None = None  # a supervisor, on the quality page's drill-down
     # The daily list's follow-ups (dashboard/followup.py SHOWN); None: hide reminders not due.
     follow_up: str | None = None
+    # Today's checks list (dashboard/words.py CHECKS): one check only.
+    check: str | None = None
 
     def describe(self) -> dict:
         """For the audit log and export headers."""
@@ -54,4 +56,5 @@ class Filters:
             "officer_id": self.officer_id,
             "reviewer": self.reviewer,
             "follow_up": self.follow_up,
+            "check": self.check,
         }

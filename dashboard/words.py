@@ -61,7 +61,113 @@ def reason_words(s: Settings) -> dict[str, str]:
         "since_last_ds_review": "since the last DS review",
         "thin_review": "the last DS review was thin",
         "repeated_text": "the last DS review repeats text the reviewer used on other cases",
+        "rui_with_cawn": "suspect released under investigation; a CAWN was issued",
+        "cse_child_suspect": f"CSE with a suspect {child(s)}: belongs to "
+        f"{_teams(s.cse_child_suspect_team_types)}",
+        "cse_online": f"online CSE: belongs to {_teams(s.cse_online_team_types)}",
+        "cse_not_online": f"CSE not online: belongs to {_teams(s.cse_not_online_team_types)}",
+        "not_requested": "accommodation not requested",
+        "requested_late": "accommodation requested more than "
+        f"{hours(s.accommodation_request_hours)} after charge",
+        "requested_at_night": f"accommodation requested at night ({night(s)})",
+        "no_certificate": "no s38(6) certificate",
+        "no_rationale": "s38(6) certificate without a rationale",
     }
+
+
+# The inspection's other findings as checks (issue 17), in the order Today lists them: the
+# case's own record first, then custody, then missing children. Names state no threshold.
+CHECKS = (
+    "rui_with_cawn", "cse_allocation", "unallocated", "no_plan", "bail_expiring",
+    "accommodation_late", "certificate_missing", "absent_category_used", "rhi_overdue",
+)  # fmt: skip
+CHECK_THEMES = {
+    "case": ("rui_with_cawn", "cse_allocation", "unallocated", "no_plan", "bail_expiring"),
+    "custody": ("accommodation_late", "certificate_missing"),
+    "missing": ("absent_category_used", "rhi_overdue", "repeat_missing"),
+}
+CHECK_WORDS = {
+    "rui_with_cawn": "Released under investigation with a CAWN",
+    "cse_allocation": "CSE case with the wrong team",
+    "unallocated": "Not allocated",
+    "no_plan": "No investigation plan",
+    "bail_expiring": "Bail ending or ended",
+    "accommodation_late": "Accommodation requested late",
+    "certificate_missing": "s38(6) certificate missing",
+    "absent_category_used": "Recorded as 'absent'",
+    "rhi_overdue": "Return interview overdue",
+    "repeat_missing": "Missing repeatedly",
+}
+
+# The Today page's check filter: the checks its list can hold.
+CHECK_WORDS_TODAY = {c: CHECK_WORDS[c] for c in CHECKS}
+
+# A missing episode's return home interview (missing_checks.sql rhi_state), in words.
+RHI_STATES = {
+    "still_missing": "still missing",
+    "not_yet_due": "not yet offered, not yet due",
+    "overdue": "overdue: not offered",
+    "offered_in_time": "offered in time",
+    "offered_late": "offered late",
+}
+
+
+def hours(n: int) -> str:
+    return f"{n} hour" if n == 1 else f"{n} hours"
+
+
+def _teams(team_types: list[str]) -> str:
+    return " or ".join(team_type_words(t) for t in team_types) or "no team"
+
+
+def night(s: Settings) -> str:
+    """The night window: "22:00 to 06:00" with the defaults."""
+    return f"{s.night_from_hour:02d}:00 to {s.night_until_hour:02d}:00"
+
+
+def check_definitions(s: Settings) -> dict[str, str]:
+    """What each check counts, made from the settings (shown under its table and in the pack)."""
+    return {
+        "rui_with_cawn": "An open child-related case whose suspect is released under "
+        "investigation while a child abduction warning notice was issued: bail could have "
+        'safeguarded the child (the inspection\'s "missed opportunity").',
+        "cse_allocation": "An open CSE case (a CSE team, or an offence naming "
+        f"{', '.join(s.cse_offence_phrases)}) held by a team the allocation rules do not give "
+        f"it: with a suspect {child(s)} it belongs to {_teams(s.cse_child_suspect_team_types)}; "
+        f"otherwise online to {_teams(s.cse_online_team_types)}, not online to "
+        f"{_teams(s.cse_not_online_team_types)}.",
+        "unallocated": "An open child-related case with no officer allocated more than "
+        f"{hours(s.unallocated_hours)} after it opened (counted to the end of the day shown).",
+        "no_plan": "An open child-related case with no investigation plan recorded more than "
+        f"{days(s.plan_days)} after it opened.",
+        "bail_expiring": "An open child-related case whose bailed suspect's bail ends within "
+        f"{days(s.bail_warning_days)} (today included), or has ended with the suspect still "
+        "recorded as bailed.",
+        "accommodation_late": f"A child {child(s)} charged and refused bail for whom "
+        "local-authority accommodation was not requested, was requested more than "
+        f"{hours(s.accommodation_request_hours)} after charge, or was requested at night "
+        f"({night(s)}).",
+        "certificate_missing": f"A child {child(s)} charged and refused bail, not moved to "
+        "local-authority accommodation, with no s38(6) certificate, or one without a rationale.",
+        "absent_category_used": f"A missing episode of a child {child(s)} recorded in the "
+        "'absent' category, which was withdrawn nationally.",
+        "rhi_overdue": f"A child {child(s)} who returned from a missing episode more than "
+        f"{hours(s.rhi_hours)} before the end of the day shown with no return home interview "
+        "offered.",
+        "repeat_missing": f"A child {child(s)} reported missing {s.repeat_missing_episodes} or "
+        f"more times in {days(s.repeat_missing_days)}.",
+    }
+
+
+def check_list_description(s: Settings) -> str:
+    """What Today's checks list holds, and over which days."""
+    return (
+        "The inspection's other findings, each a check on the day shown: cases (allocation, "
+        "plan, bail, CAWN, CSE allocation), children in custody detained in the last "
+        f"{days(s.recent_days)}, 'absent' episodes reported in the last {days(s.recent_days)}, "
+        f"and return interviews overdue for returns in the last {days(s.theme_days)}. A check "
+        "whose data the extracts do not carry is off (see Data quality)."
+    )
 
 
 def reasons_in_words(codes: str | list[str] | None, s: Settings) -> str:
@@ -195,6 +301,8 @@ def filters_in_words(filters, none: str = "none") -> str:
                            ("officer_id", "officer"), ("reviewer", "supervisor"))
         if d[key]
     ]  # fmt: skip
+    if d.get("check"):
+        parts.append(f"check: {CHECK_WORDS[d['check']].lower()}")
     if d.get("follow_up"):
         parts.append(f"follow-up: {FOLLOW_UP_SHOWN[d['follow_up']].lower()}")
     return "; ".join(p for p in parts if p) or none

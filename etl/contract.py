@@ -35,6 +35,9 @@ class Column:
     # For TIMESTAMP columns that name a future moment (a planned review): not future_timestamp,
     # and not part of the day an extract covers.
     may_be_future: bool = False
+    # The checks this column switches on (dashboard/checks.py): when the newest extract lacks
+    # it, those checks are off, and the data-quality page says so. Never an error.
+    enables: tuple[str, ...] = ()
 
     def allowed_values(self, settings: Settings) -> tuple[str, ...]:
         if self.allowed_setting:
@@ -51,6 +54,10 @@ class Extract:
     doc: str = ""
     # Checks across columns or tables, run after the per-column checks (see etl/validate.py).
     row_rules: tuple[str, ...] = field(default=())
+    # An optional file: absent from a SOURCE = not supplied (what earlier loads brought is
+    # kept); the checks it switches on are off until a load has brought it once.
+    optional: bool = False
+    enables: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -116,6 +123,11 @@ REASON_DOCS: dict[Reason, str] = {
     "quarantine keeps the start of it",
 }
 
+SUSPECT_STATUSES = ("none", "arrested", "bailed", "rui", "charged", "nfa", "other")
+ACCOMMODATION_OUTCOMES = ("secured", "not_available", "impracticable", "not_requested")
+# "absent" was withdrawn nationally in 2017; extracts still carry it, and a check finds it.
+RISK_CATEGORIES = ("absent", "no_apparent_risk", "low", "medium", "high")
+
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 
@@ -153,6 +165,45 @@ INVESTIGATIONS = Extract(
         Column("victim_age", Kind.INT, min_value=0, max_value=120, doc="youngest victim's age"),
         Column("suspect_age", Kind.INT, min_value=0, max_value=120, doc="youngest suspect's age"),
         Column("child_protection_concern", Kind.BOOL, doc="child-protection concern recorded"),
+        # Optional (issue 17): each absent column turns its checks off, never an error.
+        Column(
+            "suspect_status",
+            Kind.ENUM,
+            allowed=SUSPECT_STATUSES,
+            doc="the suspect's status now",
+            enables=("rui_with_cawn", "bail_expiring"),
+        ),
+        Column(
+            "bail_until",
+            Kind.TIMESTAMP,
+            may_be_future=True,
+            doc="when the suspect's pre-charge bail ends; may be in the future",
+            enables=("bail_expiring",),
+        ),
+        Column(
+            "cawn_issued",
+            Kind.BOOL,
+            doc="a child abduction warning notice was issued",
+            enables=("rui_with_cawn",),
+        ),
+        Column(
+            "online",
+            Kind.BOOL,
+            doc="the offending was online",
+            enables=("cse_allocation",),
+        ),
+        Column(
+            "allocated_at",
+            Kind.TIMESTAMP,
+            doc="when an officer in charge was allocated",
+            enables=("unallocated",),
+        ),
+        Column(
+            "plan_recorded_at",
+            Kind.TIMESTAMP,
+            doc="when the investigation plan was first recorded",
+            enables=("no_plan",),
+        ),
     ),
 )
 
@@ -188,5 +239,72 @@ SUPERVISION = Extract(
     ),
 )
 
+CUSTODY = Extract(
+    name="custody",
+    file="custody.csv",
+    key="custody_id",
+    doc="Optional. One row per detention of a child in police custody.",
+    optional=True,
+    enables=("accommodation_late", "certificate_missing"),
+    columns=(
+        Column("custody_id", Kind.TEXT, required=True, doc="unique custody record reference"),
+        Column("investigation_id", Kind.TEXT, doc="the investigation; may not be loaded"),
+        Column("area", Kind.ENUM, required=True, allowed_setting="areas", doc="policing area"),
+        Column("detained_at", Kind.TIMESTAMP, required=True, doc="when detention was authorised"),
+        Column("child_age", Kind.INT, min_value=0, max_value=120, doc="the detainee's age"),
+        Column("charged_at", Kind.TIMESTAMP, doc="when charged; empty if not charged"),
+        Column("bail_refused", Kind.BOOL, doc="bail was refused after charge"),
+        Column(
+            "accommodation_requested_at",
+            Kind.TIMESTAMP,
+            doc="when local-authority accommodation was requested",
+        ),
+        Column(
+            "accommodation_outcome",
+            Kind.ENUM,
+            allowed=ACCOMMODATION_OUTCOMES,
+            doc="what came of the request",
+        ),
+        Column(
+            "certificate_completed",
+            Kind.BOOL,
+            doc="a PACE s38(6) certificate (transfer impracticable) was completed",
+        ),
+        Column("certificate_rationale", Kind.TEXT, doc="the certificate's rationale"),
+        Column("released_at", Kind.TIMESTAMP, doc="when released or transferred"),
+    ),
+)
+
+MISSING = Extract(
+    name="missing",
+    file="missing.csv",
+    key="episode_id",
+    doc="Optional. One row per missing episode of a child.",
+    optional=True,
+    enables=("absent_category_used", "rhi_overdue", "repeat_missing"),
+    columns=(
+        Column("episode_id", Kind.TEXT, required=True, doc="unique episode reference"),
+        Column(
+            "person_ref",
+            Kind.TEXT,
+            required=True,
+            doc="a pseudonymous reference to the child, never a name",
+        ),
+        Column("area", Kind.ENUM, required=True, allowed_setting="areas", doc="policing area"),
+        Column("reported_at", Kind.TIMESTAMP, required=True, doc="when reported missing"),
+        Column("child_age", Kind.INT, min_value=0, max_value=120, doc="the child's age"),
+        Column("risk_category", Kind.ENUM, allowed=RISK_CATEGORIES, doc="risk category given"),
+        Column("returned_at", Kind.TIMESTAMP, doc="when found or returned; empty while missing"),
+        Column(
+            "return_interview_offered_at",
+            Kind.TIMESTAMP,
+            doc="when a return home interview was offered",
+        ),
+    ),
+)
+
 # Load order matters: reviews are checked against the merged investigations.
 EXTRACTS: tuple[Extract, ...] = (INCIDENTS, INVESTIGATIONS, SUPERVISION)
+# Files a SOURCE may hold besides the three (issue 17): absent = their checks are off.
+OPTIONAL_EXTRACTS: tuple[Extract, ...] = (CUSTODY, MISSING)
+ALL_EXTRACTS: tuple[Extract, ...] = EXTRACTS + OPTIONAL_EXTRACTS

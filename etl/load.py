@@ -29,12 +29,12 @@ from etl.build import (  # noqa: F401
     swap_in,
     warehouse_lock,
 )
-from etl.contract import EXTRACTS, INVESTIGATIONS, Extract
+from etl.contract import ALL_EXTRACTS, EXTRACTS, INVESTIGATIONS, OPTIONAL_EXTRACTS, Extract
 from etl.reader import StagedFile, stage_file
 from etl.redact import redact
 from etl.settings import Settings
 from etl.validate import Validated, define_macros, validate
-from etl.warehouse import create_marts, create_schema, run_checks
+from etl.warehouse import create_marts, create_schema, prev_has_table, run_checks
 
 Progress = Callable[[str], None]
 
@@ -66,13 +66,18 @@ def _merge(
     """Upsert valid rows by id. Unchanged rows keep their old version (and load_id)."""
     key = ex.key
     cols = ", ".join(ex.stored_names)
-    if not con.execute(f"SELECT 1 FROM prev.{ex.name} LIMIT 1").fetchall():
+    if (
+        not prev_has_table(con, ex.name)
+        or not con.execute(f"SELECT 1 FROM prev.{ex.name} LIMIT 1").fetchall()
+    ):
         # The first load: every valid row is new, and nothing need be compared or joined.
         con.execute(
             f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} FROM {v.valid_table}"
         )
         return v.valid, 0, 0
-    same = " AND ".join(f"p.{c} IS NOT DISTINCT FROM v.{c}" for c in ex.names if c != key)
+    # A column a warehouse made by older code lacks (an optional one added since) was empty.
+    old = {c: f"p.{c}" if prev_has_table(con, ex.name, c) else "NULL" for c in ex.names}
+    same = " AND ".join(f"{old[c]} IS NOT DISTINCT FROM v.{c}" for c in ex.names if c != key)
     # Only the key and what happened to it: a copy of every column (each long note) costs
     # as much as the comparison.
     con.execute(
@@ -101,9 +106,17 @@ def _merge(
     return counts.get("inserted", 0), counts.get("updated", 0), counts.get("unchanged", 0)
 
 
-def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+def _keep_absent(con: duckdb.DuckDBPyConnection, ex: Extract) -> None:
+    """An optional extract this source did not bring: what earlier loads brought stays."""
+    if prev_has_table(con, ex.name):
+        con.execute(f"INSERT INTO {ex.name} BY NAME SELECT * FROM prev.{ex.name}")
+
+
+def _merge_quarantine(
+    con: duckdb.DuckDBPyConnection, load_id: int, extracts: tuple[Extract, ...] = EXTRACTS
+) -> None:
     """Keep each distinct bad record once; a record rejected again updates its latest load."""
-    rejects = " UNION ALL ".join(f"SELECT * FROM rejects_{ex.name}" for ex in EXTRACTS)
+    rejects = " UNION ALL ".join(f"SELECT * FROM rejects_{ex.name}" for ex in extracts)
     con.execute(f"CREATE OR REPLACE TEMP TABLE rejects_all AS {rejects}")
     con.execute(
         """
@@ -122,15 +135,17 @@ def _merge_quarantine(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         ORDER BY source, line
         """
     )
-    _mark_resolved(con, load_id)
+    _mark_resolved(con, load_id, extracts)
 
 
-def _mark_resolved(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+def _mark_resolved(
+    con: duckdb.DuckDBPyConnection, load_id: int, extracts: tuple[Extract, ...] = EXTRACTS
+) -> None:
     """A quarantined record whose id a later load brought in valid (a review re-sent once its
     investigation arrived, a corrected timestamp) is kept, marked resolved by that load. A row
     rejected again in this load is open again."""
     con.execute(f"UPDATE quarantine SET resolved_load_id = NULL WHERE load_id = {load_id}")
-    for ex in EXTRACTS:
+    for ex in extracts:
         con.execute(
             f"""
             UPDATE quarantine SET resolved_load_id = {load_id}
@@ -161,7 +176,7 @@ def prepared_folder(folder: Path) -> Prepared:
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError(f"{folder}: not a directory of extracts (expected {_file_list()})")
-    return Prepared(folder, str(folder.resolve()), {ex.name: ex.file for ex in EXTRACTS})
+    return Prepared(folder, str(folder.resolve()), {ex.name: ex.file for ex in ALL_EXTRACTS})
 
 
 def load(
@@ -201,10 +216,13 @@ def _build(
     define_macros(con, settings)
     # Structural problems surface here, before anything else is done.
     staged: list[StagedFile] = []
-    for ex in EXTRACTS:
-        say(f"reading {source.labels[ex.name]}")
+    # The optional extracts (custody, missing) are read when the source holds them.
+    brought = tuple(ex for ex in OPTIONAL_EXTRACTS if (source.folder / ex.file).is_file())
+    for ex in EXTRACTS + brought:
+        label = source.labels.get(ex.name, ex.file)
+        say(f"reading {label}")
         st = stage_file(
-            con, ex, source.folder / ex.file, work, source.labels[ex.name],
+            con, ex, source.folder / ex.file, work, label,
             max_field_bytes=settings.max_field_bytes,
         )  # fmt: skip
         if source.record_lines:
@@ -241,8 +259,11 @@ def _build(
                 missing_optional=st.missing_optional,
             )
         )
+    for ex in OPTIONAL_EXTRACTS:
+        if ex not in brought:
+            _keep_absent(con, ex)
     say("recording quarantine and load log")
-    _merge_quarantine(con, load_id)
+    _merge_quarantine(con, load_id, EXTRACTS + brought)
     con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
     day = history.extract_day(con, extracted_on)
     for v in validated:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.contract import INCIDENTS, INVESTIGATIONS, SUPERVISION
+from etl.contract import CUSTODY, INCIDENTS, INVESTIGATIONS, MISSING, SUPERVISION
 from etl.settings import TEAM_TYPE_ACRONYMS
 
 PERIOD_END = datetime(2018, 11, 30)  # the last day of the sample; the delta holds this day
@@ -272,6 +272,151 @@ def generate(scale: str, seed: int, year: Year | None = None) -> dict[str, pd.Da
     }
 
 
+# --- the inspection's other findings (issue 17): made with their own random stream, so the
+# three original files stay byte for byte what they were for a seed.
+SUSPECT_STATUSES = (
+    ("arrested", 0.1), ("bailed", 0.15), ("rui", 0.3), ("charged", 0.15), ("nfa", 0.2),
+    ("other", 0.1),
+)  # fmt: skip
+RISK_CATEGORIES = (
+    ("absent", 0.22), ("no_apparent_risk", 0.05), ("low", 0.3), ("medium", 0.33), ("high", 0.1),
+)  # fmt: skip
+
+
+def add_case_details(cases: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
+    """The optional investigation columns: allocation and plan (a few late or missing), the
+    suspect's status (RUI common in 2018), bail dates, CAWNs, online offending."""
+    out = []
+    for case in cases.to_dict("records"):
+        opened = case["opened_at"]
+        roll = rng.random()
+        allocated = (
+            None if roll < 0.02
+            else opened + timedelta(hours=rng.uniform(49, 200)) if roll < 0.07
+            else opened + timedelta(hours=min(rng.expovariate(1 / 8), 47))
+        )  # fmt: skip
+        roll = rng.random()
+        plan = (
+            None if roll < 0.05
+            else opened + timedelta(days=rng.uniform(8, 30)) if roll < 0.15
+            else opened + timedelta(days=rng.uniform(0.2, 6.5))
+        )  # fmt: skip
+        # Not yet happened by the day before the last: unknown to the extracts (a later
+        # timestamp would move the base extract's day).
+        allocated, plan = (None if t is None or t >= PERIOD_END else t for t in (allocated, plan))
+        status = "none" if pd.isna(case["suspect_age"]) else _choice(rng, SUSPECT_STATUSES)
+        # Bail is extended while a case stays open: most open cases' bail ends after the
+        # sample's end, a few days before it (lapsed, the suspect still recorded as bailed).
+        bail = None
+        if status == "bailed":
+            bail = (
+                PERIOD_END
+                + timedelta(
+                    days=rng.randint(-6, 7) if rng.random() < 0.25 else rng.randint(8, 90),
+                    hours=rng.randint(9, 17),
+                )
+                if pd.isna(case["closed_at"])
+                else opened + timedelta(days=rng.randint(20, 100))
+            )
+        child = not pd.isna(case["victim_age"]) and case["victim_age"] < 18
+        online_p = {"online_child_abuse": 0.95, "cse": 0.08}.get(case["team_type"], 0.04)
+        out.append(
+            {
+                "suspect_status": status,
+                "bail_until": bail,
+                "cawn_issued": child and rng.random() < 0.06,
+                "online": rng.random() < online_p if rng.random() > 0.03 else None,
+                "allocated_at": allocated,
+                "plan_recorded_at": plan,
+            }
+        )
+    return pd.concat([cases.reset_index(drop=True), pd.DataFrame(out)], axis=1)
+
+
+def custody_and_missing(
+    cases: pd.DataFrame, rng: random.Random, start: datetime, year: Year
+) -> dict[str, pd.DataFrame]:
+    """Detentions of children (about 1.3 per 100 investigations, at least 40) and missing
+    episodes of children (about 5 per 100, at least 150; many children more than once)."""
+    n = len(cases)
+    child_suspects = cases[cases["suspect_age"] < 18]
+    custody = []
+    for k in range(max(40, round(n * 0.013))):
+        case = (
+            child_suspects.iloc[rng.randrange(len(child_suspects))] if len(child_suspects) else None
+        )
+        detained = _local_time(rng, start + timedelta(days=rng.randrange(PERIOD_DAYS)))
+        charged = detained + timedelta(hours=rng.uniform(2, 20)) if rng.random() < 0.35 else None
+        refused = charged is not None and rng.random() < 0.45
+        requested = outcome = certificate = rationale = None
+        if refused:
+            if rng.random() < 0.9:
+                requested = charged + timedelta(
+                    hours=rng.uniform(0.1, 2) if rng.random() < 0.6 else rng.uniform(2, 9)
+                )
+            outcome = _choice(rng, (("secured", 0.3), ("not_available", 0.4),
+                                    ("impracticable", 0.25), ("not_requested", 0.05)))  # fmt: skip
+            if outcome != "secured":
+                certificate = rng.random() < 0.7
+                if certificate and rng.random() < 0.8:
+                    rationale = "No secure bed available; LA emergency duty team contacted."
+        end = charged or detained
+        released = end + timedelta(hours=rng.uniform(1, 30 if refused else 6))
+        cut = PERIOD_END.replace(hour=23, minute=59)
+        charged, requested = (None if t is None or t > cut else t for t in (charged, requested))
+        refused = refused and charged is not None
+        custody.append(
+            {
+                "custody_id": f"CUS{year.index:02d}{k + 1:06d}",
+                "investigation_id": None if case is None else case["investigation_id"],
+                "area": _choice(rng, AREAS) if case is None else case["area"],
+                "detained_at": detained,
+                "child_age": int(case["suspect_age"]) if case is not None else rng.randint(10, 17),
+                "charged_at": charged,
+                "bail_refused": refused if charged is not None else None,
+                "accommodation_requested_at": requested,
+                "accommodation_outcome": outcome,
+                "certificate_completed": certificate,
+                "certificate_rationale": rationale,
+                "released_at": released if released <= cut else None,
+            }
+        )
+    episodes = max(150, round(n * 0.05))
+    # Children go missing again and again: a few account for many episodes.
+    children = [
+        (f"MP{year.index:02d}{c + 1:05d}", _choice(rng, AREAS), rng.randint(11, 17))
+        for c in range(max(1, episodes // 2))
+    ]
+    missing = []
+    for k in range(episodes):
+        ref, area, age = children[min(int(rng.expovariate(1 / 0.25) * len(children)),
+                                      len(children) - 1)]  # fmt: skip
+        reported = _local_time(rng, start + timedelta(days=rng.randrange(PERIOD_DAYS)))
+        returned = reported + timedelta(hours=rng.expovariate(1 / 18))
+        category = _choice(rng, RISK_CATEGORIES)
+        roll = rng.random()
+        offered_p = 0.4 if category == "absent" else 0.85
+        offered = (
+            None if roll > offered_p
+            else returned + timedelta(hours=rng.uniform(80, 200)) if roll > offered_p * 0.82
+            else returned + timedelta(hours=rng.uniform(4, 71))
+        )  # fmt: skip
+        cut = PERIOD_END.replace(hour=23, minute=59)
+        missing.append(
+            {
+                "episode_id": f"MIS{year.index:02d}{k + 1:06d}",
+                "person_ref": ref,
+                "area": area,
+                "reported_at": reported,
+                "child_age": age,
+                "risk_category": category,
+                "returned_at": returned if returned <= cut else None,
+                "return_interview_offered_at": offered if offered and offered <= cut else None,
+            }
+        )
+    return {"custody": pd.DataFrame(custody), "missing": pd.DataFrame(missing)}
+
+
 # How many officers of each rank write on cases in one area: entries come from these pools,
 # so each supervisor has a realistic caseload.
 POOL = {"PS": 40, "DS": 18, "DI": 6, "DCI": 2, "INSP": 10, "PC": 300, "DC": 120, "STAFF": 30}
@@ -350,26 +495,35 @@ def _reviews_for(
     return out
 
 
-def _as_text(frames: dict[str, pd.DataFrame], rng: random.Random, mess: Mess) -> dict:
-    """Render typed frames as extract text, with the spelling variety of real exports."""
+def _as_text(
+    frames: dict[str, pd.DataFrame], rng: random.Random, mess: Mess, extra: random.Random
+) -> dict:
+    """Render typed frames as extract text, with the spelling variety of real exports. The
+    issue 17 columns and files use ``extra`` (the original files stay as they were)."""
     out = {}
-    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
+    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION, CUSTODY, MISSING):
+        if ex.name not in frames:
+            continue
         df = frames[ex.name]
         text = pd.DataFrame(index=df.index)
         for col in ex.columns:
-            s = df[col.name] if col.name in df else pd.Series(None, index=df.index)
-            if col.kind == "timestamp":
-                text[col.name] = _fmt_times(pd.to_datetime(s), rng)
-            elif col.kind == "bool":
-                text[col.name] = _bool_text([None if pd.isna(v) else bool(v) for v in s], rng)
-            elif col.kind == "int":
-                text[col.name] = [("" if pd.isna(v) else str(int(v))) for v in s]
-            elif col.kind == "enum":
-                text[col.name] = [_respell(str(v), rng, mess) for v in s]
-            else:
-                text[col.name] = s.fillna("").astype(str)
+            rng_ = extra if (col.enables or ex.optional) else rng
+            text[col.name] = _text_column(df, col, rng_, mess)
         out[ex.name] = text
     return out
+
+
+def _text_column(df: pd.DataFrame, col, rng: random.Random, mess: Mess) -> pd.Series | list:
+    s = df[col.name] if col.name in df else pd.Series(None, index=df.index)
+    if col.kind == "timestamp":
+        return _fmt_times(pd.to_datetime(s), rng)
+    if col.kind == "bool":
+        return _bool_text([None if pd.isna(v) else bool(v) for v in s], rng)
+    if col.kind == "int":
+        return [("" if pd.isna(v) else str(int(v))) for v in s]
+    if col.kind == "enum":
+        return ["" if pd.isna(v) else _respell(str(v), rng, mess) for v in s]
+    return s.fillna("").astype(str)
 
 
 def _respell(value: str, rng: random.Random, mess: Mess) -> str:
@@ -427,6 +581,28 @@ def _spoil(text: dict[str, pd.DataFrame], typed: dict[str, pd.DataFrame], rng, m
         sup.at[i, "investigation_id"] = f"INV9{rng.randrange(10**6):07d}"
 
 
+def _spoil_optional(text: dict[str, pd.DataFrame], rng: random.Random, mess: Mess) -> None:
+    """The issue 17 columns and files get their own bad rows and exact copies."""
+
+    def rows(df: pd.DataFrame) -> list:
+        k = max(1, round(len(df) * mess.bad_row)) if len(df) else 0
+        return rng.sample(list(df.index), k)
+
+    inv, cus, mis = text["investigations"], text["custody"], text["missing"]
+    for i in rows(inv):
+        inv.at[i, "suspect_status"] = rng.choice(["Released on bail", "RUI pending", "?"])
+    for i in rows(cus):
+        cus.at[i, "detained_at"] = rng.choice(["31/06/2018 02:00", "tonight"])
+    for i in rows(cus):
+        cus.at[i, "accommodation_outcome"] = rng.choice(["refused by LA", "bed found"])
+    for i in rows(mis):
+        mis.at[i, "risk_category"] = rng.choice(["Absent - no apparent risk", "MEDIUM RISK"])
+    for i in rows(mis):
+        mis.at[i, "person_ref"] = ""
+    text["custody"] = _with_duplicates(cus, mess.duplicate, rng)
+    text["missing"] = _with_duplicates(mis, mess.duplicate, rng)
+
+
 def _with_duplicates(df: pd.DataFrame, share: float, rng: random.Random) -> pd.DataFrame:
     picks = rng.sample(list(df.index), round(len(df) * share)) if len(df) else []
     both = pd.concat([df, df.loc[picks]])
@@ -458,6 +634,11 @@ def _split(typed: dict[str, pd.DataFrame], rng: random.Random, mess: Mess):
     base_inv.loc[moved, "team"] = base_inv.loc[moved, "area"] + " Response 1"
     base["investigations"] = base_inv
     delta["investigations"] = inv[opened_last | closed_last | moved]
+    for name, when in (("custody", "detained_at"), ("missing", "reported_at")):
+        if name in typed:
+            df = typed[name]
+            base[name] = df[df[when] < last]
+            delta[name] = df[df[when] >= last]
     return base, delta
 
 
@@ -473,6 +654,9 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
         # Year 0 of a one-year scale uses the seeds it always did: the same files as before.
         rng = random.Random(seed + 1 + 7919 * index)
         typed = generate(scale, seed + 7919 * index, year)
+        extra = random.Random(seed + 17 + 7919 * index)
+        typed["investigations"] = add_case_details(typed["investigations"], extra)
+        typed |= custody_and_missing(typed["investigations"], extra, year.start, year)
         # Incidents arriving a day late belong to the last days, not to years ago.
         late = mess if index == years - 1 else replace(mess, late_incident=0.0)
         base, delta = _split(typed, rng, late)
@@ -480,7 +664,9 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
             (Path(out_dir), base, True),
             (Path(out_dir) / "delta", delta, False),
         ):
-            for path, rows in _write_part(folder, part, spoil, rng, mess, first=index == 0):
+            for path, rows in _write_part(
+                folder, part, spoil, rng, mess, first=index == 0, extra=extra
+            ):
                 counts[path] = counts.get(path, 0) + rows
         year.cases += len(typed["investigations"])
         year.incidents += len(typed["incidents"])
@@ -489,14 +675,21 @@ def write_sample(out_dir: Path, scale: str, seed: int, mess: Mess | None = None)
 
 
 def _write_part(
-    folder: Path, part: dict, spoil: bool, rng: random.Random, mess: Mess, first: bool
+    folder: Path,
+    part: dict,
+    spoil: bool,
+    rng: random.Random,
+    mess: Mess,
+    first: bool,
+    extra: random.Random,
 ) -> list[tuple[str, int]]:
     """Write (or, after the first year, append) one year's base or delta as extract text."""
     folder.mkdir(parents=True, exist_ok=True)
     part = {k: v.reset_index(drop=True) for k, v in part.items()}
-    text = _as_text(part, rng, mess)
+    text = _as_text(part, rng, mess, extra)
     if spoil:
         _spoil(text, part, rng, mess)
+        _spoil_optional(text, extra, mess)
         text["supervision"] = _with_duplicates(text["supervision"], mess.duplicate, rng)
         text["incidents"] = _with_duplicates(text["incidents"], mess.duplicate / 2, rng)
     else:
@@ -511,7 +704,7 @@ def _write_part(
         text["investigations"]["offence"] = offence
     encodings = {"supervision": "utf-8-sig"} if spoil else {"investigations": "cp1252"}
     written = []
-    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION):
+    for ex in (INCIDENTS, INVESTIGATIONS, SUPERVISION, CUSTODY, MISSING):
         path = folder / ex.file
         encoding = encodings.get(ex.name, "utf-8")
         if not first and encoding == "utf-8-sig":

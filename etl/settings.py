@@ -131,6 +131,51 @@ class Settings(BaseSettings):
         description="The pack's PDF and page list this many supervisors, worst first (the "
         "workbook has them all).",
     )
+    # The inspection's other findings as checks (issue 17; etl/sql/queries/*_checks.sql).
+    unallocated_hours: int = Field(
+        48, description="A child-related case with no officer allocated this long is flagged."
+    )
+    plan_days: int = Field(
+        7, description="A child-related case with no investigation plan after this many days."
+    )
+    bail_warning_days: int = Field(
+        7, description="A bailed suspect's bail ending within this many days is flagged."
+    )
+    cse_offence_phrases: list[str] = Field(
+        ["child sexual exploitation", "grooming", "sexual activity with a child"],
+        description="Words in an offence that make a case CSE (besides a CSE team type).",
+    )
+    cse_allocation: dict[str, list[str]] = Field(
+        {
+            "child_suspect": ["response"],
+            "online": ["online_child_abuse"],
+            "not_online": ["cse"],
+        },
+        description="Which team types may hold a CSE case: child-on-child (a suspect who is a "
+        "child), else online, else not online.",
+    )
+    accommodation_request_hours: int = Field(
+        2,
+        description="A child charged and refused bail: local-authority accommodation requested "
+        "later than this after charge is late.",
+    )
+    night_from_hour: int = Field(
+        22, description="An accommodation request from this hour (local) is made at night ..."
+    )
+    night_until_hour: int = Field(6, description="... until this hour (not included).")
+    rhi_hours: int = Field(
+        72, description="A return home interview should be offered within this many hours."
+    )
+    repeat_missing_episodes: int = Field(3, description="A child missing this many times ...")
+    repeat_missing_days: int = Field(
+        90, description="... within this many days is a repeat missing child."
+    )
+    recent_days: int = Field(
+        7, description="Today lists custody and missing-episode checks from this many days."
+    )
+    theme_days: int = Field(
+        90, description="The custody and missing pages cover this many days to the day shown."
+    )
     refresh_log_path: Path = Field(
         Path("data/refresh_log.sqlite"), description="Record of scheduled refresh runs."
     )
@@ -261,6 +306,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name}: unknown team types {sorted(unknown)}")
         if set(self.element_phrases) != set(ELEMENTS):
             raise ValueError(f"element_phrases: give a list for each of {', '.join(ELEMENTS)}")
+        if set(self.cse_allocation) != {"child_suspect", "online", "not_online"}:
+            raise ValueError(
+                "cse_allocation: give team types for child_suspect, online, not_online"
+            )
+        for teams in self.cse_allocation.values():
+            if set(teams) - set(ALL_TEAM_TYPES):
+                raise ValueError(f"cse_allocation: unknown team types {sorted(teams)}")
+        if not 0 <= self.night_until_hour < self.night_from_hour <= 23:
+            raise ValueError("night_until_hour must be before night_from_hour (0-23)")
         if not 0 < self.due_soon_days < self.review_window_days:
             raise ValueError("due_soon_days must be between 1 and review_window_days - 1")
         return self
@@ -269,6 +323,19 @@ class Settings(BaseSettings):
     def due_soon_from_days(self) -> int:
         """First day count that is 'due soon' (22 with the defaults)."""
         return self.review_window_days - self.due_soon_days + 1
+
+    @property
+    def cse_child_suspect_team_types(self) -> list[str]:
+        """Team types that may hold a child-on-child CSE case (cse_allocation)."""
+        return list(self.cse_allocation["child_suspect"])
+
+    @property
+    def cse_online_team_types(self) -> list[str]:
+        return list(self.cse_allocation["online"])
+
+    @property
+    def cse_not_online_team_types(self) -> list[str]:
+        return list(self.cse_allocation["not_online"])
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl.contract import EXTRACTS, Extract
+from etl.contract import ALL_EXTRACTS, EXTRACTS, Extract
 from etl.load import LoadError, Prepared, prepared_folder
 from etl.reader import StructuralError, refuse_symlink
 from etl.redact import SECRET_PARAM, redact
@@ -83,9 +83,11 @@ def from_parquet(folder: Path, workdir: Path) -> Prepared:
     out.mkdir()
     con = duckdb.connect()
     try:
-        for ex in EXTRACTS:
+        for ex in ALL_EXTRACTS:
             path = folder / f"{ex.name}.parquet"
             _refuse_symlink(path)
+            if ex.optional and not path.exists():
+                continue  # custody, missing: absent = not supplied (their checks stay off)
             if not path.exists():
                 raise LoadError(f"{path.name}: missing file (looked for {path})")
             try:
@@ -96,7 +98,7 @@ def from_parquet(folder: Path, workdir: Path) -> Prepared:
             _write(df, ex, out)
     finally:
         con.close()
-    labels = {ex.name: f"{ex.name}.parquet" for ex in EXTRACTS}
+    labels = {ex.name: f"{ex.name}.parquet" for ex in ALL_EXTRACTS}
     return Prepared(out, str(folder.resolve()), labels, record_lines=True)
 
 
@@ -111,7 +113,9 @@ def from_workbook(path: Path, workdir: Path) -> Prepared:
     names = {name.strip().lower(): name for name in sheets}
     out = workdir / "from-workbook"
     out.mkdir()
-    for ex in EXTRACTS:
+    for ex in ALL_EXTRACTS:
+        if ex.optional and ex.name not in names:
+            continue  # custody, missing: absent = not supplied
         if ex.name not in names:
             raise LoadError(
                 f"{path.name}: missing sheet {ex.name} (sheets: {', '.join(sheets) or 'none'})"
@@ -119,7 +123,7 @@ def from_workbook(path: Path, workdir: Path) -> Prepared:
         df = sheets[names[ex.name]]
         df.columns = [str(c).strip().lower() for c in df.columns]
         _write(df, ex, out)
-    labels = {ex.name: f"{path.name}:{ex.name}" for ex in EXTRACTS}
+    labels = {ex.name: f"{path.name}:{ex.name}" for ex in ALL_EXTRACTS}
     return Prepared(out, str(path.resolve()), labels, record_lines=True)
 
 

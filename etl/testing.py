@@ -8,7 +8,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from etl.contract import EXTRACTS
+from etl.contract import ALL_EXTRACTS
 
 DEFAULTS = {
     "incidents": {
@@ -39,6 +39,13 @@ DEFAULTS = {
         "actions_set": "1",
         "note": "Reviewed.",
     },
+    "custody": {"area": "West", "detained_at": "2018-06-01 10:00", "child_age": "15"},
+    "missing": {
+        "person_ref": "P-1",
+        "area": "West",
+        "reported_at": "2018-06-01 10:00",
+        "child_age": "14",
+    },
 }
 
 
@@ -48,17 +55,32 @@ def write_extracts(
     investigations: Iterable[dict] = (),
     supervision: Iterable[dict] = (),
     encoding: str = "utf-8",
+    custody: Iterable[dict] | None = None,
+    missing: Iterable[dict] | None = None,
 ) -> Path:
-    """Write the three extract files (all of them, header-only when given no rows)."""
+    """Write the three extract files (all of them, header-only when given no rows), and the
+    optional ones (custody, missing) when given. A column that switches a check on
+    (``Column.enables``) is written only when a row gives it: absent, its check is off."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    given = {"incidents": incidents, "investigations": investigations, "supervision": supervision}
-    for ex in EXTRACTS:
+    given = {
+        "incidents": incidents, "investigations": investigations, "supervision": supervision,
+        "custody": custody, "missing": missing,
+    }  # fmt: skip
+    for ex in ALL_EXTRACTS:
+        rows = given[ex.name]
+        if rows is None:
+            continue
+        rows = list(rows)
+        names = [
+            c.name for c in ex.columns
+            if not c.enables or any(c.name in row for row in rows)
+        ]  # fmt: skip
         with (folder / ex.file).open("w", newline="", encoding=encoding) as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(ex.names))
+            writer = csv.DictWriter(fh, fieldnames=names)
             writer.writeheader()
-            for row in given[ex.name]:
-                writer.writerow({**DEFAULTS[ex.name], **row})
+            for row in rows:
+                writer.writerow({**DEFAULTS.get(ex.name, {}), **row})
     return folder
 
 
@@ -118,6 +140,41 @@ FIXTURE = {
          "reviewer_id": "DC21", "reviewer_rank": "DC", "actions_set": "0", "note": "Chased."},
         {"review_id": "R-EBAD", "investigation_id": "E-OVERDUE", "reviewer_rank": "Sgt"},
     ],
+    # The optional extracts (issue 17): one child in custody per area West and East, missing
+    # episodes in each area (a South child three times: a repeat pattern).
+    "custody": [
+        {"custody_id": "K-W1", "investigation_id": "W-NEW", "area": "West",
+         "detained_at": "2018-06-28 18:00", "charged_at": "2018-06-28 21:00",
+         "bail_refused": "yes", "accommodation_requested_at": "2018-06-28 23:30",
+         "accommodation_outcome": "not_available", "certificate_completed": "no",
+         "released_at": "2018-06-29 10:00"},
+        {"custody_id": "K-E1", "area": "East", "detained_at": "2018-06-27 10:00",
+         "charged_at": "2018-06-27 14:00", "bail_refused": "yes",
+         "accommodation_requested_at": "2018-06-27 14:30", "accommodation_outcome": "secured",
+         "released_at": "2018-06-27 18:00"},
+    ],
+    "missing": [
+        {"episode_id": "M-W1", "person_ref": "P-W1", "area": "West",
+         "reported_at": "2018-06-27 20:00", "risk_category": "absent",
+         "returned_at": "2018-06-28 08:00"},
+        {"episode_id": "M-E1", "person_ref": "P-E1", "area": "East",
+         "reported_at": "2018-06-19 20:00", "risk_category": "medium",
+         "returned_at": "2018-06-20 10:00"},
+        *[{"episode_id": f"M-S{n}", "person_ref": "P-S1", "area": "South",
+           "reported_at": f"2018-06-{day} 21:00", "risk_category": "low",
+           "returned_at": f"2018-06-{day + 1} 09:00",
+           "return_interview_offered_at": f"2018-06-{day + 2} 12:00"}
+          for n, day in ((1, 2), (2, 12), (3, 22))],
+    ],
+}  # fmt: skip
+# The optional investigation columns on a few fixture cases (a separate list: tests that build
+# their own extracts from FIXTURE's investigations keep the columns off).
+FIXTURE_CASE_COLUMNS = {
+    "W-NEW": {"suspect_status": "rui", "cawn_issued": "yes", "online": "no",
+              "allocated_at": "2018-06-01 12:00", "plan_recorded_at": "2018-06-04 10:00"},
+    "W-DUE": {"suspect_status": "bailed", "bail_until": "2018-07-02 12:00", "online": "yes"},
+    "E-OVERDUE": {"suspect_status": "bailed", "bail_until": "2018-06-29 12:00",
+                  "allocated_at": "2018-04-01 12:00"},
 }  # fmt: skip
 
 
@@ -126,7 +183,11 @@ def build_fixture_warehouse(folder: Path, db: Path):
     from etl.load import load
     from etl.settings import Settings
 
-    write_extracts(folder, **FIXTURE)
+    investigations = [
+        {**row, **FIXTURE_CASE_COLUMNS.get(row["investigation_id"], {})}
+        for row in FIXTURE["investigations"]
+    ]
+    write_extracts(folder, **{**FIXTURE, "investigations": investigations})
     return load(folder, db, Settings())
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.contract import EXTRACTS, INVESTIGATIONS
+from etl.contract import ALL_EXTRACTS, INVESTIGATIONS
 from etl.validate import SQL_TYPES
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -67,7 +67,8 @@ def base_table_ddl(database: str | None = None) -> list[str]:
     """CREATE TABLE statements for the base tables, in ``database`` (default: the current one)."""
     db = f'"{database}".' if database else ""
     statements = []
-    for ex in EXTRACTS:
+    # The optional extracts' tables always exist (empty until a load brings the file).
+    for ex in ALL_EXTRACTS:
         cols = ", ".join(
             [f"{c.name} {SQL_TYPES[c.kind]}" for c in ex.columns]
             + [f"{name}_utc TIMESTAMP" for name in ex.timestamp_columns]

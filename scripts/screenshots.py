@@ -25,7 +25,12 @@ PAGES = {
     "data-quality": "/data-quality",
     "pvp": "/pvp",
     "settings": "/settings",
+    "today-checks": "/",
+    "custody": "/custody",
+    "missing": "/missing",
 }
+# Pages shown from a panel further down: the element scrolled to the top first.
+SCROLL_TO = {"today-checks": "panel-today-check-cards"}
 
 
 def browser() -> webdriver.Chrome:
@@ -63,6 +68,10 @@ def main(base: str, user: str, password: str, out: Path) -> None:
                 path = links[0].get_attribute("href").replace(base, "") if links else "/case/x"
             driver.get(base + path)
             time.sleep(5)
+            if name in SCROLL_TO:
+                element = driver.find_element(By.ID, SCROLL_TO[name])
+                driver.execute_script("arguments[0].scrollIntoView(true);", element)
+                time.sleep(1)
             driver.save_screenshot(str(out / f"{name}.png"))
             print(out / f"{name}.png")
     finally:

@@ -28,6 +28,8 @@ def test_load_flags_and_rejects_end_to_end(tmp_path):
         "incidents.csv",
         "investigations.csv",
         "supervision.csv",
+        "custody.csv",  # the optional files, when the source has them (issue 17)
+        "missing.csv",
     ]
     for r in summary:
         assert int(r["read"]) == int(r["loaded"]) + int(r["quarantined"]) + int(r["duplicates"])
@@ -69,7 +71,8 @@ def test_sample_command_writes_both_extracts(tmp_path):
     assert got.returncode == 0, got.stderr
     for folder in (tmp_path / "s", tmp_path / "s" / "delta"):
         assert sorted(p.name for p in folder.glob("*.csv")) == [
-            "incidents.csv", "investigations.csv", "supervision.csv",
+            "custody.csv", "incidents.csv", "investigations.csv", "missing.csv",
+            "supervision.csv",
         ]  # fmt: skip
 
 

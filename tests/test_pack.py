@@ -111,7 +111,8 @@ def test_the_pack_pdf_and_workbook(pvp_db, tmp_path):
     sheets = pd.read_excel(xlsx_path, sheet_name=None)
     assert list(sheets) == [
         "About", "Headline", "Trend", "Demand", "Quality", "By team", "By supervisor",
-        "Longest waiting", "Time to review", "Audit outcomes", "Audit grades", "Audit themes",
+        "Longest waiting", "Time to review", "Checks", "Overnight after charge",
+        "Audit outcomes", "Audit grades", "Audit themes",
         "Actions agreed",
         "Definitions",
     ]  # fmt: skip
@@ -309,3 +310,25 @@ def test_a_render_process_ends_itself_when_no_one_is_left_to_stop_it(tmp_path):
     finally:
         proc.kill()
     assert time.monotonic() - started < 60
+
+
+def test_the_pack_has_a_section_per_check_theme_with_the_months_beside(dash_app, tmp_path):
+    """On the fixture (June 2018): the month's checks beside May and June 2017 (no data), and
+    the child held overnight after charge with the outcome, in the PDF and the workbook."""
+    p = pack.build(FORCE, date(2018, 6, 1), ["West", "East"])
+    checks = p.checks.set_index("measure")
+    assert checks.loc["Children detained", "this month"] == 2
+    assert checks.loc["Accommodation requested late", "this month"] == 1
+    assert checks.loc["Children detained", "same month last year"] == "no data"
+    row = p.overnight.iloc[0]
+    assert (row["custody record"], row["outcome"], row["certificate"]) == (
+        "K-W1", "not available", "no s38(6) certificate",
+    )  # fmt: skip
+    west = pack.build(Scope("west", "area", ("West",)), date(2018, 6, 1), ["West", "East"])
+    assert west.checks.set_index("measure").loc["Children detained", "this month"] == 1
+    pdf_path, xlsx_path = pack.write(p, tmp_path / "out")
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
+    for expected in ("Children in custody", "Missing children", "K-W1", "72 hours"):
+        assert expected in text, expected
+    sheets = pd.read_excel(xlsx_path, sheet_name=None)
+    assert "K-W1" in set(sheets["Overnight after charge"]["Custody record"])

@@ -69,6 +69,7 @@ def test_every_chart_panel_says_why_when_empty(dash_app, panel, tmp_path, monkey
         "today-cards": '"children":"0"',
         "data-loads": '"children":"incidents.csv"',
         "quality-definition": "Each entry is checked for five elements",  # words, not data
+        "data-checks": "no load has brought custody.csv",  # a state, not data
     }.get(panel.id, "empty-state")
     assert expected in text.replace(": ", ":"), panel.id
 
@@ -90,7 +91,10 @@ def test_every_table_panel_is_shown_to_its_roles(dash_app, client_for):
 
 
 def test_pages_are_known():
-    pages = {"today", "child", "quality", "quality-entries", "data", "audit", "case", "pvp"}
+    pages = {
+        "today", "child", "quality", "quality-entries", "data", "audit", "case", "pvp",
+        "custody", "missing",
+    }  # fmt: skip
     assert {p.page for p in PANELS} <= pages
 
 

@@ -46,7 +46,7 @@ GIVEN = {
 # query that reads them back is asked a day they hold.
 GIVEN_FOR = {"flags_on_day": {"as_of": date(2018, 6, 28)}}
 # Not area data: the load log and the month the data starts.
-UNSCOPED = {"loads", "newest_load", "first_opened_month", "published_months"}
+UNSCOPED = {"loads", "newest_load", "first_opened_month", "published_months", "check_inputs"}
 # Grouped per supervisor and in all as well as per team: no area column to check row by row.
 GROUPED_WITHOUT_AREA = {"entry_quality"}
 SCOPED = [n for n in queries.names() if "areas" in queries.wanted(queries.sql(n))]

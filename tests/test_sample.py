@@ -15,7 +15,7 @@ from etl.load import load
 from etl.sample import write_sample
 
 COMMITTED = Path(__file__).parent.parent / "sample_data" / "small"
-FILES = ["incidents.csv", "investigations.csv", "supervision.csv"]
+FILES = ["incidents.csv", "investigations.csv", "supervision.csv", "custody.csv", "missing.csv"]
 
 
 def test_the_same_seed_gives_the_same_files_and_the_committed_sample_is_current(tmp_path):
@@ -92,3 +92,32 @@ def test_most_specialist_cases_are_on_time_and_many_response_child_cases_are_not
     overdue = (df["flag"] == "ds_review_overdue").sum()
     assert 0 < overdue < open_specialist / 2
     assert (df["flag"] == "response_unsupervised").sum() > 0
+
+
+def test_the_sample_carries_the_inspection_checks_data_with_its_mess(sample_db):
+    # Every optional file and column is there, so every check is on; each finds something.
+    from dashboard import words
+    from etl import queries
+    from etl.settings import Settings
+
+    s = Settings()
+    reasons = {r[0] for r in q(sample_db, "SELECT DISTINCT source FROM quarantine")}
+    assert {"custody.csv", "missing.csv"} <= reasons
+    con = duckdb.connect(str(sample_db), read_only=True)
+
+    def run(name, **given):
+        text = queries.sql(name)
+        return con.execute(text, queries.params(text, s, areas=s.areas, **given)).df()
+
+    try:
+        day = date(2018, 11, 30)
+        cases = set(run("case_checks", as_of=day)["check_name"])
+        custody = run("custody_checks", first_day=date(2017, 12, 1), last_day=day)
+        missing = run("missing_checks", first_day=date(2017, 12, 1), last_day=day)
+        repeats = run("repeat_missing", as_of=day)
+    finally:
+        con.close()
+    assert cases >= set(words.CHECK_THEMES["case"]) - {"cse_allocation"}
+    assert custody["accommodation_late"].any() and custody["certificate_missing"].any()
+    assert missing["absent_category_used"].any() and (missing["rhi_state"] == "overdue").any()
+    assert len(repeats) > 0

@@ -12,7 +12,7 @@ import pytest
 from conftest import read as q
 from sqlalchemy import create_engine, text
 
-from etl.contract import EXTRACTS
+from etl.contract import ALL_EXTRACTS, EXTRACTS, MISSING
 from etl.load import LoadError
 from etl.sources import load_source
 from etl.testing import write_extracts
@@ -237,3 +237,32 @@ def test_no_password_on_the_command_line(tmp_path, db, settings, source_db):
     _, mapping = source_db
     with pytest.raises(LoadError, match="no password in the URL"):
         load_source("postgresql+psycopg://u:secret@127.0.0.1:1/x", db, settings, mapping=mapping)
+
+
+def test_the_optional_extracts_come_from_parquet_and_workbooks_too(tmp_path, db, settings):
+    """custody and missing (issue 17): read when there, validated and quarantined alike."""
+    rows = {**ROWS, "custody": [{"custody_id": "K1"}, {"custody_id": "K2", "area": "Mars"}],
+            "missing": [{"episode_id": "M1"}]}  # fmt: skip
+    csvs = write_extracts(tmp_path / "csv", **rows)
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    con = duckdb.connect()
+    for ex in ALL_EXTRACTS:
+        con.execute(
+            f"COPY (SELECT * FROM read_csv('{csvs / ex.file}', all_varchar=true)) "
+            f"TO '{folder / ex.name}.parquet' (FORMAT parquet)"
+        )
+    con.close()
+    result = load_source(str(folder), db, settings)
+    assert [f.file for f in result.files][-2:] == ["custody.parquet", "missing.parquet"]
+    assert q(db, "SELECT custody_id FROM custody") == [("K1",)]
+    assert ("custody.parquet", 3, "K2", "unknown_enum") in q(
+        db, "SELECT source, line, record_id, reason FROM quarantine"
+    )
+    book = tmp_path / "extract.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for ex in (*EXTRACTS, MISSING):  # no custody sheet: not supplied, kept as it was
+            pd.read_csv(csvs / ex.file, dtype=str).to_excel(xl, sheet_name=ex.name, index=False)
+    result = load_source(str(book), db, settings)
+    assert [f.file for f in result.files][-1] == "extract.xlsx:missing"
+    assert q(db, "SELECT custody_id FROM custody") == [("K1",)]

@@ -25,15 +25,25 @@ OTHER = {
     "child_age_under": 16,
     "ds_review_ranks": ["DI", "DCI"],
     "supervisor_ranks": ["INSP", "DI", "CI", "DCI"],
+    # The inspection's other checks (issue 17).
+    "unallocated_hours": 36,
+    "rhi_hours": 60,
+    "night_from_hour": 21,
+    "repeat_missing_days": 60,
+    "theme_days": 45,
 }
 # What the default settings would put in a text (28-day window, 7 days due soon, under 18,
 # DS-and-above and PS-and-above rank groups), and the words it was written in before.
 DEFAULT_WORDS = (
     "28 days", "28-day", "due within 7 days", "22 days", "under 18", "DS, DI, DCI, DSUPT",
     "PS, DS, INSP", "DS or above", "sergeant or above", "PS and above",
+    "48 hours", "72 hours", "22:00 to 06:00", "in 90 days", "the 90 days",
 )  # fmt: skip
 # What the non-default settings must put there instead (so the texts are really looked at).
-OTHER_WORDS = ("21 days", "due within 5 days", "under 16", "DI, DCI", "INSP, DI, CI, DCI")
+OTHER_WORDS = (
+    "21 days", "due within 5 days", "under 16", "DI, DCI", "INSP, DI, CI, DCI",
+    "36 hours", "60 hours", "21:00 to 06:00", "in 60 days", "the 45 days",
+)  # fmt: skip
 
 
 @pytest.fixture

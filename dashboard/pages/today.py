@@ -6,8 +6,8 @@ import dash
 
 from dashboard.compose import CONTROLS, page_layout, register
 
-# The list's own control: its follow-ups (dashboard/followup.py).
-TODAY_CONTROLS = (*CONTROLS, "follow_up")
+# The lists' own controls: follow-ups (dashboard/followup.py), and the checks list's check.
+TODAY_CONTROLS = (*CONTROLS, "follow_up", "check")
 
 
 def layout(**query):
@@ -15,7 +15,8 @@ def layout(**query):
         "today",
         "Today",
         "Cases that need a supervisor: overdue and due DS reviews in specialist teams, and "
-        "response cases with a child victim or suspect that no supervisor has looked at.",
+        "response cases with a child victim or suspect that no supervisor has looked at; "
+        "below them, the inspection's other findings as checks.",
         query,
         TODAY_CONTROLS,
     )

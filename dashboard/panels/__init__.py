@@ -49,6 +49,8 @@ class Table:
     # Fields naming a row: the grid's row id is their values joined by "|" (a click on a cell
     # then names its row: the Today list's follow-ups).
     row_key: tuple[str, ...] = ()
+    # Shown under the grid, one line each (definitions made from the settings).
+    footnotes: Callable[[Settings], list[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,17 @@ def render(ctx: Context):
         ("Children present at the incident", children),
         ("Why child-related", reasons_in_words(list(record["child_reasons"]), s) or "none"),
     ]
+    # The optional columns (issue 17), shown when the extract carries them.
+    optional = [
+        ("Suspect status", record.get("suspect_status") or ""),
+        ("Bail until", when(record.get("bail_until"))),
+        ("Child abduction warning notice", "" if pd.isna(record.get("cawn_issued"))
+         else _yes_no(record.get("cawn_issued"))),
+        ("Online", "" if pd.isna(record.get("online")) else _yes_no(record.get("online"))),
+        ("Allocated", when(record.get("allocated_at"))),
+        ("Plan recorded", when(record.get("plan_recorded_at"))),
+    ]  # fmt: skip
+    facts += [(k, v) for k, v in optional if v]
     flag_items = [
         html.Li(f"{FLAG_WORDS[f]}: {int(d)} days ({reasons_in_words(r, s)})")
         for f, d, r in zip(flags["flag"], flags["days"], flags["reasons"], strict=True)

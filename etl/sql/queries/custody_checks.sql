@@ -1,0 +1,67 @@
+-- custody_checks: every detention of a child (child_age under $child_age_under, or unknown)
+-- that began on a day from $first_day to $last_day, with the custody checks (issue 17). What
+-- is dated after the end of $last_day (local midnight) has not happened yet: a past period
+-- replays as it was known then. When bail was refused after charge:
+--   accommodation_late: local-authority accommodation was not requested (not_requested), was
+--     requested more than $accommodation_request_hours after charge (requested_late), or was
+--     requested at night, from $night_from_hour:00 to before $night_until_hour:00 local time
+--     (requested_at_night); accommodation_reasons lists every one that applies.
+--   certificate_missing: the child was not moved to local-authority accommodation (outcome not
+--     secured) and no s38(6) certificate was completed (no_certificate), or it has no
+--     rationale (no_rationale).
+--   overnight: still detained at the end of the day of charge (released on a later day, or not
+--     yet released).
+-- hours_to_request: whole hours from charge to the request.
+-- Grain: custody_id. Parameters: $first_day, $last_day, $areas, $timezone and the settings
+-- named above. Readers: dashboard/checks.py (Today, the custody page, the case page, the pack).
+WITH day_end AS (
+  SELECT timezone('UTC', timezone($timezone, CAST(CAST($last_day AS DATE) + 1 AS TIMESTAMP)))
+           AS at_utc
+),
+known AS (
+  SELECT k.custody_id, k.investigation_id, k.area, k.detained_at, k.child_age,
+         CAST(k.detained_at AS DATE) AS detained_on,
+         CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at END AS charged_at,
+         CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at_utc END AS charged_at_utc,
+         k.bail_refused AND k.charged_at_utc < e.at_utc AS refused_after_charge,
+         CASE WHEN k.accommodation_requested_at_utc < e.at_utc
+              THEN k.accommodation_requested_at END AS accommodation_requested_at,
+         CASE WHEN k.accommodation_requested_at_utc < e.at_utc
+              THEN k.accommodation_requested_at_utc END AS requested_utc,
+         k.accommodation_outcome, k.certificate_completed, k.certificate_rationale,
+         CASE WHEN k.released_at_utc < e.at_utc THEN k.released_at END AS released_at,
+         k.bail_refused
+  FROM custody AS k, day_end AS e
+  WHERE CAST(k.detained_at AS DATE) BETWEEN $first_day AND $last_day
+    AND (k.child_age IS NULL OR k.child_age < $child_age_under)
+    AND list_contains($areas, k.area)
+),
+checked AS (
+  SELECT *,
+         date_diff('minute', charged_at_utc, requested_utc) // 60 AS hours_to_request,
+         CASE WHEN refused_after_charge THEN list_filter([
+           CASE WHEN requested_utc IS NULL THEN 'not_requested' END,
+           CASE WHEN date_diff('minute', charged_at_utc, requested_utc)
+                     > $accommodation_request_hours * 60 THEN 'requested_late' END,
+           CASE WHEN hour(accommodation_requested_at) >= $night_from_hour
+                  OR hour(accommodation_requested_at) < $night_until_hour
+                THEN 'requested_at_night' END
+         ], lambda r: r IS NOT NULL) ELSE [] END AS accommodation_list,
+         CASE WHEN refused_after_charge AND accommodation_outcome IS DISTINCT FROM 'secured'
+              THEN CASE WHEN certificate_completed IS NOT TRUE THEN 'no_certificate'
+                        WHEN trim(coalesce(certificate_rationale, '')) = '' THEN 'no_rationale'
+                   END
+         END AS certificate_reason,
+         refused_after_charge
+           AND (released_at IS NULL OR CAST(released_at AS DATE) > CAST(charged_at AS DATE))
+           AS overnight
+  FROM known
+)
+SELECT custody_id, investigation_id, area, detained_at, detained_on, child_age, charged_at,
+       bail_refused, accommodation_requested_at, hours_to_request, accommodation_outcome,
+       certificate_completed, certificate_rationale, released_at,
+       len(accommodation_list) > 0 AS accommodation_late,
+       array_to_string(accommodation_list, ';') AS accommodation_reasons,
+       certificate_reason IS NOT NULL AS certificate_missing, certificate_reason, overnight
+FROM checked
+ORDER BY detained_at DESC, custody_id

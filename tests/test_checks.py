@@ -1,0 +1,446 @@
+"""The inspection's other findings as checks (issue 17): each edge hand-worked on a real load.
+
+Hours are counted to the end of the as-of day (local midnight, as an instant): on 30/06/2018
+(British Summer Time) that is 2018-06-30 23:00 UTC. So a case opened at 00:00 on 29/06 has
+waited exactly 48 hours at the end of 30/06, and one opened at 23:00 on 28/06, 49.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+from conftest import use_warehouse
+
+from etl import queries
+from etl.settings import Settings
+
+DAY = date(2018, 6, 30)
+ALL = ["West", "East", "South"]
+
+
+def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
+    text = queries.sql(name)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        df = con.execute(text, queries.params(text, settings, areas=areas, **given)).df()
+        for col in ("due_on", "detained_on", "reported_on"):
+            if col in df:
+                df[col] = df[col].dt.date
+        return df.to_dict("records")
+    finally:
+        con.close()
+
+
+def case_checks(db, settings, as_of=DAY) -> dict[tuple[str, str], dict]:
+    rows = run(db, settings, "case_checks", as_of=as_of)
+    return {(r["investigation_id"], r["check_name"]): r for r in rows}
+
+
+def child_case(case_id: str, opened: str = "2018-06-01 10:00", **extra) -> dict:
+    """An open response case with a child victim (child-related)."""
+    return {"investigation_id": case_id, "opened_at": opened, "victim_age": "10", **extra}
+
+
+# --- unallocated: 48 vs 49 hours -----------------------------------------------------------
+
+
+def test_unallocated_after_more_than_48_hours_counted_to_the_end_of_the_day(
+    load_rows, db, settings
+):
+    load_rows(
+        investigations=[
+            child_case("H48", "2018-06-29 00:00", allocated_at=""),
+            child_case("H49", "2018-06-28 23:00", allocated_at=""),
+            # 23:00Z on 28/06 is midnight BST on 29/06: 48 hours, not 49.
+            child_case("Z48", "2018-06-28T23:00:00Z", allocated_at=""),
+            child_case("DONE", "2018-06-20 10:00", allocated_at="2018-06-30 23:59"),
+            child_case("LATER", "2018-06-20 10:00", allocated_at="2018-07-01 00:30"),
+            # Not child-related: no check at all.
+            {"investigation_id": "ADULT", "opened_at": "2018-06-01", "victim_age": "40",
+             "allocated_at": ""},
+        ]
+    )  # fmt: skip
+    rows = {
+        cid: r for (cid, check), r in case_checks(db, settings).items() if check == "unallocated"
+    }
+    assert set(rows) == {"H49", "LATER"}
+    assert rows["H49"]["hours"] == 49 and rows["H49"]["due_on"] == date(2018, 6, 30)
+    # Replayed on the day after, the case allocated at 00:30 on 01/07 is no longer waiting.
+    later = case_checks(db, settings, date(2018, 7, 1))
+    assert ("LATER", "unallocated") not in later and ("H48", "unallocated") in later
+
+
+def test_unallocated_hours_is_a_setting(load_rows, db):
+    s = Settings(unallocated_hours=24)
+    load_rows(investigations=[child_case("H48", "2018-06-29 00:00", allocated_at="")])
+    assert ("H48", "unallocated") in case_checks(db, s)
+
+
+# --- no plan: day 7 vs day 8 -------------------------------------------------------------
+
+
+def test_no_plan_after_more_than_7_days(load_rows, db, settings):
+    load_rows(
+        investigations=[
+            child_case("D7", "2018-06-23 10:00", plan_recorded_at=""),
+            child_case("D8", "2018-06-22 10:00", plan_recorded_at=""),
+            child_case("PLANNED", "2018-06-01 10:00", plan_recorded_at="2018-06-30 09:00"),
+        ]
+    )
+    rows = case_checks(db, settings)
+    assert {cid for cid, check in rows if check == "no_plan"} == {"D8"}
+    assert rows[("D8", "no_plan")]["days"] == 8
+    assert rows[("D8", "no_plan")]["due_on"] == date(2018, 6, 29)
+    # Replay: the day before the plan was recorded, it had none (29 days open).
+    before = case_checks(db, settings, date(2018, 6, 29))
+    assert before[("PLANNED", "no_plan")]["days"] == 28
+
+
+# --- bail ending today, within 7 days, ended -----------------------------------------------
+
+
+def test_bail_ending_today_within_the_warning_days_or_already_ended(load_rows, db, settings):
+    bailed = {"suspect_status": "bailed"}
+    load_rows(
+        investigations=[
+            child_case("TODAY", bail_until="2018-06-30 18:00", **bailed),
+            child_case("IN7", bail_until="2018-07-07 10:00", **bailed),
+            child_case("IN8", bail_until="2018-07-08 00:00", **bailed),
+            child_case("ENDED", bail_until="2018-06-29 10:00", **bailed),
+            child_case("CHARGED", bail_until="2018-06-29 10:00", suspect_status="charged"),
+            child_case("NO_DATE", bail_until="", **bailed),
+        ]
+    )
+    rows = {
+        cid: r for (cid, check), r in case_checks(db, settings).items() if check == "bail_expiring"
+    }
+    assert set(rows) == {"TODAY", "IN7", "ENDED"}
+    assert (rows["TODAY"]["reasons"], rows["TODAY"]["days"]) == ("bail_ending", 0)
+    assert (rows["IN7"]["reasons"], rows["IN7"]["days"]) == ("bail_ending", 7)
+    assert (rows["ENDED"]["reasons"], rows["ENDED"]["days"]) == ("bail_lapsed", 1)
+
+
+# --- RUI with a CAWN ---------------------------------------------------------------------
+
+
+def test_rui_with_a_cawn_is_the_missed_opportunity(load_rows, db, settings):
+    load_rows(
+        investigations=[
+            child_case("RUI_CAWN", suspect_status="RUI", cawn_issued="yes"),
+            child_case("RUI_ONLY", suspect_status="rui", cawn_issued="no"),
+            child_case("BAIL_CAWN", suspect_status="bailed", cawn_issued="yes"),
+            child_case("CLOSED", closed_at="2018-06-20", suspect_status="rui", cawn_issued="y"),
+        ]
+    )
+    rows = case_checks(db, settings)
+    assert {cid for cid, check in rows if check == "rui_with_cawn"} == {"RUI_CAWN"}
+    # Replayed before the close, the closed case was open and flagged then.
+    assert ("CLOSED", "rui_with_cawn") in case_checks(db, settings, date(2018, 6, 19))
+
+
+# --- CSE allocation ------------------------------------------------------------------------
+
+
+def test_cse_cases_belong_to_the_teams_the_allocation_rules_name(load_rows, db, settings):
+    cse = {"team": "West CSE", "team_type": "cse"}
+    load_rows(
+        investigations=[
+            child_case("ONLINE_IN_CSE", online="yes", suspect_age="30", **cse),
+            child_case("OFFLINE_IN_CSE", online="no", suspect_age="30", **cse),
+            child_case("CHILD_SUSPECT_IN_CSE", online="no", suspect_age="15", **cse),
+            # A response case whose offence makes it CSE: child-on-child belongs there.
+            child_case("GROOMING_RESPONSE", offence="Grooming", suspect_age="15", online="no"),
+            child_case("GROOMING_ADULT", offence="grooming", suspect_age="40", online="no"),
+            child_case("UNKNOWN_ONLINE", online="", suspect_age="30", **cse),
+        ]
+    )
+    rows = {
+        cid: r for (cid, check), r in case_checks(db, settings).items() if check == "cse_allocation"
+    }
+    assert {cid: r["reasons"] for cid, r in rows.items()} == {
+        "ONLINE_IN_CSE": "cse_online",
+        "CHILD_SUSPECT_IN_CSE": "cse_child_suspect",
+        "GROOMING_ADULT": "cse_not_online",
+    }
+    # The rule table is a setting: a force that lets CSE teams hold online cases too.
+    wider = Settings(
+        cse_allocation={"child_suspect": ["response"], "online": ["online_child_abuse", "cse"],
+                        "not_online": ["cse"]}
+    )  # fmt: skip
+    assert ("ONLINE_IN_CSE", "cse_allocation") not in case_checks(db, wider)
+
+
+# --- children in custody: the night window and the hours after charge ----------------------
+
+
+def detention(custody_id: str, charged: str, requested: str, **extra) -> dict:
+    return {
+        "custody_id": custody_id,
+        "detained_at": "2018-06-29 03:00",
+        "charged_at": charged,
+        "bail_refused": "yes",
+        "accommodation_requested_at": requested,
+        "accommodation_outcome": "secured",
+        **extra,
+    }
+
+
+def test_accommodation_requested_at_night_from_22_00_to_before_06_00(load_rows, db, settings):
+    load_rows(
+        custody=[
+            detention("AT_2159", "2018-06-29 21:00", "2018-06-29 21:59"),
+            detention("AT_2200", "2018-06-29 21:00", "2018-06-29 22:00"),
+            detention("AT_0559", "2018-06-29 05:00", "2018-06-29 05:59"),
+            detention("AT_0600", "2018-06-29 05:00", "2018-06-29 06:00"),
+        ]
+    )
+    rows = {
+        r["custody_id"]: r["accommodation_reasons"]
+        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+    }
+    # Replayed as of 28/06 nothing had happened yet; the detention on 29/06 is outside too.
+    assert run(db, settings, "custody_checks", first_day=DAY.replace(day=1),
+               last_day=date(2018, 6, 28)) == []  # fmt: skip
+    assert rows == {
+        "AT_2159": "", "AT_2200": "requested_at_night", "AT_0559": "requested_at_night",
+        "AT_0600": "",
+    }  # fmt: skip
+
+
+def test_accommodation_requested_more_than_2_hours_after_charge_or_never(load_rows, db, settings):
+    load_rows(
+        custody=[
+            detention("AT_2H", "2018-06-29 10:00", "2018-06-29 12:00"),
+            detention("AT_2H01", "2018-06-29 10:00", "2018-06-29 12:01"),
+            detention("NEVER", "2018-06-29 10:00", "", accommodation_outcome="not_requested"),
+            detention("BAIL_GIVEN", "2018-06-29 10:00", "", bail_refused="no"),
+            detention("NOT_CHARGED", "", ""),
+            detention("ADULT", "2018-06-29 10:00", "", child_age="18"),
+        ]
+    )
+    rows = {
+        r["custody_id"]: r
+        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+    }
+    assert "ADULT" not in rows  # 18 is not a child
+    assert {cid: r["accommodation_reasons"] for cid, r in rows.items()} == {
+        "AT_2H": "", "AT_2H01": "requested_late", "NEVER": "not_requested", "BAIL_GIVEN": "",
+        "NOT_CHARGED": "",
+    }  # fmt: skip
+    assert rows["AT_2H"]["hours_to_request"] == 2
+    assert rows["NEVER"]["overnight"]  # not released: still held at the end of the charge day
+
+
+def test_certificate_missing_or_without_rationale_when_not_moved(load_rows, db, settings):
+    ok = "2018-06-29 10:30"
+    load_rows(
+        custody=[
+            detention("NONE", "2018-06-29 10:00", ok, accommodation_outcome="not_available",
+                      certificate_completed="no"),
+            detention("BLANK", "2018-06-29 10:00", ok, accommodation_outcome="impracticable",
+                      certificate_completed="yes", certificate_rationale="  "),
+            detention("GOOD", "2018-06-29 10:00", ok, accommodation_outcome="impracticable",
+                      certificate_completed="yes",
+                      certificate_rationale="No secure bed in the county; LA duty manager told."),
+            detention("MOVED", "2018-06-29 10:00", ok, certificate_completed="no",
+                      released_at="2018-06-29 13:00"),
+        ]
+    )  # fmt: skip
+    rows = {
+        r["custody_id"]: r
+        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+    }
+    assert {
+        cid: r["certificate_reason"] for cid, r in rows.items() if r["certificate_missing"]
+    } == {
+        "NONE": "no_certificate",
+        "BLANK": "no_rationale",
+    }
+    assert not rows["MOVED"]["overnight"] and rows["NONE"]["overnight"]
+
+
+# --- missing children: 72 vs 73 hours, absent, repeats ----------------------------------------
+
+
+def episode(episode_id: str, returned: str, offered: str = "", **extra) -> dict:
+    return {
+        "episode_id": episode_id,
+        "reported_at": "2018-06-27 18:00",
+        "risk_category": "medium",
+        "returned_at": returned,
+        "return_interview_offered_at": offered,
+        **extra,
+    }
+
+
+def test_return_interview_overdue_after_more_than_72_hours(load_rows, db, settings):
+    load_rows(
+        missing=[
+            episode("H72", "2018-06-28 00:00"),
+            episode("H73", "2018-06-27 23:00"),
+            episode("OFFERED_71", "2018-06-27 23:00", "2018-06-30 22:00"),
+            episode("OFFERED_LATER", "2018-06-27 23:00", "2018-07-01 10:00"),
+            episode("STILL_MISSING", ""),
+        ]
+    )
+    states = {
+        r["episode_id"]: (r["rhi_state"], r["hours_since_return"])
+        for r in run(db, settings, "missing_checks", first_day=DAY.replace(day=1), last_day=DAY)
+    }
+    assert states["H72"] == ("not_yet_due", 72)
+    assert states["H73"] == ("overdue", 73)
+    assert states["OFFERED_71"] == ("offered_in_time", 71)
+    # As of 30/06 the offer on 01/07 had not been made: overdue then, offered late now.
+    assert states["OFFERED_LATER"][0] == "overdue"
+    assert states["STILL_MISSING"][0] == "still_missing"
+    later = {
+        r["episode_id"]: r["rhi_state"]
+        for r in run(db, settings, "missing_checks", first_day=DAY.replace(day=1),
+                     last_day=date(2018, 7, 1))
+    }  # fmt: skip
+    assert later["OFFERED_LATER"] == "offered_late" and later["H72"] == "overdue"
+
+
+def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settings):
+    def reported(eid, person, day, **extra):
+        return episode(eid, "", reported_at=f"{day} 20:00", person_ref=person, **extra)
+
+    load_rows(
+        missing=[
+            reported("A1", "P-A", "2018-04-02"),
+            reported("A2", "P-A", "2018-05-15"),
+            reported("A3", "P-A", "2018-06-30", risk_category="Absent"),
+            # The first is 90 days before 30/06: outside the window.
+            reported("B1", "P-B", "2018-04-01"),
+            reported("B2", "P-B", "2018-05-15"),
+            reported("B3", "P-B", "2018-06-30"),
+            reported("OTHER", "P-C", "2018-06-30", area="East"),
+        ]
+    )
+    repeats = run(db, settings, "repeat_missing", as_of=DAY)
+    assert [(r["person_ref"], r["episodes"], r["absent_episodes"]) for r in repeats] == [
+        ("P-A", 3, 1)
+    ]
+    episodes = run(db, settings, "missing_checks", first_day=DAY, last_day=DAY)
+    assert {r["episode_id"] for r in episodes if r["absent_category_used"]} == {"A3"}
+    assert {r["episode_id"]: r["episodes_in_window"] for r in episodes}["A3"] == 3
+    # A West manager's pattern counts West episodes only.
+    assert run(db, settings, "repeat_missing", areas=["East"], as_of=DAY) == []
+    assert (
+        run(db, Settings(repeat_missing_days=91), "repeat_missing", as_of=DAY)[0]["episodes"] == 3
+    )
+    assert len(run(db, Settings(repeat_missing_days=91), "repeat_missing", as_of=DAY)) == 2
+
+
+# --- the optional inputs: validation, quarantine, "off" -----------------------------------
+
+
+def test_optional_files_are_validated_and_quarantined_like_the_others(load_rows, db, query):
+    result = load_rows(
+        custody=[
+            {"custody_id": "K1", "detained_at": "2018-06-29 10:00"},
+            {"custody_id": "K2", "detained_at": "yesterday"},
+            {"custody_id": "K3", "accommodation_outcome": "sorted"},
+        ],
+        missing=[{"episode_id": "M1", "risk_category": "missing"}, {"episode_id": "M2"}],
+    )
+    files = {f.file: f for f in result.files}
+    assert (files["custody.csv"].loaded, files["custody.csv"].quarantined) == (1, 2)
+    assert (files["missing.csv"].loaded, files["missing.csv"].quarantined) == (1, 1)
+    assert sorted(query("SELECT record_id, reason FROM quarantine")) == [
+        ("K2", "bad_timestamp"), ("K3", "unknown_enum"), ("M1", "unknown_enum"),
+    ]  # fmt: skip
+
+
+def test_an_absent_file_keeps_what_earlier_loads_brought(load_rows, db, query):
+    load_rows(custody=[{"custody_id": "K1"}])
+    load_rows(investigations=[child_case("C1")])  # no custody.csv in this source
+    assert query("SELECT custody_id FROM custody") == [("K1",)]
+
+
+def test_checks_are_off_until_their_data_comes_and_say_why(load_rows, db, monkeypatch):
+    from dashboard import data
+    from dashboard.scope import Filters, Scope
+
+    use_warehouse(monkeypatch, db)
+    force = Scope("force", "force", tuple(ALL))
+    load_rows(investigations=[child_case("C1", "2018-06-01 10:00")])
+    off = data.checks_off()
+    assert set(off) == {
+        "rui_with_cawn", "cse_allocation", "unallocated", "no_plan", "bail_expiring",
+        "accommodation_late", "certificate_missing", "absent_category_used", "rhi_overdue",
+        "repeat_missing",
+    }  # fmt: skip
+    assert off["unallocated"] == "the newest investigations.csv (load 1) has no allocated_at"
+    assert off["rhi_overdue"] == "no load has brought missing.csv"
+    # Off: no case is "unallocated" for want of a column the extract does not carry.
+    assert data.check_rows(force, Filters(as_of=DAY)).empty
+    load_rows(investigations=[child_case("C1", "2018-06-01 10:00", allocated_at="")])
+    assert "unallocated" not in data.checks_off()
+    rows = data.check_rows(force, Filters(as_of=DAY))
+    assert list(rows["check_name"]) == ["unallocated"]
+    assert rows["reasons_words"][0] == "no officer allocated 710 hours after opening"
+
+
+def test_today_lists_every_check_in_words_scoped_and_filterable(dash_app):
+    from dashboard import data
+    from dashboard.scope import Filters, Scope
+
+    force = Scope("force", "force", tuple(ALL))
+    west = Scope("west", "area", ("West",))
+    rows = data.check_rows(force, Filters(as_of=DAY))
+    got = {(r["check_name"], r["record_id"]) for r in rows.to_dict("records")}
+    assert {
+        ("rui_with_cawn", "W-NEW"),
+        ("bail_expiring", "W-DUE"),
+        ("bail_expiring", "E-OVERDUE"),
+        ("accommodation_late", "K-W1"),
+        ("certificate_missing", "K-W1"),
+        ("absent_category_used", "M-W1"),
+        ("rhi_overdue", "M-E1"),
+    } <= got
+    words_of = {
+        (r["check_name"], r["record_id"]): r["reasons_words"] for r in rows.to_dict("records")
+    }
+    assert words_of[("bail_expiring", "W-DUE")] == "bail ends in 2 days"
+    assert words_of[("bail_expiring", "E-OVERDUE")] == (
+        "bail ended 1 day ago; suspect still recorded as bailed"
+    )
+    assert words_of[("accommodation_late", "K-W1")] == (
+        "custody K-W1, age 15: accommodation requested more than 2 hours after charge; "
+        "accommodation requested at night (22:00 to 06:00)"
+    )
+    assert words_of[("rhi_overdue", "M-E1")].endswith("no return home interview offered")
+    # Bail that has ended comes before bail about to end.
+    bail = rows[rows["check_name"] == "bail_expiring"]["record_id"].tolist()
+    assert bail == ["E-OVERDUE", "W-DUE"]
+    # The check filter; a West manager sees West alone.
+    only = data.check_rows(force, Filters(as_of=DAY, check="bail_expiring"))
+    assert set(only["check_name"]) == {"bail_expiring"} and len(only) == 2
+    assert set(data.check_rows(west, Filters(as_of=DAY))["area"]) == {"West"}
+    counts = data.check_counts(west, Filters(as_of=DAY))
+    assert counts["rui_with_cawn"][0] == 1 and counts["rhi_overdue"] == (0, 0)
+
+
+@pytest.mark.parametrize("hours", [24, 72])
+def test_every_check_definition_states_its_settings(hours):
+    from dashboard import words
+
+    s = Settings(rhi_hours=hours, unallocated_hours=hours + 1, night_from_hour=21)
+    defs = words.check_definitions(s)
+    assert f"{hours} hours" in defs["rhi_overdue"]
+    assert f"{hours + 1} hours" in defs["unallocated"]
+    assert "21:00 to 06:00" in defs["accommodation_late"]
+
+
+def test_a_request_after_the_day_replayed_had_not_been_made(load_rows, db, settings):
+    load_rows(custody=[detention("K", "2018-06-29 20:00", "2018-06-30 01:00")])
+
+    def reasons(last_day):
+        rows = run(db, settings, "custody_checks", first_day=date(2018, 6, 29), last_day=last_day)
+        return rows[0]["accommodation_reasons"]
+
+    assert reasons(date(2018, 6, 29)) == "not_requested"
+    assert reasons(DAY) == "requested_late;requested_at_night"
