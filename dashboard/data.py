@@ -752,10 +752,14 @@ def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Setting
     return reasons_in_words(code, s)
 
 
-def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
+def _check_day_rows(scope: Scope, as_of: date, in_words: bool = True) -> pd.DataFrame:
     """Every failing check on ``as_of`` in all the user's areas, one row per record and check,
-    in words.CHECKS order (cached per day, scope and settings, like the flags)."""
+    in words.CHECKS order (cached per day, scope and settings, like the flags). Without
+    ``in_words`` the reasons are left out: the cards only count (two days per visit)."""
     s = settings()
+
+    def said(make_words):
+        return make_words() if in_words else None
 
     def make() -> pd.DataFrame:
         off = checks_off()
@@ -765,12 +769,12 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
             c = cases.copy()
             c["record_id"] = c["investigation_id"]
             # Plain lists zipped: a dict per row (to_dict) cost more than the query.
-            c["reasons_words"] = [
+            c["reasons_words"] = said(lambda: [
                 _case_reasons(*row, s)
                 for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
                                c["days"].tolist(), c["hours"].tolist(),
                                c["team_type"].tolist(), strict=True)
-            ]  # fmt: skip
+            ])  # fmt: skip
             c["when"] = pd.to_datetime(c["opened_on"])
             parts.append(c)
         recent = as_of - timedelta(days=s.recent_days - 1)
@@ -787,12 +791,12 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
                     (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
                 ]
                 rows["due_on"] = rows["detained_on"]
-                rows["reasons_words"] = [
+                rows["reasons_words"] = said(lambda rows=rows, reason=reason: [
                     f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
                     + reasons_in_words(r, s)
                     for cid, a, r in zip(rows["custody_id"], rows["child_age"], rows[reason],
                                          strict=True)
-                ]  # fmt: skip
+                ])  # fmt: skip
                 rows["when"] = rows["detained_at"]
                 parts.append(rows)
         if not {"absent_category_used", "rhi_overdue"} <= set(off):
@@ -805,10 +809,12 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
                     (as_of - d).days for d in pd.to_datetime(rows["reported_on"]).dt.date
                 ]
                 rows["due_on"] = rows["reported_on"]
-                rows["reasons_words"] = [
-                    f"child {p}, age {'unknown' if pd.isna(a) else int(a)}: recorded 'absent'"
-                    for p, a in zip(rows["person_ref"], rows["child_age"], strict=True)
-                ]
+                rows["reasons_words"] = said(
+                    lambda rows=rows: [
+                        f"child {p}, age {'unknown' if pd.isna(a) else int(a)}: recorded 'absent'"
+                        for p, a in zip(rows["person_ref"], rows["child_age"], strict=True)
+                    ]
+                )
                 rows["when"] = rows["reported_at"]
                 parts.append(rows)
             if "rhi_overdue" not in off:
@@ -818,12 +824,12 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
                 rows["due_on"] = (
                     pd.to_datetime(rows["returned_at"]) + pd.Timedelta(hours=s.rhi_hours)
                 ).dt.date
-                rows["reasons_words"] = [
+                rows["reasons_words"] = said(lambda rows=rows: [
                     f"child {p} returned {pd.Timestamp(r):%d/%m/%Y %H:%M}, "
                     f"{words.hours(int(h))} ago; no return home interview offered"
                     for p, r, h in zip(rows["person_ref"], rows["returned_at"],
                                        rows["hours_since_return"], strict=True)
-                ]  # fmt: skip
+                ])  # fmt: skip
                 rows["when"] = rows["returned_at"]
                 parts.append(rows)
         for part in parts:
@@ -838,12 +844,13 @@ def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
         df["_order"] = df["check_name"].map({c: i for i, c in enumerate(words.CHECKS)})
         # Worst first within a check: the longest waiting; bail that has ended before bail
         # about to end, the soonest first.
-        ending = df["reasons_words"].astype(str).str.startswith("bail ends")
+        no = pd.Series(False, index=df.index)
+        ending = df["reasons"].eq("bail_ending") if "reasons" in df else no
         df["_rank"] = df["days"].where(~ending, -df["days"])
         df = df.sort_values(["_order", "_rank", "record_id"], ascending=[True, False, True])
         return df[CHECK_COLUMNS].reset_index(drop=True)
 
-    key = ("check_rows", as_of, tuple(scope.areas), _rules_key(s))
+    key = ("check_rows", as_of, tuple(scope.areas), in_words, _rules_key(s))
     return warehouse().cached(key, make)
 
 
@@ -865,8 +872,11 @@ def check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return {}
-    today = _narrowed(_check_day_rows(scope, as_of), scope, filters)["check_name"].value_counts()
-    before = _narrowed(_check_day_rows(scope, as_of - timedelta(days=1)), scope, filters)
+    today = _narrowed(_check_day_rows(scope, as_of, in_words=False), scope, filters)
+    today = today["check_name"].value_counts()
+    before = _narrowed(
+        _check_day_rows(scope, as_of - timedelta(days=1), in_words=False), scope, filters
+    )
     before = before["check_name"].value_counts()
     off = checks_off()
     return {
