@@ -78,6 +78,20 @@ def render_panels(page: str, ctx: Context) -> list:
 
 def no_data_message() -> dbc.Alert:
     db = data.warehouse().path
+    if data.warehouse().outdated:
+        lacking = data.warehouse().outdated
+        more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+        shown = ", ".join(lacking[:5]) + more
+        return dbc.Alert(
+            [
+                html.Strong("The warehouse was built by an earlier version of the loader. "),
+                f"It lacks what this version reads ({shown}). Load the extracts again with ",
+                html.Code(f"python -m etl load SOURCE --db {db}"),
+                " (the next scheduled refresh does it too).",
+            ],
+            color="warning",
+            id="no-data",
+        )
     return dbc.Alert(
         [
             html.Strong("No data loaded yet. "),

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,13 +39,43 @@ from etl import queries
 from etl.flags import FLAG_COLUMNS, day_given, latest_date, one_day, query_for_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
-from etl.warehouse import has_table
+from etl.warehouse import create_schema, has_table
 
 __all__ = ["Filters", "Scope", "add_months", "month_end", "query"]
 
 
 class NoWarehouse(Exception):
     """No warehouse file yet."""
+
+
+class OutdatedWarehouse(NoWarehouse):
+    """A warehouse an earlier version of the loader built: it lacks tables or columns this
+    version reads (after an upgrade, before the next load). Pages say so instead of failing
+    on the first query that reads one; a load makes it current."""
+
+
+@cache
+def _expected_columns() -> frozenset[tuple[str, str]]:
+    """Every (table, column) of the base schema this version's loader makes."""
+    con = duckdb.connect()
+    try:
+        create_schema(con)
+        return frozenset(con.execute(_COLUMNS_SQL).fetchall())
+    finally:
+        con.close()
+
+
+_COLUMNS_SQL = (
+    "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+)
+
+
+def _lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What of the base schema an extracts warehouse lacks ("table.column"), if anything."""
+    have = set(con.execute(_COLUMNS_SQL).fetchall())
+    if not any(table == "load_log" for table, _ in have):
+        return []  # not an extracts warehouse (e.g. published crime alone)
+    return sorted(f"{table}.{column}" for table, column in _expected_columns() - have)
 
 
 class Warehouse:
@@ -60,6 +91,9 @@ class Warehouse:
         # bytes; 64 entries held 340 MB of a force sample's worker (cache_mb).
         self._sizes: dict[tuple, int] = {}
         self._cache_bytes = cache_bytes
+        # What an outdated file lacks, for the file it was found in (checked once per file).
+        self.outdated: list[str] = []
+        self._outdated_ident: tuple[int, int] | None = None
 
     def _identity(self) -> tuple[int, int]:
         try:
@@ -72,11 +106,20 @@ class Warehouse:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
             ident = self._identity()
+            if ident == self._outdated_ident:
+                raise OutdatedWarehouse(", ".join(self.outdated))
             if ident != self._ident or self._con is None:
                 if self._con is not None:
                     self._con.close()
-                self._con = duckdb.connect(str(self.path), read_only=True)
-                self._ident = ident
+                    self._con = None
+                con = duckdb.connect(str(self.path), read_only=True)
+                lacking = _lacking(con)
+                if lacking:
+                    con.close()
+                    self.outdated, self._outdated_ident = lacking, ident
+                    raise OutdatedWarehouse(", ".join(lacking))
+                self._con, self._ident = con, ident
+                self.outdated, self._outdated_ident = [], None
                 self._cache.clear()
                 self._sizes.clear()
             cur = self._con.cursor()

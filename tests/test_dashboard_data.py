@@ -197,3 +197,43 @@ def test_the_result_cache_is_bounded_by_size_not_count(tmp_path):
     get(1)
     assert made == [0, 1, 2, 3, 1]  # made again: it had been let go
     assert get(3)["note"][0].startswith("3")
+
+
+def test_a_warehouse_an_earlier_loader_built_says_so_until_it_is_loaded_again(
+    dash_app, monkeypatch, tmp_path
+):
+    """After an upgrade, before the next load: a warehouse without a column this version
+    reads (here investigations.suspect_status) gives every page a message saying what to do,
+    not a failing query; the next load makes it current."""
+    import shutil
+
+    import duckdb
+
+    from dashboard.compose import no_data_message
+    from etl.load import load
+    from etl.settings import Settings
+    from etl.testing import build_fixture_warehouse
+
+    source, db = tmp_path / "extract", tmp_path / "w.duckdb"
+    build_fixture_warehouse(source, db)
+    old = tmp_path / "old.duckdb"
+    shutil.copy(db, old)
+    con = duckdb.connect(str(old))
+    con.execute("ALTER TABLE investigations DROP COLUMN suspect_status")
+    con.close()
+    use_warehouse(monkeypatch, old)
+    data._warehouses.clear()
+    try:
+        data.action_list(FORCE, Filters(as_of=DAY))
+    except data.OutdatedWarehouse as exc:
+        assert "investigations.suspect_status" in str(exc)
+    else:
+        raise AssertionError("an outdated warehouse was read")
+    said = str(no_data_message().children)
+    assert "earlier version of the loader" in said and "investigations.suspect_status" in said
+    # Every page and panel catches NoWarehouse and shows no_data_message (compose.py).
+    assert issubclass(data.OutdatedWarehouse, data.NoWarehouse)
+    load(source, old, Settings())  # the next load carries everything over into the new schema
+    assert len(data.action_list(FORCE, Filters(as_of=DAY))) > 0
+    assert not data.warehouse().outdated
+    data._warehouses.clear()
