@@ -118,18 +118,20 @@ def workers(pid: int) -> list[int]:
 
 
 def _current(path: Path) -> bool:
-    """Whether a warehouse left by an earlier run was built by this code: its flags are
-    materialised with today's flags.sql and settings (else the pages would measure the
+    """Whether a warehouse left by an earlier run was built by this code: it has every table
+    and column this code reads (else every page would only say it is outdated) and its flags
+    are materialised with today's rule and settings (else the pages would measure the
     fallback, flags.sql run per day)."""
     import duckdb
 
+    from dashboard.data import _lacking
     from etl import daily
     from etl.flags import latest_date
     from etl.settings import Settings
 
     with duckdb.connect(str(path), read_only=True) as con:
         day = latest_date(con)
-        return day is not None and daily.covers(con, Settings(), day)
+        return day is not None and not _lacking(con) and daily.covers(con, Settings(), day)
 
 
 def prepare_warehouse() -> None:
@@ -146,7 +148,9 @@ def prepare_warehouse() -> None:
     if loaded.exists() and _current(loaded):
         shutil.copy(loaded, WAREHOUSE)
         return
-    if not (SAMPLE / "supervision.csv").exists():
+    from etl.contract import ALL_EXTRACTS
+
+    if not all((SAMPLE / ex.file).exists() for ex in ALL_EXTRACTS):
         write_sample(SAMPLE, SCALE, SEED)
     print(f"loading the {SCALE} sample ...", file=sys.stderr)
     load(SAMPLE, WAREHOUSE, Settings())
