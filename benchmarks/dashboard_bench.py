@@ -124,14 +124,14 @@ def _current(path: Path) -> bool:
     fallback, flags.sql run per day)."""
     import duckdb
 
-    from dashboard.data import _lacking
+    from dashboard.data import schema_lacking
     from etl import daily
     from etl.flags import latest_date
     from etl.settings import Settings
 
     with duckdb.connect(str(path), read_only=True) as con:
         day = latest_date(con)
-        return day is not None and not _lacking(con) and daily.covers(con, Settings(), day)
+        return day is not None and not schema_lacking(con) and daily.covers(con, Settings(), day)
 
 
 def prepare_warehouse() -> None:

@@ -70,7 +70,7 @@ _COLUMNS_SQL = (
 )
 
 
-def _lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
+def schema_lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What of the base schema an extracts warehouse lacks ("table.column"), if anything."""
     have = set(con.execute(_COLUMNS_SQL).fetchall())
     if not any(table == "load_log" for table, _ in have):
@@ -113,7 +113,7 @@ class Warehouse:
                     self._con.close()
                     self._con = None
                 con = duckdb.connect(str(self.path), read_only=True)
-                lacking = _lacking(con)
+                lacking = schema_lacking(con)
                 if lacking:
                     con.close()
                     self.outdated, self._outdated_ident = lacking, ident
