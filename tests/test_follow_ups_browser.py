@@ -91,6 +91,11 @@ def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     wait_for(lambda: cell_text(duo).startswith("Assigned to DS Khan"), timeout=15)
     assert "open" in text_of(duo, "#follow-up-recent")
 
+    # The list was scrolled to its cell: bring the filter back into view before clicking it
+    # (a click at a point above the window is intercepted).
+    duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'});", duo.find_element("#today-follow_up")
+    )
     duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
     wait_for(lambda: "follow_up=not_acted" in duo.driver.current_url)
     wait_for(lambda: not duo.driver.find_elements(By.CSS_SELECTOR, CELL), timeout=15)
