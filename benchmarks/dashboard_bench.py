@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.etl_bench import OUT, SAMPLE, SCALE, SEED
+from benchmarks.etl_bench import OUT, SAMPLE, SCALE, SEED, sample_is_complete
 
 WAREHOUSE = OUT / "dashboard.duckdb"
 
@@ -148,9 +148,7 @@ def prepare_warehouse() -> None:
     if loaded.exists() and _current(loaded):
         shutil.copy(loaded, WAREHOUSE)
         return
-    from etl.contract import ALL_EXTRACTS
-
-    if not all((SAMPLE / ex.file).exists() for ex in ALL_EXTRACTS):
+    if not sample_is_complete():
         write_sample(SAMPLE, SCALE, SEED)
     print(f"loading the {SCALE} sample ...", file=sys.stderr)
     load(SAMPLE, WAREHOUSE, Settings())

@@ -78,6 +78,14 @@ def extract_files(folder: Path) -> dict[str, Path]:
     return {ex.name: folder / ex.file for ex in ALL_EXTRACTS if (folder / ex.file).exists()}
 
 
+def sample_is_complete() -> bool:
+    """Whether SAMPLE holds every file the generator writes: one made before it wrote the
+    optional files (issue 17) is made again."""
+    from etl.contract import ALL_EXTRACTS
+
+    return all((SAMPLE / ex.file).exists() for ex in ALL_EXTRACTS)
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory. VmHWM, not ru_maxrss: Linux carries ru_maxrss
     over exec from the parent, so a child would report the parent's peak."""
@@ -105,10 +113,7 @@ def _run(kind: str, source: Path, db: Path) -> dict:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    from etl.contract import ALL_EXTRACTS
-
-    # A sample made before the generator wrote the optional files (issue 17) is made again.
-    if not all((SAMPLE / ex.file).exists() for ex in ALL_EXTRACTS):
+    if not sample_is_complete():
         print(f"generating the {SCALE} sample in {SAMPLE} (seed {SEED}) ...", file=sys.stderr)
         from etl.sample import write_sample
 

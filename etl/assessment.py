@@ -14,14 +14,13 @@ that this gives what assessing everything gives.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 
 import duckdb
 import pandas as pd
 
-from etl import queries
+from etl import history, queries
 from etl.flags import bind
 from etl.settings import ELEMENTS, Settings
 from etl.warehouse import prev_has_table
@@ -66,15 +65,21 @@ def phrase_pattern(phrases: list[str]) -> str:
     return f"(^|[^a-z0-9])({alternatives})([^a-z0-9]|$)"
 
 
+def _patterns(settings: Settings) -> dict[str, str]:
+    return {f"{e}_pattern": phrase_pattern(settings.element_phrases[e]) for e in ELEMENTS}
+
+
 def parameters(settings: Settings, case_scope: list[str] | None = None) -> dict:
-    patterns = {f"{e}_pattern": phrase_pattern(settings.element_phrases[e]) for e in ELEMENTS}
-    return bind(ASSESSMENT_SQL, settings, case_scope=case_scope, **patterns)
+    return bind(ASSESSMENT_SQL, settings, case_scope=case_scope, **_patterns(settings))
 
 
 def rules(settings: Settings) -> str:
-    """What the assessment depends on besides the entries: the query and its settings."""
-    values = {k: v for k, v in sorted(parameters(settings).items()) if k != "case_scope"}
-    return hashlib.sha256((ASSESSMENT_SQL + json.dumps(values, default=str)).encode()).hexdigest()
+    """What the assessment depends on besides the entries: the query, its settings and the
+    phrase patterns made from them."""
+    # The patterns are given, not settings: they go into the text the fingerprint hashes.
+    patterns = _patterns(settings)
+    text = ASSESSMENT_SQL + json.dumps(patterns, sort_keys=True)
+    return queries.fingerprint(text, settings, case_scope=None, **patterns)
 
 
 def assess(
@@ -130,24 +135,11 @@ def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> boo
 
 
 def _cases_to_assess(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
-    """Cases whose entries' assessment this load can change: an entry it brought, changed or
-    took away (the old row's case too), a new version of the record, a changed incident."""
+    """Cases whose entries' assessment this load can change (etl/history.py touched_cases_sql):
+    the child element and the days since the previous entry are the case's."""
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE assess_cases AS
-        SELECT DISTINCT investigation_id FROM (
-          SELECT investigation_id FROM supervision WHERE load_id = {load_id}
-          UNION ALL
-          SELECT p.investigation_id FROM prev.supervision AS p
-          LEFT JOIN supervision AS s USING (review_id)
-          WHERE s.review_id IS NULL OR s.load_id = {load_id}
-          UNION ALL
-          SELECT investigation_id FROM investigation_versions WHERE load_id = {load_id}
-          UNION ALL
-          SELECT i.investigation_id FROM investigations AS i
-          JOIN incidents AS n USING (incident_id) WHERE n.load_id = {load_id}
-        ) WHERE investigation_id IS NOT NULL
-        """
+        "CREATE OR REPLACE TEMP TABLE assess_cases AS "
+        f"SELECT DISTINCT investigation_id FROM ({history.touched_cases_sql(load_id)})"
     )
     return [r[0] for r in con.execute("SELECT investigation_id FROM assess_cases").fetchall()]
 

@@ -23,14 +23,12 @@ spans do not cover, or were made with other settings, with flags.sql directly.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import duckdb
 
-from etl import queries
+from etl import history, queries
 from etl.settings import Settings
 from etl.warehouse import has_table, prev_has_table
 
@@ -67,11 +65,8 @@ Progress = Callable[[str], None]
 def rules(settings: Settings) -> str:
     """What the spans depend on besides the data: the text of flag_spans.sql (with what it
     includes) and the value of every setting it names."""
-    text = queries.sql("flag_spans")
     given = {"first_day": None, "last_day": None, "areas": None, "investigation_ids": None}
-    bound = queries.params(text, settings, **given)
-    values = {k: v for k, v in sorted(bound.items()) if k not in given}
-    return hashlib.sha256((text + json.dumps(values, default=str)).encode()).hexdigest()
+    return queries.fingerprint(queries.sql("flag_spans"), settings, **given)
 
 
 def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> bool:
@@ -174,8 +169,8 @@ def _compute(
 
 
 def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:
-    """Join the pieces of one span that were computed in different chunks or loads (same key
-    and anchor, adjacent days), and store the spans sorted by day for the readers."""
+    """Join the pieces of one span computed by different loads or ranges of days (same key and
+    anchor, adjacent days), and store the spans sorted by day for the readers."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE merged_spans AS
@@ -190,24 +185,14 @@ def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-    """Investigations whose flags on some day may differ from the previous build's: a new or
-    changed version, an incident this load brought, an entry this load brought or moved or
-    removed, or an entry whose assessment changed (repeated text looks 30 days back)."""
+    """Investigations whose flags on some day may differ from the previous build's: those the
+    load touched (etl/history.py touched_cases_sql), and those with an entry whose assessment
+    changed (repeated text looks 30 days back, across cases)."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE changed_cases AS
         SELECT DISTINCT investigation_id FROM (
-          SELECT investigation_id FROM (SELECT * FROM investigation_versions
-                                        EXCEPT SELECT * FROM prev.investigation_versions)
-          UNION ALL
-          SELECT v.investigation_id FROM investigation_versions AS v
-          JOIN incidents AS i USING (incident_id) WHERE i.load_id = {load_id}
-          UNION ALL
-          SELECT investigation_id FROM supervision WHERE load_id = {load_id}
-          UNION ALL
-          SELECT p.investigation_id FROM prev.supervision AS p
-          LEFT JOIN supervision AS s USING (review_id)
-          WHERE s.review_id IS NULL OR s.load_id = {load_id}
+          {history.touched_cases_sql(load_id)}
           UNION ALL
           SELECT s.investigation_id FROM supervision AS s
           JOIN (SELECT review_id, grade, repeated, restarts_clock FROM entry_assessment

@@ -142,3 +142,26 @@ def fill_missing_instants(
             f"WHERE {col}_utc IS NULL AND {col} IS NOT NULL",
             [settings.timezone],
         )
+
+
+def touched_cases_sql(load_id: int) -> str:
+    """A SELECT of the investigations (``investigation_id``, repeats possible) whose record,
+    incident or entries load ``load_id`` brought, changed or took away: a new or changed
+    version, an incident of any of its versions, an entry brought or changed (the old row's
+    case too) or removed. What the entry assessment (etl/assessment.py) and every day's flags
+    (etl/daily.py) work out again; the rest they carry over."""
+    return f"""
+        SELECT investigation_id FROM (
+          SELECT investigation_id FROM (SELECT * FROM investigation_versions
+                                        EXCEPT SELECT * FROM prev.investigation_versions)
+          UNION ALL
+          SELECT v.investigation_id FROM investigation_versions AS v
+          JOIN incidents AS i USING (incident_id) WHERE i.load_id = {int(load_id)}
+          UNION ALL
+          SELECT investigation_id FROM supervision WHERE load_id = {int(load_id)}
+          UNION ALL
+          SELECT p.investigation_id FROM prev.supervision AS p
+          LEFT JOIN supervision AS s USING (review_id)
+          WHERE s.review_id IS NULL OR s.load_id = {int(load_id)}
+        ) WHERE investigation_id IS NOT NULL
+    """

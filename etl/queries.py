@@ -10,6 +10,8 @@ settings object: there is no second list of parameters to keep in step with the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -55,3 +57,13 @@ def params(text: str, settings: Settings, **given) -> dict:
             raise KeyError(f"${name} is neither a setting nor given")
         out[name] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def fingerprint(text: str, settings: Settings, **given) -> str:
+    """What the result of ``text`` depends on besides the data: the text itself (with what it
+    includes) and the value of every setting it names; ``given`` are the parameters the caller
+    supplies per run, left out. A load stores it beside what it made from the query, and
+    the next load recomputes everything when it differs."""
+    bound = params(text, settings, **given)
+    values = {k: v for k, v in sorted(bound.items()) if k not in given}
+    return hashlib.sha256((text + json.dumps(values, default=str)).encode()).hexdigest()

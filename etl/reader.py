@@ -72,6 +72,7 @@ class _Scan:
     encoding: str
     lines: int  # physical lines, counting a last line without a newline
     utf8_path: Path  # a UTF-8 copy when the source was Windows-1252
+    checked: bool = True  # False: taken to be UTF-8 without looking (_scan's check_utf8)
 
 
 def refuse_symlink(path: Path) -> None:
@@ -112,7 +113,7 @@ def _scan(path: Path, workdir: Path, check_utf8: bool = True) -> _Scan:
     if utf8:
         with path.open("rb") as fh:
             encoding = "utf-8-sig" if fh.read(3) == BOM else "utf-8"
-        return _Scan(encoding, lines, path)
+        return _Scan(encoding, lines, path, checked=check_utf8)
     try:
         text = path.read_bytes().decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -125,12 +126,14 @@ def _scan(path: Path, workdir: Path, check_utf8: bool = True) -> _Scan:
     return _Scan("windows-1252", lines, copy)
 
 
-def _header_of(path: Path, workdir: Path, scan: _Scan, extract: Extract) -> list[str]:
-    """The header of a file taken to be UTF-8; of its converted copy when it is not."""
+def _header_of(path: Path, workdir: Path, scan: _Scan, extract: Extract) -> tuple[list[str], _Scan]:
+    """The header of a file taken to be UTF-8, and its scan; when it is not UTF-8 after all,
+    the header of its converted copy and the checked scan that made the copy."""
     try:
-        return _header(scan.utf8_path, extract)
+        return _header(scan.utf8_path, extract), scan
     except UnicodeDecodeError:
-        return _header(_scan(path, workdir).utf8_path, extract)
+        scan = _scan(path, workdir)
+        return _header(scan.utf8_path, extract), scan
 
 
 def _header(path: Path, extract: Extract) -> list[str]:
@@ -362,7 +365,7 @@ def stage_file(
         scan = _scan(path, workdir, check_utf8=False)
     except OSError as exc:
         raise StructuralError(f"{path.name}: unreadable file: {exc.strerror}") from exc
-    names = _header_of(path, workdir, scan, extract)
+    names, scan = _header_of(path, workdir, scan, extract)
     table = f"raw_{extract.name}"
     staged = StagedFile(
         extract=extract,
@@ -376,8 +379,9 @@ def stage_file(
     try:
         fast = _read_fast(con, extract, names, scan, table, max_field_bytes)
         if fast is False:
-            scan = _scan(path, workdir)  # the encoding checked; a Windows-1252 file converted
-            staged.encoding = scan.encoding
+            if not scan.checked:  # the encoding checked; a Windows-1252 file converted
+                scan = _scan(path, workdir)
+                staged.encoding = scan.encoding
             staged.rows_read, staged.malformed = _read_slow(
                 con, extract, names, scan, table, workdir, max_field_bytes
             )
