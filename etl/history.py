@@ -17,26 +17,35 @@ from datetime import date
 
 import duckdb
 
-from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Reason
+from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Extract, Reason
 from etl.settings import Settings
 from etl.validate import _lit
 from etl.warehouse import VERSIONS_TABLE, prev_has_table
 
 
-def extract_day(con: duckdb.DuckDBPyConnection, given: date | None) -> date | None:
-    """The extract day of the load being built (see the module's docstring)."""
+def newest_day(con: duckdb.DuckDBPyConnection, ex: Extract, valid_table: str) -> date | None:
+    """The latest local day among an extract's valid rows' past timestamps (none: None). The
+    three main extracts set the extract day; the optional ones do not move it."""
+    if ex not in EXTRACTS or not ex.past_timestamp_columns:
+        return None
+    latest = " UNION ALL ".join(
+        f"SELECT max(CAST({col} AS DATE)) AS d FROM {valid_table}"
+        for col in ex.past_timestamp_columns
+    )
+    return con.execute(f"SELECT max(d) FROM ({latest})").fetchall()[0][0]
+
+
+def extract_day(
+    con: duckdb.DuckDBPyConnection, given: date | None, newest: list[date | None]
+) -> date | None:
+    """The extract day of the load being built (see the module's docstring). ``newest``: each
+    extract's newest_day."""
     previous = None
     if prev_has_table(con, "load_log", "extract_day"):
         previous = con.execute("SELECT max(extract_day) FROM prev.load_log").fetchall()[0][0]
     if given is not None:
         return max(given, previous) if previous else given
-    latest = [
-        f"SELECT max(CAST({col} AS DATE)) AS d FROM valid_{ex.name}"
-        for ex in EXTRACTS
-        for col in ex.past_timestamp_columns
-    ]
-    newest = con.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(latest)})").fetchall()[0][0]
-    candidates = [d for d in (newest, previous) if d is not None]
+    candidates = [d for d in (*newest, previous) if d is not None]
     return max(candidates) if candidates else None
 
 

@@ -7,9 +7,12 @@ as it was; a dashboard holding the old file keeps reading the old inode.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -29,11 +32,18 @@ from etl.build import (  # noqa: F401
     swap_in,
     warehouse_lock,
 )
-from etl.contract import ALL_EXTRACTS, EXTRACTS, INVESTIGATIONS, OPTIONAL_EXTRACTS, Extract
+from etl.contract import (
+    ALL_EXTRACTS,
+    EXTRACTS,
+    INVESTIGATIONS,
+    OPTIONAL_EXTRACTS,
+    SUPERVISION,
+    Extract,
+)
 from etl.reader import StagedFile, stage_file
 from etl.redact import redact
 from etl.settings import Settings
-from etl.validate import Validated, define_macros, validate
+from etl.validate import Validated, define_macros, load_cutoff, validate
 from etl.warehouse import create_marts, create_schema, prev_has_table, run_checks
 
 Progress = Callable[[str], None]
@@ -113,10 +123,14 @@ def _keep_absent(con: duckdb.DuckDBPyConnection, ex: Extract) -> None:
 
 
 def _merge_quarantine(
-    con: duckdb.DuckDBPyConnection, load_id: int, extracts: tuple[Extract, ...] = EXTRACTS
+    con: duckdb.DuckDBPyConnection,
+    load_id: int,
+    reject_tables: list[str],
+    extracts: tuple[Extract, ...] = EXTRACTS,
 ) -> None:
-    """Keep each distinct bad record once; a record rejected again updates its latest load."""
-    rejects = " UNION ALL ".join(f"SELECT * FROM rejects_{ex.name}" for ex in extracts)
+    """Keep each distinct bad record once; a record rejected again updates its latest load.
+    ``reject_tables``: this load's rejected rows, a table per extract read."""
+    rejects = " UNION ALL ".join(f"SELECT * FROM {t}" for t in reject_tables)
     con.execute(f"CREATE OR REPLACE TEMP TABLE rejects_all AS {rejects}")
     con.execute(
         """
@@ -213,66 +227,69 @@ def _build(
     extracted_on: date | None = None,
 ) -> LoadResult:
     started = datetime.now()
-    define_macros(con, settings)
-    # Structural problems surface here, before anything else is done.
-    staged: list[StagedFile] = []
     # The optional extracts (custody, missing) are read when the source holds them.
     brought = tuple(ex for ex in OPTIONAL_EXTRACTS if (source.folder / ex.file).is_file())
-    for ex in EXTRACTS + brought:
-        label = source.labels.get(ex.name, ex.file)
-        say(f"reading {label}")
-        st = stage_file(
-            con, ex, source.folder / ex.file, work, label,
-            max_field_bytes=settings.max_field_bytes,
-        )  # fmt: skip
-        if source.record_lines:
-            st.newlines_before = None
-        staged.append(st)
+    order = EXTRACTS + brought
+    # Two lanes, each a cursor of this connection, share the machine: the entries file is
+    # most of the work, the other files the rest. A TEMP table belongs to its cursor, so a
+    # file stays on the lane that read it; what the other lane needs goes through `work`.
+    con.execute("ATTACH ':memory:' AS work")
+    lanes = (
+        _Lane(con, tuple(ex for ex in order if ex is not SUPERVISION)),
+        _Lane(con.cursor(), (SUPERVISION,), own_cursor=True),
+    )
+    try:
+        cutoff = load_cutoff(settings)
+        for lane in lanes:
+            define_macros(lane.con, settings, cutoff)
+        # Structural problems surface here, before anything else is done; of several, the
+        # first file's (in the contract's order), as if read one after another.
+        _together(lanes, [partial(_read, lane, source, work, settings, say) for lane in lanes])
+        attach_previous(con, db_path)
+        create_schema(con)
+        load_id = next_load_id(con)
+        cases_merged = threading.Event()
 
-    attach_previous(con, db_path)
-    create_schema(con)
-    load_id = next_load_id(con)
+        def others() -> None:
+            try:
+                _check_and_merge(lanes[0], INVESTIGATIONS, settings, load_id, say)
+                _after_investigations(con)
+            finally:
+                cases_merged.set()  # also on failure: the other lane must not wait for ever
+            for ex in lanes[0].extracts:
+                if ex is not INVESTIGATIONS:
+                    _check_and_merge(lanes[0], ex, settings, load_id, say)
 
-    files: list[FileResult] = []
-    validated: list[Validated] = []
-    for st in staged:
-        ex = st.extract
-        say(f"validating {st.label}")
-        v = validate(con, st, settings, load_id)
-        validated.append(v)
-        say(f"merging {st.label}")
-        inserted, updated, unchanged = _merge(con, ex, v, load_id)
-        history.fill_missing_instants(con, ex.name, ex.name, ex.timestamp_columns, settings)
-        if ex is INVESTIGATIONS:
-            _after_investigations(con)
-        files.append(
-            FileResult(
-                file=st.label,
-                encoding=st.encoding,
-                rows_read=v.rows_read,
-                loaded=v.valid,
-                inserted=inserted,
-                updated=updated,
-                unchanged=unchanged,
-                duplicates=v.duplicates,
-                quarantined=v.quarantined,
-                missing_optional=st.missing_optional,
-            )
-        )
-    for ex in OPTIONAL_EXTRACTS:
-        if ex not in brought:
-            _keep_absent(con, ex)
-    say("recording quarantine and load log")
-    _merge_quarantine(con, load_id, EXTRACTS + brought)
-    con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
-    day = history.extract_day(con, extracted_on)
-    for v in validated:
-        v.drop(con)
+        def entries() -> None:
+            cases_merged.wait()
+            if INVESTIGATIONS.name in lanes[0].results:  # else the other lane's error is raised
+                _case_lookups(lanes[1].con)
+                _check_and_merge(lanes[1], SUPERVISION, settings, load_id, say)
+
+        _together(lanes, [others, entries])
+        results = {name: r for lane in lanes for name, r in lane.results.items()}
+        validated = [results[ex.name] for ex in order]
+        for ex in OPTIONAL_EXTRACTS:
+            if ex not in brought:
+                _keep_absent(con, ex)
+        say("recording quarantine and load log")
+        _merge_quarantine(con, load_id, [r.rejects for r in validated], order)
+        con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
+        day = history.extract_day(con, extracted_on, [r.newest for r in validated])
+    except BaseException:
+        with contextlib.suppress(Exception):  # the load fails with its own error, not this
+            lanes[1].con.close()
+        raise
+    lanes[1].close()
+    con.execute("DETACH work")
+    for r in lanes[0].results.values():
+        r.validated.drop(con)
     history.record_versions(con, load_id, day, settings)
     moved = history.quarantine_reviews_before_moved_openings(con, load_id)
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")
     finished = datetime.now()
+    files = [r.file for r in validated]
     for f in files:
         con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -297,16 +314,125 @@ def _build(
     return LoadResult(load_id=load_id, db_path=db_path, files=files)
 
 
+@dataclass
+class _Merged:
+    """One extract checked and merged: its load-log line, its work tables, where its rejected
+    rows are (readable from every lane) and its newest day (history.extract_day)."""
+
+    file: FileResult
+    validated: Validated
+    rejects: str
+    newest: date | None
+
+
+@dataclass
+class _Lane:
+    """A cursor of the build's connection and the extracts it reads, checks and merges."""
+
+    con: duckdb.DuckDBPyConnection
+    extracts: tuple[Extract, ...]
+    own_cursor: bool = False  # False: the load's own connection
+    staged: dict[str, StagedFile] = field(default_factory=dict)
+    results: dict[str, _Merged] = field(default_factory=dict)
+    at: int = 0  # the position (in the load's order) of the extract being worked on
+
+    def close(self) -> None:
+        """A lane on a cursor of its own frees its work tables and closes the cursor."""
+        if self.own_cursor:
+            for r in self.results.values():
+                r.validated.drop(self.con)
+            self.con.close()
+
+
+def _together(lanes: tuple[_Lane, ...], jobs: list[Callable[[], None]]) -> None:
+    """Run each lane's job on a thread of its own (DuckDB works outside Python's lock) and wait
+    for all. A failure is raised once every job has stopped: of several, the one met at the
+    earliest extract, as a load reading the files one after another would have met it."""
+    errors: list[BaseException | None] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        try:
+            jobs[i]()
+        except BaseException as exc:  # raised below, from the load's own thread
+            errors[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(1, len(jobs))]
+    for t in threads:
+        t.start()
+    run(0)
+    for t in threads:
+        t.join()
+    failed = [(lanes[i].at, i) for i, e in enumerate(errors) if e is not None]
+    if failed:
+        raise errors[min(failed)[1]]  # type: ignore[misc]
+
+
+def _read(lane: _Lane, source: Prepared, work: Path, settings: Settings, say: Progress) -> None:
+    for ex in lane.extracts:
+        lane.at = ALL_EXTRACTS.index(ex)
+        label = source.labels.get(ex.name, ex.file)
+        say(f"reading {label}")
+        st = stage_file(
+            lane.con, ex, source.folder / ex.file, work, label,
+            max_field_bytes=settings.max_field_bytes,
+        )  # fmt: skip
+        if source.record_lines:
+            st.newlines_before = None
+        lane.staged[ex.name] = st
+
+
+def _check_and_merge(
+    lane: _Lane, ex: Extract, settings: Settings, load_id: int, say: Progress
+) -> None:
+    lane.at = ALL_EXTRACTS.index(ex)
+    con, st = lane.con, lane.staged[ex.name]
+    say(f"validating {st.label}")
+    v = validate(con, st, settings, load_id)
+    newest = history.newest_day(con, ex, v.valid_table)
+    say(f"merging {st.label}")
+    inserted, updated, unchanged = _merge(con, ex, v, load_id)
+    history.fill_missing_instants(con, ex.name, ex.name, ex.timestamp_columns, settings)
+    rejects = v.reject_table
+    if lane.own_cursor:  # the quarantine is written from the load's own connection
+        rejects = f"work.{v.reject_table}"
+        con.execute(f"CREATE TABLE {rejects} AS SELECT * FROM {v.reject_table}")
+    lane.results[ex.name] = _Merged(
+        FileResult(
+            file=st.label,
+            encoding=st.encoding,
+            rows_read=v.rows_read,
+            loaded=v.valid,
+            inserted=inserted,
+            updated=updated,
+            unchanged=unchanged,
+            duplicates=v.duplicates,
+            quarantined=v.quarantined,
+            missing_optional=st.missing_optional,
+        ),
+        v,
+        rejects,
+        newest,
+    )
+
+
 def _after_investigations(con: duckdb.DuckDBPyConnection) -> None:
-    """What the review checks look up: the merged cases, and every case row ever quarantined."""
-    con.execute("CREATE OR REPLACE TEMP VIEW merged_investigations AS SELECT * FROM investigations")
+    """What the review checks look up, for any lane: every case row ever quarantined."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE all_case_rejects AS
+        CREATE TABLE work.all_case_rejects AS
         SELECT record_id, source, line, reason, load_id FROM prev.quarantine
         WHERE extract = '{INVESTIGATIONS.name}' AND record_id IS NOT NULL
         UNION ALL
         SELECT record_id, source, line, reason, load_id FROM rejects_investigations
         WHERE record_id IS NOT NULL
         """
+    )
+
+
+def _case_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """The names the review checks read (etl/validate.py), in the lane that checks reviews:
+    the merged cases, and every case row ever quarantined."""
+    con.execute("CREATE OR REPLACE TEMP VIEW merged_investigations AS SELECT * FROM investigations")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW all_case_rejects AS SELECT * FROM work.all_case_rejects"
     )

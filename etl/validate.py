@@ -59,6 +59,11 @@ ISO_ZONED = (
 )
 
 
+def load_cutoff(settings: Settings) -> datetime:
+    """The latest moment a past timestamp may name: now, plus ``future_tolerance_hours``."""
+    return datetime.now(UTC) + timedelta(hours=settings.future_tolerance_hours)
+
+
 def define_macros(
     con: duckdb.DuckDBPyConnection, settings: Settings, cutoff_utc: datetime | None = None
 ) -> None:
@@ -80,7 +85,7 @@ def define_macros(
     day_first_by_colons = " ".join(
         f"WHEN {f.count(':')} THEN try_strptime(s, {_lit(f)})" for f in DAY_FIRST_FORMATS
     )
-    cutoff = cutoff_utc or datetime.now(UTC) + timedelta(hours=settings.future_tolerance_hours)
+    cutoff = cutoff_utc or load_cutoff(settings)
     con.execute(
         f"""
         -- An instant's UTC wall-clock from its microseconds since the epoch: the same as
