@@ -67,15 +67,18 @@ def record_versions(
         )
     con.execute(
         f"""
-        INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from)
+        INSERT INTO {VERSIONS_TABLE} ({cols}, load_id, version, known_from, valid_from)
         SELECT {", ".join(f"i.{c}" for c in INVESTIGATIONS.stored_names)}, i.load_id,
-               coalesce(v.latest, 0) + 1, ?
+               coalesce(v.latest, 0) + 1, $day,
+               -- As the update below would set it: a row rewritten there costs a rewrite of
+               -- the table when the warehouse is written out (a first load's every row).
+               CASE WHEN v.latest IS NULL THEN DATE '-infinity' ELSE $day END
         FROM investigations AS i
         LEFT JOIN (SELECT investigation_id, max(version) AS latest FROM {VERSIONS_TABLE}
                    GROUP BY ALL) AS v USING (investigation_id)
-        WHERE i.load_id = ?
+        WHERE i.load_id = $load_id
         """,
-        [day, load_id],
+        {"day": day, "load_id": load_id},
     )
     # The days each version describes, worked out once here rather than in every replay: from
     # its extract day (the first version: from the beginning) to the next version's.

@@ -43,7 +43,7 @@ from etl.contract import (
 from etl.reader import StagedFile, stage_file
 from etl.redact import redact
 from etl.settings import Settings
-from etl.validate import Validated, define_macros, load_cutoff, validate
+from etl.validate import Checked, Validated, check_columns, define_macros, load_cutoff, validate
 from etl.warehouse import create_marts, create_schema, prev_has_table, run_checks
 
 Progress = Callable[[str], None]
@@ -158,7 +158,11 @@ def _mark_resolved(
     """A quarantined record whose id a later load brought in valid (a review re-sent once its
     investigation arrived, a corrected timestamp) is kept, marked resolved by that load. A row
     rejected again in this load is open again."""
-    con.execute(f"UPDATE quarantine SET resolved_load_id = NULL WHERE load_id = {load_id}")
+    # Only the rows that change: an updated row is written out again with its table.
+    con.execute(
+        "UPDATE quarantine SET resolved_load_id = NULL "
+        f"WHERE load_id = {load_id} AND resolved_load_id IS NOT NULL"
+    )
     for ex in extracts:
         con.execute(
             f"""
@@ -261,10 +265,17 @@ def _build(
                     _check_and_merge(lanes[0], ex, settings, load_id, say)
 
         def entries() -> None:
+            # Each entry's own columns are checked while the other lane merges the cases;
+            # the checks that look up an entry's case wait for them.
+            lane = lanes[1]
+            lane.at = ALL_EXTRACTS.index(SUPERVISION)
+            staged = lane.staged[SUPERVISION.name]
+            say(f"validating {staged.label}")
+            checked = check_columns(lane.con, staged, settings)
             cases_merged.wait()
             if INVESTIGATIONS.name in lanes[0].results:  # else the other lane's error is raised
-                _case_lookups(lanes[1].con)
-                _check_and_merge(lanes[1], SUPERVISION, settings, load_id, say)
+                _case_lookups(lane.con)
+                _check_and_merge(lane, SUPERVISION, settings, load_id, say, checked)
 
         _together(lanes, [others, entries])
         results = {name: r for lane in lanes for name, r in lane.results.items()}
@@ -382,12 +393,19 @@ def _read(lane: _Lane, source: Prepared, work: Path, settings: Settings, say: Pr
 
 
 def _check_and_merge(
-    lane: _Lane, ex: Extract, settings: Settings, load_id: int, say: Progress
+    lane: _Lane,
+    ex: Extract,
+    settings: Settings,
+    load_id: int,
+    say: Progress,
+    checked: Checked | None = None,
 ) -> None:
+    """Validate (the rest of it, when ``checked``) and merge one extract on its lane."""
     lane.at = ALL_EXTRACTS.index(ex)
     con, st = lane.con, lane.staged[ex.name]
-    say(f"validating {st.label}")
-    v = validate(con, st, settings, load_id)
+    if checked is None:
+        say(f"validating {st.label}")
+    v = validate(con, st, settings, load_id, checked)
     newest = history.newest_day(con, ex, v.valid_table)
     say(f"merging {st.label}")
     inserted, updated, unchanged = _merge(con, ex, v, load_id)

@@ -38,7 +38,7 @@ class Validated:
         """Free the work tables behind ``valid_table`` once the load no longer reads it."""
         raw = self.staged.table
         con.execute(f"DROP VIEW IF EXISTS {self.valid_table}")
-        for t in ("_checked", "_ranked"):
+        for t in ("_checked", "_faults", "_ranked"):
             con.execute(f"DROP TABLE IF EXISTS {raw}{t}")
 
 
@@ -222,9 +222,9 @@ def _problems_list(checks: list[tuple[str, str, str]]) -> str:
     return f"list_filter([{', '.join(items)}], lambda p: p IS NOT NULL)"
 
 
-def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]:
-    """Joins and checks that look across columns or at the warehouse (see Extract.row_rules)."""
-    joins, checks = "", []
+def _own_row_checks(extract: Extract) -> list[tuple[str, str, str]]:
+    """Checks that look across a record's own columns (see Extract.row_rules)."""
+    checks = []
     for rule in extract.row_rules:
         if rule is Reason.CLOSED_BEFORE_OPENED:
             checks.append(
@@ -236,7 +236,14 @@ def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]
                     "strftime(t_opened_at, '%d/%m/%Y %H:%M'))",
                 )
             )
-        elif rule is Reason.UNKNOWN_INVESTIGATION:
+    return checks
+
+
+def _warehouse_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]:
+    """Joins and checks that look a record up in the warehouse being built (Extract.row_rules)."""
+    joins, checks = "", []
+    for rule in extract.row_rules:
+        if rule is Reason.UNKNOWN_INVESTIGATION:
             # merged_investigations: the warehouse's cases after this load's cases merged in.
             joins += (
                 " LEFT JOIN merged_investigations inv ON inv.investigation_id = t_investigation_id"
@@ -266,13 +273,22 @@ def _row_rule_checks(extract: Extract) -> tuple[str, list[tuple[str, str, str]]]
     return joins, checks
 
 
-def validate(
-    con: duckdb.DuckDBPyConnection, staged: StagedFile, settings: Settings, load_id: int
-) -> Validated:
-    """Create temp tables valid_<extract> and rejects_<extract> from the raw_<extract> view."""
+@dataclass
+class Checked:
+    """A staged file's distinct records typed and checked column by column: the first half of
+    validate, which needs nothing from the warehouse, so a load can do it before the cases its
+    records name are merged. ``table``: _rec, _repeated, the typed values, problems."""
+
+    staged: StagedFile
+    table: str
+
+
+def check_columns(
+    con: duckdb.DuckDBPyConnection, staged: StagedFile, settings: Settings
+) -> Checked:
+    """Type and check each record of the raw_<extract> view on its own (define_macros first)."""
     ex = staged.extract
-    raw, valid, rejects = staged.table, f"valid_{ex.name}", f"rejects_{ex.name}"
-    source = _lit(staged.label)
+    raw = staged.table
     raw_cols = ", ".join(f'"{c}"' for c in ex.names)
     cleaned = ", ".join(f"{_clean(c)} AS v_{c}" for c in ex.names)
     typed_cols, checks = [], []
@@ -285,12 +301,7 @@ def validate(
         if col.kind is Kind.TIMESTAMP:
             typed_cols.append(f"struct_extract(p_{col.name}, 'utc') AS u_{col.name}")
         checks.extend(col_checks)
-    joins, rule_checks = _row_rule_checks(ex)
-    instants = [f"u_{c}" for c in ex.timestamp_columns]
-    typed_names = ", ".join([f"t_{c}" for c in ex.names] + instants)
-    stored = ", ".join(
-        [f"t_{c} AS {c}" for c in ex.names] + [f"u_{c} AS {c}_utc" for c in ex.timestamp_columns]
-    )
+    checks.extend(_own_row_checks(ex))
     key_text = f"coalesce({_clean(ex.key)}, '')"
     # Exact copies and same-id conflicts can only occur among records whose id repeats (or is
     # missing); only those few pay for the window functions below.
@@ -313,11 +324,50 @@ def validate(
                QUALIFY row_number() OVER (PARTITION BY {raw_cols} ORDER BY _rec) = 1),
              cleaned AS (SELECT *, {cleaned} FROM distinct_rows),
              typed AS (SELECT *, {", ".join(typed_cols)} FROM cleaned)
-        SELECT typed._rec, typed._repeated, {typed_names},
-               CASE WHEN {_any(checks + rule_checks)}
-                    THEN list_concat({_problems_list(checks)}, {_problems_list(rule_checks)})
-               END AS problems
-        FROM typed {joins}
+        SELECT _rec, _repeated, {_typed_names(ex)},
+               CASE WHEN {_any(checks)} THEN {_problems_list(checks)} END AS problems
+        FROM typed
+        """
+    )
+    con.execute(f"DROP TABLE {raw}_repeated")
+    return Checked(staged, f"{raw}_checked")
+
+
+def _typed_names(ex: Extract) -> str:
+    return ", ".join([f"t_{c}" for c in ex.names] + [f"u_{c}" for c in ex.timestamp_columns])
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedFile,
+    settings: Settings,
+    load_id: int,
+    checked: Checked | None = None,
+) -> Validated:
+    """Create temp tables valid_<extract> and rejects_<extract> from the raw_<extract> view,
+    checking its records column by column first unless ``checked`` (check_columns) did."""
+    ex = staged.extract
+    raw, valid, rejects = staged.table, f"valid_{ex.name}", f"rejects_{ex.name}"
+    checked = checked or check_columns(con, staged, settings)
+    source = _lit(staged.label)
+    typed_names = _typed_names(ex)
+    stored = ", ".join(
+        [f"t_{c} AS {c}" for c in ex.names] + [f"u_{c} AS {c}_utc" for c in ex.timestamp_columns]
+    )
+    # Every faulty record with all its problems: its own columns' first, then the lookups in
+    # the warehouse (a review's case), which see the cases merged by now.
+    joins, lookups = _warehouse_checks(ex)
+    problems = "problems"
+    if lookups:
+        found = _problems_list(lookups)
+        problems = (
+            f"CASE WHEN problems IS NULL THEN {found} ELSE list_concat(problems, {found}) END"
+        )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {raw}_faults AS
+        SELECT _rec, {problems} AS problems FROM {checked.table} {joins}
+        WHERE problems IS NOT NULL OR {_any(lookups)}
         """
     )
     key = f"t_{ex.key}"
@@ -328,14 +378,14 @@ def validate(
         SELECT _rec, {typed_names},
                row_number() OVER (PARTITION BY {key} ORDER BY _rec DESC) AS _rank,
                max(_rec) OVER (PARTITION BY {key}) AS _kept_rec
-        FROM {raw}_checked WHERE problems IS NULL AND _repeated
+        FROM {checked.table} ANTI JOIN {raw}_faults USING (_rec) WHERE _repeated
         """
     )
     # A view, not a copy: the merge reads it once (and the extract day one column of it).
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {valid} AS SELECT _rec, "
         + stored
-        + f" FROM {raw}_checked WHERE problems IS NULL AND NOT _repeated "
+        + f" FROM {checked.table} ANTI JOIN {raw}_faults USING (_rec) WHERE NOT _repeated "
         + f"UNION ALL SELECT _rec, {stored} FROM {raw}_ranked WHERE _rank = 1"
     )
     raw_json = "to_json({" + ", ".join(f"'{c}': \"{c}\"" for c in ex.names) + "})"
@@ -343,10 +393,10 @@ def validate(
         f"""
         CREATE OR REPLACE TEMP TABLE {rejects}_found AS
         WITH bad AS (
-          SELECT _rec, {key} AS typed_id, problems[1].reason AS reason,
-                 array_to_string(list_transform(problems, lambda p: p.detail), '; ') AS detail,
+          SELECT _rec, c.{key} AS typed_id, f.problems[1].reason AS reason,
+                 array_to_string(list_transform(f.problems, lambda p: p.detail), '; ') AS detail,
                  NULL::BIGINT AS _kept_rec
-          FROM {raw}_checked WHERE problems IS NOT NULL
+          FROM {raw}_faults AS f JOIN {checked.table} AS c USING (_rec)
           UNION ALL
           SELECT _rec, {key}, {_lit(Reason.DUPLICATE_ID)}, NULL, _kept_rec
           FROM {raw}_ranked WHERE _rank > 1)
@@ -391,9 +441,8 @@ def validate(
         )
     n_valid = con.execute(f"SELECT count(*) FROM {valid}").fetchall()[0][0]
     n_rejects = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
-    n_distinct = con.execute(f"SELECT count(*) FROM {raw}_checked").fetchall()[0][0]
+    n_distinct = con.execute(f"SELECT count(*) FROM {checked.table}").fetchall()[0][0]
     n_raw = staged.rows_read - len(staged.malformed)
-    con.execute(f"DROP TABLE {raw}_repeated")
     result = Validated(
         staged=staged,
         valid_table=valid,

@@ -38,13 +38,13 @@ entries AS (
          length(text) AS note_chars,
          coalesce(s.risk_reviewed, regexp_matches(text, $risk_pattern, 'i'))
            AS has_risk,
-         coalesce(s.actions_set, 0) > 0
-           OR regexp_matches(text, $actions_pattern, 'i') AS has_actions,
+         -- CASE, not OR: the words are read only where the template does not decide.
+         CASE WHEN coalesce(s.actions_set, 0) > 0 THEN true
+              ELSE regexp_matches(text, $actions_pattern, 'i') END AS has_actions,
          coalesce(s.plan_updated, regexp_matches(text, $plan_pattern, 'i'))
            AS has_plan,
-         s.next_review_due IS NOT NULL
-           OR regexp_matches(text, $next_review_pattern, 'i')
-           AS has_next_review,
+         CASE WHEN s.next_review_due IS NOT NULL THEN true
+              ELSE regexp_matches(text, $next_review_pattern, 'i') END AS has_next_review,
          CASE WHEN c.child_related THEN
            coalesce(s.child_seen_or_heard,
                     regexp_matches(text, $child_pattern, 'i')) END AS has_child,
