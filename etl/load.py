@@ -283,10 +283,17 @@ def _build(
         for ex in OPTIONAL_EXTRACTS:
             if ex not in brought:
                 _keep_absent(con, ex)
-        say("recording quarantine and load log")
-        _merge_quarantine(con, load_id, [r.rejects for r in validated], order)
-        con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
+        say("recording quarantine, versions and load log")
         day = history.extract_day(con, extracted_on, [r.newest for r in validated])
+
+        def quarantine() -> None:
+            _merge_quarantine(con, load_id, [r.rejects for r in validated], order)
+            con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
+
+        _together(
+            lanes,
+            [quarantine, partial(history.record_versions, lanes[1].con, load_id, day, settings)],
+        )
     except BaseException:
         with contextlib.suppress(Exception):  # the load fails with its own error, not this
             lanes[1].con.close()
@@ -295,7 +302,6 @@ def _build(
     con.execute("DETACH work")
     for r in lanes[0].results.values():
         r.validated.drop(con)
-    history.record_versions(con, load_id, day, settings)
     moved = history.quarantine_reviews_before_moved_openings(con, load_id)
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")

@@ -204,16 +204,15 @@ def _read_fast(
     )
     # Flat lists, not chains of + or OR: a file with 1,000+ columns must not hit DuckDB's
     # expression depth limit.
-    newline_count = ", ".join(
+    newlines = [
         f"CASE WHEN contains({_quote(n)}, chr(10)) "
         f"THEN length({_quote(n)}) - length(replace({_quote(n)}, chr(10), '')) ELSE 0 END"
         for n in names
-    )
+    ]
     longest = ", ".join(f"coalesce(max(strlen({_quote(n)})), 0)" for n in names)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table}_scan AS "
-            f"SELECT *, list_sum([{newline_count}])::INTEGER AS _nl FROM {source}",
+            f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM {source}",
             [str(scan.utf8_path)],
         )
     except duckdb.InvalidInputException:
@@ -221,9 +220,13 @@ def _read_fast(
         return False
     rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]
     con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
-    records, embedded, longest_field = con.execute(
-        f"SELECT count(*), coalesce(sum(_nl), 0), greatest({longest}) FROM {table}_scan"
+    # The newlines inside values, counted in one pass with the longest field; each record's
+    # own count only when there are some (most extracts have none).
+    totals = ", ".join(f"coalesce(sum({n}), 0)" for n in newlines)
+    records, longest_field, *per_column = con.execute(
+        f"SELECT count(*), greatest({longest}), {totals} FROM {table}_scan"
     ).fetchall()[0]
+    embedded = sum(per_column)
     # Over-long fields are set aside by the csv-module path, which sees each record whole.
     if rejected or 1 + records + embedded != scan.lines or longest_field > max_field_bytes:
         con.execute(f"DROP TABLE {table}_scan")
@@ -232,7 +235,9 @@ def _read_fast(
     if embedded:
         # Line numbers are only needed for the few quarantined rows: keep the running count
         # here rather than computing a window over every row.
-        per_record = con.execute(f"SELECT _nl FROM {table}_scan ORDER BY rowid").fetchnumpy()
+        per_record = con.execute(
+            f"SELECT list_sum([{', '.join(newlines)}]) AS _nl FROM {table}_scan ORDER BY rowid"
+        ).fetchnumpy()
         counts = per_record["_nl"].astype(np.int64)
         newlines_before = np.concatenate(([0], np.cumsum(counts)[:-1]))
     con.execute(
