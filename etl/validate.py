@@ -67,9 +67,12 @@ def load_cutoff(settings: Settings) -> datetime:
 def define_macros(
     con: duckdb.DuckDBPyConnection, settings: Settings, cutoff_utc: datetime | None = None
 ) -> None:
-    """parse_ts(text): {local: wall-clock TIMESTAMP in settings.timezone, utc: the same moment
-    as a UTC TIMESTAMP (the instant)}, or NULL; after_cutoff(utc): later than the load's cutoff
-    (now plus ``future_tolerance_hours``).
+    """A timestamp's text is read in two steps, each value once: wall_clock(text), the
+    TIMESTAMP it names when it has no offset, and, where that is NULL, offset_instant(text),
+    the TIMESTAMPTZ it names with one. Then local_of(wall, instant) is the wall-clock time in
+    settings.timezone and utc_from(wall, instant) the same moment as a UTC TIMESTAMP (the
+    instant); both NULL when the text is neither. after_cutoff(utc): later than the load's
+    cutoff (now plus ``future_tolerance_hours``).
 
     Text without an offset is local time; with ``Z``, ``±hh``, ``±hhmm``, ``±hh:mm``, ``UTC`` or
     ``GMT`` after the time it is an instant, converted. Anything else after a time is refused.
@@ -95,20 +98,22 @@ def define_macros(
           TRY_CAST(regexp_extract(s, {zoned}, 1) ||
                    CASE WHEN upper(regexp_extract(s, {zoned}, 2)) IN ('Z', 'UTC', 'GMT')
                         THEN '+00:00' ELSE regexp_extract(s, {zoned}, 2) END AS TIMESTAMPTZ));
-        CREATE OR REPLACE TEMP MACRO from_local(ts) AS (
-          {{'local': ts, 'utc': utc_of(timezone({tz}, ts))}});
-        CREATE OR REPLACE TEMP MACRO from_instant(ts) AS (
-          {{'local': timezone({tz}, ts), 'utc': utc_of(ts)}});
         CREATE OR REPLACE TEMP MACRO day_first(s) AS (
           CASE length(s) - length(replace(s, ':', ''))
             {day_first_by_colons}
           END);
-        CREATE OR REPLACE TEMP MACRO parse_ts(s) AS (
+        CREATE OR REPLACE TEMP MACRO wall_clock(s) AS (
           CASE
-            WHEN contains(s, '/') THEN from_local(day_first(s))
-            WHEN regexp_full_match(s, {_lit(ISO_LOCAL)}) THEN from_local(TRY_CAST(s AS TIMESTAMP))
-            WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN from_instant(zoned_instant(s))
+            WHEN contains(s, '/') THEN day_first(s)
+            WHEN regexp_full_match(s, {_lit(ISO_LOCAL)}) THEN TRY_CAST(s AS TIMESTAMP)
           END);
+        -- The two shapes do not overlap: an offset follows a time, never a day-first date.
+        CREATE OR REPLACE TEMP MACRO offset_instant(s) AS (
+          CASE WHEN regexp_full_match(s, {_lit(ISO_ZONED)}) THEN zoned_instant(s) END);
+        CREATE OR REPLACE TEMP MACRO local_of(wall, instant) AS (
+          coalesce(wall, timezone({tz}, instant)));
+        CREATE OR REPLACE TEMP MACRO utc_from(wall, instant) AS (
+          CASE WHEN wall IS NOT NULL THEN utc_of(timezone({tz}, wall)) ELSE utc_of(instant) END);
         CREATE OR REPLACE TEMP MACRO after_cutoff(utc_ts) AS (
           utc_ts > TIMESTAMP '{cutoff.astimezone(UTC).replace(tzinfo=None).isoformat(" ")}');
         """
@@ -136,7 +141,7 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
     if col.kind is Kind.TEXT:
         typed = v
     elif col.kind is Kind.TIMESTAMP:
-        typed = f"struct_extract(p_{name}, 'local')"
+        typed = f"local_of(w_{name}, i_{name})"
         lo, hi = settings.min_timestamp_year, settings.max_timestamp_year
         checks.append(
             (
@@ -291,15 +296,19 @@ def check_columns(
     raw = staged.table
     raw_cols = ", ".join(f'"{c}"' for c in ex.names)
     cleaned = ", ".join(f"{_clean(c)} AS v_{c}" for c in ex.names)
+    # Each timestamp's text is parsed once (a step of its own: a column named in the same
+    # SELECT is worked out again for each use), into the wall-clock time or the instant.
+    parsed = ["*"]
     typed_cols, checks = [], []
     for col in ex.columns:
         expr, col_checks = _column_sql(col, settings)
         if col.kind is Kind.TIMESTAMP:
-            # Parsed once into both readings: the wall-clock time and the instant.
-            typed_cols.append(f"parse_ts(v_{col.name}) AS p_{col.name}")
+            w, i = f"w_{col.name}", f"i_{col.name}"
+            parsed.append(f"wall_clock(v_{col.name}) AS {w}")
+            parsed.append(f"CASE WHEN {w} IS NULL THEN offset_instant(v_{col.name}) END AS {i}")
         typed_cols.append(f"{expr} AS t_{col.name}")
         if col.kind is Kind.TIMESTAMP:
-            typed_cols.append(f"struct_extract(p_{col.name}, 'utc') AS u_{col.name}")
+            typed_cols.append(f"utc_from(w_{col.name}, i_{col.name}) AS u_{col.name}")
         checks.extend(col_checks)
     checks.extend(_own_row_checks(ex))
     key_text = f"coalesce({_clean(ex.key)}, '')"
@@ -323,7 +332,8 @@ def check_columns(
                SELECT * FROM marked WHERE _repeated
                QUALIFY row_number() OVER (PARTITION BY {raw_cols} ORDER BY _rec) = 1),
              cleaned AS (SELECT *, {cleaned} FROM distinct_rows),
-             typed AS (SELECT *, {", ".join(typed_cols)} FROM cleaned)
+             parsed AS (SELECT {", ".join(parsed)} FROM cleaned),
+             typed AS (SELECT *, {", ".join(typed_cols)} FROM parsed)
         SELECT _rec, _repeated, {_typed_names(ex)},
                CASE WHEN {_any(checks)} THEN {_problems_list(checks)} END AS problems
         FROM typed
