@@ -107,8 +107,10 @@ def assess(
         f"CREATE OR REPLACE TEMP TABLE assessed AS SELECT * FROM ({ASSESSMENT_SQL})",
         parameters(settings, case_scope=cases),
     )
-    # Entries the load did not touch keep their assessment; a carried one takes its group's
-    # new repeated-text windows.
+    # Entries of the cases the load did not touch keep their assessment (they are all still
+    # there: an entry taken away touches its case); a carried one takes its group's new
+    # repeated-text windows. The touched cases' entries, as they were, give way to the new.
+    touched = history.touched_cases(con, load_id)
     con.execute(
         f"""
         INSERT INTO {TABLE} BY NAME
@@ -116,15 +118,16 @@ def assess(
                             coalesce(a.repeated_cases, p.repeated_cases) AS repeated_cases,
                             coalesce(a.restarts_clock, p.restarts_clock) AS restarts_clock)
         FROM prev.{TABLE} AS p
-        SEMI JOIN supervision AS s USING (review_id)
+        ANTI JOIN (SELECT review_id FROM prev.supervision
+                   WHERE investigation_id IN (SELECT investigation_id FROM {touched})) AS t
+          USING (review_id)
         LEFT JOIN (SELECT * FROM assessed WHERE carried) AS a USING (review_id)
-        WHERE p.review_id NOT IN (SELECT review_id FROM assessed WHERE NOT carried)
         """
     )
     con.execute(
         f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM assessed WHERE NOT carried"
     )
-    con.execute("DROP TABLE assessed; DROP TABLE carried_entry_keys; DROP TABLE assess_cases")
+    con.execute("DROP TABLE assessed; DROP TABLE carried_entry_keys")
 
 
 def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
@@ -137,27 +140,25 @@ def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> boo
 def _cases_to_assess(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
     """Cases whose entries' assessment this load can change (etl/history.py touched_cases_sql):
     the child element and the days since the previous entry are the case's."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE assess_cases AS "
-        f"SELECT DISTINCT investigation_id FROM ({history.touched_cases_sql(load_id)})"
-    )
-    return [r[0] for r in con.execute("SELECT investigation_id FROM assess_cases").fetchall()]
+    touched = history.touched_cases(con, load_id)
+    return [r[0] for r in con.execute(f"SELECT investigation_id FROM {touched}").fetchall()]
 
 
 def _carry_group_keys(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     """The keys of the entries assessed before that share a group (reviewer, folded note) with
     an entry of the cases assessed again, as it is now or as it was: their windows change."""
+    touched = history.touched_cases(con, load_id)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE touched_groups AS
         SELECT DISTINCT reviewer_id, note_key FROM (
           SELECT reviewer_id, {NOTE_KEY_SQL} AS note_key
           FROM (SELECT reviewer_id, coalesce(note, '') AS text FROM supervision
-                WHERE investigation_id IN (SELECT investigation_id FROM assess_cases))
+                WHERE investigation_id IN (SELECT investigation_id FROM {touched}))
           UNION ALL
           SELECT p.reviewer_id, a.note_key FROM prev.supervision AS p
           JOIN prev.{TABLE} AS a USING (review_id)
-          WHERE p.investigation_id IN (SELECT investigation_id FROM assess_cases)
+          WHERE p.investigation_id IN (SELECT investigation_id FROM {touched})
         ) WHERE note_key IS NOT NULL
         """
     )
@@ -168,7 +169,7 @@ def _carry_group_keys(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
                CAST(s.reviewed_at AS DATE), a.grade
         FROM supervision AS s JOIN prev.{TABLE} AS a USING (review_id)
         SEMI JOIN touched_groups AS g USING (reviewer_id, note_key)
-        WHERE s.investigation_id NOT IN (SELECT investigation_id FROM assess_cases)
+        WHERE s.investigation_id NOT IN (SELECT investigation_id FROM {touched})
         """
     )
     con.execute("DROP TABLE touched_groups")

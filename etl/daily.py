@@ -34,6 +34,7 @@ from etl.warehouse import has_table, prev_has_table
 
 SPANS = "flag_spans"
 BUILD = "flag_spans_build"
+PIECES = "flag_span_pieces"  # a work table of an incremental build
 # Every column of flag_spans.sql but the days it covers: equal on every day of a span.
 KEY = (
     "investigation_id, version, flag, flag_order, area, team, team_type, officer_id, reasons, "
@@ -107,12 +108,16 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say:
         return
     changed = _changed_cases(con, load_id)
     say(f"materialising the flags: {changed} changed case(s) over every day, the new days")
+    # The pieces are gathered in a work table and the warehouse's table written once, sorted.
     con.execute(
-        f"INSERT INTO {SPANS} SELECT * FROM prev.{SPANS} "
+        f"CREATE OR REPLACE TEMP TABLE {PIECES} AS SELECT * FROM prev.{SPANS} "
         "WHERE investigation_id NOT IN (SELECT investigation_id FROM changed_cases)"
     )
     if through > prev_through:
-        _compute(con, settings, prev_through + timedelta(days=1), through, None, skip_changed=True)
+        _compute(
+            con, settings, prev_through + timedelta(days=1), through, None,
+            skip_changed=True, into=PIECES,
+        )  # fmt: skip
     if changed:
         # From the earliest opening of any version of a changed case: its days before that
         # have no flags, and a daily delta's cases rarely go back to the start of the history.
@@ -120,10 +125,10 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say:
             "SELECT min(CAST(opened_at AS DATE)) FROM investigation_versions "
             "WHERE investigation_id IN (SELECT investigation_id FROM changed_cases)"
         ).fetchall()[0][0]
-        _compute(con, settings, max(first, since or first), through, "changed_cases")
+        _compute(con, settings, max(first, since or first), through, "changed_cases", into=PIECES)
     # A span of the previous build that goes on into the new days is one span again.
     _merge_spans(con)
-    con.execute("DROP TABLE changed_cases")
+    con.execute(f"DROP TABLE changed_cases; DROP TABLE {PIECES}")
 
 
 def _previous_build(con: duckdb.DuckDBPyConnection, fingerprint: str) -> date | None:
@@ -142,10 +147,11 @@ def _compute(
     only: str | None,
     skip_changed: bool = False,
     order: bool = False,
+    into: str = SPANS,
 ) -> None:
     """flag_spans.sql over ``first``..``last`` (for the cases in table ``only``, or every
-    case; without those in changed_cases when ``skip_changed``), sorted as the readers want
-    them (``STORED_ORDER``) when ``order``."""
+    case; without those in changed_cases when ``skip_changed``) into table ``into``, sorted as
+    the readers want them (``STORED_ORDER``) when ``order``."""
     text = queries.sql("flag_spans")
     areas = [
         r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
@@ -162,26 +168,23 @@ def _compute(
         text, settings, first_day=first, last_day=last, areas=areas, investigation_ids=ids
     )
     con.execute(
-        f"INSERT INTO {SPANS} SELECT *, CAST(last_day - first_day + 1 AS INTEGER) "
+        f"INSERT INTO {into} SELECT *, CAST(last_day - first_day + 1 AS INTEGER) "
         f"FROM ({text}) {where} {f'ORDER BY {STORED_ORDER}' if order else ''}",
         params,
     )
 
 
 def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:
-    """Join the pieces of one span computed by different loads or ranges of days (same key and
-    anchor, adjacent days), and store the spans sorted by day for the readers."""
+    """Join the pieces (``PIECES``) of one span computed by different loads or ranges of days
+    (same key and anchor, adjacent days), and store the spans sorted by day for the readers."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE merged_spans AS
+        INSERT INTO {SPANS}
         SELECT {KEY}, counted_from, min(first_day) AS first_day, max(last_day) AS last_day,
                CAST(sum(days_in_span) AS INTEGER) AS days_in_span
-        FROM {SPANS} GROUP BY ALL
+        FROM {PIECES} GROUP BY ALL ORDER BY {STORED_ORDER}
         """
     )
-    con.execute(f"DELETE FROM {SPANS}")
-    con.execute(f"INSERT INTO {SPANS} SELECT * FROM merged_spans ORDER BY {STORED_ORDER}")
-    con.execute("DROP TABLE merged_spans")
 
 
 def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
@@ -192,7 +195,7 @@ def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
         f"""
         CREATE OR REPLACE TEMP TABLE changed_cases AS
         SELECT DISTINCT investigation_id FROM (
-          {history.touched_cases_sql(load_id)}
+          SELECT investigation_id FROM {history.touched_cases(con, load_id)}
           UNION ALL
           SELECT s.investigation_id FROM supervision AS s
           JOIN (SELECT review_id, grade, repeated, restarts_clock FROM entry_assessment

@@ -156,6 +156,22 @@ def fill_missing_instants(
         )
 
 
+def touched_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> str:
+    """The name of a work table of the investigations load ``load_id`` touched
+    (touched_cases_sql, each once), made on first use: the entry assessment and every day's
+    flags both read it, and nothing between them changes what it holds."""
+    table = f"touched_cases_{int(load_id)}"
+    made = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+    ).fetchall()[0][0]
+    if not made:
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS "
+            f"SELECT DISTINCT investigation_id FROM ({touched_cases_sql(load_id)})"
+        )
+    return table
+
+
 def touched_cases_sql(load_id: int) -> str:
     """A SELECT of the investigations (``investigation_id``, repeats possible) whose record,
     incident or entries load ``load_id`` brought, changed or took away: a new or changed

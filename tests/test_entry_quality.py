@@ -284,6 +284,34 @@ def test_a_changed_note_takes_the_repeated_mark_from_the_other_cases_of_its_grou
     assert assessed_again_whole(db, tmp_path) == (0, 0)
 
 
+def test_an_entry_taken_away_or_moved_to_another_case_leaves_no_old_assessment(tmp_path):
+    """A delta moves CP1's opening after its review R1 (R1 leaves for the quarantine) and
+    moves R3 from CP2 to CP3: the warehouse holds an assessment for exactly the entries it
+    holds, each as a whole assessment gives it (the other cases' entries carried over)."""
+    db = tmp_path / "w.duckdb"
+    cases = [cp_case(f"CP{i}") for i in (1, 2, 3, 4)]
+    notes = [entry("R1", "Seen."), entry("R2", "Seen.", case_id="CP2"),
+             entry("R3", "Risk reviewed.", case_id="CP2"),
+             entry("R4", "Seen.", case_id="CP4")]  # fmt: skip
+    load(write_extracts(tmp_path / "base", investigations=cases, supervision=notes), db,
+         Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+    later = cp_case("CP1", opened="2018-06-10 10:00")
+    moved = entry("R3", "Risk reviewed.", case_id="CP3")
+    load(write_extracts(tmp_path / "d1", investigations=[later], supervision=[moved]), db,
+         Settings(), extracted_on=date(2018, 7, 1))  # fmt: skip
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        kept = con.execute(
+            "SELECT review_id, investigation_id FROM supervision ORDER BY 1"
+        ).fetchall()
+        assessed_ids = con.execute("SELECT review_id FROM entry_assessment ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert kept == [("R2", "CP2"), ("R3", "CP3"), ("R4", "CP4")]
+    assert assessed_ids == [("R2",), ("R3",), ("R4",)]
+    assert assessed_again_whole(db, tmp_path) == (0, 0)
+
+
 def test_a_load_with_other_settings_assesses_every_entry_again(tmp_path):
     """ "Seen to." (8 characters, no element) is thin under thin_note_chars 40; loaded again into
     the same warehouse with thin_note_chars 5, nothing in the extract changed, it is partial."""
