@@ -50,11 +50,6 @@ def _list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
-def _in(values: list[str] | tuple[str, ...]) -> str:
-    """The right-hand side of ``x IN (...)``; never empty (no value is one of none)."""
-    return "(" + (", ".join(_lit(v) for v in values) or "NULL") + ")"
-
-
 # ISO 8601 date with an optional time (month and day may be one digit; 24:00 is midnight at
 # the end of the day, as ISO 8601 has it), and the same with an offset or zone after the time.
 ISO_LOCAL = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?"
@@ -193,12 +188,9 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
                 )
             )
     elif col.kind is Kind.BOOL:
-        # Most values are written as a word is listed: those skip lower() (a copy of each).
         typed = (
-            f"CASE WHEN {v} IN {_in(TRUE_WORDS)} THEN true "
-            f"WHEN {v} IN {_in(FALSE_WORDS)} THEN false "
-            f"ELSE CASE WHEN lower({v}) IN {_in(TRUE_WORDS)} THEN true "
-            f"WHEN lower({v}) IN {_in(FALSE_WORDS)} THEN false END END"
+            f"CASE WHEN lower({v}) IN {tuple(TRUE_WORDS)} THEN true "
+            f"WHEN lower({v}) IN {tuple(FALSE_WORDS)} THEN false END"
         )
         checks.append(
             (
@@ -210,7 +202,7 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
     else:
         allowed = col.allowed_values(settings)
         cases = " ".join(f"WHEN {_lit(a.lower())} THEN {_lit(a)}" for a in allowed)
-        typed = f"CASE WHEN {v} IN {_in(allowed)} THEN {v} ELSE CASE lower({v}) {cases} END END"
+        typed = f"CASE lower({v}) {cases} END"
         checks.append(
             (
                 f"{v} IS NOT NULL AND {t} IS NULL",
