@@ -24,11 +24,14 @@ def duo(dash_duo, dash_app):
 
 
 def checks_shown(duo) -> set[str]:
-    """The Check column of the rows the list shows now (empty while it is being redrawn)."""
+    """The Check column of the rows the list holds now (empty while it is being redrawn). Read
+    as the cells' text content: Selenium's visible text is empty for a row scrolled out of
+    the window, which depends on the window an earlier test left."""
     from selenium.common.exceptions import StaleElementReferenceException
 
     try:
-        return {c.text for c in duo.driver.find_elements(By.CSS_SELECTOR, CHECK_CELLS)}
+        cells = duo.driver.find_elements(By.CSS_SELECTOR, CHECK_CELLS)
+        return {c.get_attribute("textContent").strip() for c in cells} - {""}
     except StaleElementReferenceException:
         return set()
 
