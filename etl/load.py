@@ -80,9 +80,11 @@ def _merge(
         not prev_has_table(con, ex.name)
         or not con.execute(f"SELECT 1 FROM prev.{ex.name} LIMIT 1").fetchall()
     ):
-        # The first load: every valid row is new, and nothing need be compared or joined.
+        # The first load: every valid row is new, and nothing need be compared or joined. In
+        # the file's order: a sorted insert fills whole row groups (see etl/assessment.py).
         con.execute(
-            f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} FROM {v.valid_table}"
+            f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
+            f"FROM {v.valid_table} ORDER BY _rec"
         )
         return v.valid, 0, 0
     # A column a warehouse made by older code lacks (an optional one added since) was empty.
