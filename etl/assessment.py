@@ -95,12 +95,8 @@ def assess(
     con.execute(CARRIED_DDL)
     if not _previous_rules_are(con, fingerprint):
         say("assessing every entry against the reviewing-officer checklist")
-        # Sorted (by any cheap key), the insert fills whole row groups as it goes: unsorted,
-        # each thread leaves one part-filled, and the final write of the warehouse merges
-        # them on one core (~0.2 s of a force load).
         con.execute(
-            f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM ({ASSESSMENT_SQL}) "
-            "ORDER BY note_key",
+            f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM ({ASSESSMENT_SQL})",
             parameters(settings),
         )
         return

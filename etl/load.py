@@ -81,7 +81,8 @@ def _merge(
         or not con.execute(f"SELECT 1 FROM prev.{ex.name} LIMIT 1").fetchall()
     ):
         # The first load: every valid row is new, and nothing need be compared or joined. In
-        # the file's order: a sorted insert fills whole row groups (see etl/assessment.py).
+        # the file's order: a sorted insert fills whole row groups as it goes. Unsorted, each
+        # thread leaves one part-filled, and the final write merges them on one core.
         con.execute(
             f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
             f"FROM {v.valid_table} ORDER BY _rec"
