@@ -100,9 +100,10 @@ def assess(
             parameters(settings),
         )
         return
-    cases = _cases_to_assess(con, load_id)
+    touched = history.touched_cases(con, load_id)
+    cases = _cases_to_assess(con, touched)
     say(f"assessing the entries of {len(cases)} changed case(s) against the checklist")
-    _carry_group_keys(con, load_id)
+    _carry_group_keys(con, touched)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE assessed AS SELECT * FROM ({ASSESSMENT_SQL})",
         parameters(settings, case_scope=cases),
@@ -110,7 +111,6 @@ def assess(
     # Entries of the cases the load did not touch keep their assessment (they are all still
     # there: an entry taken away touches its case); a carried one takes its group's new
     # repeated-text windows. The touched cases' entries, as they were, give way to the new.
-    touched = history.touched_cases(con, load_id)
     con.execute(
         f"""
         INSERT INTO {TABLE} BY NAME
@@ -137,17 +137,17 @@ def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> boo
     return bool(rows) and rows[0][0] == fingerprint
 
 
-def _cases_to_assess(con: duckdb.DuckDBPyConnection, load_id: int) -> list[str]:
-    """Cases whose entries' assessment this load can change (etl/history.py touched_cases_sql):
-    the child element and the days since the previous entry are the case's."""
-    touched = history.touched_cases(con, load_id)
+def _cases_to_assess(con: duckdb.DuckDBPyConnection, touched: str) -> list[str]:
+    """Cases whose entries' assessment this load can change (the work table ``touched``,
+    etl/history.py touched_cases): the child element and the days since the previous entry
+    are the case's."""
     return [r[0] for r in con.execute(f"SELECT investigation_id FROM {touched}").fetchall()]
 
 
-def _carry_group_keys(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+def _carry_group_keys(con: duckdb.DuckDBPyConnection, touched: str) -> None:
     """The keys of the entries assessed before that share a group (reviewer, folded note) with
-    an entry of the cases assessed again, as it is now or as it was: their windows change."""
-    touched = history.touched_cases(con, load_id)
+    an entry of the cases assessed again (those in the work table ``touched``), as it is now or
+    as it was: their windows change."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE touched_groups AS

@@ -282,15 +282,15 @@ def _build(
 
         _together(lanes, [others, entries])
         results = {name: r for lane in lanes for name, r in lane.results.items()}
-        validated = [results[ex.name] for ex in order]
+        merged = [results[ex.name] for ex in order]
         for ex in OPTIONAL_EXTRACTS:
             if ex not in brought:
                 _keep_absent(con, ex)
         say("recording quarantine, versions and load log")
-        day = history.extract_day(con, extracted_on, [r.newest for r in validated])
+        day = history.extract_day(con, extracted_on, [r.newest for r in merged])
 
         def quarantine() -> None:
-            _merge_quarantine(con, load_id, [r.rejects for r in validated], order)
+            _merge_quarantine(con, load_id, [r.rejects for r in merged], order)
             con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
 
         _together(
@@ -301,15 +301,14 @@ def _build(
         with contextlib.suppress(Exception):  # the load fails with its own error, not this
             lanes[1].con.close()
         raise
-    lanes[1].close()
+    for lane in lanes:
+        lane.close()
     con.execute("DETACH work")
-    for r in lanes[0].results.values():
-        r.validated.drop(con)
     moved = history.quarantine_reviews_before_moved_openings(con, load_id)
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")
     finished = datetime.now()
-    files = [r.file for r in validated]
+    files = [r.file for r in merged]
     for f in files:
         con.execute(
             "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -357,10 +356,10 @@ class _Lane:
     at: int = 0  # the position (in the load's order) of the extract being worked on
 
     def close(self) -> None:
-        """A lane on a cursor of its own frees its work tables and closes the cursor."""
+        """Free the lane's work tables, and close its cursor when it has one of its own."""
+        for r in self.results.values():
+            r.validated.drop(self.con)
         if self.own_cursor:
-            for r in self.results.values():
-                r.validated.drop(self.con)
             self.con.close()
 
 
