@@ -118,6 +118,15 @@ def dash_app(tmp_path_factory):
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def duo(dash_duo, dash_app):
+    """The session's app served to a real headless Chromium (dash[testing]'s dash_duo). Not
+    navigate=True: the first page is the sign-in form, not a Dash page."""
+    dash_duo.start_server(dash_app, navigate=False)
+    dash_duo._url = dash_duo.server.url
+    return dash_duo
+
+
 def use_warehouse(monkeypatch, db: Path) -> None:
     """Point the dashboard at the warehouse ``db`` for one test: the running settings with
     its ``db_path`` (the dashboard reads no environment behind the settings' back)."""

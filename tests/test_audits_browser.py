@@ -9,22 +9,22 @@ from pathlib import Path
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from test_audits_app import new_audit
-from test_browser import duo, open_page, sign_in, wait_for  # noqa: F401
+from test_browser import open_page, sign_in, wait_for
 
 from dashboard.audits.config import get_config
 
 
-def click(duo, selector: str) -> None:  # noqa: F811
+def click(duo, selector: str) -> None:
     element = duo.find_element(selector)
     # The form is longer than the window: a script click needs no scrolling.
     duo.driver.execute_script("arguments[0].click();", element)
 
 
-def answer(duo, question: str, value: str) -> None:  # noqa: F811
+def answer(duo, question: str, value: str) -> None:
     click(duo, f"#audits-q-{question} input[value='{value}']")
 
 
-def test_audit_submit_moderate_and_the_pack_shows_it(duo):  # noqa: F811
+def test_audit_submit_moderate_and_the_pack_shows_it(duo):
     # May 2018: the fixture's last complete month, so the PVP page offers it.
     audit = new_audit("West", "W-OVERDUE", date(2018, 5, 1))
     questions = [q.key for q in get_config().questions]

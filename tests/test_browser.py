@@ -87,14 +87,6 @@ def settled(dash_duo) -> bool:
     return idle()
 
 
-@pytest.fixture
-def duo(dash_duo, dash_app):
-    # Not navigate=True: the first page is the sign-in form, not a Dash page.
-    dash_duo.start_server(dash_app, navigate=False)
-    dash_duo._url = dash_duo.server.url
-    return dash_duo
-
-
 def test_today_counts_and_the_area_filter(duo):
     sign_in(duo, "force")
     open_page(duo, f"/?as_of={DAY}")

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.xdist_group("browser")
 CHECK_CELLS = "#today-checks-grid .ag-row .ag-cell[col-id='check_words']"
 
 
-@pytest.fixture
-def duo(dash_duo, dash_app):
-    dash_duo.start_server(dash_app, navigate=False)
-    dash_duo._url = dash_duo.server.url
-    return dash_duo
-
-
 def checks_shown(duo) -> set[str]:
     """The Check column of the rows the list holds now (empty while it is being redrawn). Read
     as the cells' text content: Selenium's visible text is empty for a row scrolled out of

@@ -18,10 +18,9 @@ CELL = "#today-actions-grid .ag-row[row-id^='W-OVERDUE|'] .ag-cell[col-id='follo
 
 
 @pytest.fixture
-def duo(dash_duo, dash_app):
-    dash_duo.start_server(dash_app, navigate=False)
-    dash_duo._url = dash_duo.server.url
-    yield dash_duo
+def duo(duo):
+    """conftest's browser on the app, and afterwards the follow-ups and views cleared."""
+    yield duo
     with app_db().transaction() as s:  # the app is shared by the session's tests
         s.execute(delete(CaseFollowUp))
         s.execute(delete(SavedView))

@@ -30,18 +30,24 @@ ROWS = {
 }
 
 
-def test_parquet_extracts(tmp_path, db, settings):
-    csvs = write_extracts(tmp_path / "csv", **ROWS)
+def parquet_folder(tmp_path: Path, rows: dict, extracts=EXTRACTS) -> Path:
+    """A folder of Parquet extracts (text columns) holding ``rows``, one file per extract; the
+    same rows as CSV files are left in ``tmp_path / "csv"``."""
+    csvs = write_extracts(tmp_path / "csv", **rows)
     folder = tmp_path / "pq"
     folder.mkdir()
     con = duckdb.connect()
-    for ex in EXTRACTS:
+    for ex in extracts:
         con.execute(
             f"COPY (SELECT * FROM read_csv('{csvs / ex.file}', all_varchar=true)) "
             f"TO '{folder / ex.name}.parquet' (FORMAT parquet)"
         )
     con.close()
-    result = load_source(str(folder), db, settings)
+    return folder
+
+
+def test_parquet_extracts(tmp_path, db, settings):
+    result = load_source(str(parquet_folder(tmp_path, ROWS)), db, settings)
     assert [f.file for f in result.files] == [f"{ex.name}.parquet" for ex in EXTRACTS]
     assert q(db, "SELECT investigation_id FROM investigations") == [("A",)]
     assert q(db, "SELECT source, line, record_id, reason FROM quarantine ORDER BY 1") == [
@@ -243,17 +249,8 @@ def test_the_optional_extracts_come_from_parquet_and_workbooks_too(tmp_path, db,
     """custody and missing (issue 17): read when there, validated and quarantined alike."""
     rows = {**ROWS, "custody": [{"custody_id": "K1"}, {"custody_id": "K2", "area": "Mars"}],
             "missing": [{"episode_id": "M1"}]}  # fmt: skip
-    csvs = write_extracts(tmp_path / "csv", **rows)
-    folder = tmp_path / "pq"
-    folder.mkdir()
-    con = duckdb.connect()
-    for ex in ALL_EXTRACTS:
-        con.execute(
-            f"COPY (SELECT * FROM read_csv('{csvs / ex.file}', all_varchar=true)) "
-            f"TO '{folder / ex.name}.parquet' (FORMAT parquet)"
-        )
-    con.close()
-    result = load_source(str(folder), db, settings)
+    result = load_source(str(parquet_folder(tmp_path, rows, ALL_EXTRACTS)), db, settings)
+    csvs = tmp_path / "csv"  # the same rows as CSV, written by parquet_folder
     assert [f.file for f in result.files][-2:] == ["custody.parquet", "missing.parquet"]
     assert q(db, "SELECT custody_id FROM custody") == [("K1",)]
     assert ("custody.parquet", 3, "K2", "unknown_enum") in q(
