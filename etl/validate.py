@@ -313,23 +313,25 @@ def check_columns(
     checks.extend(_own_row_checks(ex))
     key_text = f"coalesce({_clean(ex.key)}, '')"
     # Exact copies and same-id conflicts can only occur among records whose id repeats (or is
-    # missing); only those few pay for the window functions below.
+    # missing); only those few pay for the window functions below. They are found on the id
+    # column alone, and then taken by record number: a join on the id would read every
+    # column of every record once more.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw}_repeated AS SELECT {key_text} AS _key FROM {raw} "
-        f"GROUP BY 1 HAVING count(*) > 1 OR _key = ''"
+        f"""
+        CREATE OR REPLACE TEMP TABLE {raw}_repeated AS
+        SELECT _rec FROM {raw} WHERE {key_text} IN (
+          SELECT {key_text} AS _key FROM {raw} GROUP BY 1 HAVING count(*) > 1 OR _key = '')
+        """
     )
     # Exact copies of an earlier record (same value in every contract column) are counted,
     # not loaded or quarantined.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {raw}_checked AS
-        WITH marked AS NOT MATERIALIZED (
-               SELECT r.*, rep._key IS NOT NULL AS _repeated FROM {raw} AS r
-               LEFT JOIN {raw}_repeated AS rep ON rep._key = {key_text}),
-             distinct_rows AS (
-               SELECT * FROM marked WHERE NOT _repeated
+        WITH distinct_rows AS (
+               SELECT *, false AS _repeated FROM {raw} ANTI JOIN {raw}_repeated USING (_rec)
                UNION ALL
-               SELECT * FROM marked WHERE _repeated
+               SELECT *, true AS _repeated FROM {raw} SEMI JOIN {raw}_repeated USING (_rec)
                QUALIFY row_number() OVER (PARTITION BY {raw_cols} ORDER BY _rec) = 1),
              cleaned AS (SELECT *, {cleaned} FROM distinct_rows),
              parsed AS (SELECT {", ".join(parsed)} FROM cleaned),
