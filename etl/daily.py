@@ -3,10 +3,10 @@
 The rule is written over runs of days (``flag_spans.sql``): a case carries one flag with the
 same record version and attributes on consecutive days, its ``days`` growing by one a day
 (``days = as_of - counted_from``). Each build runs that file once over every day the extracts
-cover and stores its rows; ``flags_on_day.sql`` reads one day back (a range filter) and
-``flags.sql`` gives any range of days one row per day from the same file, so a page's first
-visit to a day costs a filter, whatever the history's length, and nothing of the rule is
-restated here or there.
+cover (and a week after: below) and stores its rows; ``flags_on_day.sql`` reads one day back
+(a range filter) and ``flags.sql`` gives any range of days one row per day from the same file,
+so a page's first visit to a day costs a filter, whatever the history's length, and nothing of
+the rule is restated here or there.
 
 Why a flag's days form runs: within one version of a case (part of the key) the days it is
 open are consecutive, its last DS review and latest DS entry only move forward, and each flag's
@@ -14,11 +14,17 @@ condition holds on one run of days while they stay put; a new review starts a ne
 (``counted_from``). The check ``etl/checks/flag_spans_contiguous.sql`` fails the load if a span,
 once joined with its continuation from an earlier load, holds fewer days than it covers.
 
+The spans run on ``AHEAD_DAYS`` past the newest extract day: what the flags become if nothing
+new arrives (which reviews fall overdue this week), as flags.sql gives those days. A morning
+page asking about today, when the night's extract ends yesterday, reads them too.
+
 Incremental: a load that brings a day's changes recomputes, over every day, only the cases whose
 record, incident, entries or entry assessments changed (a back-dated entry changes past days),
-and only the new days for the rest. A change of the rule's settings or of the rule's files
-(``flag_spans_build.rules``) recomputes everything; the dashboard meanwhile computes any day the
-spans do not cover, or were made with other settings, with flags.sql directly.
+and only the new days for the rest (the days ahead of the previous build were worked out from
+the same record of a case that did not change, so they stand). A change of the rule's settings
+or of the rule's files (``flag_spans_build.rules``) recomputes everything; the dashboard
+meanwhile computes any day the spans do not cover, or were made with other settings, with
+flags.sql directly.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from etl.warehouse import has_table, prev_has_table
 SPANS = "flag_spans"
 BUILD = "flag_spans_build"
 PIECES = "flag_span_pieces"  # a work table of an incremental build
+AHEAD_DAYS = 7  # the days after the newest extract day the spans hold
 # Every column of flag_spans.sql but the days it covers: equal on every day of a span.
 KEY = (
     "investigation_id, version, flag, flag_order, area, team, team_type, officer_id, reasons, "
@@ -55,7 +62,7 @@ CREATE TABLE {SPANS} (
 """
 BUILD_DDL = f"""
 CREATE TABLE {BUILD} (
-  through DATE,          -- the last as-of day materialised (the newest load's extract day)
+  through DATE,          -- the last as-of day materialised: the newest extract day + AHEAD_DAYS
   rules VARCHAR          -- fingerprint of flag_spans.sql and the settings it ran with
 )
 """
@@ -92,8 +99,9 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say: Progress) -> None:
     """Fill ``flag_spans`` in the warehouse being built (the previous one attached as
-    ``prev``; entries assessed), through the newest extract day."""
-    through = con.execute("SELECT max(extract_day) FROM load_log").fetchall()[0][0]
+    ``prev``; entries assessed), through AHEAD_DAYS after the newest extract day."""
+    newest = con.execute("SELECT max(extract_day) FROM load_log").fetchall()[0][0]
+    through = newest + timedelta(days=AHEAD_DAYS) if newest is not None else None
     fingerprint = rules(settings)
     con.execute(f"INSERT INTO {BUILD} VALUES (?, ?)", [through, fingerprint])
     first = con.execute("SELECT min(CAST(opened_at AS DATE)) FROM investigation_versions")

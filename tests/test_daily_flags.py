@@ -2,9 +2,10 @@
 written one day at a time gives (tests/sql/flags_day_by_day.sql, an independent form kept as
 the oracle), with the default settings and others; the flags the load materialises for every
 day (etl/daily.py, read back by flags_on_day.sql) are flags.sql's own rows for that day, after
-a base load and after a daily delta, on every day of a real sample (its first and last days and
-the day either side included); a back-dated entry changes the past days it should; and a day
-the spans do not hold, or other settings, are answered by flags.sql itself."""
+a base load and after a daily delta, on every day of a real sample (its first and last days,
+the day either side and the week after the newest extract day included); a back-dated entry
+changes the past days it should; and a day the spans do not hold, or other settings, are
+answered by flags.sql itself."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pandas as pd
 import pytest
 
 from etl import daily, queries
-from etl.flags import FLAG_COLUMNS, flags, query_for_day
+from etl.flags import FLAG_COLUMNS, flags, latest_date, query_for_day
 from etl.load import load
 from etl.settings import Settings
 from etl.testing import write_extracts
@@ -103,7 +104,10 @@ def test_every_day_s_materialised_flags_are_flags_sql_s_rows_for_that_day(sample
     con = duckdb.connect(str(db), read_only=True)
     first = con.execute("SELECT min(opened_on) FROM case_history").fetchall()[0][0]
     through = con.execute("SELECT through FROM flag_spans_build").fetchall()[0][0]
-    assert through == date(2018, 11, 30)  # the delta's day, a day after the base's
+    # The delta's day (a day after the base's), and the week after it: the flags if nothing
+    # new arrives, as flags.sql gives those days.
+    assert latest_date(con) == date(2018, 11, 30)
+    assert through == date(2018, 11, 30) + timedelta(days=daily.AHEAD_DAYS) == date(2018, 12, 7)
     day, compared = first - timedelta(days=1), 0
     while day <= through:
         want = flags_sql(con, s, day)
