@@ -92,11 +92,24 @@ def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     wait_for(lambda: "open" in text_of(duo, "#follow-up-recent"), timeout=15)
 
     # The list was scrolled to its cell: bring the filter back into view before clicking it
-    # (a click at a point above the window is intercepted).
-    duo.driver.execute_script(
-        "arguments[0].scrollIntoView({block: 'center'});", duo.find_element("#today-follow_up")
-    )
-    duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
+    # (a click at a point above the window is intercepted). The panel under the list may be
+    # redrawn just after, moving the filter again: then scroll and choose once more.
+    def choose_not_acted_on() -> bool:
+        from selenium.common.exceptions import (
+            ElementClickInterceptedException,
+            StaleElementReferenceException,
+        )
+
+        duo.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center'});", duo.find_element("#today-follow_up")
+        )
+        try:
+            duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            return False
+        return True
+
+    wait_for(choose_not_acted_on, timeout=15)
     wait_for(lambda: "follow_up=not_acted" in duo.driver.current_url)
     wait_for(lambda: not duo.driver.find_elements(By.CSS_SELECTOR, CELL), timeout=15)
     duo.find_element("#today-view-name").send_keys("Not acted on")
