@@ -195,12 +195,15 @@ def main() -> None:
     for key, value in report.items():
         print(f"{key:>22}: {value}")
     decade = SCALE == "decade"
+    # Each scale's own ratio target: issue 9's at force, issue 16's at ten years.
+    ratio_target = (
+        ("load/read_csv ratio <= 2.0 (whole processes, decade)",
+         report["ratio_whole_processes"] <= 2.0)
+        if decade
+        else ("load/read_csv ratio <= 2.5 (inside processes)", report["ratio"] <= 2.5)
+    )  # fmt: skip
     targets = [
-        ("load/read_csv ratio <= 2.5 (inside processes)", report["ratio"] <= 2.5),
-        (
-            "load/read_csv ratio <= 2.0 (whole processes, decade)",
-            report["ratio_whole_processes"] <= 2.0,
-        ),
+        ratio_target,
         (
             f"load peak memory < {4096 if decade else 1536} MB",
             report["etl_load_peak_mb"] < (4096 if decade else 1536),
