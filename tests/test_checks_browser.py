@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from test_browser import open_page, sign_in, wait_for
-from test_follow_ups_browser import text_of
+from test_follow_ups_browser import settled_choice, text_of
 
 from dashboard import words
 
@@ -35,9 +35,7 @@ def test_the_check_control_narrows_the_list_to_one_check_and_back(duo):
     chosen = words.CHECK_WORDS["unallocated"]
     # The fixture's day holds more than one check, or narrowing would prove nothing.
     wait_for(lambda: len(checks_shown(duo)) > 1 and chosen in checks_shown(duo), timeout=20)
-    control = duo.find_element("#today-check")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", control)
-    duo.select_dcc_dropdown("#today-check", chosen)
+    wait_for(lambda: settled_choice(duo, "#today-check", chosen), timeout=15)
     wait_for(lambda: "check=unallocated" in duo.driver.current_url)
     wait_for(lambda: checks_shown(duo) == {chosen}, timeout=15)
     assert chosen in text_of(duo, "#today-check")

@@ -26,19 +26,32 @@ def duo(duo):
         s.execute(delete(SavedView))
 
 
-def settled_click(duo, element) -> bool:
-    """Click once the page has stopped moving under the pointer (a tooltip or a late render
-    can take the click)."""
+def settled(action) -> bool:
+    """Do ``action`` (a click) unless the page moved under the pointer first (a tooltip or a
+    late render can take the click): False then, to try again."""
     from selenium.common.exceptions import (
         ElementClickInterceptedException,
         StaleElementReferenceException,
     )
 
     try:
-        element.click()
+        action()
     except (ElementClickInterceptedException, StaleElementReferenceException):
         return False
     return True
+
+
+def settled_click(duo, element) -> bool:
+    return settled(element.click)
+
+
+def settled_choice(duo, selector: str, option: str) -> bool:
+    """Bring the dropdown ``selector`` into view and choose ``option`` in it; False when a
+    redraw moved it away first (a click at a point above the window is intercepted)."""
+    duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'});", duo.find_element(selector)
+    )
+    return settled(lambda: duo.select_dcc_dropdown(selector, option))
 
 
 def text_of(duo, selector: str) -> str:
@@ -91,25 +104,9 @@ def test_a_manager_follows_up_a_case_and_saves_the_view(duo):
     wait_for(lambda: cell_text(duo).startswith("Assigned to DS Khan"), timeout=15)
     wait_for(lambda: "open" in text_of(duo, "#follow-up-recent"), timeout=15)
 
-    # The list was scrolled to its cell: bring the filter back into view before clicking it
-    # (a click at a point above the window is intercepted). The panel under the list may be
-    # redrawn just after, moving the filter again: then scroll and choose once more.
-    def choose_not_acted_on() -> bool:
-        from selenium.common.exceptions import (
-            ElementClickInterceptedException,
-            StaleElementReferenceException,
-        )
-
-        duo.driver.execute_script(
-            "arguments[0].scrollIntoView({block: 'center'});", duo.find_element("#today-follow_up")
-        )
-        try:
-            duo.select_dcc_dropdown("#today-follow_up", "Not yet acted on")
-        except (ElementClickInterceptedException, StaleElementReferenceException):
-            return False
-        return True
-
-    wait_for(choose_not_acted_on, timeout=15)
+    # The list was scrolled to its cell: the filter is brought back into view, and chosen
+    # again if the panel under the list is redrawn just then and moves it.
+    wait_for(lambda: settled_choice(duo, "#today-follow_up", "Not yet acted on"), timeout=15)
     wait_for(lambda: "follow_up=not_acted" in duo.driver.current_url)
     wait_for(lambda: not duo.driver.find_elements(By.CSS_SELECTOR, CELL), timeout=15)
     duo.find_element("#today-view-name").send_keys("Not acted on")
