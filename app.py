@@ -160,6 +160,25 @@ def _toggle_menu(_clicks, is_open):
     return not is_open
 
 
+def finish_dash_setup(dash_app: Dash) -> None:
+    """Run now what Dash runs on its first request: collecting every callback and the pages'
+    router. Dash marks that set-up done before doing it, so when two first requests reach a
+    fresh gunicorn worker's threads at once, one of them is served a partial callback list
+    (`/_dash-dependencies`) and that user's page never wires up. Called once every callback
+    is registered (the end of this module); the hooks then return at once on each request."""
+    hooks = [
+        hook
+        for hook in dash_app.server.before_request_funcs.get(None, [])
+        if getattr(hook, "__qualname__", "").startswith("Dash.")
+    ]
+    with dash_app.server.test_request_context("/"):
+        for hook in hooks:
+            hook()
+
+
+finish_dash_setup(app)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the PVP supervision dashboard.")
     parser.add_argument("--db", type=Path, default=None, help="warehouse file")
