@@ -35,7 +35,7 @@ from dashboard import measures, words
 from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
-from etl import queries
+from etl import daily, queries
 from etl.flags import FLAG_COLUMNS, day_given, latest_date, one_day, query_for_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
@@ -726,14 +726,15 @@ def longest_waiting(scope: Scope, areas: list[str] | None, day: date, n: int = 1
 def checks_off() -> dict[str, str]:
     """Each check that is off, with why in words: an optional file no load has brought, or a
     column the newest extract of its file lacked (etl/contract.py ``enables``)."""
+    # Asked several times by every render: worked out once per warehouse file.
+    return dict(warehouse().cached(("checks_off",), _checks_off))
+
+
+def _checks_off() -> dict[str, str]:
     from etl.contract import ALL_EXTRACTS
 
-    def make() -> pd.DataFrame:
-        df = unscoped("check_inputs")
-        df["extract"] = [f.rsplit(":", 1)[-1].split(".")[0] for f in df["file"]]
-        return df
-
-    loads = warehouse().cached(("check_inputs",), make)
+    loads = unscoped("check_inputs")
+    loads["extract"] = [f.rsplit(":", 1)[-1].split(".")[0] for f in loads["file"]]
     off: dict[str, str] = {}
     for ex in ALL_EXTRACTS:
         mine = loads[loads["extract"] == ex.name]
@@ -755,8 +756,17 @@ def checks_off() -> dict[str, str]:
 
 
 def case_checks(scope: Scope, as_of: date) -> pd.DataFrame:
-    """case_checks.sql on ``as_of`` for all the user's areas, the checks that are off dropped."""
-    df = cached_query("case_checks", scope, as_of=as_of)
+    """case_checks.sql on ``as_of`` for all the user's areas, the checks that are off dropped:
+    the day's child-related cases read from the load's spans when they hold the day with these
+    settings (as the flags are), else worked out by the rule."""
+    s = settings()
+
+    def make() -> pd.DataFrame:
+        with warehouse().cursor() as cur:
+            from_spans = daily.covers(cur, s, as_of)
+        return query("case_checks", scope, as_of=as_of, from_spans=from_spans)
+
+    df = warehouse().cached(("case_checks", as_of, tuple(scope.areas), _rules_key(s)), make)
     return df[~df["check_name"].isin(list(checks_off()))]
 
 
@@ -778,6 +788,10 @@ CHECK_COLUMNS = [
     "check_name", "check_words", "record_id", "investigation_id", "days", "due_on",
     "reasons_words", "area", "team", "team_type", "officer_id", "when",
 ]  # fmt: skip
+
+
+# What a card counts by: the check, and the columns the page's filters narrow by.
+COUNTED_BY = ["check_name", "area", "team", "team_type", "officer_id"]
 
 
 def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Settings) -> str:
@@ -875,6 +889,12 @@ def _check_day_rows(scope: Scope, as_of: date, in_words: bool = True) -> pd.Data
                 ])  # fmt: skip
                 rows["when"] = rows["returned_at"]
                 parts.append(rows)
+        if not in_words:
+            # The cards only count what the page's filters leave: no words, no order.
+            parts = [part.reindex(columns=COUNTED_BY) for part in parts]
+            return (
+                pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COUNTED_BY)
+            )
         for part in parts:
             if "episode_id" in part:
                 part["record_id"] = part["episode_id"]

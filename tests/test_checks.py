@@ -10,17 +10,18 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import use_warehouse
 
-from etl import queries
+from etl import daily, queries
 from etl.settings import Settings
 
 DAY = date(2018, 6, 30)
 ALL = ["West", "East", "South"]
 
 
-def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
+def frame(db, settings: Settings, name: str, areas=ALL, **given) -> pd.DataFrame:
     text = queries.sql(name)
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -28,14 +29,25 @@ def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
         for col in ("due_on", "detained_on", "reported_on"):
             if col in df:
                 df[col] = df[col].dt.date
-        return df.to_dict("records")
+        return df
     finally:
         con.close()
 
 
+def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
+    return frame(db, settings, name, areas, **given).to_dict("records")
+
+
 def case_checks(db, settings, as_of=DAY) -> dict[tuple[str, str], dict]:
-    rows = run(db, settings, "case_checks", as_of=as_of)
-    return {(r["investigation_id"], r["check_name"]): r for r in rows}
+    """The rule's rows on the day; where the load's spans hold the day, the rows read through
+    them (what the dashboard reads) are checked to be the same, edge by edge."""
+    rule = frame(db, settings, "case_checks", as_of=as_of, from_spans=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        covered = daily.covers(con, settings, as_of)
+    if covered:
+        spans = frame(db, settings, "case_checks", as_of=as_of, from_spans=True)
+        pd.testing.assert_frame_equal(spans, rule)
+    return {(r["investigation_id"], r["check_name"]): r for r in rule.to_dict("records")}
 
 
 def child_case(case_id: str, opened: str = "2018-06-01 10:00", **extra) -> dict:
@@ -70,6 +82,27 @@ def test_unallocated_after_more_than_48_hours_counted_to_the_end_of_the_day(
     # Replayed on the day after, the case allocated at 00:30 on 01/07 is no longer waiting.
     later = case_checks(db, settings, date(2018, 7, 1))
     assert ("LATER", "unallocated") not in later and ("H48", "unallocated") in later
+
+
+def test_the_dashboard_reads_the_days_cases_from_the_spans_and_gets_the_rules_rows(
+    load_rows, db, settings
+):
+    """case_checks(), above, compares the two ways wherever the spans hold the day: here they
+    do, on every day of a month, and both ways find the cases."""
+    load_rows(
+        investigations=[
+            child_case("H49", "2018-06-28 23:00", allocated_at="2018-07-02 10:00"),
+            child_case("D8", "2018-06-22 10:00", plan_recorded_at="", closed_at="2018-07-10"),
+            child_case("V2", "2018-06-02 10:00", suspect_status="rui", cawn_issued="true"),
+        ]
+    )
+    found = set()
+    for day in range(1, 31):
+        as_of = date(2018, 6, day)
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert daily.covers(con, settings, as_of)
+        found |= set(case_checks(db, settings, as_of))
+    assert {("H49", "unallocated"), ("D8", "no_plan"), ("V2", "rui_with_cawn")} <= found
 
 
 def test_unallocated_hours_is_a_setting(load_rows, db):
