@@ -237,3 +237,38 @@ def test_a_warehouse_an_earlier_loader_built_says_so_until_it_is_loaded_again(
     assert len(data.action_list(FORCE, Filters(as_of=DAY))) > 0
     assert not data.warehouse().outdated
     data._warehouses.clear()
+
+
+def test_last_supervisory_entry_is_one_entry_when_two_share_the_instant(load_rows, db):
+    """Two DS entries at one instant: the list names one of them (the greater review_id) with
+    its own reviewer, rank and grade, never a mix of the two."""
+    from etl import queries
+    from etl.settings import Settings
+
+    load_rows(
+        investigations=[{"investigation_id": "CP1", "opened_at": "2018-06-01 10:00",
+                         "team_type": "child_protection"}],
+        supervision=[
+            {"review_id": "R2", "investigation_id": "CP1", "reviewed_at": "2018-06-20 10:00",
+             "reviewer_id": "DS1", "reviewer_rank": "DS", "note": "Seen."},
+            {"review_id": "R1", "investigation_id": "CP1", "reviewed_at": "2018-06-20 10:00",
+             "reviewer_id": "DI9", "reviewer_rank": "DI",
+             "note": "Risk assessed: child safe at home. Actions: ABE interview by 25/06. "
+                     "Plan: strategy meeting. Next review 18/07."},
+            {"review_id": "R0", "investigation_id": "CP1", "reviewed_at": "2018-06-10 10:00",
+             "reviewer_id": "DS3", "reviewer_rank": "DS", "note": "Seen."},
+        ],
+    )  # fmt: skip
+    text = queries.sql("last_supervisory_entry")
+    values = queries.params(text, Settings(), as_of=DAY, areas=["West", "East", "South"],
+                            investigation_ids=["CP1"])  # fmt: skip
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(text, values).df().to_dict("records")
+        grades = dict(con.execute("SELECT review_id, grade FROM entry_assessment").fetchall())
+    assert grades["R2"] != grades["R1"]  # else a mix could not be seen
+    assert len(row) == 1
+    assert (row[0]["last_reviewer"], row[0]["last_rank"], row[0]["last_grade"]) == (
+        "DS1", "DS", grades["R2"],
+    )  # fmt: skip

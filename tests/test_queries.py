@@ -96,8 +96,11 @@ CASES = ("E-OVERDUE", "W-OVERDUE", "S-DUE")
 def test_every_query_stays_inside_the_scope(dash_app, name, who):
     scope = SCOPES[who]
     allowed = {a.lower() for a in scope.areas}
-    for case in CASES if name in ONE_CASE else (None,):
-        given = GIVEN | GIVEN_FOR.get(name, {}) | {"investigation_id": case}
+    # A query with two ways to its rows (case_checks: the load's spans or the rule) is
+    # checked both ways.
+    ways = (True, False) if "from_spans" in queries.wanted(queries.sql(name)) else (None,)
+    for case, way in [(c, w) for c in (CASES if name in ONE_CASE else (None,)) for w in ways]:
+        given = GIVEN | GIVEN_FOR.get(name, {}) | {"investigation_id": case, "from_spans": way}
         df = data.query(name, scope, **given)
         if who == "force":
             assert len(df), f"{name} returns nothing on the fixture: the check proves nothing"
