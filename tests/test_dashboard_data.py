@@ -272,3 +272,30 @@ def test_last_supervisory_entry_is_one_entry_when_two_share_the_instant(load_row
     assert (row[0]["last_reviewer"], row[0]["last_rank"], row[0]["last_grade"]) == (
         "DS1", "DS", grades["R2"],
     )  # fmt: skip
+
+
+def test_the_cards_counts_over_the_spans_are_the_days_rows_counted(dash_app):
+    """flag_counts counts over the load's spans (flag_counts_on_days.sql) where they hold the
+    day: the same numbers as the day's rows, counted, for every day of June and each filter."""
+    from datetime import timedelta
+
+    from etl import daily
+
+    filter_sets = [
+        {}, {"areas": ["West"]}, {"team_type": "cse"}, {"officer_id": "PC13"},
+        {"areas": ["East", "South"], "team_type": "child_protection"},
+    ]  # fmt: skip
+    for day in range(1, 31):
+        as_of = date(2018, 6, day)
+        with data.warehouse().cursor() as cur:
+            assert daily.covers(cur, data.settings(), as_of)
+        for given in filter_sets:
+            for scope in (FORCE, WEST):
+                filters = Filters(as_of=as_of, **given)
+                before = Filters(as_of=as_of - timedelta(days=1), **given)
+                today = data.flags(scope, filters)["flag"].value_counts()
+                yesterday = data.flags(scope, before)["flag"].value_counts()
+                assert data.flag_counts(scope, filters) == {
+                    f: (int(today.get(f, 0)), int(today.get(f, 0) - yesterday.get(f, 0)))
+                    for f in data.FLAGS
+                }, (as_of, given, scope.username)
