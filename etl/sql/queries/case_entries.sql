@@ -1,32 +1,9 @@
 -- case_entries: one row per entry on an investigation's log (grain: review_id), dated on or
 -- before $as_of (and after $since, when it is not NULL), on investigations in $areas (all of
--- them, or only $investigation_id when it is not NULL), with the record as known on $as_of (case_history) and the entry's assessment
--- (review_facts). `does_not_count` says why an entry counts for nothing in its case's rule
--- (NULL: it counts): before the opening, after the close, a rank below the rule ($ds_review_ranks
--- on $specialist_team_types, else $supervisor_ranks), or thin/repeated with thin_reviews_count
--- off. Readers: `python -m etl entries`, the case page, case audits (dashboard/data.py).
--- The versions are read from investigation_versions, not case_history: the columns used here
--- are the version's own, and case_history's join to every incident cost a third of the query.
-WITH cases AS (
-  SELECT investigation_id, area, team, team_type, opened_at_utc, closed_at_utc,
-         list_contains($specialist_team_types, team_type) AS is_specialist
-  FROM investigation_versions
-  WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
-    AND list_contains($areas, area)
-    AND ($investigation_id IS NULL OR investigation_id = $investigation_id)
-)
-SELECT
-  r.review_id, r.investigation_id, r.reviewed_at, r.reviewed_on, r.reviewer_id,
-  r.reviewer_rank, r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
-  r.repeated, r.repeated_cases, r.days_since_previous, c.area, c.team, c.team_type,
-  CASE WHEN r.reviewed_at_utc < c.opened_at_utc THEN 'before the case opened'
-       WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
-       WHEN NOT CASE WHEN c.is_specialist THEN list_contains($ds_review_ranks, r.reviewer_rank)
-                     ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
-         THEN 'rank below the rule'
-       WHEN c.is_specialist AND NOT r.restarts_clock
-         THEN 'thin or repeated, and thin_reviews_count is off'
-  END AS does_not_count
-FROM review_facts AS r JOIN cases AS c USING (investigation_id)
-WHERE r.reviewed_on <= $as_of AND ($since IS NULL OR r.reviewed_on > $since)
-ORDER BY r.investigation_id, r.reviewed_at_utc
+-- them, or only $investigation_id when it is not NULL), with the record as known on $as_of and
+-- the entry's assessment, in the log's order (case by case, by instant). The rows and their
+-- `does_not_count` are etl/sql/entries_known_on.sql's. Readers: `python -m etl entries`, the
+-- case page, case audits (dashboard/data.py).
+SELECT * EXCLUDE (reviewed_at_utc)
+FROM ({entries_known_on})
+ORDER BY investigation_id, reviewed_at_utc

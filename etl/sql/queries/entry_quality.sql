@@ -1,7 +1,7 @@
 -- entry_quality: how well supervisors supervise, per supervisor, per team and in all (grain:
 -- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated
--- after $since and on or before $as_of on investigations in $areas (case_entries.sql: the record
--- as known on $as_of), optionally only
+-- after $since and on or before $as_of on investigations in $areas (case_entries.sql's rows,
+-- unordered: etl/sql/entries_known_on.sql; the record as known on $as_of), optionally only
 -- $team / $team_type. Counted: entries that count for their case's rule, or would but for being
 -- thin or repeated (thin text is measured even when thin_reviews_count is off); per supervisor
 -- only $supervisor_ranks. Shares are of those entries; `child` coverage is of the entries on
@@ -15,7 +15,7 @@ WITH in_window AS (
          e.n_applicable, e.repeated, e.days_since_previous, e.area, e.team, e.team_type,
          e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
          string_split(coalesce(e.elements, ''), ';') AS element_list
-  FROM ({case_entries}) AS e
+  FROM ({entries_known_on}) AS e
   WHERE ($team IS NULL OR e.team = $team) AND ($team_type IS NULL OR e.team_type = $team_type)
 ),
 counted AS (
