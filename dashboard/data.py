@@ -773,17 +773,26 @@ def _checks_off() -> dict[str, str]:
 
 
 def case_checks(scope: Scope, as_of: date) -> pd.DataFrame:
-    """case_checks.sql on ``as_of`` for all the user's areas, the checks that are off dropped:
-    the day's child-related cases read from the load's spans when they hold the day with these
-    settings (as the flags are), else worked out by the rule."""
+    """case_checks.sql on ``as_of`` for all the user's areas, the checks that are off dropped;
+    found with the day before, as Today's cards ask them, so the page's cards and list share
+    one run."""
+    both = case_checks_on(scope, (as_of - timedelta(days=1), as_of))
+    return both[pd.to_datetime(both["as_of"]).dt.date == as_of]
+
+
+def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
+    """case_checks.sql on each of ``days`` in one run (Today's cards: a day and the day before),
+    the checks that are off dropped: the days' child-related cases read from the load's spans
+    when they hold the days with these settings (as the flags are), else worked out by the
+    rule."""
     s = settings()
 
     def make() -> pd.DataFrame:
         with warehouse().cursor() as cur:
-            from_spans = daily.covers(cur, s, as_of)
-        return query("case_checks", scope, as_of=as_of, from_spans=from_spans)
+            from_spans = daily.covers(cur, s, max(days))  # and so every day before it
+        return query("case_checks", scope, as_of_days=list(days), from_spans=from_spans)
 
-    df = warehouse().cached(("case_checks", as_of, tuple(scope.areas), _rules_key(s)), make)
+    df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)
     return df[~df["check_name"].isin(list(checks_off()))]
 
 
@@ -826,10 +835,13 @@ def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Setting
     return reasons_in_words(code, s)
 
 
-def _check_day_rows(scope: Scope, as_of: date, in_words: bool = True) -> pd.DataFrame:
+def _check_day_rows(
+    scope: Scope, as_of: date, in_words: bool = True, cases: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every failing check on ``as_of`` in all the user's areas, one row per record and check,
     in words.CHECKS order (cached per day, scope and settings, like the flags). Without
-    ``in_words`` the reasons are left out: the cards only count (two days per visit)."""
+    ``in_words`` the reasons are left out: the cards only count (two days per visit), and
+    give the day's case checks as ``cases``, found for both days in one run."""
     s = settings()
 
     def said(make_words):
@@ -838,9 +850,9 @@ def _check_day_rows(scope: Scope, as_of: date, in_words: bool = True) -> pd.Data
     def make() -> pd.DataFrame:
         off = checks_off()
         parts = []
-        cases = case_checks(scope, as_of)
-        if len(cases):
-            c = cases.copy()
+        day_cases = case_checks(scope, as_of) if cases is None else cases
+        if len(day_cases):
+            c = day_cases.copy()
             c["record_id"] = c["investigation_id"]
             # Plain lists zipped: a dict per row (to_dict) cost more than the query.
             c["reasons_words"] = said(lambda: [
@@ -952,12 +964,15 @@ def check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return {}
-    today = _narrowed(_check_day_rows(scope, as_of, in_words=False), scope, filters)
-    today = today["check_name"].value_counts()
-    before = _narrowed(
-        _check_day_rows(scope, as_of - timedelta(days=1), in_words=False), scope, filters
-    )
-    before = before["check_name"].value_counts()
+    yesterday = as_of - timedelta(days=1)
+    both = case_checks_on(scope, (yesterday, as_of))
+    on = pd.to_datetime(both["as_of"]).dt.date
+
+    def counted(day: date) -> pd.Series:
+        rows = _check_day_rows(scope, day, in_words=False, cases=both[on == day])
+        return _narrowed(rows, scope, filters)["check_name"].value_counts()
+
+    today, before = counted(as_of), counted(yesterday)
     off = checks_off()
     return {
         c: (int(today.get(c, 0)), int(today.get(c, 0)) - int(before.get(c, 0)))
