@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pandas as pd
+
 from dashboard import data, words
 from dashboard.figures import bars, empty, graph, styled
 from dashboard.panels import Context, Panel
@@ -11,8 +15,13 @@ def render(ctx: Context):
     df = data.child_cases(ctx.scope, ctx.filters)
     if df.empty:
         return empty()
-    reasons = df["reasons"].str.split(";").explode().value_counts().reset_index()
-    reasons.columns = ["reason", "cases"]
+    # Each combination of reasons (a few dozen among thousands of cases) split once.
+    per_reason: Counter[str] = Counter()
+    for combination, cases in df["reasons"].value_counts().items():
+        for reason in combination.split(";"):
+            per_reason[reason] += int(cases)
+    ranked = sorted(per_reason.items(), key=lambda rc: (-rc[1], rc[0]))
+    reasons = pd.DataFrame(ranked, columns=["reason", "cases"])
     in_words = words.reason_words(data.settings())
     reasons["reason"] = reasons["reason"].map(lambda r: in_words.get(r, r))
     fig = bars(reasons, "reason", "cases", horizontal=True, labels={"cases": "Cases"})
