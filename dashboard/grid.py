@@ -171,13 +171,12 @@ def apply_model(
     columns: list[Column],
     filter_model: dict | None = None,
     sort_model: list | None = None,
+    words_for: set[str] | None = None,
 ) -> pd.DataFrame:
     """Filter and sort ``df`` as the grid asked, on the grid's own columns only, as the grid
-    shows them (codes in words), which is also how they are exported and printed."""
-    df = df.copy() if any(c.words and c.field in df for c in columns) else df
-    for c in columns:
-        if c.words and c.field in df:
-            df[c.field] = df[c.field].map(c.words)
+    shows them (codes in words), which is also how they are exported and printed. With
+    ``words_for``, only those columns are put in words (the rest are left to ``in_words``)."""
+    df = with_words(df, [c for c in columns if words_for is None or c.field in words_for])
     allowed = {c.field for c in columns}
     for field, cond in (filter_model or {}).items():
         if field in allowed and field in df and isinstance(cond, dict):
@@ -190,6 +189,17 @@ def apply_model(
             kind="stable",
             na_position="last",
         )
+    return df
+
+
+def with_words(df: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """``df`` with the codes of ``columns`` that have words put in words (a copy, if any)."""
+    coded = [c for c in columns if c.words and c.field in df]
+    if not coded:
+        return df
+    df = df.copy()
+    for c in coded:
+        df[c.field] = df[c.field].map(c.words)
     return df
 
 
@@ -233,10 +243,14 @@ def rows_response(
     """The block of rows asked for, and the total after filtering; with ``key``, each row's
     ``_id`` is those fields' values joined by "|" (see ``grid(keyed=True)``)."""
     request = request or {}
-    df = apply_model(df, columns, request.get("filterModel"), request.get("sortModel"))
+    filters, sorts = request.get("filterModel"), request.get("sortModel")
+    # Codes are put in words over the whole table only where the grid filters or sorts on
+    # them; the rest, on the block sent (a copy of the day's list per block cost more).
+    asked = set(filters or {}) | {s.get("colId") for s in (sorts or []) if isinstance(s, dict)}
+    df = apply_model(df, columns, filters, sorts, words_for=asked)
     start = max(int(request.get("startRow") or 0), 0)
     end = min(max(int(request.get("endRow") or start + BLOCK), start), start + 1000)
-    block = df.iloc[start:end]
+    block = with_words(df.iloc[start:end], [c for c in columns if c.field not in asked])
     rows = for_browser(block, columns, link_query)
     if key:
         values = zip(*(block[k].astype(str) for k in key), strict=True)

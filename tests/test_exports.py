@@ -294,3 +294,24 @@ def test_the_audit_log_reads_in_local_time_and_words(dash_app, client_for):
     stored = pd.Timestamp(auth().audit.read(limit=1).iloc[0]["at"])
     assert newest["at"] == stored.tz_convert("Europe/London").tz_localize(None)
     assert len(rows) == len(auth().audit.read(limit=None))  # every entry, no cap
+
+
+def test_a_grid_block_shows_codes_in_words_and_filters_and_sorts_on_the_words():
+    """Codes are put in words on the block sent, or over the whole table where the grid
+    filters or sorts on them (so "CSE" sorts before "Child protection", as the grid shows them,
+    not after it, as their codes would)."""
+    from dashboard import words
+    from dashboard.grid import Column, rows_response
+
+    codes = ["response", "child_protection", "cse", "response"]
+    df = pd.DataFrame({"id": ["A", "B", "C", "D"], "team_type": codes})
+    columns = [Column("id", "Id"), Column("team_type", "Team type", words=words.team_type_words)]
+    plain = rows_response(df, columns, {"startRow": 1, "endRow": 3})
+    assert [r["team_type"] for r in plain["rowData"]] == ["Child protection", "CSE"]
+    by_words = rows_response(df, columns, {"sortModel": [{"colId": "team_type", "sort": "asc"}]})
+    assert [r["id"] for r in by_words["rowData"]] == ["C", "B", "A", "D"]
+    assert by_words["rowData"][0]["team_type"] == "CSE"
+    chosen = {"team_type": {"filterType": "text", "type": "equals", "filter": "Response"}}
+    kept = rows_response(df, columns, {"filterModel": chosen})
+    assert ([r["id"] for r in kept["rowData"]], kept["rowCount"]) == (["A", "D"], 2)
+    assert df["team_type"].tolist()[0] == "response"  # the cached table is left as it was
