@@ -4,27 +4,30 @@
 -- summer time ends. Parameters: $as_of, $areas, $supervisor_ranks, $investigation_ids (only
 -- these cases; NULL: every case). Reader: the Today list's "last supervisory entry" columns
 -- (dashboard/data.py action_list, which asks for the flagged cases only).
--- The last entry is chosen from supervision alone, then joined to its assessment. Of entries
--- at one instant, the greatest review_id.
-WITH last AS (
-  SELECT s.investigation_id, any_value(h.area) AS area,
-         arg_max(s.review_id, (s.reviewed_at_utc, s.review_id)) AS review_id
-  FROM supervision AS s
+-- The last entry is chosen in one pass over supervision (its columns carried by arg_max), for
+-- the asked cases' versions only, then joined to its assessment. Of entries at one instant,
+-- the greatest review_id.
+WITH wanted AS (
   -- The versions themselves, not case_history: only the area is needed, not the incident.
-  JOIN investigation_versions AS h
-    ON h.investigation_id = s.investigation_id
-   AND h.valid_from <= $as_of AND (h.valid_to IS NULL OR h.valid_to > $as_of)
+  SELECT investigation_id, area FROM investigation_versions
+  WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
+    AND list_contains($areas, area)
+    AND ($investigation_ids IS NULL
+         OR investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
+),
+last AS (
+  SELECT s.investigation_id, any_value(w.area) AS area,
+         arg_max({'review_id': s.review_id, 'reviewer_id': s.reviewer_id,
+                  'reviewer_rank': s.reviewer_rank, 'reviewed_at': s.reviewed_at},
+                 (s.reviewed_at_utc, s.review_id)) AS entry
+  FROM supervision AS s JOIN wanted AS w USING (investigation_id)
   WHERE CAST(s.reviewed_at AS DATE) <= $as_of
     AND list_contains($supervisor_ranks, s.reviewer_rank)
-    AND ($investigation_ids IS NULL
-         OR s.investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
-    AND list_contains($areas, h.area)
   GROUP BY s.investigation_id
 )
 -- review_facts' grade read from its own table (etl/sql/marts/review_facts.sql): through the
 -- view, DuckDB joins every entry of the history to its assessment before it keeps these.
-SELECT l.investigation_id, l.area, s.reviewer_id AS last_reviewer,
-       s.reviewer_rank AS last_rank, s.reviewed_at AS last_at, a.grade AS last_grade
+SELECT l.investigation_id, l.area, l.entry.reviewer_id AS last_reviewer,
+       l.entry.reviewer_rank AS last_rank, l.entry.reviewed_at AS last_at, a.grade AS last_grade
 FROM last AS l
-JOIN supervision AS s USING (review_id)
-LEFT JOIN entry_assessment AS a USING (review_id)
+LEFT JOIN entry_assessment AS a ON a.review_id = l.entry.review_id
