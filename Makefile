@@ -67,6 +67,7 @@ lint: install
 bench: install
 	$(PY) -m benchmarks.etl_bench
 	$(PY) -m benchmarks.dashboard_bench
+	$(PY) -m benchmarks.panels_bench
 	$(PY) -m benchmarks.pack_bench
 	$(PY) -m benchmarks.police_bench
 
@@ -79,6 +80,7 @@ bench-decade: install
 	mkdir -p bench-output/ten-years
 	$(BENCH_DECADE) $(PY) -m benchmarks.etl_bench
 	$(BENCH_DECADE) $(PY) -m benchmarks.dashboard_bench
+	$(BENCH_DECADE) $(PY) -m benchmarks.panels_bench
 	$(BENCH_DECADE) $(PY) -m benchmarks.pack_bench
 
 clean:

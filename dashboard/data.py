@@ -344,6 +344,17 @@ def day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
     return warehouse().cached(("day_flags", as_of, tuple(scope.areas), _rules_key(s)), make)
 
 
+def _spans_hold(as_of: date) -> bool:
+    """Whether the load's spans hold ``as_of`` with the running settings (etl/daily.py)."""
+    s = settings()
+
+    def make() -> bool:
+        with warehouse().cursor() as cur:
+            return daily.covers(cur, s, as_of)
+
+    return warehouse().cached(("spans_hold", as_of, _rules_key(s)), make)
+
+
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
     return _counted(_narrowed(day_flags(scope, as_of), scope, filters))
 
@@ -363,9 +374,7 @@ def flag_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     if as_of is None:
         return {}
     yesterday = as_of - timedelta(days=1)
-    with warehouse().cursor() as cur:
-        spans_hold_the_day = daily.covers(cur, settings(), as_of)  # and so every day before it
-    if spans_hold_the_day:
+    if _spans_hold(as_of):  # and so every day before it
         counted = cached_query(
             "flag_counts_on_days", scope, filters.areas, as_of_days=[yesterday, as_of],
             team=filters.team, team_type=filters.team_type, officer_id=filters.officer_id,
@@ -788,8 +797,7 @@ def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
     s = settings()
 
     def make() -> pd.DataFrame:
-        with warehouse().cursor() as cur:
-            from_spans = daily.covers(cur, s, max(days))  # and so every day before it
+        from_spans = _spans_hold(max(days))  # and so every day before it
         return query("case_checks", scope, as_of_days=list(days), from_spans=from_spans)
 
     df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)

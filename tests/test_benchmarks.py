@@ -23,6 +23,7 @@ ROOT = Path(__file__).parent.parent
     [
         ("etl_bench", "etl.json"),
         ("dashboard_bench", "dashboard.json"),
+        ("panels_bench", "panels.json"),
         pytest.param("pack_bench", "pack.json", marks=pytest.mark.browser),  # Chromium: the PDF
         ("police_bench", "police.json"),
     ],
