@@ -35,7 +35,7 @@ from dashboard import measures, words
 from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
-from etl import daily, queries
+from etl import check_days, daily, queries
 from etl.flags import FLAG_COLUMNS, day_given, latest_date, one_day, query_for_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
@@ -791,14 +791,19 @@ def case_checks(scope: Scope, as_of: date) -> pd.DataFrame:
 
 def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
     """case_checks.sql on each of ``days`` in one run (Today's cards: a day and the day before),
-    the checks that are off dropped: the days' child-related cases read from the load's spans
-    when they hold the days with these settings (as the flags are), else worked out by the
-    rule."""
+    the checks that are off dropped: read from the runs the load made (check_spans) when they
+    hold the days with these settings, as the flags are; else worked out by the rule, from the
+    load's child-related spans when those hold the days."""
     s = settings()
 
     def make() -> pd.DataFrame:
-        from_spans = _spans_hold(max(days))  # and so every day before it
-        return query("case_checks", scope, as_of_days=list(days), from_spans=from_spans)
+        last = max(days)
+        with warehouse().cursor() as cur:
+            materialised = check_days.covers(cur, s, last)  # and so every day before it
+        return query(
+            "case_checks", scope, as_of_days=list(days), materialised=materialised,
+            first_day=min(days), last_day=last, from_spans=_spans_hold(last),
+        )  # fmt: skip
 
     df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)
     return df[~df["check_name"].isin(list(checks_off()))]

@@ -63,6 +63,25 @@ CREATE TABLE {db}entry_assessment_build (
 """
 
 
+# The checks of every day as runs (etl/check_days.py), made by each load from check_spans.sql.
+CHECK_SPANS_DDL = """
+CREATE TABLE {db}check_spans (
+  investigation_id VARCHAR, version INTEGER, check_name VARCHAR, reasons VARCHAR, area VARCHAR,
+  team VARCHAR, team_type VARCHAR, officer_id VARCHAR, opened_on DATE,
+  days_from DATE,        -- days on a day D: D - days_from, or days_from - D when days_down
+  days_down BOOLEAN,
+  opened_at_utc TIMESTAMP, -- unallocated: its hours on D run from here to the end of D
+  due_on DATE,
+  first_day DATE,        -- the run's first and last as-of day (inclusive)
+  last_day DATE
+);
+CREATE TABLE {db}check_spans_build (
+  through DATE,          -- the last as-of day materialised (flag_spans_build's)
+  rules VARCHAR          -- fingerprint of check_spans.sql and the settings it ran with
+)
+"""
+
+
 def base_table_ddl(database: str | None = None) -> list[str]:
     """CREATE TABLE statements for the base tables, in ``database`` (default: the current one)."""
     db = f'"{database}".' if database else ""
@@ -85,6 +104,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
         QUARANTINE_DDL.format(db=db),
         LOAD_LOG_DDL.format(db=db),
         ENTRY_ASSESSMENT_DDL.format(db=db),
+        CHECK_SPANS_DDL.format(db=db),
     ]
 
 

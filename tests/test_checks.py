@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import use_warehouse
 
-from etl import daily, queries
+from etl import check_days, daily, queries
 from etl.settings import Settings
 
 DAY = date(2018, 6, 30)
@@ -38,15 +38,37 @@ def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
     return frame(db, settings, name, areas, **given).to_dict("records")
 
 
-def case_checks(db, settings, as_of=DAY) -> dict[tuple[str, str], dict]:
-    """The rule's rows on the day; where the load's spans hold the day, the rows read through
-    them (what the dashboard reads) are checked to be the same, edge by edge."""
-    rule = frame(db, settings, "case_checks", as_of_days=[as_of], from_spans=False)
+def ways(db, settings, days: list[date]) -> dict[str, pd.DataFrame]:
+    """case_checks.sql on ``days`` every way it can be read here: the rule worked out from
+    child_cases; from the load's child-related spans, where they hold the days; from the runs
+    the load made (check_spans, what the dashboard reads), where they hold them."""
+    span = {"first_day": min(days), "last_day": max(days), "as_of_days": days}
     with duckdb.connect(str(db), read_only=True) as con:
-        covered = daily.covers(con, settings, as_of)
-    if covered:
-        spans = frame(db, settings, "case_checks", as_of_days=[as_of], from_spans=True)
-        pd.testing.assert_frame_equal(spans, rule)
+        flags_hold = daily.covers(con, settings, max(days))
+        checks_hold = check_days.covers(con, settings, max(days))
+    out = {"rule": frame(db, settings, "case_checks", materialised=False, from_spans=False, **span)}
+    if flags_hold:
+        out["child spans"] = frame(
+            db, settings, "case_checks", materialised=False, from_spans=True, **span
+        )
+    if checks_hold:
+        out["check spans"] = frame(
+            db, settings, "case_checks", materialised=True, from_spans=False, **span
+        )
+    return out
+
+
+def same_rows(found: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    rule = found["rule"]
+    for way, df in found.items():
+        # An empty result's text columns come back typed otherwise: the rows are compared.
+        pd.testing.assert_frame_equal(df, rule, check_dtype=len(rule) > 0, obj=way)
+    return rule
+
+
+def case_checks(db, settings, as_of=DAY) -> dict[tuple[str, str], dict]:
+    """The rule's rows on the day, checked to be what every other way reads, edge by edge."""
+    rule = same_rows(ways(db, settings, [as_of]))
     return {(r["investigation_id"], r["check_name"]): r for r in rule.to_dict("records")}
 
 
@@ -84,11 +106,9 @@ def test_unallocated_after_more_than_48_hours_counted_to_the_end_of_the_day(
     assert ("LATER", "unallocated") not in later and ("H48", "unallocated") in later
 
 
-def test_the_dashboard_reads_the_days_cases_from_the_spans_and_gets_the_rules_rows(
-    load_rows, db, settings
-):
-    """case_checks(), above, compares the two ways wherever the spans hold the day: here they
-    do, on every day of a month, and both ways find the cases."""
+def test_the_checks_read_from_the_loads_runs_are_the_rules_rows_every_day(load_rows, db, settings):
+    """case_checks(), above, compares every way wherever the load's runs hold the day: here
+    they do, on every day of a month, and every way finds the cases."""
     load_rows(
         investigations=[
             child_case("H49", "2018-06-28 23:00", allocated_at="2018-07-02 10:00"),
@@ -99,18 +119,41 @@ def test_the_dashboard_reads_the_days_cases_from_the_spans_and_gets_the_rules_ro
     found = set()
     days = [date(2018, 6, day) for day in range(1, 31)]
     for as_of in days:
-        with duckdb.connect(str(db), read_only=True) as con:
-            assert daily.covers(con, settings, as_of)
+        found_ways = ways(db, settings, [as_of])
+        assert set(found_ways) == {"rule", "child spans", "check spans"}
         found |= set(case_checks(db, settings, as_of))
     assert {("H49", "unallocated"), ("D8", "no_plan"), ("V2", "rui_with_cawn")} <= found
     # The month in one run (Today's cards ask two days so) is each day's rows, day by day.
-    for from_spans in (True, False):
-        month = frame(db, settings, "case_checks", as_of_days=days, from_spans=from_spans)
-        for as_of in days:
-            one = frame(db, settings, "case_checks", as_of_days=[as_of], from_spans=from_spans)
-            day = month[month["as_of"] == pd.Timestamp(as_of)].reset_index(drop=True)
-            # An empty day's text columns come back typed otherwise: the rows are compared.
-            pd.testing.assert_frame_equal(day, one, check_dtype=len(one) > 0)
+    month = same_rows(ways(db, settings, days))
+    for as_of in days:
+        one = same_rows(ways(db, settings, [as_of]))
+        day = month[month["as_of"] == pd.Timestamp(as_of)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(day, one, check_dtype=len(one) > 0)
+
+
+@pytest.mark.parametrize(
+    ("opened", "last_day_waiting", "first_day_flagged", "hours"),
+    [
+        # Autumn: opened 00:10 BST on 27/10 (23:10 UTC on 26/10); the clocks go back in the
+        # night of 27-28/10, so the end of 28/10 (midnight GMT) is 48 h 50 min later: flagged on
+        # 28/10, the day before the wall clock's 48 hours would say.
+        ("2018-10-27 00:10", date(2018, 10, 27), date(2018, 10, 28), 48),
+        # Spring: opened 23:30 GMT on 23/03; the clocks go forward in the night of 24-25/03, so
+        # the end of 25/03 (midnight BST) is only 47 h 30 min later: flagged from 26/03, with 71.
+        ("2018-03-23 23:30", date(2018, 3, 25), date(2018, 3, 26), 71),
+    ],
+)
+def test_unallocated_counts_real_hours_across_the_clock_change(
+    load_rows, db, settings, opened, last_day_waiting, first_day_flagged, hours
+):
+    load_rows(investigations=[child_case("DST", opened, allocated_at="")])
+    for day, flagged in ((last_day_waiting, False), (first_day_flagged, True)):
+        found = ways(db, settings, [day])
+        assert set(found) == {"rule", "child spans", "check spans"}  # every way compared
+        rows = case_checks(db, settings, day)
+        assert (("DST", "unallocated") in rows) is flagged, day
+        if flagged:
+            assert rows[("DST", "unallocated")]["hours"] == hours
 
 
 def test_unallocated_hours_is_a_setting(load_rows, db):

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import daily, queries
+from etl import check_days, daily, queries
 from etl.flags import FLAG_COLUMNS, flags, latest_date, query_for_day
 from etl.load import load
 from etl.settings import Settings
@@ -191,4 +191,33 @@ def test_other_settings_are_answered_by_flags_sql_not_by_spans_made_with_others(
     got = flags(con, other, day)
     pd.testing.assert_frame_equal(got, flags_sql(con, other, day))
     assert not got.equals(flags(con, Settings(), day))
+    con.close()
+
+
+def test_every_day_s_materialised_checks_are_the_rules_rows_for_that_day(sample_warehouse):
+    """The checks' runs the load made (check_spans, etl/check_days.py) give, on every day of
+    the sample and the week after it, what check_spans.sql worked out from child_cases gives
+    (after a base load and a daily delta on top: the table is made whole by each build)."""
+    db, _ = sample_warehouse
+    s = Settings()
+    con = duckdb.connect(str(db), read_only=True)
+    first = con.execute("SELECT min(opened_on) FROM case_history").fetchall()[0][0]
+    through = con.execute("SELECT through FROM check_spans_build").fetchall()[0][0]
+    assert through == con.execute("SELECT through FROM flag_spans_build").fetchall()[0][0]
+    days = [first + timedelta(days=k) for k in range(-1, (through - first).days + 1)]
+    assert check_days.covers(con, s, through)
+    assert not check_days.covers(con, s, through + timedelta(days=1))
+    assert not check_days.covers(con, Settings(unallocated_hours=24), through)
+    text = queries.sql("case_checks")
+
+    def read(materialised: bool) -> pd.DataFrame:
+        params = queries.params(
+            text, s, as_of_days=days, first_day=days[0], last_day=days[-1], from_spans=False,
+            materialised=materialised, areas=list(s.areas),
+        )  # fmt: skip
+        return con.execute(text, params).df()
+
+    want, got = read(False), read(True)
+    assert len(want) > 5_000 and want["check_name"].nunique() >= 4  # not empty frames
+    pd.testing.assert_frame_equal(got, want)
     con.close()

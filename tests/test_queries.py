@@ -96,11 +96,16 @@ CASES = ("E-OVERDUE", "W-OVERDUE", "S-DUE")
 def test_every_query_stays_inside_the_scope(dash_app, name, who):
     scope = SCOPES[who]
     allowed = {a.lower() for a in scope.areas}
-    # A query with two ways to its rows (case_checks: the load's spans or the rule) is
-    # checked both ways.
-    ways = (True, False) if "from_spans" in queries.wanted(queries.sql(name)) else (None,)
+    # A query with several ways to its rows (case_checks: the runs the load made, or the rule
+    # from the load's child-related spans or from child_cases) is checked every way.
+    wanted = queries.wanted(queries.sql(name))
+    ways = [{}]
+    if "from_spans" in wanted:
+        ways = [{"from_spans": True}, {"from_spans": False}]
+    if "materialised" in wanted:
+        ways = [{**w, "materialised": m} for w in ways for m in (True, False)]
     for case, way in [(c, w) for c in (CASES if name in ONE_CASE else (None,)) for w in ways]:
-        given = GIVEN | GIVEN_FOR.get(name, {}) | {"investigation_id": case, "from_spans": way}
+        given = GIVEN | GIVEN_FOR.get(name, {}) | {"investigation_id": case} | way
         df = data.query(name, scope, **given)
         if who == "force":
             assert len(df), f"{name} returns nothing on the fixture: the check proves nothing"

@@ -111,7 +111,16 @@ def test_the_sample_carries_the_inspection_checks_data_with_its_mess(sample_db):
 
     try:
         day = date(2018, 11, 30)
-        cases = set(run("case_checks", as_of_days=[day], from_spans=True)["check_name"])
+        cases = set(
+            run(
+                "case_checks",
+                as_of_days=[day],
+                materialised=True,
+                first_day=day,
+                last_day=day,
+                from_spans=False,
+            )["check_name"]
+        )
         custody = run("custody_checks", first_day=date(2017, 12, 1), last_day=day)
         missing = run("missing_checks", first_day=date(2017, 12, 1), last_day=day)
         repeats = run("repeat_missing", as_of=day)
