@@ -118,11 +118,29 @@ def dash_app(tmp_path_factory):
     get_settings.cache_clear()
 
 
+def free_port_below_the_ephemeral_range() -> int:
+    """A free port under Linux's ephemeral range (32768-60999). dash_duo's own ports (58050
+    on) are in it, where the local end of any outgoing connection (the benchmark smoke tests'
+    users on the other test worker, Chromium) can hold one: a browser test once failed to
+    start because three in a row were taken."""
+    import random
+    import socket
+
+    for port in random.sample(range(20000, 32000), 100):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port under 32000")
+
+
 @pytest.fixture
 def duo(dash_duo, dash_app):
     """The session's app served to a real headless Chromium (dash[testing]'s dash_duo). Not
     navigate=True: the first page is the sign-in form, not a Dash page."""
-    dash_duo.start_server(dash_app, navigate=False)
+    dash_duo.start_server(dash_app, navigate=False, port=free_port_below_the_ephemeral_range())
     dash_duo._url = dash_duo.server.url
     return dash_duo
 
@@ -198,8 +216,8 @@ def pytest_collection_modifyitems(items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if "dash_duo" in fixtures:
             item.add_marker(pytest.mark.browser)
-            # dash_duo serves on one fixed port: with two test workers (make test runs
-            # pytest -n 2), every browser test runs on the same one.
+            # One Chromium at a time on a 2-core machine: with two test workers (make test
+            # runs pytest -n 2), every browser test runs on the same one.
             item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("app_db_url") == "postgresql"
