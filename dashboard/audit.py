@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,8 +121,19 @@ class AuditLog:
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        # WAL is kept in the file. While another process turns a new file to WAL (gunicorn's
+        # workers booting together), SQLite answers "locked" at once, without the busy
+        # timeout: a worker failed to boot so. Wait for it here instead.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                con.execute("PRAGMA journal_mode=WAL")
+                return con
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    con.close()
+                    raise
+                time.sleep(0.02)
 
     def record(
         self,

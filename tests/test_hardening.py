@@ -600,3 +600,38 @@ def test_a_bad_pvp_address_says_so_and_shows_the_default_month(dash_app, client_
     page = body.get_data(as_text=True)
     assert "Month '2018-13' is not one of the months with data" in page
     assert "Area 'East' is not one you can choose" in page
+
+
+def _open_audit_log(path, barrier, results) -> None:
+    from dashboard.audit import AuditLog
+
+    barrier.wait()
+    try:
+        AuditLog(path).record("worker", "start")
+        results.put("ok")
+    except Exception as exc:  # what a worker that fails to boot would die of
+        results.put(repr(exc))
+
+
+def test_workers_booting_together_all_open_a_new_audit_log(tmp_path):
+    """gunicorn's workers open the audit log as they boot. While one turns a new file to WAL,
+    SQLite answered the others "database is locked" at once (no busy timeout), and a worker
+    failed to boot: about one round in three of three processes did, before the fix."""
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(15):
+        barrier, results = fork.Barrier(3), fork.Queue()
+        workers = [
+            fork.Process(
+                target=_open_audit_log, args=(tmp_path / f"{round_}.sqlite", barrier, results)
+            )
+            for _ in range(3)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        outcomes += [results.get(timeout=5) for _ in workers]
+    assert outcomes == ["ok"] * 45
