@@ -15,13 +15,17 @@ WITH q AS (
 mentions AS (
   SELECT qid, raw_area AS area FROM q WHERE raw_area IS NOT NULL
   UNION ALL
+  -- Each id a row names, joined on its own (an equality join: `id IN (a, b)` made DuckDB
+  -- compare every quarantined row with every case, a minute at force scale).
+  SELECT qid, i.area FROM q JOIN investigations AS i ON i.investigation_id = q.raw_investigation
+  UNION ALL
   SELECT qid, i.area FROM q JOIN investigations AS i
-    ON i.investigation_id IN (q.raw_investigation,
-                              CASE WHEN q.extract = 'investigations' THEN q.record_id END)
+    ON q.extract = 'investigations' AND i.investigation_id = q.record_id
+  UNION ALL
+  SELECT qid, n.area FROM q JOIN incidents AS n ON n.incident_id = q.raw_incident
   UNION ALL
   SELECT qid, n.area FROM q JOIN incidents AS n
-    ON n.incident_id IN (q.raw_incident,
-                         CASE WHEN q.extract = 'incidents' THEN q.record_id END)
+    ON q.extract = 'incidents' AND n.incident_id = q.record_id
   UNION ALL
   SELECT qid, i.area FROM q
     JOIN supervision AS r ON q.extract = 'supervision' AND r.review_id = q.record_id
@@ -38,4 +42,4 @@ SELECT source, line, record_id, reason, detail, first_load_id, load_id, resolved
        coalesce(mentioned_areas, []) AS mentioned_areas
 FROM q LEFT JOIN judged USING (qid), everything
 WHERE everything.yes OR coalesce(judged.all_in_scope, false)
-ORDER BY source, line
+ORDER BY source, line, first_load_id, record_id
