@@ -643,7 +643,8 @@ def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFr
 def quarantine(scope: Scope) -> pd.DataFrame:
     """Quarantined rows the user may see (scoped_quarantine.sql: every area a row mentions must
     be in scope; rows with no recognisable area are shown to force-wide roles only)."""
-    df = query("scoped_quarantine", scope, all_areas=list(settings().areas))
+    # Kept per warehouse file and scope: the page's chart and list both read it.
+    df = cached_query("scoped_quarantine", scope, all_areas=list(settings().areas))
     return _counted(df.drop(columns="mentioned_areas"))
 
 
