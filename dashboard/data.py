@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -310,10 +310,14 @@ def counting_rows() -> Iterator[list[int]]:
 
 
 def _counted(df: pd.DataFrame) -> pd.DataFrame:
+    _count_rows(len(df))
+    return df
+
+
+def _count_rows(n: int) -> None:
     box = _rows_read.get()
     if box is not None:
-        box[0] += len(df)
-    return df
+        box[0] += n
 
 
 def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -344,15 +348,17 @@ def day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
     return warehouse().cached(("day_flags", as_of, tuple(scope.areas), _rules_key(s)), make)
 
 
-def _spans_hold(as_of: date) -> bool:
-    """Whether the load's spans hold ``as_of`` with the running settings (etl/daily.py)."""
+def _holds(covers: Callable, as_of: date) -> bool:
+    """Whether what the load materialised holds ``as_of`` (and so every day before it) with
+    the running settings: ``daily.covers`` (the flags' spans) or ``check_days.covers`` (the
+    checks' runs); asked once per warehouse file and day."""
     s = settings()
 
     def make() -> bool:
         with warehouse().cursor() as cur:
-            return daily.covers(cur, s, as_of)
+            return covers(cur, s, as_of)
 
-    return warehouse().cached(("spans_hold", as_of, _rules_key(s)), make)
+    return warehouse().cached(("holds", covers.__module__, as_of, _rules_key(s)), make)
 
 
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
@@ -374,14 +380,12 @@ def flag_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     if as_of is None:
         return {}
     yesterday = as_of - timedelta(days=1)
-    if _spans_hold(as_of):  # and so every day before it
+    if _holds(daily.covers, as_of):
         counted = cached_query(
             "flag_counts_on_days", scope, filters.areas, as_of_days=[yesterday, as_of],
             team=filters.team, team_type=filters.team_type, officer_id=filters.officer_id,
         )  # fmt: skip
-        box = _rows_read.get()
-        if box is not None:
-            box[0] += int(counted["cases"].sum())  # the rows behind the counts, as below
+        _count_rows(int(counted["cases"].sum()))  # the rows behind the counts, as below
         by_day = counted.groupby(["as_of", "flag"])["cases"].sum()
         today = by_day.get(pd.Timestamp(as_of), pd.Series(dtype=int))
         before = by_day.get(pd.Timestamp(yesterday), pd.Series(dtype=int))
@@ -799,11 +803,10 @@ def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
 
     def make() -> pd.DataFrame:
         last = max(days)
-        with warehouse().cursor() as cur:
-            materialised = check_days.covers(cur, s, last)  # and so every day before it
         return query(
-            "case_checks", scope, as_of_days=list(days), materialised=materialised,
-            first_day=min(days), last_day=last, from_spans=_spans_hold(last),
+            "case_checks", scope, as_of_days=list(days),
+            materialised=_holds(check_days.covers, last), first_day=min(days), last_day=last,
+            from_spans=_holds(daily.covers, last),
         )  # fmt: skip
 
     df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)

@@ -20,9 +20,8 @@ from datetime import date
 
 import duckdb
 
-from etl import queries
+from etl import daily, queries
 from etl.settings import Settings
-from etl.warehouse import has_table
 
 SPANS = "check_spans"
 BUILD = "check_spans_build"
@@ -42,15 +41,7 @@ def rules(settings: Settings) -> str:
 def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> bool:
     """Whether the warehouse's check_spans hold ``day`` as check_spans.sql gives it with
     ``settings`` (and so every day before it)."""
-    if not has_table(con, BUILD):
-        return False
-    rows = con.execute(f"SELECT through, rules FROM {BUILD}").fetchall()
-    return (
-        bool(rows)
-        and rows[0][0] is not None
-        and day <= rows[0][0]
-        and rows[0][1] == rules(settings)
-    )
+    return daily.build_holds(con, BUILD, rules(settings), day)
 
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, say: Progress) -> None:
@@ -63,12 +54,10 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, say: Progress) -> 
         return
     say("materialising the checks of every day")
     text = queries.sql("check_spans")
-    areas = [
-        r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
-    ]
     params = queries.params(
-        text, settings, first_day=first, last_day=through, areas=areas, from_spans=True
-    )
+        text, settings, first_day=first, last_day=through, areas=daily.every_area(con),
+        from_spans=True,
+    )  # fmt: skip
     con.execute(
         f"INSERT INTO {SPANS} BY NAME SELECT * FROM ({text}) ORDER BY {STORED_ORDER}", params
     )

@@ -79,15 +79,24 @@ def rules(settings: Settings) -> str:
 
 def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> bool:
     """Whether the warehouse's spans hold ``day`` as flags.sql gives it with ``settings``."""
-    if not has_table(con, BUILD):
+    return build_holds(con, BUILD, rules(settings), day)
+
+
+def build_holds(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str, day: date) -> bool:
+    """Whether what a load materialised, as its ``build`` table records (``through``,
+    ``rules``), holds ``day`` (and so every day before it) made with the rules ``fingerprint``
+    names (flag_spans here; check_spans in etl/check_days.py)."""
+    if not has_table(con, build):
         return False
-    rows = con.execute(f"SELECT through, rules FROM {BUILD}").fetchall()
-    return (
-        bool(rows)
-        and rows[0][0] is not None
-        and day <= rows[0][0]
-        and (rows[0][1] == rules(settings))
-    )
+    rows = con.execute(f"SELECT through, rules FROM {build}").fetchall()
+    return bool(rows) and rows[0][0] is not None and day <= rows[0][0] and rows[0][1] == fingerprint
+
+
+def every_area(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every area a version of a case names: a load materialises them all."""
+    return [
+        r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
+    ]
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -161,9 +170,7 @@ def _compute(
     case; without those in changed_cases when ``skip_changed``) into table ``into``, sorted as
     the readers want them (``STORED_ORDER``) when ``order``."""
     text = queries.sql("flag_spans")
-    areas = [
-        r[0] for r in con.execute("SELECT DISTINCT area FROM investigation_versions").fetchall()
-    ]
+    areas = every_area(con)
     ids = None
     if only:
         ids = [r[0] for r in con.execute(f"SELECT investigation_id FROM {only}").fetchall()]
