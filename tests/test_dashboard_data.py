@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from conftest import use_warehouse
@@ -119,6 +119,45 @@ def test_new_child_cases_by_week(dash_app):
     weeks = data.new_child_cases_by_week(FORCE, Filters(as_of=DAY))
     assert int(weeks["cases"].sum()) == 8  # every child-related case opened in the year
     assert int(data.new_child_cases_by_week(WEST, Filters(as_of=DAY))["cases"].sum()) == 5
+
+
+# The weekly chart's window written the plain way, per as-of day (what child_cases_opened.sql
+# and new_child_cases_by_week replaced: one run per day).
+_WEEKS_ONE_DAY = """
+SELECT date_trunc('week', opened_on) AS week, team_type, count(*) AS cases
+FROM ({child_cases}) AS c
+WHERE valid_to IS NULL AND len(child_reasons) > 0 AND list_contains($areas, area)
+  AND opened_on > $as_of - INTERVAL 365 DAY AND opened_on <= $as_of
+GROUP BY ALL ORDER BY week, team_type
+"""
+
+
+def test_weekly_window_on_every_day_a_case_enters_or_leaves_it(dash_app):
+    """Each day from before the first case opened to after the last left the 365-day window,
+    across the turns of the year (one run serves two calendar years): the weeks and counts of
+    the window worked out for that day alone."""
+    import re
+
+    from etl import queries
+
+    text = re.sub(r"\{child_cases\}", lambda _: queries.sql("child_cases"), _WEEKS_ONE_DAY)
+    first, last = (
+        data.warehouse().df("SELECT min(opened_on), max(opened_on) FROM case_facts").iloc[0]
+    )
+    day, end = first.date() - timedelta(days=2), last.date() + timedelta(days=368)
+    compared = 0
+    while day <= end:
+        for scope in (FORCE, WEST):
+            values = queries.params(text, data.settings(), as_of=day, areas=list(scope.areas))
+            want = data.warehouse().df(text, values)
+            got = data.new_child_cases_by_week(scope, Filters(as_of=day))
+            want["week"] = pd.to_datetime(want["week"])
+            pd.testing.assert_frame_equal(
+                got.reset_index(drop=True), want, check_dtype=False, obj=f"{scope.username} {day}"
+            )
+            compared += int(want["cases"].sum())
+        day += timedelta(days=1)
+    assert compared > 0  # the window held cases on some of the days
 
 
 def test_quarantine_by_area(dash_app):
