@@ -137,7 +137,8 @@ class Warehouse:
             return cur.execute(sql, params or []).df()
 
     def cached(self, key: tuple, make) -> pd.DataFrame:
-        """Memoise a result for this version of the file (the key says what was asked)."""
+        """Memoise a result for this version of the file (the key says what was asked); one
+        larger than half the budget is given but not kept."""
         full_key = (self.version, *key)
         with self._lock:
             if full_key in self._cache:
@@ -145,6 +146,10 @@ class Warehouse:
                 return self._cache[full_key]
         value = make()
         size = _size_of(value)
+        if size > self._cache_bytes // 2:
+            # Kept, it would push out everything else (ten years' quarantined rows are 190 MB
+            # against 128), and the next result would push it out in turn.
+            return value
         with self._lock:
             self._cache[full_key] = value
             self._sizes[full_key] = size

@@ -238,6 +238,26 @@ def test_the_result_cache_is_bounded_by_size_not_count(tmp_path):
     assert get(3)["note"][0].startswith("3")
 
 
+def test_a_result_larger_than_half_the_cache_is_not_kept(tmp_path):
+    """One result of about 220 KB under a 350 KB budget is made each time it is asked, and
+    the smaller ones already kept stay."""
+    from dashboard.data import Warehouse, _size_of
+
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(b"")
+    wh = Warehouse(path, cache_bytes=350_000)
+    small = pd.DataFrame({"note": ["x" * 1_000] * 50})
+    big = pd.DataFrame({"note": ["y" * 1_000] * 200})
+    assert _size_of(small) < 175_000 < _size_of(big) < 350_000
+    made: list[str] = []
+    wh.cached(("small",), lambda: made.append("small") or small)
+    for _ in range(2):
+        assert wh.cached(("big",), lambda: made.append("big") or big) is big
+    wh.cached(("small",), lambda: made.append("small") or small)
+    assert made == ["small", "big", "big"]
+    assert [k[-1] for k in wh._cache] == ["small"]
+
+
 def test_a_warehouse_an_earlier_loader_built_says_so_until_it_is_loaded_again(
     dash_app, monkeypatch, tmp_path
 ):
