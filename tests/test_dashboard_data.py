@@ -160,6 +160,18 @@ def test_weekly_window_on_every_day_a_case_enters_or_leaves_it(dash_app):
     assert compared > 0  # the window held cases on some of the days
 
 
+def test_quarantine_counts_are_the_rows_counted(dash_app):
+    """The chart's counts (counted in the warehouse) equal the rows each kind of user sees,
+    counted: force-wide (rows naming no area too), one area, another, and none."""
+    east = Scope("east", "area", ("East",))
+    for scope in (FORCE, WEST, east, NOBODY):
+        rows = data.quarantine(scope)
+        want = rows.groupby(["source", "reason"]).size().reset_index(name="rows")
+        got = data.quarantine_by_reason(scope)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=scope.username)
+    assert int(data.quarantine_by_reason(FORCE)["rows"].sum()) == len(data.quarantine(FORCE)) > 0
+
+
 def test_quarantine_by_area(dash_app):
     assert data.quarantine(WEST).empty
     assert set(data.quarantine(FORCE)["record_id"]) == {"I-BAD", "E-BAD", "R-EBAD"}
