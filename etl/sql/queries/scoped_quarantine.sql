@@ -18,7 +18,7 @@ asked AS (
          json_extract_string(raw, '$.area') AS raw_area,
          json_extract_string(raw, '$.investigation_id') AS raw_investigation,
          json_extract_string(raw, '$.incident_id') AS raw_incident
-  FROM q WHERE NOT (SELECT yes FROM everything)),
+  FROM q WHERE NOT coalesce((SELECT yes FROM everything), false)),
 mentions AS (
   SELECT qid, raw_area AS area FROM asked AS q WHERE raw_area IS NOT NULL
   UNION ALL
