@@ -158,6 +158,11 @@ class Warehouse:
                 self._sizes.pop(oldest, None)
         return value
 
+    def holds(self, key: tuple) -> bool:
+        """Whether a result for ``key`` is kept for this version of the file."""
+        with self._lock:
+            return (self.version, *key) in self._cache
+
     @property
     def cached_bytes(self) -> int:
         return sum(self._sizes.values())
@@ -570,23 +575,42 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame(columns=["week", "team_type", "cases"])
-    # The as-of year and the one before hold the window. Each year is run once (per filter
-    # set) and kept: any day of those years is then read from memory, and a first visit costs
-    # at most what the window's own run did (the cases are the record as now known: no day
-    # changes them).
-    df = pd.concat([
-        cached_query(
-            "child_cases_opened", scope, filters.areas, first_day=date(year, 1, 1),
-            last_day=date(year, 12, 31), team=filters.team, team_type=filters.team_type,
-            officer_id=filters.officer_id,
-        )
-        for year in (as_of.year - 1, as_of.year)
-    ], ignore_index=True)  # fmt: skip
+    df = pd.concat(_opened_in_years(scope, filters, as_of.year - 1, as_of.year), ignore_index=True)
     opened = pd.to_datetime(df["opened_on"])
     df = df[(opened > pd.Timestamp(as_of - timedelta(days=365))) & (opened <= pd.Timestamp(as_of))]
     opened = opened[df.index]
     week = opened - pd.to_timedelta(opened.dt.day_of_week, unit="D")
     return df.assign(week=week).groupby(["week", "team_type"], as_index=False)["cases"].sum()
+
+
+def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.DataFrame]:
+    """child_cases_opened.sql for each calendar year, kept per year: any day of a year is then
+    read from memory (the cases are the record as now known: no day changes them). Years not
+    kept yet are run together: running the rule costs about the same for one year as for two
+    (ten years' history: 63 ms a year, 76 ms a 365-day window), so a first visit costs little
+    more than the window's own run did."""
+    wh, s = warehouse(), settings()
+    narrowed = {"team": filters.team, "team_type": filters.team_type,
+                "officer_id": filters.officer_id}  # fmt: skip
+
+    def key(year: int) -> tuple:
+        return ("child_cases_opened", year, tuple(scope.narrow(filters.areas)),
+                repr(sorted(narrowed.items())), _rules_key(s))  # fmt: skip
+
+    def run(first: int, last: int) -> dict[int, pd.DataFrame]:
+        df = query(
+            "child_cases_opened", scope, filters.areas, first_day=date(first, 1, 1),
+            last_day=date(last, 12, 31), **narrowed,
+        )  # fmt: skip
+        year_of = pd.to_datetime(df["opened_on"]).dt.year
+        return {y: df[year_of == y].reset_index(drop=True) for y in range(first, last + 1)}
+
+    missing = [y for y in years if not wh.holds(key(y))]
+    made = run(min(missing), max(missing)) if missing else {}
+    for year in missing:
+        wh.cached(key(year), lambda year=year: made[year])
+    # A year kept a moment ago may have been let go since: run on its own then.
+    return [made[y] if y in made else wh.cached(key(y), lambda y=y: run(y, y)[y]) for y in years]
 
 
 # --- supervision quality -----------------------------------------------------------------------

@@ -3,8 +3,8 @@
 -- opened_on, team_type, area). Narrowed by $team, $team_type, $officer_id when not NULL.
 -- Parameters: $first_day, $last_day, $areas, $team, $team_type, $officer_id, child_cases'
 -- settings. Reader: the child-related page's weekly chart (dashboard/data.py
--- new_child_cases_by_week), which asks for one calendar year at a time and takes the 365 days
--- to the as-of day from the year and the one before: every day of a year shares its run.
+-- new_child_cases_by_week): it keeps each calendar year, runs the years it lacks (one or two
+-- at a time) and takes the 365 days to the as-of day from the as-of year and the one before.
 SELECT opened_on, team_type, area, count(*) AS cases
 FROM ({child_cases}) AS c
 WHERE valid_to IS NULL AND len(child_reasons) > 0 AND list_contains($areas, area)
