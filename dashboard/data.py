@@ -158,7 +158,7 @@ class Warehouse:
                 self._sizes.pop(oldest, None)
         return value
 
-    def holds(self, key: tuple) -> bool:
+    def keeps(self, key: tuple) -> bool:
         """Whether a result for ``key`` is kept for this version of the file."""
         with self._lock:
             return (self.version, *key) in self._cache
@@ -605,7 +605,7 @@ def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.Dat
         year_of = pd.to_datetime(df["opened_on"]).dt.year
         return {y: df[year_of == y].reset_index(drop=True) for y in range(first, last + 1)}
 
-    missing = [y for y in years if not wh.holds(key(y))]
+    missing = [y for y in years if not wh.keeps(key(y))]
     made = run(min(missing), max(missing)) if missing else {}
     for year in missing:
         wh.cached(key(year), lambda year=year: made[year])
