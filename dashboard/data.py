@@ -241,8 +241,13 @@ def cached_query(
 ) -> pd.DataFrame:
     """``query``, memoised for this version of the warehouse and these settings (the Today
     page asks the same flags for the cards, the list and the filters). Do not modify it."""
-    key = (name, tuple(scope.narrow(areas)), repr(sorted(given.items())), _rules_key(settings()))
+    key = _query_key(name, scope, areas, **given)
     return warehouse().cached(key, lambda: query(name, scope, areas, **given))
+
+
+def _query_key(name: str, scope: Scope, areas: list[str] | str | None = None, **given) -> tuple:
+    """What ``cached_query`` keeps a result under."""
+    return (name, tuple(scope.narrow(areas)), repr(sorted(given.items())), _rules_key(settings()))
 
 
 def unscoped(name: str) -> pd.DataFrame:
@@ -584,33 +589,33 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
 
 
 def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.DataFrame]:
-    """child_cases_opened.sql for each calendar year, kept per year: any day of a year is then
-    read from memory (the cases are the record as now known: no day changes them). Years not
-    kept yet are run together: running the rule costs about the same for one year as for two
-    (ten years' history: 63 ms a year, 76 ms a 365-day window), so a first visit costs little
-    more than the window's own run did."""
-    wh, s = warehouse(), settings()
+    """child_cases_opened.sql for each calendar year, kept per year (``cached_query``): any day
+    of a year is then read from memory (the cases are the record as now known: no day changes
+    them). Years not kept yet are run together: running the rule costs about the same for one
+    year as for two (ten years' history: 63 ms a year, 76 ms a 365-day window), so a first
+    visit costs little more than the window's own run did."""
     narrowed = {"team": filters.team, "team_type": filters.team_type,
                 "officer_id": filters.officer_id}  # fmt: skip
 
-    def key(year: int) -> tuple:
-        return ("child_cases_opened", year, tuple(scope.narrow(filters.areas)),
-                repr(sorted(narrowed.items())), _rules_key(s))  # fmt: skip
+    def given(first: int, last: int) -> dict:
+        return {"first_day": date(first, 1, 1), "last_day": date(last, 12, 31), **narrowed}
 
-    def run(first: int, last: int) -> dict[int, pd.DataFrame]:
-        df = query(
-            "child_cases_opened", scope, filters.areas, first_day=date(first, 1, 1),
-            last_day=date(last, 12, 31), **narrowed,
-        )  # fmt: skip
-        year_of = pd.to_datetime(df["opened_on"]).dt.year
-        return {y: df[year_of == y].reset_index(drop=True) for y in range(first, last + 1)}
-
-    missing = [y for y in years if not wh.keeps(key(y))]
-    made = run(min(missing), max(missing)) if missing else {}
-    for year in missing:
-        wh.cached(key(year), lambda year=year: made[year])
-    # A year kept a moment ago may have been let go since: run on its own then.
-    return [made[y] if y in made else wh.cached(key(y), lambda y=y: run(y, y)[y]) for y in years]
+    wh = warehouse()
+    keys = {y: _query_key("child_cases_opened", scope, filters.areas, **given(y, y)) for y in years}
+    missing = [y for y in years if not wh.keeps(keys[y])]
+    made: dict[int, pd.DataFrame] = {}
+    if missing:
+        run = query("child_cases_opened", scope, filters.areas, **given(min(missing), max(missing)))
+        year_of = pd.to_datetime(run["opened_on"]).dt.year
+        for y in missing:
+            made[y] = run[year_of == y].reset_index(drop=True)
+            wh.cached(keys[y], lambda y=y: made[y])
+    # A year kept a moment ago may have been let go since: cached_query runs it on its own.
+    return [
+        made[y] if y in made
+        else cached_query("child_cases_opened", scope, filters.areas, **given(y, y))
+        for y in years
+    ]  # fmt: skip
 
 
 # --- supervision quality -----------------------------------------------------------------------

@@ -15,7 +15,6 @@ the flags step's work), so an incremental load needs no bookkeeping of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -27,8 +26,6 @@ SPANS = "check_spans"
 BUILD = "check_spans_build"
 # By day: a day's runs sit together, so DuckDB's zone maps skip the rest of a long history.
 STORED_ORDER = "first_day, investigation_id"
-
-Progress = Callable[[str], None]
 
 
 def rules(settings: Settings) -> str:
@@ -44,7 +41,7 @@ def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> boo
     return daily.build_holds(con, BUILD, rules(settings), day)
 
 
-def build(con: duckdb.DuckDBPyConnection, settings: Settings, say: Progress) -> None:
+def build(con: duckdb.DuckDBPyConnection, settings: Settings, say: daily.Progress) -> None:
     """Fill ``check_spans`` in the warehouse being built, after the flags step (whose
     child_related spans it reads), for the days the flags were materialised."""
     through = con.execute("SELECT max(through) FROM flag_spans_build").fetchall()[0][0]
