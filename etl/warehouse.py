@@ -55,12 +55,7 @@ CREATE TABLE {db}entry_assessment (
   has_next_review BOOLEAN, has_child BOOLEAN, elements VARCHAR, n_elements INTEGER,
   n_applicable INTEGER, grade VARCHAR, days_since_previous INTEGER,
   note_key UBIGINT,      -- the folded note's hash (etl/sql/note_key.sql): its repeated-text group
-  repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN,
-  -- The entry's own columns as stored in supervision, copied so the quality measures and the
-  -- Today list read one table: joining every entry of the history to its assessment was most
-  -- of a first visit's cost (tests/test_entry_quality.py checks the copy after every load).
-  investigation_id VARCHAR, reviewer_id VARCHAR, reviewer_rank VARCHAR, reviewed_at TIMESTAMP,
-  reviewed_at_utc TIMESTAMP, reviewed_on DATE
+  repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN
 );
 CREATE TABLE {db}entry_assessment_build (
   rules VARCHAR          -- fingerprint of entry_assessment.sql and the settings it ran with

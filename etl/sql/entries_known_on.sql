@@ -1,11 +1,8 @@
 -- entries_known_on: one row per entry on an investigation's log (grain: review_id), dated on
 -- or before $as_of (and after $since, when it is not NULL), on investigations in $areas (all of
 -- them, or only $investigation_id when it is not NULL), with the record as known on $as_of (the
--- version valid that day) and the entry's assessment, in no order; its instant is
--- reviewed_at_utc. Not the note, its type or actions set: case_entries.sql adds them. Read from
--- entry_assessment alone, which holds the entry's own columns: through review_facts, every
--- entry of the history was joined to its assessment before the window kept a few.
--- `does_not_count` says why an entry counts for nothing in its case's rule
+-- version valid that day) and the entry's assessment (review_facts), in no order; its instant
+-- is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its case's rule
 -- (NULL: it counts): before the opening, after the close, a rank below the rule ($ds_review_ranks
 -- on $specialist_team_types, else $supervisor_ranks), or thin/repeated with thin_reviews_count
 -- off. Readers: case_entries.sql (the log, in order) and entry_quality.sql (aggregates: sorting
@@ -22,8 +19,9 @@ WITH cases AS (
 )
 SELECT
   r.review_id, r.investigation_id, r.reviewed_at, r.reviewed_on, r.reviewer_id,
-  r.reviewer_rank, r.grade, r.elements, r.n_applicable, r.repeated, r.repeated_cases,
-  r.days_since_previous, c.area, c.team, c.team_type, r.reviewed_at_utc,
+  r.reviewer_rank, r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
+  r.repeated, r.repeated_cases, r.days_since_previous, c.area, c.team, c.team_type,
+  r.reviewed_at_utc,
   CASE WHEN r.reviewed_at_utc < c.opened_at_utc THEN 'before the case opened'
        WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
        WHEN NOT CASE WHEN c.is_specialist THEN list_contains($ds_review_ranks, r.reviewer_rank)
@@ -32,5 +30,5 @@ SELECT
        WHEN c.is_specialist AND NOT r.restarts_clock
          THEN 'thin or repeated, and thin_reviews_count is off'
   END AS does_not_count
-FROM entry_assessment AS r JOIN cases AS c USING (investigation_id)
+FROM review_facts AS r JOIN cases AS c USING (investigation_id)
 WHERE r.reviewed_on <= $as_of AND ($since IS NULL OR r.reviewed_on > $since)

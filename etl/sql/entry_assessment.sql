@@ -14,8 +14,6 @@
 -- days_since_previous: days since the case's previous entry by anyone (fixed once loaded).
 -- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
 -- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
--- Also the entry's own investigation_id, reviewer_id, reviewer_rank, reviewed_at,
--- reviewed_at_utc and reviewed_on, as supervision holds them (etl/warehouse.py says why).
 -- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
 -- Incremental (etl/assessment.py): $case_scope (NULL: every case) limits the entries assessed
 -- to those cases' (all their entries: days_since_previous looks at the case's previous one);
@@ -30,8 +28,8 @@ WITH cases AS (
          OR investigation_id IN (SELECT unnest(CAST($case_scope AS VARCHAR[]))))
 ),
 entries AS (
-  SELECT s.review_id, s.investigation_id, s.reviewer_id, s.reviewer_rank, s.reviewed_at,
-         s.reviewed_at_utc, CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
+  SELECT s.review_id, s.investigation_id, s.reviewer_id,
+         CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
          date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
            PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc, s.review_id),
            CAST(s.reviewed_at AS DATE)) AS days_since_previous,
@@ -116,13 +114,10 @@ assessed AS (
          ELSE 'partial' END AS grade,
     c.days_since_previous,
     c.note_key,
-    c.investigation_id, c.reviewer_id, c.reviewer_rank, c.reviewed_at, c.reviewed_at_utc,
-    c.reviewed_on,
     false AS carried
   FROM counted AS c
   UNION ALL
-  SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key,
-         NULL, NULL, NULL, NULL, NULL, NULL, true
+  SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key, true
   FROM carried_entry_keys
 )
 SELECT a.* EXCLUDE (carried),

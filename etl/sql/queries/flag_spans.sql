@@ -52,16 +52,18 @@ open_versions AS (
 ),
 -- The entries that count for a version: between its opening and close (instants). Only the
 -- columns the rule reads (not the notes: a thin review's note is fetched for its rows alone).
--- review_facts' columns, read from entry_assessment alone, which holds each entry's own columns
--- beside its assessment: through the view, DuckDB joined every entry of the history to its
--- assessment before it kept the versions' entries. tests/sql/flags_day_by_day.sql, the oracle,
--- reads the view itself.
+-- review_facts' columns, read from its two tables as it defines them (etl/sql/marts/
+-- review_facts.sql): through the view, DuckDB joins every entry of the history to its
+-- assessment before it keeps the versions' entries (one day at ten years: 1.0 s, now 0.6 s).
+-- tests/sql/flags_day_by_day.sql, the oracle, reads the view itself.
 reviews AS (
-  SELECT a.review_id, a.reviewed_on, a.reviewed_at_utc, a.reviewer_rank, v.clock_key, a.grade,
-         a.repeated, a.restarts_clock
-  FROM entry_assessment AS a JOIN open_versions AS v USING (investigation_id)
-  WHERE a.reviewed_on <= $last_day AND a.reviewed_at_utc >= v.opened_at_utc
-    AND (v.closed_at_utc IS NULL OR a.reviewed_at_utc <= v.closed_at_utc)
+  SELECT r.*, a.grade, a.repeated, coalesce(a.restarts_clock, true) AS restarts_clock
+  FROM (SELECT s.review_id, CAST(s.reviewed_at AS DATE) AS reviewed_on, s.reviewed_at_utc,
+               s.reviewer_rank, v.clock_key
+        FROM supervision AS s JOIN open_versions AS v USING (investigation_id)
+        WHERE CAST(s.reviewed_at AS DATE) <= $last_day AND s.reviewed_at_utc >= v.opened_at_utc
+          AND (v.closed_at_utc IS NULL OR s.reviewed_at_utc <= v.closed_at_utc)) AS r
+  LEFT JOIN entry_assessment AS a USING (review_id)
 ),
 -- The latest review by a DS-or-above rank of each day that has one, whatever its substance,
 -- until the day before the next such day: is the latest one thin or repeated?

@@ -4,9 +4,9 @@
 -- summer time ends. Parameters: $as_of, $areas, $supervisor_ranks, $investigation_ids (only
 -- these cases; NULL: every case). Reader: the Today list's "last supervisory entry" columns
 -- (dashboard/data.py action_list, which asks for the flagged cases only).
--- The last entry is chosen in one pass over entry_assessment, which holds each entry's own
--- columns beside its grade (no join to supervision), for the asked cases' versions only. Of
--- entries at one instant, the greatest review_id.
+-- The last entry is chosen in one pass over supervision (its columns carried by arg_max), for
+-- the asked cases' versions only, then joined to its assessment. Of entries at one instant,
+-- the greatest review_id.
 WITH wanted AS (
   -- The versions themselves, not case_history: only the area is needed, not the incident.
   SELECT investigation_id, area FROM investigation_versions
@@ -16,14 +16,18 @@ WITH wanted AS (
          OR investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
 ),
 last AS (
-  SELECT a.investigation_id, any_value(w.area) AS area,
-         arg_max({'reviewer_id': a.reviewer_id, 'reviewer_rank': a.reviewer_rank,
-                  'reviewed_at': a.reviewed_at, 'grade': a.grade},
-                 (a.reviewed_at_utc, a.review_id)) AS entry
-  FROM entry_assessment AS a JOIN wanted AS w USING (investigation_id)
-  WHERE a.reviewed_on <= $as_of AND list_contains($supervisor_ranks, a.reviewer_rank)
-  GROUP BY a.investigation_id
+  SELECT s.investigation_id, any_value(w.area) AS area,
+         arg_max({'review_id': s.review_id, 'reviewer_id': s.reviewer_id,
+                  'reviewer_rank': s.reviewer_rank, 'reviewed_at': s.reviewed_at},
+                 (s.reviewed_at_utc, s.review_id)) AS entry
+  FROM supervision AS s JOIN wanted AS w USING (investigation_id)
+  WHERE CAST(s.reviewed_at AS DATE) <= $as_of
+    AND list_contains($supervisor_ranks, s.reviewer_rank)
+  GROUP BY s.investigation_id
 )
-SELECT investigation_id, area, entry.reviewer_id AS last_reviewer,
-       entry.reviewer_rank AS last_rank, entry.reviewed_at AS last_at, entry.grade AS last_grade
-FROM last
+-- review_facts' grade read from its own table (etl/sql/marts/review_facts.sql): through the
+-- view, DuckDB joins every entry of the history to its assessment before it keeps these.
+SELECT l.investigation_id, l.area, l.entry.reviewer_id AS last_reviewer,
+       l.entry.reviewer_rank AS last_rank, l.entry.reviewed_at AS last_at, a.grade AS last_grade
+FROM last AS l
+LEFT JOIN entry_assessment AS a ON a.review_id = l.entry.review_id
