@@ -131,7 +131,7 @@ def assess(
 
 
 def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "note_key"):
+    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "reviewed_on"):
         return False
     rows = con.execute(f"SELECT rules FROM prev.{BUILD}").fetchall()
     return bool(rows) and rows[0][0] == fingerprint

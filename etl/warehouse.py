@@ -55,7 +55,10 @@ CREATE TABLE {db}entry_assessment (
   has_next_review BOOLEAN, has_child BOOLEAN, elements VARCHAR, n_elements INTEGER,
   n_applicable INTEGER, grade VARCHAR, days_since_previous INTEGER,
   note_key UBIGINT,      -- the folded note's hash (etl/sql/note_key.sql): its repeated-text group
-  repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN
+  repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN,
+  -- The entry's local day, as supervision's reviewed_at gives it: a window of days (the
+  -- quality measures) keeps its assessments before joining them to its entries, not after.
+  reviewed_on DATE
 );
 CREATE TABLE {db}entry_assessment_build (
   rules VARCHAR          -- fingerprint of entry_assessment.sql and the settings it ran with

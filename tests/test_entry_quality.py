@@ -204,8 +204,22 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 COLUMNS = (
     "review_id, has_risk, has_actions, has_plan, has_next_review, has_child, elements, "
     "n_elements, n_applicable, grade, days_since_previous, note_key, repeated, "
-    "repeated_cases, restarts_clock"
+    "repeated_cases, restarts_clock, reviewed_on"
 )
+
+
+def days_unlike_supervision(db: Path) -> int:
+    """Entries whose assessment's day is not the one supervision holds, or that have no
+    assessment: the quality measures keep a window's assessments by that day."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(
+            "SELECT count(*) FROM supervision AS s"
+            " LEFT JOIN entry_assessment AS a USING (review_id)"
+            " WHERE a.reviewed_on IS DISTINCT FROM CAST(s.reviewed_at AS DATE)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
 
 
 def assessed_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
@@ -245,6 +259,7 @@ def test_a_delta_assesses_only_what_it_can_change_and_gives_what_a_whole_assessm
     assert total > 4_000 and repeated > 50  # a real sample, repeated notes among it
     assert int(line.split()[4]) < total / 10  # far fewer cases than entries
     assert assessed_again_whole(db, tmp_path) == (0, 0)
+    assert days_unlike_supervision(db) == 0
 
 
 def test_a_changed_note_takes_the_repeated_mark_from_the_other_cases_of_its_group(tmp_path):
@@ -282,6 +297,7 @@ def test_a_changed_note_takes_the_repeated_mark_from_the_other_cases_of_its_grou
         "R1": (True, 3), "R2": (True, 3), "R4": (True, 3),
     }  # fmt: skip
     assert assessed_again_whole(db, tmp_path) == (0, 0)
+    assert days_unlike_supervision(db) == 0
 
 
 def test_an_entry_taken_away_or_moved_to_another_case_leaves_no_old_assessment(tmp_path):
@@ -296,7 +312,8 @@ def test_an_entry_taken_away_or_moved_to_another_case_leaves_no_old_assessment(t
     load(write_extracts(tmp_path / "base", investigations=cases, supervision=notes), db,
          Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
     later = cp_case("CP1", opened="2018-06-10 10:00")
-    moved = entry("R3", "Risk reviewed.", case_id="CP3")
+    # Moved, and its day corrected: the assessment's day follows.
+    moved = entry("R3", "Risk reviewed.", case_id="CP3", reviewed_at="2018-06-06 11:30")
     load(write_extracts(tmp_path / "d1", investigations=[later], supervision=[moved]), db,
          Settings(), extracted_on=date(2018, 7, 1))  # fmt: skip
     con = duckdb.connect(str(db), read_only=True)
@@ -310,6 +327,7 @@ def test_an_entry_taken_away_or_moved_to_another_case_leaves_no_old_assessment(t
     assert kept == [("R2", "CP2"), ("R3", "CP3"), ("R4", "CP4")]
     assert assessed_ids == [("R2",), ("R3",), ("R4",)]
     assert assessed_again_whole(db, tmp_path) == (0, 0)
+    assert days_unlike_supervision(db) == 0
 
 
 def test_a_load_with_other_settings_assesses_every_entry_again(tmp_path):

@@ -1,8 +1,8 @@
 -- entries_known_on: one row per entry on an investigation's log (grain: review_id), dated on
 -- or before $as_of (and after $since, when it is not NULL), on investigations in $areas (all of
 -- them, or only $investigation_id when it is not NULL), with the record as known on $as_of (the
--- version valid that day) and the entry's assessment (review_facts), in no order; its instant
--- is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its case's rule
+-- version valid that day) and the entry's assessment (review_facts' columns), in no order; its
+-- instant is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its case's rule
 -- (NULL: it counts): before the opening, after the close, a rank below the rule ($ds_review_ranks
 -- on $specialist_team_types, else $supervisor_ranks), or thin/repeated with thin_reviews_count
 -- off. Readers: case_entries.sql (the log, in order) and entry_quality.sql (aggregates: sorting
@@ -30,5 +30,18 @@ SELECT
        WHEN c.is_specialist AND NOT r.restarts_clock
          THEN 'thin or repeated, and thin_reviews_count is off'
   END AS does_not_count
-FROM review_facts AS r JOIN cases AS c USING (investigation_id)
-WHERE r.reviewed_on <= $as_of AND ($since IS NULL OR r.reviewed_on > $since)
+FROM (
+  -- review_facts, read from its two tables as it defines them (etl/sql/marts/review_facts.sql),
+  -- each kept to the window first: through the view, every entry of the history was joined to
+  -- its assessment before the window kept a few (tests/test_entry_quality.py compares).
+  SELECT s.review_id, s.investigation_id, s.reviewed_at, s.reviewed_on, s.reviewer_id,
+         s.reviewer_rank, s.review_type, s.actions_set, s.note, a.grade, a.elements,
+         a.n_applicable, a.repeated, a.repeated_cases, a.days_since_previous, s.reviewed_at_utc,
+         coalesce(a.restarts_clock, true) AS restarts_clock
+  FROM (SELECT *, CAST(reviewed_at AS DATE) AS reviewed_on FROM supervision
+        WHERE CAST(reviewed_at AS DATE) <= $as_of
+          AND ($since IS NULL OR CAST(reviewed_at AS DATE) > $since)) AS s
+  LEFT JOIN (SELECT * FROM entry_assessment
+             WHERE reviewed_on <= $as_of AND ($since IS NULL OR reviewed_on > $since)) AS a
+    USING (review_id)
+) AS r JOIN cases AS c USING (investigation_id)

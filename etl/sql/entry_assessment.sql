@@ -14,6 +14,7 @@
 -- days_since_previous: days since the case's previous entry by anyone (fixed once loaded).
 -- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
 -- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
+-- reviewed_on: the entry's local day (supervision's reviewed_at), for readers of a window of days.
 -- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
 -- Incremental (etl/assessment.py): $case_scope (NULL: every case) limits the entries assessed
 -- to those cases' (all their entries: days_since_previous looks at the case's previous one);
@@ -114,10 +115,12 @@ assessed AS (
          ELSE 'partial' END AS grade,
     c.days_since_previous,
     c.note_key,
+    c.reviewed_on,
     false AS carried
   FROM counted AS c
   UNION ALL
-  SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key, true
+  SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key, NULL,
+         true
   FROM carried_entry_keys
 )
 SELECT a.* EXCLUDE (carried),
