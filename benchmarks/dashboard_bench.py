@@ -1,7 +1,7 @@
 """`make bench` for the dashboard: the Today, Child-related and Supervision quality pages on
 the `force` (or PVP_BENCH_SCALE) sample, served by gunicorn as in production (PVP_BENCH_WORKERS
-workers, 2 by default), driven over HTTP the way the browser drives them by PVP_BENCH_USERS
-simulated users at once (4 by default).
+workers, 2 by default, of PVP_BENCH_THREADS threads, 4 as the README serves), driven over HTTP
+the way the browser drives them by PVP_BENCH_USERS simulated users at once (4 by default).
 
 Each user makes filter changes (area, team type, officer) and moves the as-of day: half the
 changes go to a day picked at random over the whole history, which no worker has seen before
@@ -157,14 +157,16 @@ def prepare_warehouse() -> None:
 
 WORKERS = int(os.environ.get("PVP_BENCH_WORKERS", "2"))
 USERS = int(os.environ.get("PVP_BENCH_USERS", "4"))
+THREADS = os.environ.get("PVP_BENCH_THREADS", "4")  # a worker's threads, as the README serves
 PASSWORD = "bench password 123"
 
 
 def serve(env: dict) -> subprocess.Popen:
-    """gunicorn as the README serves the app (fewer threads: the users are few)."""
+    """gunicorn as the README serves the app."""
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
-         "--timeout", "120", "-b", f"127.0.0.1:{PORT}", "--no-control-socket", "app:server"],
+        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-k", "gthread",
+         "--threads", THREADS, "--timeout", "120", "-b", f"127.0.0.1:{PORT}",
+         "--no-control-socket", "app:server"],
         env=env, stdout=subprocess.DEVNULL,
         stderr=open(OUT / "dashboard-server.log", "w"),
     )  # fmt: skip
