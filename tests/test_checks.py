@@ -38,6 +38,12 @@ def run(db, settings: Settings, name: str, areas=ALL, **given) -> list[dict]:
     return frame(db, settings, name, areas, **given).to_dict("records")
 
 
+def window(first: date, last: date) -> dict:
+    """custody_checks.sql's and missing_checks.sql's parameters for the days ``first`` to
+    ``last``, as known at the end of ``last``."""
+    return {"as_of_days": [last], "window_days": (last - first).days + 1}
+
+
 def ways(db, settings, days: list[date]) -> dict[str, pd.DataFrame]:
     """case_checks.sql on ``days`` every way it can be read here: the rule worked out from
     child_cases; from the load's child-related spans, where they hold the days; from the runs
@@ -282,11 +288,11 @@ def test_accommodation_requested_at_night_from_22_00_to_before_06_00(load_rows, 
     )
     rows = {
         r["custody_id"]: r["accommodation_reasons"]
-        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+        for r in run(db, settings, "custody_checks", **window(DAY.replace(day=1), DAY))
     }
     # Replayed as of 28/06 nothing had happened yet; the detention on 29/06 is outside too.
-    assert run(db, settings, "custody_checks", first_day=DAY.replace(day=1),
-               last_day=date(2018, 6, 28)) == []  # fmt: skip
+    assert run(db, settings, "custody_checks",
+               **window(DAY.replace(day=1), date(2018, 6, 28))) == []  # fmt: skip
     assert rows == {
         "AT_2159": "", "AT_2200": "requested_at_night", "AT_0559": "requested_at_night",
         "AT_0600": "",
@@ -306,7 +312,7 @@ def test_accommodation_requested_more_than_2_hours_after_charge_or_never(load_ro
     )
     rows = {
         r["custody_id"]: r
-        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+        for r in run(db, settings, "custody_checks", **window(DAY.replace(day=1), DAY))
     }
     assert "ADULT" not in rows  # 18 is not a child
     assert {cid: r["accommodation_reasons"] for cid, r in rows.items()} == {
@@ -334,7 +340,7 @@ def test_certificate_missing_or_without_rationale_when_not_moved(load_rows, db, 
     )  # fmt: skip
     rows = {
         r["custody_id"]: r
-        for r in run(db, settings, "custody_checks", first_day=DAY.replace(day=1), last_day=DAY)
+        for r in run(db, settings, "custody_checks", **window(DAY.replace(day=1), DAY))
     }
     assert {
         cid: r["certificate_reason"] for cid, r in rows.items() if r["certificate_missing"]
@@ -371,7 +377,7 @@ def test_return_interview_overdue_after_more_than_72_hours(load_rows, db, settin
     )
     states = {
         r["episode_id"]: (r["rhi_state"], r["hours_since_return"])
-        for r in run(db, settings, "missing_checks", first_day=DAY.replace(day=1), last_day=DAY)
+        for r in run(db, settings, "missing_checks", **window(DAY.replace(day=1), DAY))
     }
     assert states["H72"] == ("not_yet_due", 72)
     assert states["H73"] == ("overdue", 73)
@@ -381,10 +387,71 @@ def test_return_interview_overdue_after_more_than_72_hours(load_rows, db, settin
     assert states["STILL_MISSING"][0] == "still_missing"
     later = {
         r["episode_id"]: r["rhi_state"]
-        for r in run(db, settings, "missing_checks", first_day=DAY.replace(day=1),
-                     last_day=date(2018, 7, 1))
+        for r in run(db, settings, "missing_checks", **window(DAY.replace(day=1), date(2018, 7, 1)))
     }  # fmt: skip
     assert later["OFFERED_LATER"] == "offered_late" and later["H72"] == "overdue"
+
+
+def test_several_days_run_together_are_each_day_alone(load_rows, db, settings):
+    """Today's cards run the custody and missing checks for a day and the day before at once.
+    Each day's rows must be what that day alone gives: its own window (a detention or report
+    leaving it), and only what was known by its own end (a request, a charge, a return or an
+    offer made on the later day)."""
+    load_rows(
+        custody=[
+            # Enters the 3-day window to 01/07 on its first day, left out of 30/06's.
+            detention(
+                "FIRST_DAY", "2018-06-29 10:00", "2018-06-29 11:00", detained_at="2018-06-29 00:00"
+            ),
+            # Leaves the window: in 30/06's (28/06 to 30/06), not in 01/07's.
+            detention(
+                "LEAVES", "2018-06-28 10:00", "2018-06-28 23:30", detained_at="2018-06-28 08:00"
+            ),
+            # Requested on 01/07, 26 hours after charge: not requested as of 30/06.
+            detention(
+                "LATE", "2018-06-30 07:00", "2018-07-01 09:00", detained_at="2018-06-30 06:00"
+            ),
+            detention("CHARGED_LATER", "2018-07-01 08:00", "", detained_at="2018-06-30 23:00"),
+        ],
+        missing=[
+            episode("RETURNED_LATER", "2018-07-01 01:00", reported_at="2018-06-30 18:00"),
+            episode(
+                "OFFERED_LATER",
+                "2018-06-29 10:00",
+                "2018-07-01 10:00",
+                reported_at="2018-06-29 09:00",
+            ),
+            episode("REPORTED_LATER", "", reported_at="2018-07-01 09:00"),
+            episode("OLD", "2018-06-28 12:00", reported_at="2018-06-28 11:00"),
+        ],
+    )
+    days = [DAY, date(2018, 7, 1)]
+    for name, key in (("custody_checks", "custody_id"), ("missing_checks", "episode_id")):
+        together = frame(db, settings, name, as_of_days=days, window_days=3)
+        for day in days:
+            alone = frame(db, settings, name, as_of_days=[day], window_days=3)
+            mine = together[together["as_of"].dt.date == day].reset_index(drop=True)
+            assert len(alone) > 0
+            pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+        by_day = {d: set(together[together["as_of"].dt.date == d][key]) for d in days}
+        if name == "custody_checks":
+            assert by_day == {DAY: {"LEAVES", "FIRST_DAY", "LATE", "CHARGED_LATER"},
+                              date(2018, 7, 1): {"FIRST_DAY", "LATE", "CHARGED_LATER"}}  # fmt: skip
+        else:
+            assert by_day == {DAY: {"RETURNED_LATER", "OFFERED_LATER", "OLD"},
+                              date(2018, 7, 1): {"RETURNED_LATER", "OFFERED_LATER",
+                                                 "REPORTED_LATER"}}  # fmt: skip
+    late = frame(db, settings, "custody_checks", as_of_days=days, window_days=3)
+    late = late[late["custody_id"] == "LATE"]
+    late = late.set_index(late["as_of"].dt.date)
+    assert late.loc[DAY, "accommodation_reasons"] == "not_requested"
+    assert late.loc[date(2018, 7, 1), "accommodation_reasons"] == "requested_late"
+    states = frame(db, settings, "missing_checks", as_of_days=days, window_days=3)
+    states = {(r.as_of.date(), r.episode_id): r.rhi_state for r in states.itertuples()}
+    assert states[DAY, "RETURNED_LATER"] == "still_missing"
+    assert states[date(2018, 7, 1), "RETURNED_LATER"] == "not_yet_due"
+    assert states[DAY, "OFFERED_LATER"] == "not_yet_due"
+    assert states[date(2018, 7, 1), "OFFERED_LATER"] == "offered_in_time"
 
 
 def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settings):
@@ -407,7 +474,7 @@ def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settin
     assert [(r["person_ref"], r["episodes"], r["absent_episodes"]) for r in repeats] == [
         ("P-A", 3, 1)
     ]
-    episodes = run(db, settings, "missing_checks", first_day=DAY, last_day=DAY)
+    episodes = run(db, settings, "missing_checks", **window(DAY, DAY))
     assert {r["episode_id"] for r in episodes if r["absent_category_used"]} == {"A3"}
     assert {r["episode_id"]: r["episodes_in_window"] for r in episodes}["A3"] == 3
     # A West manager's pattern counts West episodes only.
@@ -523,7 +590,7 @@ def test_a_request_after_the_day_replayed_had_not_been_made(load_rows, db, setti
     load_rows(custody=[detention("K", "2018-06-29 20:00", "2018-06-30 01:00")])
 
     def reasons(last_day):
-        rows = run(db, settings, "custody_checks", first_day=date(2018, 6, 29), last_day=last_day)
+        rows = run(db, settings, "custody_checks", **window(date(2018, 6, 29), last_day))
         return rows[0]["accommodation_reasons"]
 
     assert reasons(date(2018, 6, 29)) == "not_requested"

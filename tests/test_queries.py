@@ -36,6 +36,7 @@ GIVEN = {
     "team_type": None,
     "officer_id": None,
     "months": 12,
+    "window_days": 30,
     "until": date(2021, 11, 30),  # the published crime sample's month
     "all_areas": ["West", "East", "South"],
     "follow_up_ids": ["W-OVERDUE", "E-OVERDUE", "S-DUE"],

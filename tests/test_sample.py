@@ -121,8 +121,12 @@ def test_the_sample_carries_the_inspection_checks_data_with_its_mess(sample_db):
                 from_spans=False,
             )["check_name"]
         )
-        custody = run("custody_checks", first_day=date(2017, 12, 1), last_day=day)
-        missing = run("missing_checks", first_day=date(2017, 12, 1), last_day=day)
+        custody = run(
+            "custody_checks", as_of_days=[day], window_days=(day - date(2017, 12, 1)).days + 1
+        )
+        missing = run(
+            "missing_checks", as_of_days=[day], window_days=(day - date(2017, 12, 1)).days + 1
+        )
         repeats = run("repeat_missing", as_of=day)
     finally:
         con.close()

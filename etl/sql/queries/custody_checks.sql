@@ -1,7 +1,9 @@
--- custody_checks: every detention of a child (child_age under $child_age_under, or unknown)
--- that began on a day from $first_day to $last_day, with the custody checks (issue 17). What
--- is dated after the end of $last_day (local midnight) has not happened yet: a past period
--- replays as it was known then. When bail was refused after charge:
+-- custody_checks: for each as-of day of $as_of_days, every detention of a child (child_age
+-- under $child_age_under, or unknown) that began in the $window_days days to it (that day
+-- included), with the custody checks (issue 17) as known at the end of the day (local
+-- midnight): what is dated after it has not happened yet, so a past period replays as it was
+-- known then. Several days run together (Today's cards: a day and the day before). When bail
+-- was refused after charge:
 --   accommodation_late: local-authority accommodation was not requested (not_requested), was
 --     requested more than $accommodation_request_hours after charge (requested_late), or was
 --     requested at night, from $night_from_hour:00 to before $night_until_hour:00 local time
@@ -12,14 +14,16 @@
 --   overnight: still detained at the end of the day of charge (released on a later day, or not
 --     yet released).
 -- hours_to_request: whole hours from charge to the request.
--- Grain: custody_id. Parameters: $first_day, $last_day, $areas, $timezone and the settings
--- named above. Readers: dashboard/checks.py (Today, the custody page, the case page, the pack).
+-- Grain: as_of, custody_id. Parameters: $as_of_days, $window_days, $areas, $timezone and the
+-- settings named above. Readers: dashboard/data.py (Today, the custody page, the case page,
+-- the pack).
 WITH day_end AS (
-  SELECT timezone('UTC', timezone($timezone, CAST(CAST($last_day AS DATE) + 1 AS TIMESTAMP)))
-           AS at_utc
+  SELECT d AS as_of, d - ($window_days - 1) AS first_day,
+         timezone('UTC', timezone($timezone, CAST(d + 1 AS TIMESTAMP))) AS at_utc
+  FROM (SELECT unnest(CAST($as_of_days AS DATE[])) AS d)
 ),
 known AS (
-  SELECT k.custody_id, k.investigation_id, k.area, k.detained_at, k.child_age,
+  SELECT e.as_of, k.custody_id, k.investigation_id, k.area, k.detained_at, k.child_age,
          CAST(k.detained_at AS DATE) AS detained_on,
          CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at END AS charged_at,
          CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at_utc END AS charged_at_utc,
@@ -31,9 +35,9 @@ known AS (
          k.accommodation_outcome, k.certificate_completed, k.certificate_rationale,
          CASE WHEN k.released_at_utc < e.at_utc THEN k.released_at END AS released_at,
          k.bail_refused
-  FROM custody AS k, day_end AS e
-  WHERE CAST(k.detained_at AS DATE) BETWEEN $first_day AND $last_day
-    AND (k.child_age IS NULL OR k.child_age < $child_age_under)
+  FROM custody AS k JOIN day_end AS e
+    ON CAST(k.detained_at AS DATE) BETWEEN e.first_day AND e.as_of
+  WHERE (k.child_age IS NULL OR k.child_age < $child_age_under)
     AND list_contains($areas, k.area)
 ),
 checked AS (
@@ -57,11 +61,11 @@ checked AS (
            AS overnight
   FROM known
 )
-SELECT custody_id, investigation_id, area, detained_at, detained_on, child_age, charged_at,
+SELECT as_of, custody_id, investigation_id, area, detained_at, detained_on, child_age, charged_at,
        bail_refused, accommodation_requested_at, hours_to_request, accommodation_outcome,
        certificate_completed, certificate_rationale, released_at,
        len(accommodation_list) > 0 AS accommodation_late,
        array_to_string(accommodation_list, ';') AS accommodation_reasons,
        certificate_reason IS NOT NULL AS certificate_missing, certificate_reason, overnight
 FROM checked
-ORDER BY detained_at DESC, custody_id
+ORDER BY as_of, detained_at DESC, custody_id
