@@ -36,7 +36,7 @@ from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
 from etl import check_days, daily, queries
-from etl.flags import FLAG_COLUMNS, day_given, latest_date, one_day, query_for_day
+from etl.flags import FLAG_COLUMNS, day_given, day_query, latest_date, one_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
 from etl.warehouse import create_schema, has_table
@@ -358,24 +358,24 @@ def day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
     s = settings()
 
     def make() -> pd.DataFrame:
-        with warehouse().cursor() as cur:
-            name = query_for_day(cur, s, as_of)
+        name = day_query(_holds(daily.through, as_of))
         return one_day(query(name, scope, **day_given(name, as_of)))
 
     return warehouse().cached(("day_flags", as_of, tuple(scope.areas), _rules_key(s)), make)
 
 
-def _holds(covers: Callable, as_of: date) -> bool:
+def _holds(through: Callable, as_of: date) -> bool:
     """Whether what the load materialised holds ``as_of`` (and so every day before it) with
-    the running settings: ``daily.covers`` (the flags' spans) or ``check_days.covers`` (the
-    checks' runs); asked once per warehouse file and day."""
+    the running settings: ``through`` is ``daily.through`` (the flags' spans) or
+    ``check_days.through`` (the checks' runs), asked once per warehouse file."""
     s = settings()
 
-    def make() -> bool:
+    def make() -> date | None:
         with warehouse().cursor() as cur:
-            return covers(cur, s, as_of)
+            return through(cur, s)
 
-    return warehouse().cached(("holds", covers.__module__, as_of, _rules_key(s)), make)
+    last = warehouse().cached(("holds_through", through.__module__, _rules_key(s)), make)
+    return last is not None and as_of <= last
 
 
 def _flags_on(scope: Scope, filters: Filters, as_of: date) -> pd.DataFrame:
@@ -397,7 +397,7 @@ def flag_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     if as_of is None:
         return {}
     yesterday = as_of - timedelta(days=1)
-    if _holds(daily.covers, as_of):
+    if _holds(daily.through, as_of):
         counted = cached_query(
             "flag_counts_on_days", scope, filters.areas, as_of_days=[yesterday, as_of],
             team=filters.team, team_type=filters.team_type, officer_id=filters.officer_id,
@@ -854,8 +854,8 @@ def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
         last = max(days)
         return query(
             "case_checks", scope, as_of_days=list(days),
-            materialised=_holds(check_days.covers, last), first_day=min(days), last_day=last,
-            from_spans=_holds(daily.covers, last),
+            materialised=_holds(check_days.through, last), first_day=min(days), last_day=last,
+            from_spans=_holds(daily.through, last),
         )  # fmt: skip
 
     df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)

@@ -41,6 +41,12 @@ def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> boo
     return daily.build_holds(con, BUILD, rules(settings), day)
 
 
+def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> date | None:
+    """The last day the warehouse's check_spans hold as check_spans.sql gives it with
+    ``settings`` (every day before it too), or None."""
+    return daily.held_through(con, BUILD, rules(settings))
+
+
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, say: daily.Progress) -> None:
     """Fill ``check_spans`` in the warehouse being built, after the flags step (whose
     child_related spans it reads), for the days the flags were materialised."""

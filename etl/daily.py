@@ -82,14 +82,27 @@ def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> boo
     return build_holds(con, BUILD, rules(settings), day)
 
 
+def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> date | None:
+    """The last day the warehouse's spans hold as flags.sql gives it with ``settings`` (every
+    day before it too), or None: ``covers`` for a reader that asks many days of one file."""
+    return held_through(con, BUILD, rules(settings))
+
+
 def build_holds(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str, day: date) -> bool:
     """Whether what a load materialised, as its ``build`` table records (``through``,
     ``rules``), holds ``day`` (and so every day before it) made with the rules ``fingerprint``
     names (flag_spans here; check_spans in etl/check_days.py)."""
+    last = held_through(con, build, fingerprint)
+    return last is not None and day <= last
+
+
+def held_through(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str) -> date | None:
+    """The last day what a load materialised holds, as its ``build`` table records it, when it
+    was made with the rules ``fingerprint`` names; else None."""
     if not has_table(con, build):
-        return False
+        return None
     rows = con.execute(f"SELECT through, rules FROM {build}").fetchall()
-    return bool(rows) and rows[0][0] is not None and day <= rows[0][0] and rows[0][1] == fingerprint
+    return rows[0][0] if rows and rows[0][1] == fingerprint else None
 
 
 def every_area(con: duckdb.DuckDBPyConnection) -> list[str]:

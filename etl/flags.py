@@ -60,9 +60,14 @@ def flags(
 
 
 def query_for_day(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> str:
+    """The query that answers one day's flags (``day_query``)."""
+    return day_query(daily.covers(con, settings, as_of))
+
+
+def day_query(materialised: bool) -> str:
     """The query that answers one day's flags: ``flags_on_day`` where the load materialised
-    the day with these settings, ``flags`` otherwise."""
-    return "flags_on_day" if daily.covers(con, settings, as_of) else "flags"
+    the day with these settings (``materialised``), ``flags`` otherwise."""
+    return "flags_on_day" if materialised else "flags"
 
 
 def day_given(name: str, as_of: date) -> dict:

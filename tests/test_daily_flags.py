@@ -208,6 +208,10 @@ def test_every_day_s_materialised_checks_are_the_rules_rows_for_that_day(sample_
     assert check_days.covers(con, s, through)
     assert not check_days.covers(con, s, through + timedelta(days=1))
     assert not check_days.covers(con, Settings(unallocated_hours=24), through)
+    # The last day held, as the dashboard asks it once per file: the same edges.
+    assert check_days.through(con, s) == daily.through(con, s) == through
+    assert check_days.through(con, Settings(unallocated_hours=24)) is None
+    assert daily.through(con, Settings(review_window_days=29)) is None
     text = queries.sql("case_checks")
 
     def read(materialised: bool) -> pd.DataFrame:
