@@ -600,22 +600,27 @@ def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.Dat
     def given(first: int, last: int) -> dict:
         return {"first_day": date(first, 1, 1), "last_day": date(last, 12, 31), **narrowed}
 
-    wh = warehouse()
+    def run(years: list[int]) -> dict[int, pd.DataFrame]:
+        rows = query("child_cases_opened", scope, filters.areas, **given(min(years), max(years)))
+        year_of = pd.to_datetime(rows["opened_on"]).dt.year
+        return {y: rows[year_of == y].reset_index(drop=True) for y in years}
+
     keys = {y: _query_key("child_cases_opened", scope, filters.areas, **given(y, y)) for y in years}
-    missing = [y for y in years if not wh.keeps(keys[y])]
-    made: dict[int, pd.DataFrame] = {}
-    if missing:
-        run = query("child_cases_opened", scope, filters.areas, **given(min(missing), max(missing)))
-        year_of = pd.to_datetime(run["opened_on"]).dt.year
-        for y in missing:
-            made[y] = run[year_of == y].reset_index(drop=True)
-            wh.cached(keys[y], lambda y=y: made[y])
-    # A year kept a moment ago may have been let go since: cached_query runs it on its own.
-    return [
-        made[y] if y in made
-        else cached_query("child_cases_opened", scope, filters.areas, **given(y, y))
-        for y in years
-    ]  # fmt: skip
+    kept = _kept_apart(keys, run)
+    return [kept[y] for y in years]
+
+
+def _kept_apart(keys: dict, run: Callable[[list], dict]) -> dict:
+    """A result per part, each kept under its own key (``keys``: part to key): the parts not
+    kept yet are run together (``run``: parts to a result for each), a rule costing about the
+    same for two parts as for one; a part let go of since it was asked runs on its own."""
+    wh = warehouse()
+    new = [part for part in keys if not wh.keeps(keys[part])]
+    made = run(new) if new else {}
+    return {
+        part: wh.cached(key, lambda part=part: made[part] if part in made else run([part])[part])
+        for part, key in keys.items()
+    }
 
 
 # --- supervision quality -----------------------------------------------------------------------
@@ -880,27 +885,16 @@ def _checks_on_days(
     """``name`` (custody_checks or missing_checks) on each of ``days``, the ``window`` days to
     each: the days not kept yet run together (Today's cards ask a day and the day before; the
     rule costs about the same for two days as for one), then each is kept on its own, under
-    the key a one-day call uses. Without the ``as_of`` column the rule adds."""
-    wh = warehouse()
+    the key a one-day call uses (``_kept_apart``). Without the ``as_of`` column the rule
+    adds."""
 
-    def key(day: date) -> tuple:
-        return _query_key(name, scope, areas, as_of_days=[day], window_days=window)
+    def run(new: list[date]) -> dict[date, pd.DataFrame]:
+        rows = query(name, scope, areas, as_of_days=new, window_days=window)
+        on = pd.to_datetime(rows["as_of"]).dt.date
+        return {d: rows[on == d].drop(columns="as_of").reset_index(drop=True) for d in new}
 
-    new = [d for d in days if not wh.keeps(key(d))]
-    ran = query(name, scope, areas, as_of_days=new, window_days=window) if new else None
-    ran_on = None if ran is None else pd.to_datetime(ran["as_of"]).dt.date
-    out = {}
-    for day in days:
-
-        def one(day: date = day) -> pd.DataFrame:
-            if day in new:
-                rows = ran[ran_on == day]
-            else:  # kept when asked, pushed out of the cache since
-                rows = query(name, scope, areas, as_of_days=[day], window_days=window)
-            return rows.drop(columns="as_of").reset_index(drop=True)
-
-        out[day] = wh.cached(key(day), one)
-    return out
+    keys = {d: _query_key(name, scope, areas, as_of_days=[d], window_days=window) for d in days}
+    return _kept_apart(keys, run)
 
 
 def repeat_missing(scope: Scope, areas: list[str] | None, as_of: date) -> pd.DataFrame:
@@ -911,6 +905,26 @@ CHECK_COLUMNS = [
     "check_name", "check_words", "record_id", "investigation_id", "days", "due_on",
     "reasons_words", "area", "team", "team_type", "officer_id", "when",
 ]  # fmt: skip
+
+
+# The checks Today reads off each day's custody and missing records, per rule, and the setting
+# naming the days to the as-of day whose records it reads.
+RECORD_CHECKS = {
+    "custody_checks": (("accommodation_late", "certificate_missing"), "recent_days"),
+    "missing_checks": (("absent_category_used", "rhi_overdue"), "theme_days"),
+}
+
+
+def _records_read(name: str) -> bool:
+    """Whether Today reads ``name``'s records: one of its checks is on."""
+    return not set(RECORD_CHECKS[name][0]) <= set(checks_off())
+
+
+def _day_records(scope: Scope, name: str, days: list[date]) -> dict[date, pd.DataFrame]:
+    """``name`` (custody_checks or missing_checks) on each of ``days``, in all the user's
+    areas, over the days Today reads (RECORD_CHECKS)."""
+    window = getattr(settings(), RECORD_CHECKS[name][1])
+    return _checks_on_days(name, scope, None, days, window)
 
 
 # What a card counts by: the check, and the columns the page's filters narrow by.
@@ -961,8 +975,8 @@ def _check_day_rows(
             c["when"] = pd.to_datetime(c["opened_on"])
             parts.append(c)
         recent = as_of - timedelta(days=s.recent_days - 1)
-        if not {"accommodation_late", "certificate_missing"} <= set(off):
-            k = custody_checks(scope, None, recent, as_of)
+        if _records_read("custody_checks"):
+            k = _day_records(scope, "custody_checks", [as_of])[as_of]
             for check, reason in (("accommodation_late", "accommodation_reasons"),
                                   ("certificate_missing", "certificate_reason")):  # fmt: skip
                 if check in off:
@@ -982,8 +996,8 @@ def _check_day_rows(
                 ])  # fmt: skip
                 rows["when"] = rows["detained_at"]
                 parts.append(rows)
-        if not {"absent_category_used", "rhi_overdue"} <= set(off):
-            m = missing_checks(scope, None, as_of - timedelta(days=s.theme_days - 1), as_of)
+        if _records_read("missing_checks"):
+            m = _day_records(scope, "missing_checks", [as_of])[as_of]
             if "absent_category_used" not in off:
                 rows = m[m["absent_category_used"]
                          & (pd.to_datetime(m["reported_on"]).dt.date >= recent)].copy()  # fmt: skip
@@ -1065,17 +1079,16 @@ def check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     both = case_checks_on(scope, (yesterday, as_of))
     on = pd.to_datetime(both["as_of"]).dt.date
     # Each day's custody and missing records, both days in one run (kept for _check_day_rows).
-    s, off = settings(), checks_off()
-    if not {"accommodation_late", "certificate_missing"} <= set(off):
-        _checks_on_days("custody_checks", scope, None, [yesterday, as_of], s.recent_days)
-    if not {"absent_category_used", "rhi_overdue"} <= set(off):
-        _checks_on_days("missing_checks", scope, None, [yesterday, as_of], s.theme_days)
+    for name in RECORD_CHECKS:
+        if _records_read(name):
+            _day_records(scope, name, [yesterday, as_of])
 
     def counted(day: date) -> pd.Series:
         rows = _check_day_rows(scope, day, in_words=False, cases=both[on == day])
         return _narrowed(rows, scope, filters)["check_name"].value_counts()
 
     today, before = counted(as_of), counted(yesterday)
+    off = checks_off()
     return {
         c: (int(today.get(c, 0)), int(today.get(c, 0)) - int(before.get(c, 0)))
         for c in words.CHECKS
