@@ -299,17 +299,16 @@ def main() -> None:
         return round(statistics.quantiles(values, n=100)[q - 1] * 1000, 1)
 
     names = list(dict.fromkeys(r[0] for r in results))
+    changes = len(results) // max(len(names), 1)
     report: dict = {
         "warehouse": str(WAREHOUSE),
         "warehouse_mb": round(size_mb, 1),
         "workers": WORKERS,
         "concurrent_users": USERS,
-        "filter_changes": len(results) // max(len(names), 1),
+        "filter_changes": changes,
         "first_visits": sum(1 for r in results if r[2]) // max(len(names), 1),
         "requests_per_s": round(len(results) / wall, 1),
-        "worker_cpu_ms_per_change": round(
-            cpu * 1000 / max(len(results) // max(len(set(r[0] for r in results)), 1), 1), 1
-        ),
+        "worker_cpu_ms_per_change": round(cpu * 1000 / max(changes, 1), 1),
     }
     for name in names:
         every = [r[1] for r in results if r[0] == name]

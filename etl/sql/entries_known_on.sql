@@ -2,11 +2,11 @@
 -- or before $as_of (and after $since, when it is not NULL), on investigations in $areas (all of
 -- them, or only $investigation_id when it is not NULL), with the record as known on $as_of (the
 -- version valid that day) and the entry's assessment (review_facts' columns), in no order; its
--- instant is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its case's rule
--- (NULL: it counts): before the opening, after the close, a rank below the rule ($ds_review_ranks
--- on $specialist_team_types, else $supervisor_ranks), or thin/repeated with thin_reviews_count
--- off. Readers: case_entries.sql (the log, in order) and entry_quality.sql (aggregates: sorting
--- every entry of the window first cost a tenth of it).
+-- instant is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its
+-- case's rule (NULL: it counts): before the opening, after the close, a rank below the rule
+-- ($ds_review_ranks on $specialist_team_types, else $supervisor_ranks), or thin/repeated with
+-- thin_reviews_count off. Readers: case_entries.sql (the log, in order) and entry_quality.sql
+-- (aggregates: sorting every entry of the window first cost a tenth of it).
 -- The versions are read from investigation_versions, not case_history: the columns used here
 -- are the version's own, and case_history's join to every incident cost a third of the query.
 WITH cases AS (
