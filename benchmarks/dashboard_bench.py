@@ -46,6 +46,8 @@ def _free_port() -> int:
 PORT = int(os.environ.get("PVP_BENCH_PORT", "0")) or _free_port()
 CHANGES = int(os.environ.get("PVP_BENCH_CHANGES", "60"))
 NARROWING = ("team", "team_type", "officer_id")
+# The share of filter changes that move to a day no worker has seen (issue 16: first visits).
+NEW_DAYS = float(os.environ.get("PVP_BENCH_NEW_DAYS", "0.5"))
 
 
 def _outputs(key: str):
@@ -199,9 +201,10 @@ def user(base: str, n: int, days: list[str], officers: list[str], changes: int, 
     s = signed_in(base, f"bench{n}")
     callbacks = Callbacks(s.get(base + "/_dash-dependencies").json())
     rng = random.Random(n)
-    for k in range(changes):
-        # Half the changes go to a day no one has asked for (days are dealt out to users).
-        new_day = k % 2 == 1 and days
+    for _ in range(changes):
+        # Half the changes (PVP_BENCH_NEW_DAYS) go to a day no one has asked for (days are
+        # dealt out to users).
+        new_day = rng.random() < NEW_DAYS and days
         store = {"as_of": days.pop() if new_day else days_seen[0]}
         if rng.random() < 0.8:
             store["area"] = rng.choice(["West", "East", "South"])

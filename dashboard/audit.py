@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,6 +104,7 @@ class AuditLog:
     def __init__(self, path: Path, coalesce_minutes: int = 5) -> None:
         self.path = Path(path)
         self.coalesce = timedelta(minutes=coalesce_minutes)
+        self._kept = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
@@ -135,6 +138,19 @@ class AuditLog:
                     raise
                 time.sleep(0.02)
 
+    def _writer(self) -> sqlite3.Connection:
+        """This thread's connection for writing, kept open: opening one and closing it again
+        (which checkpoints the WAL) cost 0.9 ms of every callback's 1.25 ms of auditing.
+        Every write still commits to disk (synchronous=FULL) before the request goes on. A
+        process made by fork opens its own."""
+        kept = getattr(self._kept, "con", None)
+        if kept is None or self._kept.pid != os.getpid():
+            kept = self._connect()
+            kept.isolation_level = None
+            kept.execute("PRAGMA synchronous=FULL")
+            self._kept.con, self._kept.pid = kept, os.getpid()
+        return kept
+
     def record(
         self,
         username: str,
@@ -144,22 +160,19 @@ class AuditLog:
         detail: dict | None = None,
         address: str | None = None,
     ) -> None:
-        with self._connect() as con:
-            con.execute(
-                "INSERT INTO audit (at, username, event, page, case_id, detail, address) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _now(),
-                    _field("username", username) or "",
-                    _field("event", event),
-                    _field("page", page),
-                    _field("case_id", case_id),
-                    detail_json(detail),
-                    _field("address", address),
-                ),
-            )
-        # sqlite3's context manager commits but does not close.
-        con.close()
+        self._writer().execute(
+            "INSERT INTO audit (at, username, event, page, case_id, detail, address) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                _now(),
+                _field("username", username) or "",
+                _field("event", event),
+                _field("page", page),
+                _field("case_id", case_id),
+                detail_json(detail),
+                _field("address", address),
+            ),
+        )
 
     def record_read(
         self,
@@ -181,12 +194,14 @@ class AuditLog:
             _field("address", address),
         )
         key = hashlib.sha256(json.dumps(values).encode()).hexdigest()
-        now = _now()
-        since = (datetime.now(UTC) - self.coalesce).isoformat(timespec="seconds")
-        con = self._connect()
-        con.isolation_level = None
+        con = self._writer()
         try:
             con.execute("BEGIN IMMEDIATE")
+            # The clock is read holding the lock: read before it, a request that waited would
+            # write an earlier last_at than the one before it, which the append-only trigger
+            # refuses (the read lost, the callback failed). max() holds if the clock steps back.
+            now = _now()
+            since = (datetime.now(UTC) - self.coalesce).isoformat(timespec="seconds")
             found = con.execute(
                 "SELECT id FROM audit WHERE read_key = ? AND event = 'read' AND at >= ? "
                 "ORDER BY id DESC LIMIT 1",
@@ -194,7 +209,8 @@ class AuditLog:
             ).fetchone()
             if found:
                 con.execute(
-                    "UPDATE audit SET rows_read = rows_read + ?, reads = reads + 1, last_at = ? "
+                    "UPDATE audit SET rows_read = rows_read + ?, reads = reads + 1, "
+                    "last_at = max(last_at, ?) "
                     "WHERE id = ?",
                     (int(rows), now, found[0]),
                 )
@@ -209,8 +225,6 @@ class AuditLog:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        finally:
-            con.close()
 
     def read(self, limit: int | None = 5000) -> pd.DataFrame:
         """The newest ``limit`` entries (every one when None), newest first."""
