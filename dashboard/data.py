@@ -229,7 +229,14 @@ def query(name: str, scope: Scope, areas: list[str] | str | None = None, **given
     """Run the query file ``name`` for ``scope``. ``$areas`` is bound here to the scope's areas
     narrowed by ``areas`` (what the page asked for: it can only narrow); every setting the
     query names comes from the settings; ``given`` supplies the rest (days, ids)."""
-    text = queries.sql(name)
+    return query_text(queries.sql(name), name, scope, areas, **given)
+
+
+def query_text(
+    text: str, name: str, scope: Scope, areas: list[str] | str | None = None, **given
+) -> pd.DataFrame:
+    """``query`` for the text of query ``name`` as the caller has it (one of its includes read
+    from the load's table: ``queries.answered_by_table``)."""
     if "areas" not in queries.wanted(text):
         raise ValueError(f"{name}.sql does not filter by $areas: use unscoped() for it")
     values = queries.params(text, settings(), **given, areas=scope.narrow(areas))
@@ -562,16 +569,31 @@ def case_flags(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame
 # --- child-related overview --------------------------------------------------------------------
 
 
+def _choice(scope: Scope, filters: Filters) -> tuple:
+    """What ``_narrowed`` narrows by: with the day and the scope, the key of a result kept per
+    choice of the page's filters."""
+    areas = tuple(scope.narrow(filters.areas)) if filters.areas else tuple(scope.areas)
+    return areas, filters.team, filters.team_type, filters.officer_id
+
+
 def child_cases(scope: Scope, filters: Filters) -> pd.DataFrame:
-    """Open child-related cases on the day (from the flags), with reasons in words."""
-    df = flags(scope, filters)
-    df = df[df["flag"] == "child_related"].copy()
+    """Open child-related cases on the day (from the flags), with reasons in words; kept per
+    day, scope and choice of filters (the page's three panels and its list each ask it, and
+    an area chosen again costs nothing). Do not modify it."""
+    as_of = resolve_as_of(filters)
     s = settings()
-    # A few combinations of reasons among thousands of cases: each put in words once.
-    df["reasons_words"] = df["reasons"].map(
-        {r: reasons_in_words(r, s) for r in df["reasons"].unique()}
-    )
-    return df
+
+    def make() -> pd.DataFrame:
+        df = _narrowed(day_flags(scope, as_of), scope, filters) if as_of else flags(scope, filters)
+        df = df[df["flag"] == "child_related"].copy()
+        # A few combinations of reasons among thousands of cases: each put in words once.
+        df["reasons_words"] = df["reasons"].map(
+            {r: reasons_in_words(r, s) for r in df["reasons"].unique()}
+        )
+        return df
+
+    key = ("child_cases", as_of, tuple(scope.areas), _choice(scope, filters), _rules_key(s))
+    return _counted(warehouse().cached(key, make))
 
 
 def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -580,12 +602,21 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame(columns=["week", "team_type", "cases"])
-    df = pd.concat(_opened_in_years(scope, filters, as_of.year - 1, as_of.year), ignore_index=True)
-    opened = pd.to_datetime(df["opened_on"])
-    df = df[(opened > pd.Timestamp(as_of - timedelta(days=365))) & (opened <= pd.Timestamp(as_of))]
-    opened = opened[df.index]
-    week = opened - pd.to_timedelta(opened.dt.day_of_week, unit="D")
-    return df.assign(week=week).groupby(["week", "team_type"], as_index=False)["cases"].sum()
+
+    def make() -> pd.DataFrame:
+        years = _opened_in_years(scope, filters, as_of.year - 1, as_of.year)
+        df = pd.concat(years, ignore_index=True)
+        opened = pd.to_datetime(df["opened_on"])
+        window = (opened > pd.Timestamp(as_of - timedelta(days=365))) & (
+            opened <= pd.Timestamp(as_of)
+        )
+        df, opened = df[window], opened[window]
+        week = opened - pd.to_timedelta(opened.dt.day_of_week, unit="D")
+        return df.assign(week=week).groupby(["week", "team_type"], as_index=False)["cases"].sum()
+
+    # The weeks themselves kept too: putting a year's cases in weeks cost a revisit 8 ms.
+    key = ("child_weeks", as_of, tuple(scope.areas), _choice(scope, filters))
+    return warehouse().cached((*key, _rules_key(settings())), make)
 
 
 def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.DataFrame]:
@@ -857,10 +888,15 @@ def case_checks_on(scope: Scope, days: tuple[date, ...]) -> pd.DataFrame:
 
     def make() -> pd.DataFrame:
         last = max(days)
-        return query(
-            "case_checks", scope, as_of_days=list(days),
-            materialised=_holds(check_days.through, last), first_day=min(days), last_day=last,
-            from_spans=_holds(daily.through, last),
+        materialised = _holds(check_days.through, last)
+        text = (
+            queries.answered_by_table("case_checks", "check_spans", check_days.SPANS)
+            if materialised
+            else queries.sql("case_checks")
+        )
+        return query_text(
+            text, "case_checks", scope, as_of_days=list(days), materialised=materialised,
+            first_day=min(days), last_day=last, from_spans=_holds(daily.through, last),
         )  # fmt: skip
 
     df = warehouse().cached(("case_checks", days, tuple(scope.areas), _rules_key(s)), make)

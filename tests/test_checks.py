@@ -21,8 +21,8 @@ DAY = date(2018, 6, 30)
 ALL = ["West", "East", "South"]
 
 
-def frame(db, settings: Settings, name: str, areas=ALL, **given) -> pd.DataFrame:
-    text = queries.sql(name)
+def frame(db, settings: Settings, name: str, areas=ALL, text=None, **given) -> pd.DataFrame:
+    text = text or queries.sql(name)
     con = duckdb.connect(str(db), read_only=True)
     try:
         df = con.execute(text, queries.params(text, settings, areas=areas, **given)).df()
@@ -61,7 +61,15 @@ def ways(db, settings, days: list[date]) -> dict[str, pd.DataFrame]:
         out["check spans"] = frame(
             db, settings, "case_checks", materialised=True, from_spans=False, **span
         )
+        # What the dashboard runs there: the rule's text answered by the table, not planned.
+        out["check spans, rule not planned"] = frame(
+            db, settings, "case_checks", materialised=True, from_spans=False, **span,
+            text=queries.answered_by_table("case_checks", "check_spans", check_days.SPANS),
+        )  # fmt: skip
     return out
+
+
+EVERY_WAY = {"rule", "child spans", "check spans", "check spans, rule not planned"}
 
 
 def same_rows(found: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -126,7 +134,7 @@ def test_the_checks_read_from_the_loads_runs_are_the_rules_rows_every_day(load_r
     days = [date(2018, 6, day) for day in range(1, 31)]
     for as_of in days:
         found_ways = ways(db, settings, [as_of])
-        assert set(found_ways) == {"rule", "child spans", "check spans"}
+        assert set(found_ways) == EVERY_WAY
         found |= set(case_checks(db, settings, as_of))
     assert {("H49", "unallocated"), ("D8", "no_plan"), ("V2", "rui_with_cawn")} <= found
     # The month in one run (Today's cards ask two days so) is each day's rows, day by day.
@@ -155,7 +163,7 @@ def test_unallocated_counts_real_hours_across_the_clock_change(
     load_rows(investigations=[child_case("DST", opened, allocated_at="")])
     for day, flagged in ((last_day_waiting, False), (first_day_flagged, True)):
         found = ways(db, settings, [day])
-        assert set(found) == {"rule", "child spans", "check spans"}  # every way compared
+        assert len(found) == len(EVERY_WAY)  # every way compared
         rows = case_checks(db, settings, day)
         assert (("DST", "unallocated") in rows) is flagged, day
         if flagged:
@@ -595,3 +603,12 @@ def test_a_request_after_the_day_replayed_had_not_been_made(load_rows, db, setti
 
     assert reasons(date(2018, 6, 29)) == "not_requested"
     assert reasons(DAY) == "requested_late;requested_at_night"
+
+
+def test_a_rule_answered_by_its_table_is_not_in_the_text_run():
+    text = queries.answered_by_table("case_checks", "check_spans", check_days.SPANS)
+    assert queries.sql("check_spans") not in text
+    assert f"SELECT * FROM {check_days.SPANS} WHERE false" in text
+    assert queries.wanted(text) <= queries.wanted(queries.sql("case_checks"))
+    with pytest.raises(ValueError, match="does not include"):
+        queries.answered_by_table("flags_on_day", "check_spans", check_days.SPANS)

@@ -121,6 +121,42 @@ def test_new_child_cases_by_week(dash_app):
     assert int(data.new_child_cases_by_week(WEST, Filters(as_of=DAY))["cases"].sum()) == 5
 
 
+def test_the_child_page_is_kept_per_choice_of_filters_and_each_choice_is_its_own(dash_app):
+    """child_cases and the weeks are kept per day, scope and filter choice: asked in turn and
+    again, each choice gives what it gives alone (a key missing a filter would hand one
+    choice another's cases)."""
+    choices = [
+        Filters(as_of=DAY), Filters(as_of=DAY, areas=["West"]), Filters(as_of=DAY, areas=["East"]),
+        Filters(as_of=DAY, team_type="cse"), Filters(as_of=DAY, areas=["West"], team_type="cse"),
+        Filters(as_of=DAY, officer_id="PC13"), Filters(as_of=DAY, team="no such team"),
+        Filters(as_of=DAY - timedelta(days=200)),
+    ]  # fmt: skip
+    wh = data.warehouse()
+
+    def alone(scope, f):
+        with wh._lock:
+            wh._cache.clear()
+            wh._sizes.clear()
+        weeks = data.new_child_cases_by_week(scope, f)
+        return set(data.child_cases(scope, f)["investigation_id"]), int(weeks["cases"].sum())
+
+    for scope in (FORCE, WEST):
+        expected = [alone(scope, f) for f in choices]
+        flagged = [data.flags(scope, f) for f in choices]
+        assert [e[0] for e in expected] == [
+            set(df.loc[df["flag"] == "child_related", "investigation_id"]) for df in flagged
+        ]
+        for _ in range(2):
+            got = [
+                (set(data.child_cases(scope, f)["investigation_id"]),
+                 int(data.new_child_cases_by_week(scope, f)["cases"].sum()))
+                for f in choices
+            ]  # fmt: skip
+            assert got == expected
+    assert expected[0][1] == 5 and expected[2] == (set(), 0)  # WEST asking for East: nothing
+    assert len({(frozenset(ids), n) for ids, n in expected}) > 3  # choices the test tells apart
+
+
 # The weekly chart's window written the plain way, per as-of day (what child_cases_opened.sql
 # and new_child_cases_by_week replaced: one run per day).
 _WEEKS_ONE_DAY = """
