@@ -315,3 +315,43 @@ def test_a_grid_block_shows_codes_in_words_and_filters_and_sorts_on_the_words():
     kept = rows_response(df, columns, {"filterModel": chosen})
     assert ([r["id"] for r in kept["rowData"]], kept["rowCount"]) == (["A", "D"], 2)
     assert df["team_type"].tolist()[0] == "response"  # the cached table is left as it was
+
+
+def test_a_grid_block_sends_plain_values_and_null_for_every_kind_of_missing():
+    """What the browser receives (grid.for_browser): UK dates from timestamps, dates and text,
+    "" where a date is missing or unreadable; links escaped, none to a missing id; numbers as
+    plain numbers; None, NaN, NaT and pd.NA all null; a column the frame lacks is ""."""
+    import json
+
+    import numpy as np
+
+    from dashboard.grid import Column, for_browser
+
+    df = pd.DataFrame(
+        {
+            "id": ["A1", None, "x]y"],
+            "on": [pd.Timestamp("2018-06-30 23:10"), None, "2018-07-01"],
+            "at": [pd.Timestamp("2018-06-30 23:10"), pd.NaT, "not a time"],
+            "days": pd.array([3, None, 0], dtype="Int64"),
+            "share": [0.5, np.nan, 1.0],
+            "n": np.array([1, 2, 3], dtype=np.int64),
+            "words": ["a", pd.NA, None],
+        }
+    )
+    columns = [
+        Column("id", "Case", link="/case/"), Column("on", "On", kind="date"),
+        Column("at", "At", kind="datetime"), Column("days", "Days", kind="number"),
+        Column("share", "Share", kind="number"), Column("n", "N", kind="number"),
+        Column("words", "Words"), Column("absent", "Not in the frame"),
+    ]  # fmt: skip
+    rows = for_browser(df, columns, "as_of=2018-06-30")
+    assert rows == [
+        {"id": "[A1](/case/A1?as_of=2018-06-30)", "on": "30/06/2018", "at": "30/06/2018 23:10",
+         "days": 3, "share": 0.5, "n": 1, "words": "a", "absent": ""},
+        {"id": None, "on": "", "at": "", "days": None, "share": None,
+         "n": 2, "words": None, "absent": ""},
+        {"id": "[x\\]y](/case/x%5Dy?as_of=2018-06-30)", "on": "01/07/2018", "at": "",
+         "days": 0, "share": 1.0, "n": 3, "words": None, "absent": ""},
+    ]  # fmt: skip
+    assert all(type(r["n"]) is int for r in rows)  # not numpy's: the JSON encoder's own types
+    json.dumps(rows, allow_nan=False)  # no NaN reaches the browser
