@@ -91,6 +91,8 @@ class Warehouse:
         # bytes; 64 entries held 340 MB of a force sample's worker (cache_mb).
         self._sizes: dict[tuple, int] = {}
         self._cache_bytes = cache_bytes
+        # Results being made, by key: a second thread asking waits for the first's.
+        self._making: dict[tuple, _Making] = {}
         # What an outdated file lacks, for the file it was found in (checked once per file).
         self.outdated: list[str] = []
         self._outdated_ident: tuple[int, int] | None = None
@@ -138,24 +140,38 @@ class Warehouse:
 
     def cached(self, key: tuple, make) -> pd.DataFrame:
         """Memoise a result for this version of the file (the key says what was asked); one
-        larger than half the budget is given but not kept."""
+        larger than half the budget is given but not kept. Asked again while it is being
+        made (a browser sends a page's callbacks at once, and Today's cards, list and filters
+        all need the day's flags), the second thread waits for the first's result instead of
+        making it too; if the first fails, it makes it itself."""
         full_key = (self.version, *key)
         with self._lock:
             if full_key in self._cache:
                 self._cache.move_to_end(full_key)
                 return self._cache[full_key]
-        value = make()
-        size = _size_of(value)
-        if size > self._cache_bytes // 2:
-            # Kept, it would push out everything else (ten years' quarantined rows are 190 MB
-            # against 128), and the next result would push it out in turn.
-            return value
-        with self._lock:
-            self._cache[full_key] = value
-            self._sizes[full_key] = size
-            while len(self._cache) > 1 and sum(self._sizes.values()) > self._cache_bytes:
-                oldest, _ = self._cache.popitem(last=False)
-                self._sizes.pop(oldest, None)
+            making = self._making.get(full_key)
+            if making is None:
+                self._making[full_key] = mine = _Making()
+        if making is not None:
+            making.done.wait()
+            return making.value if making.made else make()
+        try:
+            value = make()
+            size = _size_of(value)
+            mine.value, mine.made = value, True
+        finally:
+            with self._lock:
+                # Kept before it stops being made, so no one between makes it again. One over
+                # half the budget is not kept: it would push out everything else (ten years'
+                # quarantined rows are 190 MB against 128), and the next result it in turn.
+                if mine.made and size <= self._cache_bytes // 2:
+                    self._cache[full_key] = value
+                    self._sizes[full_key] = size
+                    while len(self._cache) > 1 and sum(self._sizes.values()) > self._cache_bytes:
+                        oldest, _ = self._cache.popitem(last=False)
+                        self._sizes.pop(oldest, None)
+                self._making.pop(full_key, None)
+            mine.done.set()
         return value
 
     def keeps(self, key: tuple) -> bool:
@@ -166,6 +182,15 @@ class Warehouse:
     @property
     def cached_bytes(self) -> int:
         return sum(self._sizes.values())
+
+
+class _Making:
+    """A result one thread is making for ``Warehouse.cached``; others wait on ``done``."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.made = False
+        self.value: object = None
 
 
 def _holds_objects(dtype) -> bool:

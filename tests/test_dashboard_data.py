@@ -406,3 +406,81 @@ def test_the_cards_counts_over_the_spans_are_the_days_rows_counted(dash_app):
                     f: (int(today.get(f, 0)), int(today.get(f, 0) - yesterday.get(f, 0)))
                     for f in data.FLAGS
                 }, (as_of, given, scope.username)
+
+
+def _warehouse_file(tmp_path):
+    from dashboard.data import Warehouse
+
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(b"")  # only its identity (inode, time) keys the cache
+    return Warehouse(path)
+
+
+def test_a_result_asked_while_it_is_being_made_is_made_once(tmp_path):
+    """Four threads ask one key at once (a browser's callbacks for one page): one makes it,
+    the others wait and get that very frame; another key is made alongside, not queued."""
+    import threading
+    import time
+
+    wh = _warehouse_file(tmp_path)
+    started, release = threading.Event(), threading.Event()
+    made: list[str] = []
+
+    def slow() -> pd.DataFrame:
+        made.append("day")
+        started.set()
+        assert release.wait(timeout=10)
+        return pd.DataFrame({"n": [1, 2]})
+
+    got: list[pd.DataFrame] = []
+    threads = [threading.Thread(target=lambda: got.append(wh.cached(("day",), slow)))]
+    threads[0].start()
+    assert started.wait(timeout=10)
+    threads += [
+        threading.Thread(target=lambda: got.append(wh.cached(("day",), slow))) for _ in range(3)
+    ]
+    for t in threads[1:]:
+        t.start()
+    other = wh.cached(("other",), lambda: made.append("other") or pd.DataFrame({"n": [3]}))
+    assert list(other["n"]) == [3]  # not held up by the day being made
+    time.sleep(0.3)  # the three are waiting by now (had they not asked yet, they'd read it kept)
+    release.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert made == ["day", "other"]
+    assert len(got) == 4 and all(g is got[0] for g in got)
+    assert wh.cached(("day",), slow) is got[0]  # and kept
+
+
+def test_when_the_maker_fails_a_waiting_thread_makes_it_itself(tmp_path):
+    import threading
+
+    wh = _warehouse_file(tmp_path)
+    started, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def failing() -> pd.DataFrame:
+        started.set()
+        assert release.wait(timeout=10)
+        raise RuntimeError("the query failed")
+
+    def first() -> None:
+        try:
+            wh.cached(("day",), failing)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    maker = threading.Thread(target=first)
+    maker.start()
+    assert started.wait(timeout=10)
+    got: list[pd.DataFrame] = []
+    waiter = threading.Thread(
+        target=lambda: got.append(wh.cached(("day",), lambda: pd.DataFrame({"n": [7]})))
+    )
+    waiter.start()
+    release.set()
+    maker.join(timeout=10)
+    waiter.join(timeout=10)
+    assert [str(e) for e in errors] == ["the query failed"]
+    assert list(got[0]["n"]) == [7]
+    assert not wh._making  # nothing left marked as being made
