@@ -597,8 +597,7 @@ def case_flags(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame
 def _choice(scope: Scope, filters: Filters) -> tuple:
     """What ``_narrowed`` narrows by: with the day and the scope, the key of a result kept per
     choice of the page's filters."""
-    areas = tuple(scope.narrow(filters.areas)) if filters.areas else tuple(scope.areas)
-    return areas, filters.team, filters.team_type, filters.officer_id
+    return tuple(scope.narrow(filters.areas)), filters.team, filters.team_type, filters.officer_id
 
 
 def child_cases(scope: Scope, filters: Filters) -> pd.DataFrame:
@@ -640,8 +639,9 @@ def new_child_cases_by_week(scope: Scope, filters: Filters) -> pd.DataFrame:
         return df.assign(week=week).groupby(["week", "team_type"], as_index=False)["cases"].sum()
 
     # The weeks themselves kept too: putting a year's cases in weeks cost a revisit 8 ms.
-    key = ("child_weeks", as_of, tuple(scope.areas), _choice(scope, filters))
-    return warehouse().cached((*key, _rules_key(settings())), make)
+    rules = _rules_key(settings())
+    key = ("child_weeks", as_of, tuple(scope.areas), _choice(scope, filters), rules)
+    return warehouse().cached(key, make)
 
 
 def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.DataFrame]:
