@@ -131,7 +131,7 @@ def assess(
 
 
 def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "reviewed_at_utc"):
+    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "reviewed_on"):
         return False
     rows = con.execute(f"SELECT rules FROM prev.{BUILD}").fetchall()
     return bool(rows) and rows[0][0] == fingerprint
@@ -168,8 +168,7 @@ def _carry_group_keys(con: duckdb.DuckDBPyConnection, touched: str) -> None:
         SELECT s.review_id, s.investigation_id, s.reviewer_id, a.note_key,
                CAST(s.reviewed_at AS DATE), a.grade
         FROM supervision AS s JOIN prev.{TABLE} AS a USING (review_id)
-        SEMI JOIN touched_groups AS g
-          ON g.reviewer_id = s.reviewer_id AND g.note_key = a.note_key
+        SEMI JOIN touched_groups AS g USING (reviewer_id, note_key)
         WHERE s.investigation_id NOT IN (SELECT investigation_id FROM {touched})
         """
     )

@@ -58,12 +58,7 @@ CREATE TABLE {db}entry_assessment (
   repeated BOOLEAN, repeated_cases INTEGER, restarts_clock BOOLEAN,
   -- The entry's local day, as supervision's reviewed_at gives it: a window of days (the
   -- quality measures) keeps its assessments before joining them to its entries, not after.
-  reviewed_on DATE,
-  -- Copies of the entry's own columns in supervision (checks/entries_assessed.sql: they
-  -- agree): the quality measures read this one table, not the join of the two (a third of
-  -- the query's time).
-  investigation_id VARCHAR, reviewer_id VARCHAR, reviewer_rank VARCHAR,
-  reviewed_at_utc TIMESTAMP
+  reviewed_on DATE
 );
 CREATE TABLE {db}entry_assessment_build (
   rules VARCHAR          -- fingerprint of entry_assessment.sql and the settings it ran with

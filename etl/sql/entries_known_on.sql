@@ -5,12 +5,8 @@
 -- instant is reviewed_at_utc. `does_not_count` says why an entry counts for nothing in its
 -- case's rule (NULL: it counts): before the opening, after the close, a rank below the rule
 -- ($ds_review_ranks on $specialist_team_types, else $supervisor_ranks), or thin/repeated with
--- thin_reviews_count off. Readers: case_entries.sql (the log, in order, with each entry's own
--- text from supervision) and entry_quality.sql (aggregates: sorting every entry of the window
--- first cost a tenth of it).
--- The entries are read from entry_assessment alone, which carries supervision's columns used
--- here (etl/checks/entries_assessed.sql: they agree): joining supervision to it for a window
--- cost the quality measures a third of their time.
+-- thin_reviews_count off. Readers: case_entries.sql (the log, in order) and entry_quality.sql
+-- (aggregates: sorting every entry of the window first cost a tenth of it).
 -- The versions are read from investigation_versions, not case_history: the columns used here
 -- are the version's own, and case_history's join to every incident cost a third of the query.
 WITH cases AS (
@@ -22,17 +18,30 @@ WITH cases AS (
     AND ($investigation_id IS NULL OR investigation_id = $investigation_id)
 )
 SELECT
-  a.review_id, a.investigation_id, a.reviewed_on, a.reviewer_id, a.reviewer_rank, a.grade,
-  a.elements, a.n_applicable, a.repeated, a.repeated_cases, a.days_since_previous, c.area, c.team,
-  c.team_type, a.reviewed_at_utc,
-  CASE WHEN a.reviewed_at_utc < c.opened_at_utc THEN 'before the case opened'
-       WHEN a.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
-       WHEN NOT CASE WHEN c.is_specialist THEN list_contains($ds_review_ranks, a.reviewer_rank)
-                     ELSE list_contains($supervisor_ranks, a.reviewer_rank) END
+  r.review_id, r.investigation_id, r.reviewed_at, r.reviewed_on, r.reviewer_id,
+  r.reviewer_rank, r.review_type, r.actions_set, r.note, r.grade, r.elements, r.n_applicable,
+  r.repeated, r.repeated_cases, r.days_since_previous, c.area, c.team, c.team_type,
+  r.reviewed_at_utc,
+  CASE WHEN r.reviewed_at_utc < c.opened_at_utc THEN 'before the case opened'
+       WHEN r.reviewed_at_utc > c.closed_at_utc THEN 'after the case closed'
+       WHEN NOT CASE WHEN c.is_specialist THEN list_contains($ds_review_ranks, r.reviewer_rank)
+                     ELSE list_contains($supervisor_ranks, r.reviewer_rank) END
          THEN 'rank below the rule'
-       WHEN c.is_specialist AND NOT a.restarts_clock
+       WHEN c.is_specialist AND NOT r.restarts_clock
          THEN 'thin or repeated, and thin_reviews_count is off'
   END AS does_not_count
-FROM (SELECT * FROM entry_assessment
-      WHERE reviewed_on <= $as_of AND ($since IS NULL OR reviewed_on > $since)) AS a
-JOIN cases AS c USING (investigation_id)
+FROM (
+  -- review_facts, read from its two tables as it defines them (etl/sql/marts/review_facts.sql),
+  -- each kept to the window first: through the view, every entry of the history was joined to
+  -- its assessment before the window kept a few (tests/test_entry_quality.py compares).
+  SELECT s.review_id, s.investigation_id, s.reviewed_at, s.reviewed_on, s.reviewer_id,
+         s.reviewer_rank, s.review_type, s.actions_set, s.note, a.grade, a.elements,
+         a.n_applicable, a.repeated, a.repeated_cases, a.days_since_previous, s.reviewed_at_utc,
+         coalesce(a.restarts_clock, true) AS restarts_clock
+  FROM (SELECT *, CAST(reviewed_at AS DATE) AS reviewed_on FROM supervision
+        WHERE CAST(reviewed_at AS DATE) <= $as_of
+          AND ($since IS NULL OR CAST(reviewed_at AS DATE) > $since)) AS s
+  LEFT JOIN (SELECT * FROM entry_assessment
+             WHERE reviewed_on <= $as_of AND ($since IS NULL OR reviewed_on > $since)) AS a
+    USING (review_id)
+) AS r JOIN cases AS c USING (investigation_id)

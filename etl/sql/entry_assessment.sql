@@ -14,9 +14,7 @@
 -- days_since_previous: days since the case's previous entry by anyone (fixed once loaded).
 -- restarts_clock: whether the entry may restart a review clock; a thin or repeated entry does
 -- not when $thin_reviews_count is false. (Rank and open dates are the rules' own business.)
--- reviewed_on: the entry's local day (supervision's reviewed_at), for readers of a window of days;
--- investigation_id, reviewer_id, reviewer_rank, reviewed_at_utc: supervision's, carried so that
--- the quality measures read this table alone (etl/sql/entries_known_on.sql).
+-- reviewed_on: the entry's local day (supervision's reviewed_at), for readers of a window of days.
 -- Parameters also $child_age_under, $specialist_team_types (child_cases.sql).
 -- Incremental (etl/assessment.py): $case_scope (NULL: every case) limits the entries assessed
 -- to those cases' (all their entries: days_since_previous looks at the case's previous one);
@@ -31,7 +29,7 @@ WITH cases AS (
          OR investigation_id IN (SELECT unnest(CAST($case_scope AS VARCHAR[]))))
 ),
 entries AS (
-  SELECT s.review_id, s.investigation_id, s.reviewer_id, s.reviewer_rank, s.reviewed_at_utc,
+  SELECT s.review_id, s.investigation_id, s.reviewer_id,
          CAST(s.reviewed_at AS DATE) AS reviewed_on, c.child_related,
          date_diff('day', lag(CAST(s.reviewed_at AS DATE)) OVER (
            PARTITION BY s.investigation_id ORDER BY s.reviewed_at_utc, s.review_id),
@@ -118,12 +116,11 @@ assessed AS (
     c.days_since_previous,
     c.note_key,
     c.reviewed_on,
-    c.investigation_id, c.reviewer_id, c.reviewer_rank, c.reviewed_at_utc,
     false AS carried
   FROM counted AS c
   UNION ALL
   SELECT review_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, grade, NULL, note_key, NULL,
-         NULL, NULL, NULL, NULL, true
+         true
   FROM carried_entry_keys
 )
 SELECT a.* EXCLUDE (carried),
