@@ -38,6 +38,8 @@ class Column:
     # The checks this column switches on (dashboard/checks.py): when the newest extract lacks
     # it, those checks are off, and the data-quality page says so. Never an error.
     enables: tuple[str, ...] = ()
+    # Long free text (a note, a rationale): stored without compression (etl/warehouse.py).
+    free_text: bool = False
 
     def allowed_values(self, settings: Settings) -> tuple[str, ...]:
         if self.allowed_setting:
@@ -221,7 +223,7 @@ SUPERVISION = Extract(
         Column("reviewer_rank", Kind.ENUM, required=True, allowed=ALL_RANKS, doc="their rank"),
         Column("review_type", Kind.TEXT, doc="kind of entry, as the source system names it"),
         Column("actions_set", Kind.INT, min_value=0, doc="number of actions set"),
-        Column("note", Kind.TEXT, doc="the entry's free text"),
+        Column("note", Kind.TEXT, doc="the entry's free text", free_text=True),
         # From review templates; absent or empty = unknown (the note's words decide then).
         Column(
             "next_review_due",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.contract import ALL_EXTRACTS, INVESTIGATIONS
+from etl.contract import ALL_EXTRACTS, INVESTIGATIONS, Column
 from etl.validate import SQL_TYPES
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -85,6 +85,14 @@ CREATE TABLE {db}check_spans_build (
 """
 
 
+def _stored(column: Column) -> str:
+    """How a column is stored: free text without compression. DuckDB's analysis and FSST
+    compression of a year's notes cost 0.3 s of a 5.5 s load at force (the entries' insert
+    0.44 -> 0.28 s); notes are read whole only by the load's assessment and a case's log, and
+    take 1.5 times the space uncompressed (docs/benchmarks.md, session 13)."""
+    return " USING COMPRESSION uncompressed" if column.free_text else ""
+
+
 def base_table_ddl(database: str | None = None) -> list[str]:
     """CREATE TABLE statements for the base tables, in ``database`` (default: the current one)."""
     db = f'"{database}".' if database else ""
@@ -92,7 +100,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
     # The optional extracts' tables always exist (empty until a load brings the file).
     for ex in ALL_EXTRACTS:
         cols = ", ".join(
-            [f"{c.name} {SQL_TYPES[c.kind]}" for c in ex.columns]
+            [f"{c.name} {SQL_TYPES[c.kind]}{_stored(c)}" for c in ex.columns]
             + [f"{name}_utc TIMESTAMP" for name in ex.timestamp_columns]
         )
         statements.append(f"CREATE TABLE {db}{ex.name} ({cols}, load_id INTEGER)")

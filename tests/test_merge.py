@@ -61,6 +61,25 @@ def test_a_delta_closes_a_case_and_adds_reviews(load_rows, db, settings, query):
     con.close()
 
 
+def test_notes_are_stored_uncompressed_and_read_back_whole(load_rows, query):
+    """Free text skips DuckDB's compression (etl/warehouse.py, _stored): in a first load and in
+    a delta's merge; every other text column is still compressed, and each note is as sent."""
+    notes = {f"R{i}": "Seen." if i % 2 else f"Risk reviewed; plan {i} updated  " for i in range(40)}
+    entries = [{"review_id": r, "investigation_id": "A", "note": n} for r, n in notes.items()]
+    load_rows(investigations=[{"investigation_id": "A"}], supervision=entries[:20])
+    load_rows(investigations=[{"investigation_id": "A"}], supervision=entries)
+
+    def compression(column: str) -> set[str]:
+        return {row[0] for row in query(
+            "SELECT compression FROM pragma_storage_info('supervision') "
+            "WHERE column_name = ? AND segment_type = 'VARCHAR'", [column])}  # fmt: skip
+
+    assert compression("note") == {"Uncompressed"}
+    assert compression("review_id") != {"Uncompressed"}
+    stored = dict(query("SELECT review_id, note FROM supervision"))
+    assert stored == {r: n.strip() for r, n in notes.items()}  # validate.py trims each value
+
+
 def test_a_case_can_change_team_type(load_rows, query):
     load_rows(investigations=[{"investigation_id": "A", "team_type": "response"}])
     load_rows(investigations=[{"investigation_id": "A", "team_type": "cse"}])
