@@ -49,6 +49,10 @@ CHANGES = int(os.environ.get("PVP_BENCH_CHANGES", "60"))
 NARROWING = ("team", "team_type", "officer_id")
 # The share of filter changes that move to a day no worker has seen (issue 16: first visits).
 NEW_DAYS = float(os.environ.get("PVP_BENCH_NEW_DAYS", "0.5"))
+# PVP_BENCH_THINK_S: a user's reading time between two filter changes, drawn uniformly from
+# half to one and a half times it. 0 (the default, every figure before 2026-11-28 session 13):
+# a closed loop with no pause, the machine kept saturated.
+THINK_S = float(os.environ.get("PVP_BENCH_THINK_S", "0"))
 
 
 def _outputs(key: str):
@@ -202,7 +206,10 @@ def user(base: str, n: int, days: list[str], officers: list[str], changes: int, 
     s = signed_in(base, f"bench{n}")
     callbacks = Callbacks(s.get(base + "/_dash-dependencies").json())
     rng = random.Random(n)
+    pauses = random.Random(1000 + n)  # its own draws: the choices stay those of a run without
     for _ in range(changes):
+        if THINK_S:
+            time.sleep(pauses.uniform(0.5 * THINK_S, 1.5 * THINK_S))
         # Half the changes (PVP_BENCH_NEW_DAYS) go to a day no one has asked for (days are
         # dealt out to users).
         new_day = rng.random() < NEW_DAYS and days
@@ -340,6 +347,7 @@ def main() -> None:
         "workers": WORKERS,
         "concurrent_users": USERS,
         "callbacks_at_once": AT_ONCE,
+        "think_s": THINK_S,
         "filter_changes": changes,
         "first_visits": sum(1 for r in results if r[2]) // max(len(names), 1),
         "requests_per_s": round(len(results) / wall, 1),
