@@ -206,7 +206,7 @@ def user(base: str, n: int, days: list[str], officers: list[str], changes: int, 
     s = signed_in(base, f"bench{n}")
     callbacks = Callbacks(s.get(base + "/_dash-dependencies").json())
     rng = random.Random(n)
-    pauses = random.Random(1000 + n)  # its own draws: the choices stay those of a run without
+    pauses = random.Random(1000 + n)  # its own draws: the choices stay those of a run with none
     for _ in range(changes):
         if THINK_S:
             time.sleep(pauses.uniform(0.5 * THINK_S, 1.5 * THINK_S))

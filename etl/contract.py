@@ -38,7 +38,7 @@ class Column:
     # The checks this column switches on (dashboard/checks.py): when the newest extract lacks
     # it, those checks are off, and the data-quality page says so. Never an error.
     enables: tuple[str, ...] = ()
-    # Long free text (a note, a rationale): stored without compression (etl/warehouse.py).
+    # Long free text (the entries' notes): stored without compression (etl/warehouse.py).
     free_text: bool = False
 
     def allowed_values(self, settings: Settings) -> tuple[str, ...]:

@@ -87,9 +87,9 @@ CREATE TABLE {db}check_spans_build (
 
 def _stored(column: Column) -> str:
     """How a column is stored: free text without compression. DuckDB's analysis and FSST
-    compression of a year's notes cost 0.3 s of a 5.5 s load at force (the entries' insert
-    0.44 -> 0.28 s); notes are read whole only by the load's assessment and a case's log, and
-    take 1.5 times the space uncompressed (docs/benchmarks.md, session 13)."""
+    compression of a year's notes cost about 0.3 s of a 5.3 s load at force (no gain at ten
+    years); notes are read whole only by the load's assessment and a case's log. The
+    warehouse file grows by half (docs/benchmarks.md, session 13)."""
     return " USING COMPRESSION uncompressed" if column.free_text else ""
 
 

@@ -63,7 +63,7 @@ def test_a_delta_closes_a_case_and_adds_reviews(load_rows, db, settings, query):
 
 def test_notes_are_stored_uncompressed_and_read_back_whole(load_rows, query):
     """Free text skips DuckDB's compression (etl/warehouse.py, _stored): in a first load and in
-    a delta's merge; every other text column is still compressed, and each note is as sent."""
+    a delta's merge; an id column is still compressed, and each note reads back as sent."""
     notes = {f"R{i}": "Seen." if i % 2 else f"Risk reviewed; plan {i} updated  " for i in range(40)}
     entries = [{"review_id": r, "investigation_id": "A", "note": n} for r, n in notes.items()]
     load_rows(investigations=[{"investigation_id": "A"}], supervision=entries[:20])
