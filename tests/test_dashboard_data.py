@@ -157,6 +157,32 @@ def test_the_child_page_is_kept_per_choice_of_filters_and_each_choice_is_its_own
     assert len({(frozenset(ids), n) for ids, n in expected}) > 3  # choices the test tells apart
 
 
+def test_the_weekly_chart_asks_the_rule_once_per_year_whatever_the_area_and_team_type(dash_app):
+    """A year of child_cases_opened.sql is kept for all the user's areas and team types, and
+    each choice of area or team type is taken from it: moving between them on a day already
+    read runs no query (and an officer, not in the rule's grain, still gets a run of its own)."""
+    wh = data.warehouse()
+    with wh._lock:
+        wh._cache.clear()
+        wh._sizes.clear()
+
+    def years_kept() -> int:
+        return sum(1 for key in wh._cache if key[1] == "child_cases_opened")
+
+    data.new_child_cases_by_week(FORCE, Filters(as_of=DAY, areas=["West"], team_type="cse"))
+    assert years_kept() == 2  # the as-of year and the one before
+    for f in (
+        Filters(as_of=DAY),
+        Filters(as_of=DAY, areas=["East"]),
+        Filters(as_of=DAY, team_type="response"),
+        Filters(as_of=DAY - timedelta(days=30)),
+    ):
+        data.new_child_cases_by_week(FORCE, f)
+    assert years_kept() == 2
+    data.new_child_cases_by_week(FORCE, Filters(as_of=DAY, officer_id="PC13"))
+    assert years_kept() == 4
+
+
 # The weekly chart's window written the plain way, per as-of day (what child_cases_opened.sql
 # and new_child_cases_by_week replaced: one run per day).
 _WEEKS_ONE_DAY = """
