@@ -955,8 +955,10 @@ def _checks_on_days(
 
     def run(new: list[date]) -> dict[date, pd.DataFrame]:
         rows = query(name, scope, areas, as_of_days=new, window_days=window)
-        on = pd.to_datetime(rows["as_of"]).dt.date
-        return {d: rows[on == d].drop(columns="as_of").reset_index(drop=True) for d in new}
+        on = pd.to_datetime(rows["as_of"])  # compared as timestamps: no date object per row
+        return {
+            d: rows[on == pd.Timestamp(d)].drop(columns="as_of").reset_index(drop=True) for d in new
+        }
 
     keys = {d: _query_key(name, scope, areas, as_of_days=[d], window_days=window) for d in days}
     return _kept_apart(keys, run)
@@ -1020,23 +1022,23 @@ def _check_day_rows(
     give the day's case checks as ``cases``, found for both days in one run."""
     s = settings()
 
-    def said(make_words):
-        return make_words() if in_words else None
-
     def make() -> pd.DataFrame:
         off = checks_off()
         parts = []
         day_cases = case_checks(scope, as_of) if cases is None else cases
-        if len(day_cases):
+        # Counted only (not in_words): the failing rows themselves are enough, as they come.
+        if len(day_cases) and not in_words:
+            parts.append(day_cases)
+        elif len(day_cases):
             c = day_cases.copy()
             c["record_id"] = c["investigation_id"]
             # Plain lists zipped: a dict per row (to_dict) cost more than the query.
-            c["reasons_words"] = said(lambda: [
+            c["reasons_words"] = [
                 _case_reasons(*row, s)
                 for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
                                c["days"].tolist(), c["hours"].tolist(),
                                c["team_type"].tolist(), strict=True)
-            ])  # fmt: skip
+            ]  # fmt: skip
             c["when"] = pd.to_datetime(c["opened_on"])
             parts.append(c)
         recent = as_of - timedelta(days=s.recent_days - 1)
@@ -1048,51 +1050,54 @@ def _check_day_rows(
                     continue
                 rows = k[k[check]].copy()
                 rows["check_name"] = check
+                if not in_words:
+                    parts.append(rows)
+                    continue
                 rows["record_id"] = rows["custody_id"]
                 rows["days"] = [
                     (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
                 ]
                 rows["due_on"] = rows["detained_on"]
-                rows["reasons_words"] = said(lambda rows=rows, reason=reason: [
+                rows["reasons_words"] = [
                     f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
                     + reasons_in_words(r, s)
                     for cid, a, r in zip(rows["custody_id"], rows["child_age"], rows[reason],
                                          strict=True)
-                ])  # fmt: skip
+                ]  # fmt: skip
                 rows["when"] = rows["detained_at"]
                 parts.append(rows)
         if _records_read("missing_checks"):
             m = _day_records(scope, "missing_checks", [as_of])[as_of]
             if "absent_category_used" not in off:
-                rows = m[m["absent_category_used"]
-                         & (pd.to_datetime(m["reported_on"]).dt.date >= recent)].copy()  # fmt: skip
+                lately = pd.to_datetime(m["reported_on"]) >= pd.Timestamp(recent)
+                rows = m[m["absent_category_used"] & lately].copy()
                 rows["check_name"] = "absent_category_used"
-                rows["days"] = [
-                    (as_of - d).days for d in pd.to_datetime(rows["reported_on"]).dt.date
-                ]
-                rows["due_on"] = rows["reported_on"]
-                rows["reasons_words"] = said(
-                    lambda rows=rows: [
+                if in_words:
+                    rows["days"] = [
+                        (as_of - d).days for d in pd.to_datetime(rows["reported_on"]).dt.date
+                    ]
+                    rows["due_on"] = rows["reported_on"]
+                    rows["reasons_words"] = [
                         f"child {p}, age {'unknown' if pd.isna(a) else int(a)}: recorded 'absent'"
                         for p, a in zip(rows["person_ref"], rows["child_age"], strict=True)
                     ]
-                )
-                rows["when"] = rows["reported_at"]
+                    rows["when"] = rows["reported_at"]
                 parts.append(rows)
             if "rhi_overdue" not in off:
                 rows = m[m["rhi_state"] == "overdue"].copy()
                 rows["check_name"] = "rhi_overdue"
-                rows["days"] = rows["hours_since_return"] // 24
-                rows["due_on"] = (
-                    pd.to_datetime(rows["returned_at"]) + pd.Timedelta(hours=s.rhi_hours)
-                ).dt.date
-                rows["reasons_words"] = said(lambda rows=rows: [
-                    f"child {p} returned {pd.Timestamp(r):%d/%m/%Y %H:%M}, "
-                    f"{words.hours(int(h))} ago; no return home interview offered"
-                    for p, r, h in zip(rows["person_ref"], rows["returned_at"],
-                                       rows["hours_since_return"], strict=True)
-                ])  # fmt: skip
-                rows["when"] = rows["returned_at"]
+                if in_words:
+                    rows["days"] = rows["hours_since_return"] // 24
+                    rows["due_on"] = (
+                        pd.to_datetime(rows["returned_at"]) + pd.Timedelta(hours=s.rhi_hours)
+                    ).dt.date
+                    rows["reasons_words"] = [
+                        f"child {p} returned {pd.Timestamp(r):%d/%m/%Y %H:%M}, "
+                        f"{words.hours(int(h))} ago; no return home interview offered"
+                        for p, r, h in zip(rows["person_ref"], rows["returned_at"],
+                                           rows["hours_since_return"], strict=True)
+                    ]  # fmt: skip
+                    rows["when"] = rows["returned_at"]
                 parts.append(rows)
         if not in_words:
             # The cards only count what the page's filters leave: no words, no order.
