@@ -1026,20 +1026,21 @@ def _check_day_rows(
         off = checks_off()
         parts = []
         day_cases = case_checks(scope, as_of) if cases is None else cases
-        # Counted only (not in_words): the failing rows themselves are enough, as they come.
-        if len(day_cases) and not in_words:
-            parts.append(day_cases)
-        elif len(day_cases):
-            c = day_cases.copy()
-            c["record_id"] = c["investigation_id"]
-            # Plain lists zipped: a dict per row (to_dict) cost more than the query.
-            c["reasons_words"] = [
-                _case_reasons(*row, s)
-                for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
-                               c["days"].tolist(), c["hours"].tolist(),
-                               c["team_type"].tolist(), strict=True)
-            ]  # fmt: skip
-            c["when"] = pd.to_datetime(c["opened_on"])
+        # Each part: the failing rows with their check; only the list (in_words) gives them
+        # the days, due dates, words and times it shows (the cards count the rows as they are).
+        if len(day_cases):
+            c = day_cases
+            if in_words:
+                c = day_cases.copy()
+                c["record_id"] = c["investigation_id"]
+                # Plain lists zipped: a dict per row (to_dict) cost more than the query.
+                c["reasons_words"] = [
+                    _case_reasons(*row, s)
+                    for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
+                                   c["days"].tolist(), c["hours"].tolist(),
+                                   c["team_type"].tolist(), strict=True)
+                ]  # fmt: skip
+                c["when"] = pd.to_datetime(c["opened_on"])
             parts.append(c)
         recent = as_of - timedelta(days=s.recent_days - 1)
         if _records_read("custody_checks"):
@@ -1050,21 +1051,19 @@ def _check_day_rows(
                     continue
                 rows = k[k[check]].copy()
                 rows["check_name"] = check
-                if not in_words:
-                    parts.append(rows)
-                    continue
-                rows["record_id"] = rows["custody_id"]
-                rows["days"] = [
-                    (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
-                ]
-                rows["due_on"] = rows["detained_on"]
-                rows["reasons_words"] = [
-                    f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
-                    + reasons_in_words(r, s)
-                    for cid, a, r in zip(rows["custody_id"], rows["child_age"], rows[reason],
-                                         strict=True)
-                ]  # fmt: skip
-                rows["when"] = rows["detained_at"]
+                if in_words:
+                    rows["record_id"] = rows["custody_id"]
+                    rows["days"] = [
+                        (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
+                    ]
+                    rows["due_on"] = rows["detained_on"]
+                    rows["reasons_words"] = [
+                        f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
+                        + reasons_in_words(r, s)
+                        for cid, a, r in zip(rows["custody_id"], rows["child_age"],
+                                             rows[reason], strict=True)
+                    ]  # fmt: skip
+                    rows["when"] = rows["detained_at"]
                 parts.append(rows)
         if _records_read("missing_checks"):
             m = _day_records(scope, "missing_checks", [as_of])[as_of]
