@@ -414,6 +414,9 @@ def _check_and_merge(
     if checked is None:
         say(f"validating {st.label}")
     v = validate(con, st, settings, load_id, checked)
+    # The staged text is not read again (the rejected rows have theirs): freed before the
+    # merge, not at the end of the build. A decade's text held on made the build spill to disk.
+    st.drop(con)
     newest = history.newest_day(con, ex, v.valid_table)
     say(f"merging {st.label}")
     inserted, updated, unchanged = _merge(con, ex, v, load_id)
@@ -422,6 +425,7 @@ def _check_and_merge(
     if lane.own_cursor:  # the quarantine is written from the load's own connection
         rejects = f"work.{v.reject_table}"
         con.execute(f"CREATE TABLE {rejects} AS SELECT * FROM {v.reject_table}")
+    v.drop(con)  # nor are the checked rows
     lane.results[ex.name] = _Merged(
         FileResult(
             file=st.label,

@@ -56,6 +56,12 @@ class StagedFile:
     newlines_before: np.ndarray | None = None
     rec_is_line: bool = False
 
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Free the staged text once the extract is merged and its rejects are copied out:
+        held to the end of the build, a decade's text made the build spill to disk."""
+        con.execute(f"DROP VIEW IF EXISTS {self.table}")
+        con.execute(f"DROP TABLE IF EXISTS {self.table}_scan")
+
     def lines(self, recs: np.ndarray) -> np.ndarray:
         """The line each record starts on (header = line 1), from the records' _rec values."""
         recs = np.asarray(recs, dtype=np.int64)

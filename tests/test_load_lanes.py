@@ -57,3 +57,31 @@ def test_a_review_of_a_case_quarantined_in_the_same_load_says_why_across_the_lan
     assert case_reason == "closed_before_opened"
     assert reason == "unknown_investigation"
     assert "its own row was quarantined" in detail and "closed_before_opened" in detail
+
+
+def test_no_extract_text_or_checked_rows_are_held_once_the_files_are_merged(
+    tmp_path, db, settings, monkeypatch
+):
+    """Each file's staged text and checked rows are freed as soon as it is merged: held to the
+    end of the build, ten years of them made the assessment and the flags spill to disk."""
+    from etl import assessment
+
+    held: list[str] = []
+    assess = assessment.assess
+
+    def looking(con, *args, **kwargs):
+        held.extend(
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary "
+                "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal"
+            ).fetchall()
+        )
+        return assess(con, *args, **kwargs)
+
+    monkeypatch.setattr(assessment, "assess", looking)
+    two_cases = [CASE, {**CASE, "investigation_id": "V1"}]  # a repeated id: a _ranked table
+    load(write_extracts(tmp_path / "x", [INCIDENT], two_cases, [REVIEW]), db, settings)
+    staged_or_checked = [n for n in held if n.startswith(("raw_", "valid_"))]
+    assert staged_or_checked == []
+    assert held  # the look did see the build's own temporary tables (the rejects)
