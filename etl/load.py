@@ -335,11 +335,11 @@ def _build(
 
 @dataclass
 class _Merged:
-    """One extract checked and merged: its load-log line, its work tables, where its rejected
-    rows are (readable from every lane) and its newest day (history.extract_day)."""
+    """One extract checked and merged: its load-log line, where its rejected rows are (readable
+    from every lane) and its newest day (history.extract_day). Its work tables are freed by
+    then (_check_and_merge)."""
 
     file: FileResult
-    validated: Validated
     rejects: str
     newest: date | None
 
@@ -356,9 +356,8 @@ class _Lane:
     at: int = 0  # the position (in the load's order) of the extract being worked on
 
     def close(self) -> None:
-        """Free the lane's work tables, and close its cursor when it has one of its own."""
-        for r in self.results.values():
-            r.validated.drop(self.con)
+        """Close the lane's cursor when it has one of its own (each extract's work tables are
+        freed as it is merged)."""
         if self.own_cursor:
             self.con.close()
 
@@ -439,7 +438,6 @@ def _check_and_merge(
             quarantined=v.quarantined,
             missing_optional=st.missing_optional,
         ),
-        v,
         rejects,
         newest,
     )

@@ -57,8 +57,8 @@ class StagedFile:
     rec_is_line: bool = False
 
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Free the staged text once the extract is merged and its rejects are copied out:
-        held to the end of the build, a decade's text made the build spill to disk."""
+        """Free the staged text once the extract is validated (its rejected rows carry their
+        own raw text): held to the end of the build, a decade's text made it spill to disk."""
         con.execute(f"DROP VIEW IF EXISTS {self.table}")
         con.execute(f"DROP TABLE IF EXISTS {self.table}_scan")
 

@@ -62,8 +62,9 @@ def test_a_review_of_a_case_quarantined_in_the_same_load_says_why_across_the_lan
 def test_no_extract_text_or_checked_rows_are_held_once_the_files_are_merged(
     tmp_path, db, settings, monkeypatch
 ):
-    """Each file's staged text and checked rows are freed as soon as it is merged: held to the
-    end of the build, ten years of them made the assessment and the flags spill to disk."""
+    """Each file's staged text is freed once it is validated, its checked rows once it is
+    merged: held to the end of the build, ten years of them made the assessment and the flags
+    spill to disk."""
     from etl import assessment
 
     held: list[str] = []
