@@ -26,14 +26,17 @@ SHARE_COLUMNS = [Column(f"{name}_pct", header, kind="number", width=120) for nam
 def as_percentages(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return df
-    df = df.copy()
-    for name, _header in SHARES:
-        df[f"{name}_pct"] = (df[name].astype("float64") * 100).round(1)
-    minimum = data.settings().min_entries_for_share
-    df["small_numbers_words"] = [
-        f"fewer than {minimum} entries: no shares" if small else "" for small in df["small_numbers"]
-    ]
-    return df
+    names = [name for name, _header in SHARES]
+    # One block of every share at once: a column at a time cost a grid block 1-2 ms.
+    shares = (df[names].astype("float64") * 100).round(1)
+    shares.columns = [f"{name}_pct" for name in names]
+    note = f"fewer than {data.settings().min_entries_for_share} entries: no shares"
+    words = pd.Series(
+        [note if small else "" for small in df["small_numbers"]],
+        index=df.index,
+        name="small_numbers_words",
+    )
+    return pd.concat([df, shares, words], axis=1)
 
 
 def small_numbers_note() -> str:
