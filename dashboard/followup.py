@@ -16,7 +16,7 @@ two failed, and every write and refusal goes into the access audit log.
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import select
@@ -59,6 +59,11 @@ def _text(value: str | None, limit: int, what: str) -> str | None:
     return value or None
 
 
+def remind_latest(today: date) -> date:
+    """The last day a reminder may fall on, the newest day of data being ``today``."""
+    return today + timedelta(days=data.settings().remind_max_days)
+
+
 def record(
     db: AppDB,
     scope: Scope,
@@ -86,8 +91,17 @@ def record(
         raise Invalid("say who the case is assigned to")
     note = _text(note, NOTE_MAX, "The note")
     today = data.latest_day()
-    if remind_on is not None and today is not None and remind_on <= today:
-        raise Invalid(f"a reminder must fall after {today:%d/%m/%Y}, the newest day of data")
+    if remind_on is not None and today is not None:
+        if remind_on <= today:
+            raise Invalid(f"a reminder must fall after {today:%d/%m/%Y}, the newest day of data")
+        # A reminder hides a flagged case: one years ahead (a year mistyped) would hide it
+        # until its flag ends, however overdue it becomes.
+        latest = remind_latest(today)
+        if remind_on > latest:
+            raise Invalid(
+                f"a reminder must fall on or before {latest:%d/%m/%Y}, "
+                f"{data.settings().remind_max_days} days after the newest day of data"
+            )
     first = rows.iloc[0]
     follow_up = CaseFollowUp(
         investigation_id=investigation_id,

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     stale_data_hours: int = Field(
         36, description="Every page shows a warning when the newest load is older than this."
     )
+    remind_max_days: int = Field(
+        28,
+        description="A follow-up's 'remind me on' day (which hides the case from its author's "
+        "list until then) falls at most this many days after the newest day of data.",
+    )
     thin_note_chars: int = Field(
         40, description="An entry with no actions set and a shorter note counts as 'thin'."
     )

@@ -126,6 +126,31 @@ def test_what_is_not_acceptable_is_said(world):
         followup.record(db, WEST, "CP1", "chased", note="x" * 1001)
 
 
+def test_a_reminder_falls_at_most_remind_max_days_ahead(world):
+    """A reminder hides a flagged case until its day: 31/12/9999 (a year mistyped) would hide
+    an overdue case until its flag ended. The newest day of data is 10/07/2018 and
+    remind_max_days is 28: 07/08/2018 is the last day allowed, in the form's picker too."""
+    _, db = world
+    assert data.settings().remind_max_days == 28
+    for too_late in (date(2018, 8, 8), date(9999, 12, 31)):
+        with pytest.raises(followup.Invalid, match="on or before 07/08/2018, 28 days after"):
+            followup.record(db, WEST, "CP1", "chased", remind_on=too_late)
+    made = followup.record(db, WEST, "CP1", "chased", remind_on=date(2018, 8, 7))
+    assert made.remind_on == date(2018, 8, 7)
+    assert followup.remind_latest(date(2018, 7, 10)) == date(2018, 8, 7)
+    from dashboard.panels.today_follow_up import _form
+
+    picker = _find(_form(), "follow-up-remind")
+    assert (picker.min_date_allowed, picker.max_date_allowed) == (
+        date(2018, 7, 11), date(2018, 8, 7)
+    )  # fmt: skip
+    shorter = data.settings().model_copy(update={"remind_max_days": 7})
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(data, "settings", lambda: shorter)
+        with pytest.raises(followup.Invalid, match="on or before 17/07/2018, 7 days after"):
+            followup.record(db, WEST, "CP1", "chased", remind_on=date(2018, 7, 18))
+
+
 def test_the_list_shows_the_latest_and_a_reminder_hides_the_case_until_its_day(world):
     _, db = world
     followup.record(db, WEST, "CP1", "chased", "DS Patel")
@@ -204,3 +229,16 @@ def test_the_case_page_lists_the_follow_ups_and_how_they_ended(world):
     assert "Chased DS Patel" in text and "23/06/2018" in text
     assert "closed: reviewed 12/07/2018, 19 days after first flagged" in text
     assert "Chased" not in shown(EAST)  # another area's case shows nothing
+
+
+def _find(component, wanted_id: str):
+    """The component of id ``wanted_id`` inside a Dash layout."""
+    if getattr(component, "id", None) == wanted_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _find(child, wanted_id)
+            if found is not None:
+                return found
+    return None

@@ -77,6 +77,7 @@ def _form() -> dbc.Modal:
                         dcc.DatePickerSingle(
                             id="follow-up-remind",
                             min_date_allowed=latest + timedelta(days=1) if latest else None,
+                            max_date_allowed=followup.remind_latest(latest) if latest else None,
                             display_format="DD/MM/YYYY",
                             first_day_of_week=1,
                             clearable=True,
