@@ -37,6 +37,24 @@ def test_a_save_from_a_stale_form_is_refused_with_who_and_when(appdb, west_audit
     assert kept.answers["risk"]["answer"] == "no" and kept.version == 2
 
 
+def test_no_one_moderates_an_audit_they_drafted_or_submitted(appdb, west_audit):
+    """Two auditors wrote it (wa drafted, wb submitted); each is later made a moderator of
+    West. Neither may moderate it; a third moderator may."""
+    service.save_audit(appdb, WEST_AUDITOR, west_audit.id, 1, answers("no"), None, None, [], None)
+    service.save_audit(
+        appdb, WEST_AUDITOR_2, west_audit.id, 2, answers(), "good", "Plan and risk seen.", [],
+        None, submit=True,
+    )  # fmt: skip
+    for who in ("wa", "wb"):
+        with pytest.raises(service.Refused, match="your own audit"):
+            service.moderate(appdb, Scope(who, "moderator", ("West",)), west_audit.id, 3,
+                             "good", None)  # fmt: skip
+    assert service.get_audit(appdb, WEST_AUDITOR, west_audit.id).status == "submitted"
+    done = service.moderate(appdb, Scope("wm", "moderator", ("West",)), west_audit.id, 3,
+                            "good", None)  # fmt: skip
+    assert (done.status, done.moderator) == ("moderated", "wm")
+
+
 def test_two_writers_past_the_check_at_once_cannot_both_commit(appdb, west_audit):
     # Both sessions read version 1; the second UPDATE ... WHERE version = 1 matches no row.
     with appdb.transaction() as first:

@@ -328,6 +328,18 @@ def _load_for_write(s: Session, scope: Scope, audit_id: int, allowed, what: str)
     return audit
 
 
+def _wrote(s: Session, audit: Audit, username: str) -> bool:
+    """Whether ``username`` saved the audit's answers (a draft or the submission)."""
+    if audit.auditor == username:
+        return True
+    wrote = select(AuditEvent.id).where(
+        AuditEvent.audit_id == audit.id,
+        AuditEvent.username == username,
+        AuditEvent.event.in_(("draft", "submitted")),
+    )
+    return s.execute(wrote.limit(1)).first() is not None
+
+
 def _check_version(audit: Audit, expected: int) -> None:
     if audit.version != expected:
         raise Conflict(audit.updated_by, audit.updated_at, audit.version)
@@ -404,6 +416,10 @@ def moderate(
     try:
         with db.transaction() as s:
             audit = _load_for_write(s, scope, audit_id, can_moderate, "moderate")
+            if _wrote(s, audit, scope.username):
+                # The moderator is the auditor's check: someone whose role changed after they
+                # drafted or submitted the audit does not judge their own work.
+                raise _refuse(scope, "moderate your own audit", audit_id)
             _check_version(audit, version)
             if audit.status != "submitted":
                 raise Invalid(
