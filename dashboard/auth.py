@@ -190,9 +190,13 @@ def client_address(trusted_proxies: list[str]) -> str | None:
     return remote
 
 
-def safe_local_path(target: str | None) -> str:
-    """Only same-site paths: never redirect a user to another host after sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+def safe_local_path(target: object) -> str:
+    """Only same-site paths: never redirect a user to another host after sign-in. Browsers
+    read a backslash as a slash and drop tabs and newlines from an address, so a backslash or
+    a control character anywhere could turn the path into "//host"."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return "/"
     parsed = urlparse(target)
     return parsed.path + (f"?{parsed.query}" if parsed.query else "")

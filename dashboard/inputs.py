@@ -29,13 +29,34 @@ class BadInput(ValueError):
     """A callback input outside what the page can send."""
 
 
+# Days a page may be asked for: a day counted from 01/01/0001 or 31/12/9999 overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def _iso_day(value: str | None) -> date | None:
-    """``YYYY-MM-DD`` (a date picker may add a time, which is ignored); a real date."""
+    """``YYYY-MM-DD`` (a date picker may add a time, which is ignored); a real date between
+    FIRST_DAY and LAST_DAY."""
     if value in (None, ""):
         return None
     if not isinstance(value, str) or len(value) > 40:
         raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(value[:10])  # ValueError for 2018-02-30
+    day = date.fromisoformat(value[:10])  # ValueError for 2018-02-30
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"expected a date from {FIRST_DAY:%Y} to {LAST_DAY:%Y}")
+    return day
+
+
+def address_day(value: Any) -> date | None:
+    """A day from a page's address (``address_value``): ValueError when it is not one."""
+    return _iso_day(address_value(value))
+
+
+def address_value(value: Any) -> str | None:
+    """One value of a page's address: the first when a key is repeated (``?a=1&a=2`` reaches a
+    page as a list), None for anything but text."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None
 
 
 class _Model(BaseModel):

@@ -635,3 +635,70 @@ def test_workers_booting_together_all_open_a_new_audit_log(tmp_path):
             w.join(60)
         outcomes += [results.get(timeout=5) for _ in workers]
     assert outcomes == ["ok"] * 45
+
+
+PVP_MONTH = '"clearable":false,"id":"pvp-month"'  # the month chosen is the value before it
+
+
+def _page(dash_app, client, path: str, search: str):
+    pages = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
+    values = {"_pages_location.pathname": path, "_pages_location.search": search}
+    return post_callback(dash_app, client, pages, values, ["_pages_location.pathname"])
+
+
+@pytest.mark.parametrize(
+    ("path", "search", "shown"),
+    [
+        # A repeated key reaches a page as a list: the first value is used.
+        ("/pvp", "?month=2018-04-01&month=2018-05-01", f'"value":"2018-04-01",{PVP_MONTH}'),
+        ("/case/W-OVERDUE", "?as_of=2018-06-30&as_of=2018-06-01", "Case W-OVERDUE"),
+        ("/case/W-OVERDUE", "?from=/&from=/quality", "Back to the list"),
+        ("/audits", "?month=2018-06&month=2018-05", "audit"),
+        # A day that cannot be counted from is refused like one that is not a date.
+        ("/case/W-OVERDUE", "?as_of=0001-01-01", "Case not found"),
+        ("/case/W-OVERDUE", "?as_of=9999-12-31", "Case not found"),
+    ],
+)
+def test_a_crafted_address_is_answered_not_failed(dash_app, client_for, path, search, shown):
+    """Addresses an adversarial pass made fail with 500 (a list where text was expected; a day
+    whose neighbours overflow)."""
+    client = client_for("ppu" if path == "/audits" else "west")
+    client.get("/_dash-layout")
+    status, body = _page(dash_app, client, path, search)
+    assert status == 200
+    page = body.get_data(as_text=True)
+    assert shown in page, page[-3000:]
+
+
+def test_a_day_out_of_range_in_a_callback_is_refused_not_failed(dash_app, client_for):
+    client = client_for("west")
+    key = next(k for k in dash_app.callback_map if CARDS in k)
+    for day in ("0001-01-01", "9999-12-31"):
+        status, _ = post_callback(dash_app, client, key, {"today-filters.data": {"as_of": day}}, [])
+        assert status == 400
+    status, _ = post_callback(
+        dash_app, client, key, {"today-filters.data": {"as_of": "2018-06-30"}}, []
+    )
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\\evil.example/x", "/\\/evil.example", "/\t/evil.example", "/\n/evil.example",
+     "//evil.example", "https://evil.example/", "/x\x7f", ["/"], None],
+)  # fmt: skip
+def test_no_path_that_a_browser_reads_as_another_host_is_kept(target):
+    from dashboard.auth import safe_local_path
+
+    assert safe_local_path(target) == "/"
+
+
+def test_the_case_pages_back_link_stays_on_the_site(dash_app, client_for):
+    from dashboard.auth import safe_local_path
+
+    assert safe_local_path("/quality?area=West") == "/quality?area=West"
+    client = client_for("west")
+    client.get("/_dash-layout")
+    _, body = _page(dash_app, client, "/case/W-OVERDUE", "?from=/%5Cevil.example")
+    page = body.get_data(as_text=True)
+    assert "evil.example" not in page and "Case W-OVERDUE" in page

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import data, measures
+from dashboard import data, inputs, measures
 from dashboard.access import current_scope
 from dashboard.appdb.engine import SchemaNotCurrent
 from dashboard.audits import app_db, results, service
@@ -171,7 +171,7 @@ def layout(**query):
         months = service.sampled_months(db)
     except SchemaNotCurrent as exc:
         return not_ready(exc)
-    chosen = query.get("month") or (f"{months[0]:%Y-%m}" if months else None)
+    chosen = inputs.address_value(query.get("month")) or (f"{months[0]:%Y-%m}" if months else None)
     try:
         month = date.fromisoformat(f"{chosen[:7]}-01") if chosen else None
     except ValueError:

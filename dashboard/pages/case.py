@@ -6,7 +6,6 @@ context carrying the case id and the as-of day."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote, unquote, urlencode
 
 import dash
@@ -42,7 +41,7 @@ def layout(investigation_id: str | None = None, **query):
     # The browser's path is still %-encoded: "/case/A%20B" opens case "A B".
     investigation_id = unquote(investigation_id or "")[:64]
     try:
-        as_of = date.fromisoformat(query["as_of"]) if query.get("as_of") else data.latest_day()
+        as_of = inputs.address_day(query.get("as_of")) or data.latest_day()
         record = data.case_record(scope, investigation_id)
     except NoWarehouse:
         return no_data_message()
@@ -54,7 +53,8 @@ def layout(investigation_id: str | None = None, **query):
     s = data.settings()
     rule = case_rule(s, record["team_type"] in s.specialist_team_types)
     c = Context(scope=scope, filters=Filters(as_of=as_of), as_of=as_of, case_id=investigation_id)
-    back = safe_local_path(query.get("from")) if query.get("from") else None
+    asked_from = inputs.address_value(query.get("from"))
+    back = safe_local_path(asked_from) if asked_from else None
     return html.Div(
         [
             dcc.Link("← Back to the list", href=back, id="case-back") if back else None,

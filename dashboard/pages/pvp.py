@@ -100,12 +100,12 @@ def _from_address(query: dict, months: list, areas: list[dict]) -> tuple[str, st
     could not be used is said on the page, and the default shown for it."""
     problems = []
     default_month = months[0].isoformat()
-    month = query.get("month") or default_month
+    month = inputs.address_value(query.get("month")) or default_month
     if month not in {m.isoformat() for m in months}:
         problems.append(f"Month '{str(month)[:20]}' is not one of the months with data")
         month = default_month
     values = [a["value"] for a in areas]
-    area = query.get("area") or (values[0] if values else None)
+    area = inputs.address_value(query.get("area")) or (values[0] if values else None)
     if area not in values:
         problems.append(f"Area '{str(area)[:40]}' is not one you can choose")
         area = values[0] if values else None
