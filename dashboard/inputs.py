@@ -285,7 +285,21 @@ def _check_envelope():
         ):
             log.warning("refused callback input (%s): %s is not text", _which(), item.get("id"))
             return flask.jsonify(error="bad input"), 400
+    # No one types a NUL; PostgreSQL refuses to store one (a 500 where SQLite kept it).
+    if _has_nul([envelope.inputs, envelope.state]):
+        log.warning("refused callback input (%s): a NUL character", _which())
+        return flask.jsonify(error="bad input"), 400
     return None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def install(server: flask.Flask) -> None:

@@ -31,14 +31,20 @@ class Invalid(ValueError):
     """A view that cannot be saved (no name, too long, too many, a name already used)."""
 
 
+# What a view keeps: the page controls' own keys, bounded as the callbacks bound them.
+# Without the as-of day: a view is what to look at, and it follows the newest data (a link to
+# one day is the page's own address).
+KEPT = frozenset(inputs.Store.model_fields) - {"as_of"}
+
+
 def query_text(store: dict | None) -> str:
-    """A filter store as an address query: checked as the callbacks check it, keys sorted.
-    Without the as-of day: a view is what to look at, and it follows the newest data (a link
-    to one day is the page's own address)."""
+    """A filter store as an address query: checked as the callbacks check it, only the keys
+    of the page controls (``KEPT``; anything else in a crafted store is dropped, however
+    long), keys sorted."""
     inputs.filters(store)  # refuses what no page could send
     pairs = []
     for key, value in sorted((store or {}).items()):
-        if key == "as_of":
+        if key not in KEPT:
             continue
         for v in value if isinstance(value, list) else [value]:
             if v not in (None, ""):

@@ -49,3 +49,17 @@ def test_what_cannot_be_saved_is_said_and_views_are_the_owners(db):
         views.set_default(db, "east", theirs.id)
     views.delete(db, "west", theirs.id)
     assert views.list_for(db, "west") == []
+
+
+def test_a_view_keeps_only_the_page_controls_keys_however_long_the_rest(db):
+    """An adversarial pass saved a crafted store with a 5 MB key no control has: it was kept,
+    and the My settings page then carried it. Only the controls' keys are kept, each bounded
+    as the callbacks bound it."""
+    crafted = {"area": "West", "zz": "x" * 5_000_000, "nested": {"a": [1, 2]}, "check": "no_plan"}
+    view = views.save(db, "west", "today", "crafted", crafted)
+    assert view.query == "area=West&check=no_plan"
+    assert set(views.KEPT) == {
+        "area", "team", "team_type", "officer_id", "reviewer", "follow_up", "check"
+    }  # fmt: skip
+    with pytest.raises(inputs.BadInput):
+        views.save(db, "west", "today", "long", {"team": "x" * 201})
