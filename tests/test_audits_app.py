@@ -378,3 +378,15 @@ def test_only_the_ppu_can_draw_and_only_moderators_record_their_areas_actions(da
     assert "Saved." in str(body)
     refused = [r for r in access_log(dash_app) if r[1] == "audit_refused"]
     assert {"west-auditor", "east-moderator", "force"} <= {r[0] for r in refused}
+
+
+def test_a_crafted_form_is_answered_with_a_message_not_a_500(dash_app, client_for):
+    """A number where the form sends text (an adversarial pass: 500s from .strip())."""
+    audit = new_audit("West", "W-DUE")
+    client = client_for("west-auditor")
+    said = save(dash_app, client, audit.id, read(audit.id).version, all_answered(), "good", 7)
+    assert "The rationale must be text" in said
+    crafted = {**all_answered(), "risk": {"answer": "yes", "note": 5}}
+    said = save(dash_app, client, audit.id, read(audit.id).version, crafted, "good", "ok")
+    assert "risk: the note must be text" in said
+    assert read(audit.id).version == 1  # nothing stored

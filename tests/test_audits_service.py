@@ -3,7 +3,7 @@ that stops a lost update, and actions agreed at the PVP meeting carried until cl
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm.exc import StaleDataError
@@ -101,3 +101,73 @@ def test_actions_are_carried_from_meeting_to_meeting_until_closed(appdb, warehou
             appdb, Scope("e", "area", ("East",)), date(2018, 9, 1), ["West", "East"]
         )
     ] == [force.id]
+
+
+def test_text_over_its_limit_is_refused_with_a_message_never_cut(appdb, west_audit):
+    """An adversarial pass saw an 8,023-character rationale stored as 8,000 with no word to the
+    auditor. Each text is kept whole up to its limit and refused past it; text of the wrong
+    type is refused with a message (it was a 500)."""
+    audit_id = west_audit.id
+
+    def save(**changed):
+        given = {"answers": answers(), "grade": "good", "rationale": "ok", "themes": [],
+                 "theme_note": None, **changed}  # fmt: skip
+        return service.save_audit(appdb, WEST_AUDITOR, audit_id, version(), **given)
+
+    def version():
+        return service.get_audit(appdb, WEST_AUDITOR, audit_id, log_view=False).version
+
+    long_note = {**answers(), "risk": {"answer": "yes", "note": "N" * 4001}}
+    for changed, message in [
+        ({"rationale": "R" * 8001}, "The rationale is longer than 8,000 characters"),
+        ({"answers": long_note}, "risk: the note is longer than 4,000 characters"),
+        ({"theme_note": "T" * 2001}, "The note on themes is longer than 2,000 characters"),
+        ({"rationale": 7}, "The rationale must be text"),
+        ({"answers": {**answers(), "risk": {"answer": "yes", "note": 5}}}, "must be text"),
+        ({"answers": {**answers(), "risk": "yes"}}, "risk: not an answer"),
+        ({"themes": "supervision quality"}, "themes are a list"),
+    ]:
+        with pytest.raises(service.Invalid, match=message):
+            save(**changed)
+    whole = {**answers(), "risk": {"answer": "yes", "note": "N" * 4000}}
+    kept = save(answers=whole, rationale="R" * 8000, theme_note="T" * 2000)
+    assert (len(kept.rationale), len(kept.answers["risk"]["note"]), len(kept.theme_note)) == (
+        8000, 4000, 2000
+    )  # fmt: skip
+    service.save_audit(appdb, WEST_AUDITOR, audit_id, version(), answers(), "good", "ok", [],
+                       None, submit=True)  # fmt: skip
+    with pytest.raises(service.Invalid, match="The reason is longer than 4,000"):
+        service.moderate(appdb, Scope("wm", "moderator", ("West",)), audit_id, version(),
+                         "inadequate", "X" * 4001)  # fmt: skip
+
+
+def test_feedback_and_actions_are_checked_before_they_are_stored(appdb, west_audit):
+    service.save_audit(appdb, WEST_AUDITOR, west_audit.id, 1, answers(), "good", "ok", [], None,
+                       submit=True)  # fmt: skip
+    moderator = Scope("wm", "moderator", ("West",))
+    tomorrow = date.today() + timedelta(days=1)
+    with pytest.raises(service.Invalid, match="on or before today"):
+        service.add_feedback(appdb, moderator, west_audit.id, "officer", tomorrow, None)
+    with pytest.raises(service.Invalid, match="longer than 4,000"):
+        service.add_feedback(appdb, moderator, west_audit.id, "officer", date.today(), "x" * 4001)
+    service.add_feedback(appdb, moderator, west_audit.id, "officer", date.today(), "Told them.")
+    july = date(2018, 7, 1)
+    for area, month, text, owner, due, message in [
+        ("Narnia" * 20, july, "x", "y", None, "area is one of West, East, South"),
+        (None, date(9999, 12, 1), "x", "y", None, "a month already begun"),
+        (None, july, "x", "y", date(1, 1, 1), "falls due from 01/07/2018 to"),
+        (None, july, "x", "y", date(9999, 12, 31), "falls due from 01/07/2018 to"),
+        (None, july, "x" * 2001, "y", None, "The action is longer than 2,000"),
+        (None, july, "x", "y" * 101, None, "The owner is longer than 100"),
+    ]:
+        with pytest.raises(service.Invalid, match=message):
+            service.add_action(appdb, PPU, area, month, text, owner, due)
+    kept = service.add_action(appdb, PPU, "East", july, "x" * 2000, "DI East", date(2018, 7, 1))
+    assert (kept.area, len(kept.text), kept.due_on) == ("East", 2000, date(2018, 7, 1))
+
+
+def test_a_seed_outside_its_range_is_refused(appdb, warehouse):  # noqa: F811
+    for seed in (-1, 2**31, 10**30):
+        with pytest.raises(service.Invalid, match="a seed is a whole number from 0 to"):
+            service.store_sample(appdb, PPU, JULY, seed=seed)
+    assert service.store_sample(appdb, PPU, JULY, seed=2**31 - 1).seed == 2**31 - 1

@@ -11,7 +11,7 @@ every write and every refusal goes into the access audit log.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import flask
 import numpy as np
@@ -60,6 +60,31 @@ class AlreadySampled(Exception):
 
 def _now() -> datetime:
     return data.local_now()
+
+
+# The longest text each field keeps; longer is refused with a message, never cut unseen. The
+# form's inputs carry the same limits (dashboard/pages/audit_form.py, pvp_audit_outcomes.py).
+NOTE_MAX = 4000  # an answer's note, a moderation reason, a feedback note
+RATIONALE_MAX = 8000
+THEME_NOTE_MAX = 2000
+ACTION_MAX = 2000
+OWNER_MAX = 100
+# A sample's seed (drawn when none is given): stored, and said in the pack, as a plain number.
+SEED_LIMIT = 2**31
+# An action's due day falls within this many days of its meeting's month.
+ACTION_DUE_WITHIN_DAYS = 3 * 366
+
+
+def _text(value: object, limit: int, what: str) -> str:
+    """``value`` stripped; Invalid when it is not text or is longer than ``limit``."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{what} must be text")
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"{what} is longer than {limit:,} characters ({len(value):,})")
+    return value
 
 
 def log(scope: Scope, event: str, **kwargs) -> None:
@@ -147,7 +172,9 @@ def draw_month(
     config = config or get_config()
     s_ = data.settings()
     month = month.replace(day=1)
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        raise Invalid(f"a seed is a whole number from 0 to {SEED_LIMIT - 1:,}")
+    seed = secrets.randbelow(SEED_LIMIT) if seed is None else seed
     interest = interest or config.default_interest
     first, as_of = sampling_period(month)
     latest = data.latest_day()
@@ -309,10 +336,12 @@ def _checked_answers(config: AuditConfig, answers: dict) -> dict:
     for key, value in (answers or {}).items():
         if key not in known:
             raise Invalid(f"unknown question {key!r}")
+        if value is not None and not isinstance(value, dict):
+            raise Invalid(f"{key}: not an answer")
         answer = (value or {}).get("answer")
         if answer is not None and answer not in config.answers:
             raise Invalid(f"{key}: answer must be one of {', '.join(config.answers)}")
-        note = ((value or {}).get("note") or "").strip()[:4000]
+        note = _text((value or {}).get("note"), NOTE_MAX, f"{key}: the note")
         out[key] = {"answer": answer, "note": note}
     return out
 
@@ -361,12 +390,15 @@ def save_audit(
     its rationale). ``version`` is the one the form was loaded with."""
     config = get_config()
     answers = _checked_answers(config, answers)
+    if themes is not None and not isinstance(themes, list):
+        raise Invalid("themes are a list")
     themes = list(themes or [])
-    if set(themes) - set(config.themes):
+    if not all(isinstance(theme, str) for theme in themes) or set(themes) - set(config.themes):
         raise Invalid("unknown theme")
     if grade is not None and grade not in config.grades:
         raise Invalid(f"grade must be one of {', '.join(config.grades)}")
-    rationale = (rationale or "").strip()[:8000]
+    rationale = _text(rationale, RATIONALE_MAX, "The rationale")
+    theme_note = _text(theme_note, THEME_NOTE_MAX, "The note on themes")
     if submit:
         missing = unanswered(config, answers)
         if missing:
@@ -383,7 +415,7 @@ def save_audit(
                 raise Invalid(f"the audit is {audit.status} and read-only")
             audit.answers = answers
             audit.grade, audit.rationale = grade, rationale or None
-            audit.themes, audit.theme_note = themes, (theme_note or "").strip()[:2000] or None
+            audit.themes, audit.theme_note = themes, theme_note or None
             audit.auditor = scope.username
             audit.status = "submitted" if submit else "draft"
             audit.updated_by, audit.updated_at = scope.username, _now()
@@ -412,7 +444,7 @@ def moderate(
     config = get_config()
     if final_grade not in config.grades:
         raise Invalid(f"grade must be one of {', '.join(config.grades)}")
-    reason = (reason or "").strip()[:4000]
+    reason = _text(reason, NOTE_MAX, "The reason")
     try:
         with db.transaction() as s:
             audit = _load_for_write(s, scope, audit_id, can_moderate, "moderate")
@@ -453,6 +485,10 @@ def add_feedback(
     """Record that feedback was given to the officer in charge or their supervisor."""
     if recipient not in RECIPIENTS:
         raise Invalid(f"recipient must be one of {', '.join(RECIPIENTS)}")
+    note = _text(note, NOTE_MAX, "The note")
+    today = _now().date()
+    if not isinstance(given_on, date) or given_on > today:
+        raise Invalid(f"feedback is given on or before today ({today:%d/%m/%Y})")
     with db.transaction() as s:
         audit = _load_for_write(s, scope, audit_id, can_give_feedback, "feedback")
         if audit.status not in FINAL:
@@ -462,7 +498,7 @@ def add_feedback(
             recipient=recipient,
             given_on=given_on,
             given_by=scope.username,
-            note=(note or "").strip()[:4000] or None,
+            note=note or None,
             recorded_at=_now(),
         )
         s.add(fb)
@@ -492,14 +528,26 @@ def add_action(
 ) -> AuditAction:
     if not can_record_actions(scope, area):
         raise _refuse(scope, "action", area=area)
-    if not (text or "").strip() or not (owner or "").strip():
+    if area is not None and area not in data.settings().areas:
+        raise Invalid(f"an action's area is one of {', '.join(data.settings().areas)}")
+    text = _text(text, ACTION_MAX, "The action")
+    owner = _text(owner, OWNER_MAX, "The owner")
+    if not text or not owner:
         raise Invalid("an action needs its text and an owner")
+    month = month.replace(day=1)
+    if month > _now().date():
+        raise Invalid("an action is agreed at a meeting on a month already begun")
+    if due_on is not None and not month <= due_on <= month + timedelta(ACTION_DUE_WITHIN_DAYS):
+        raise Invalid(
+            f"an action falls due from {month:%d/%m/%Y} to "
+            f"{month + timedelta(ACTION_DUE_WITHIN_DAYS):%d/%m/%Y}"
+        )
     with db.transaction() as s:
         action = AuditAction(
             area=area,
-            agreed_month=month.replace(day=1),
-            text=text.strip()[:2000],
-            owner=owner.strip()[:100],
+            agreed_month=month,
+            text=text,
+            owner=owner,
             due_on=due_on,
             status="open",
             created_by=scope.username,

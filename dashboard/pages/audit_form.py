@@ -218,6 +218,7 @@ def question_block(config, audit, editable: bool) -> list:
                         id={"type": "audits-note", "q": q.key},
                         value=saved.get("note") or "",
                         placeholder="Note (what you saw)",
+                        maxLength=service.NOTE_MAX,
                         disabled=not editable,
                         className="form-control form-control-sm",
                         style={"height": "2.6rem"},
@@ -249,6 +250,7 @@ def audit_form(config, audit, editable: bool) -> html.Div:
             value=audit.rationale or "",
             disabled=not editable,
             placeholder="Rationale for the grade (required)",
+            maxLength=service.RATIONALE_MAX,
             className="form-control mt-1",
             style={"height": "4rem"},
         ),
@@ -268,6 +270,7 @@ def audit_form(config, audit, editable: bool) -> html.Div:
             value=audit.theme_note or "",
             disabled=not editable,
             placeholder="Other themes (free text)",
+            maxLength=service.THEME_NOTE_MAX,
             className="form-control form-control-sm mt-1",
         ),
         html.Div(id="audits-progress", className="small text-muted mt-2"),
@@ -325,6 +328,7 @@ def moderation_block(config, audit, can_moderate: bool) -> list:
                             id="audits-mod-reason",
                             className="form-control mt-1",
                             placeholder="Reason (required when the grade changes)",
+                            maxLength=service.NOTE_MAX,
                         ),
                         dbc.Button("Moderate", id="audits-moderate", className="mt-2"),
                         html.Div(id="audits-mod-message", className="mt-2"),
@@ -363,13 +367,19 @@ def feedback_block(audit, can_give: bool) -> list:
                     ),
                     dbc.Col(
                         dcc.DatePickerSingle(
-                            id="audits-fb-date", date=date.today(), display_format="DD/MM/YYYY"
+                            id="audits-fb-date",
+                            date=date.today(),
+                            max_date_allowed=date.today(),
+                            display_format="DD/MM/YYYY",
                         ),
                         md=3,
                     ),
                     dbc.Col(
                         dcc.Input(
-                            id="audits-fb-note", placeholder="Note", className="form-control"
+                            id="audits-fb-note",
+                            placeholder="Note",
+                            className="form-control",
+                            maxLength=service.NOTE_MAX,
                         ),
                         md=4,
                     ),

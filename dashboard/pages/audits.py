@@ -141,6 +141,9 @@ def sample_card() -> dbc.Card:
                                     dcc.Input(
                                         id="audits-sample-seed",
                                         type="number",
+                                        min=0,
+                                        max=service.SEED_LIMIT - 1,
+                                        step=1,
                                         className="form-control",
                                     ),
                                 ],
@@ -278,7 +281,7 @@ def _draw(_clicks, month, interest, seed):
         )
     except service.Refused:
         return dbc.Alert("Only the public protection unit draws the sample.", color="danger")
-    except (service.AlreadySampled, ValueError, NoWarehouse) as exc:
+    except (service.AlreadySampled, ValueError, OverflowError, NoWarehouse) as exc:
         return dbc.Alert(str(exc), color="warning")
     return dbc.Alert(
         [

@@ -67,6 +67,7 @@ def audit_outcomes(p, scope) -> list:
                                 dcc.Input(
                                     id="pvp-action-text",
                                     placeholder="Action agreed",
+                                    maxLength=service.ACTION_MAX,
                                     className="form-control",
                                 ),
                                 md=4,
@@ -75,6 +76,7 @@ def audit_outcomes(p, scope) -> list:
                                 dcc.Input(
                                     id="pvp-action-owner",
                                     placeholder="Owner",
+                                    maxLength=service.OWNER_MAX,
                                     className="form-control",
                                 ),
                                 md=2,
