@@ -25,6 +25,16 @@ def _store() -> UserStore:
     return UserStore(get_settings().users_file)
 
 
+def _operator_log(command: str, **detail) -> None:
+    """The access audit log's entry for a change to users made at the command line (who ran it:
+    the account on the server)."""
+    from dashboard.audit import AuditLog
+
+    AuditLog(get_settings().audit_path).record(
+        f"cli:{getpass.getuser()}", "user_admin", detail={"command": command, **detail}
+    )
+
+
 def _new_password(generate: bool) -> str:
     if generate:
         password = secrets.token_urlsafe(12)
@@ -63,6 +73,7 @@ def add(
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
+    _operator_log("add", user=username, role=role, areas=areas, sso=sso, email=bool(email))
     err.print(f"added {escape(username)} ({escape(role)})")
 
 
@@ -74,6 +85,7 @@ def remove(username: str) -> None:
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
+    _operator_log("remove", user=username)
     err.print(f"removed {escape(username)}")
 
 
@@ -88,6 +100,7 @@ def set_email(
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
+    _operator_log("set-email", user=username, email=bool(email))
     err.print(f"digest address of {escape(username)}: {escape(email or 'none')}")
 
 
@@ -105,6 +118,7 @@ def set_password(
     # A session also ends by itself when the user's entry changes (sessions.fingerprint); this
     # ends it in the table too, so the count is honest.
     ended = _sign_out(username, strict=False)
+    _operator_log("set-password", user=username, sessions_ended=ended)
     err.print(f"password set for {username}; {ended} session(s) ended", markup=False)
 
 
@@ -144,6 +158,7 @@ def sign_out_everywhere(
         err.print(f"no user {username}", markup=False)
         raise typer.Exit(2)
     ended = _sign_out(None if everyone else username)
+    _operator_log("sign-out-everywhere", user=None if everyone else username, sessions_ended=ended)
     err.print(f"{ended} session(s) ended", markup=False)
 
 

@@ -335,7 +335,20 @@ def run(
         if _deliver(db, run_at, user.username, _message(digest, s), send, out_dir, s, sleep,
                     result, len(digest.case_ids)):  # fmt: skip
             _mark_sent(db, digest, day)
+            _log_disclosure(s, digest, day, "written" if out_dir is not None else "sent")
     return result
+
+
+def _log_disclosure(s: Settings, d: Digest, day: date | None, outcome: str) -> None:
+    """The access audit log's entry for the case rows a digest took out of the app, as a page
+    or an export records its own (digest_send says only whether the mail went)."""
+    from dashboard.audit import AuditLog
+
+    AuditLog(s.audit_path).record(
+        d.username, "digest", page="digest",
+        detail={"outcome": outcome, "as_of": str(day or ""), "detail": s.digest_detail,
+                "rows": len(d.case_ids), "cases": d.case_ids},
+    )  # fmt: skip
 
 
 def _deliver(db, run_at, username, msg, send, out_dir, s, sleep, result, cases=None) -> bool:

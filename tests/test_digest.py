@@ -10,6 +10,7 @@ East E-OVERDUE, E-RESP; South S-DUE.
 from __future__ import annotations
 
 import email
+import json
 import socket
 import subprocess
 import sys
@@ -148,6 +149,18 @@ def test_each_subscriber_gets_their_own_areas_marked_with_links(world):
     east_text, _ = bodies(east)
     assert "E-OVERDUE" in east_text and not any(c in east_text for c in WEST_CASES)
     assert sends(db) == [("east", "sent", 1), ("force", "sent", 1), ("west", "sent", 1)]
+    # Each digest's case rows are in the access audit log, as a page's or an export's are.
+    from dashboard.audit import AuditLog
+
+    logged = AuditLog(world[2].audit_path).read()
+    logged = logged[logged["event"] == "digest"].sort_values("username")
+    assert list(logged["username"]) == ["east", "force", "west"]
+    west_entry = json.loads(logged["detail"].iloc[2])
+    assert (west_entry["outcome"], west_entry["as_of"], west_entry["detail"]) == (
+        "sent", "2018-06-30", "full"
+    )  # fmt: skip
+    assert set(west_entry["cases"]) == set(WEST_CASES)  # listed, or counted (W-DUE)
+    assert west_entry["rows"] == len(west_entry["cases"])
 
 
 def test_ids_only_leaves_out_every_case_detail(world):

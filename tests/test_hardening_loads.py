@@ -126,7 +126,8 @@ def test_table_output_prints_markup_in_data_as_text(tmp_path, db, load_rows):
 
 
 def test_the_dashboard_command_prints_markup_in_names_as_text(tmp_path):
-    env = {**os.environ, "PVP_USERS_FILE": str(tmp_path / "users.json")}
+    env = {**os.environ, "PVP_USERS_FILE": str(tmp_path / "users.json"),
+           "PVP_AUDIT_PATH": str(tmp_path / "access.sqlite")}  # fmt: skip
     got = subprocess.run(
         [sys.executable, "-m", "dashboard", "users", "add", "[/oops]", "--area", "[/x]"],
         capture_output=True, text=True, timeout=60, env=env,

@@ -24,6 +24,7 @@ def run_cli(tmp_path, *args, stdin: str | None = None):
         os.environ,
         PVP_USERS_FILE=str(tmp_path / "users.json"),
         PVP_APP_DB_URL=f"sqlite:///{tmp_path / 'app.sqlite'}",
+        PVP_AUDIT_PATH=str(tmp_path / "access.sqlite"),
     )
     return subprocess.run(
         [sys.executable, "-m", "dashboard", "users", *args],
@@ -50,6 +51,19 @@ def test_users_command_line(tmp_path):
     assert run_cli(tmp_path, "remove", "alice").returncode == 0
     assert "alice" not in json.loads((tmp_path / "users.json").read_text())["users"]
     assert run_cli(tmp_path, "remove", "alice").returncode == 2
+    # Each change is in the access audit log, with who ran it (a refused one changed nothing).
+    from dashboard.audit import AuditLog
+
+    log = AuditLog(tmp_path / "access.sqlite").read().iloc[::-1]
+    assert list(log["event"].unique()) == ["user_admin"]
+    assert log["username"].str.startswith("cli:").all()
+    assert [json.loads(d)["command"] for d in log["detail"]] == [
+        "add", "add", "set-password", "remove"
+    ]  # fmt: skip
+    assert json.loads(log["detail"].iloc[0]) == {
+        "command": "add", "user": "alice", "role": "area", "areas": ["West"], "sso": False,
+        "email": False,
+    }  # fmt: skip
 
 
 def test_demo_users_are_made_once(tmp_path):
