@@ -23,9 +23,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import astuple
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -42,6 +44,8 @@ from etl.settings import Settings, get_settings
 from etl.warehouse import create_schema, has_table
 
 __all__ = ["Filters", "Scope", "add_months", "month_end", "query"]
+
+T = TypeVar("T")
 
 
 class NoWarehouse(Exception):
@@ -369,6 +373,24 @@ def _count_rows(n: int) -> None:
         box[0] += n
 
 
+def _kept_for_choice(name: str, scope: Scope, filters: Filters, make: Callable[[], T]) -> T:
+    """``make()`` kept per warehouse file, settings, the user's areas and the page's whole
+    choice of filters: a page going back to a choice, or a second user of the same areas,
+    reads it from memory (on a day already read, these small results cost a filter change a
+    fifth of its CPU in pandas). The case-level rows it read are counted again each time it is
+    used, so the audit log's rows_read is the same either way. Do not modify the value."""
+    key = (name, tuple(scope.areas), repr(astuple(filters)), _rules_key(settings()))
+
+    def made() -> tuple[T, int]:
+        with counting_rows() as rows:
+            value = make()
+        return value, rows[0]
+
+    value, rows = warehouse().cached(key, made)
+    _count_rows(rows)
+    return value
+
+
 def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     """The browser's narrowing filters on a result scoped in SQL to all the user's areas: the
     page's area filter too is applied here, so the Today page's area choices share one
@@ -424,7 +446,11 @@ def flags(scope: Scope, filters: Filters) -> pd.DataFrame:
 def flag_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     """Per flag: (count on the as-of day, change since the day before): counted over the load's
     spans when they hold the day with these settings (flag_counts_on_days.sql), else by
-    counting the two days' rows."""
+    counting the two days' rows. Kept per choice (``_kept_for_choice``)."""
+    return _kept_for_choice("flag_counts", scope, filters, lambda: _flag_counts(scope, filters))
+
+
+def _flag_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return {}
@@ -530,7 +556,13 @@ def filter_options(
     scope: Scope, filters: Filters, wanted: tuple[str, ...] = ()
 ) -> dict[str, list[str]]:
     """Choices for the page controls, from the open cases the user may see (supervisors: from
-    the quality table, only when ``wanted``)."""
+    the quality table, only when ``wanted``). Kept per choice (``_kept_for_choice``)."""
+    return _kept_for_choice(
+        f"filter_options {wanted}", scope, filters, lambda: _filter_options(scope, filters, wanted)
+    )
+
+
+def _filter_options(scope: Scope, filters: Filters, wanted: tuple[str, ...]) -> dict:
     df = flags(scope, Filters(as_of=filters.as_of, areas=filters.areas))
 
     def choices(col: str, narrowed_by: tuple[str, ...]) -> list[str]:
@@ -1154,7 +1186,12 @@ def check_rows(scope: Scope, filters: Filters) -> pd.DataFrame:
 
 
 def check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
-    """Per check that is on: (count on the as-of day, change since the day before)."""
+    """Per check that is on: (count on the as-of day, change since the day before). Kept per
+    choice (``_kept_for_choice``)."""
+    return _kept_for_choice("check_counts", scope, filters, lambda: _check_counts(scope, filters))
+
+
+def _check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     as_of = resolve_as_of(filters)
     if as_of is None:
         return {}

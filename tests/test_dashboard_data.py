@@ -157,6 +157,44 @@ def test_the_child_page_is_kept_per_choice_of_filters_and_each_choice_is_its_own
     assert len({(frozenset(ids), n) for ids, n in expected}) > 3  # choices the test tells apart
 
 
+def test_todays_counts_and_options_kept_per_choice_are_each_choices_own_and_counted(dash_app):
+    """flag_counts, check_counts and filter_options are kept per choice of filters: asked in
+    turn and again, each choice gives what it gives alone, and the case rows behind it are
+    counted for the audit log each time, as when it is made."""
+    choices = [
+        Filters(as_of=DAY), Filters(as_of=DAY, areas=["West"]), Filters(as_of=DAY, areas=["East"]),
+        Filters(as_of=DAY, team_type="cse"), Filters(as_of=DAY, team="West CP 1"),
+        Filters(as_of=DAY, officer_id="PC13"), Filters(as_of=DAY - timedelta(days=1)),
+        Filters(as_of=DAY, check="no_plan"), Filters(as_of=DAY, follow_up="all"),
+    ]  # fmt: skip
+    wh = data.warehouse()
+
+    def each(scope, f):
+        with data.counting_rows() as rows:
+            got = (
+                data.flag_counts(scope, f),
+                data.check_counts(scope, f),
+                data.filter_options(scope, f, ("reviewer",)),
+                data.filter_options(scope, f),
+            )
+        return got, rows[0]
+
+    def alone(scope, f):
+        with wh._lock:
+            wh._cache.clear()
+            wh._sizes.clear()
+        return each(scope, f)
+
+    for scope in (FORCE, WEST):
+        expected = [alone(scope, f) for f in choices]
+        for _ in range(2):
+            assert [each(scope, f) for f in choices] == expected
+    assert all(rows > 0 for _, rows in expected[:2])
+    assert len({repr(got) for got, _ in expected}) > 4  # choices the test tells apart
+    options, with_reviewers = expected[0][0][3], expected[0][0][2]
+    assert options["reviewer"] == [] and with_reviewers["reviewer"]
+
+
 def test_the_weekly_chart_asks_the_rule_once_per_year_whatever_the_area_and_team_type(dash_app):
     """A year of child_cases_opened.sql is kept for all the user's areas and team types, and
     each choice of area or team type is taken from it: moving between them on a day already
