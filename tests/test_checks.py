@@ -513,6 +513,28 @@ def test_optional_files_are_validated_and_quarantined_like_the_others(load_rows,
     ]  # fmt: skip
 
 
+def test_a_quarantined_detention_or_episode_is_shown_only_where_its_kept_twin_is(
+    load_rows, db, monkeypatch
+):
+    """K-1 and M-1 come twice with different values, West's row first: the later (East's) is
+    kept and West's quarantined as a duplicate naming it. West's data-quality page must not
+    learn of East's detention or episode through it (an adversarial pass: it did)."""
+    from dashboard import data
+    from dashboard.scope import Scope
+
+    load_rows(
+        custody=[{"custody_id": "K-1", "area": "West"},
+                 {"custody_id": "K-1", "area": "East", "child_age": "13"}],
+        missing=[{"episode_id": "M-1", "person_ref": "P-W", "area": "West"},
+                 {"episode_id": "M-1", "person_ref": "P-E", "area": "East"}],
+    )  # fmt: skip
+    use_warehouse(monkeypatch, db)
+    everyone = Scope("force", "force", ("West", "East", "South"))
+    assert sorted(data.quarantine(everyone)["record_id"]) == ["K-1", "M-1"]
+    assert data.quarantine(Scope("west", "area", ("West",))).empty
+    assert data.quarantine(Scope("we", "area", ("West", "East"))).shape[0] == 2
+
+
 def test_an_absent_file_keeps_what_earlier_loads_brought(load_rows, db, query):
     load_rows(custody=[{"custody_id": "K1"}])
     load_rows(investigations=[child_case("C1")])  # no custody.csv in this source

@@ -1,7 +1,7 @@
 -- scoped_quarantine: the quarantined rows the asker may see (grain: source, line, load). A row
--- mentions its own `area`, and the area of each loaded record it names: the case, incident or
--- review with its id (a duplicate_id row names the kept row), the case a review is on, the
--- incident a case links to. It is shown when every area it mentions is in $areas (any case),
+-- mentions its own `area`, and the area of each loaded record it names: the case, incident,
+-- review, detention or missing episode with its id (a duplicate_id row names the kept row),
+-- the case a review is on, the incident a case links to. It is shown when every area it mentions is in $areas (any case),
 -- so a West user never learns of an East record through it; rows with no recognisable area
 -- only when $areas holds every area in $all_areas (force-wide roles). `mentioned_areas` lists
 -- what it mentions (lower case) when $areas lacks an area; an asker who holds every area sees
@@ -37,7 +37,15 @@ mentions AS (
   UNION ALL
   SELECT qid, i.area FROM asked AS q
     JOIN supervision AS r ON q.extract = 'supervision' AND r.review_id = q.record_id
-    JOIN investigations AS i ON i.investigation_id = r.investigation_id),
+    JOIN investigations AS i ON i.investigation_id = r.investigation_id
+  UNION ALL
+  -- The optional extracts' kept rows (a duplicate custody_id or episode_id names the kept
+  -- one, which may be another area's).
+  SELECT qid, c.area FROM asked AS q
+    JOIN custody AS c ON q.extract = 'custody' AND c.custody_id = q.record_id
+  UNION ALL
+  SELECT qid, m.area FROM asked AS q
+    JOIN missing AS m ON q.extract = 'missing' AND m.episode_id = q.record_id),
 judged AS (
   SELECT qid, list_distinct(list(lower(trim(area)))) AS mentioned_areas,
          bool_and(list_contains(list_transform($areas, lambda a: lower(a)), lower(trim(area))))
