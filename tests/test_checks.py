@@ -307,6 +307,32 @@ def test_accommodation_requested_at_night_from_22_00_to_before_06_00(load_rows, 
     }  # fmt: skip
 
 
+def test_a_detention_names_its_case_only_to_those_who_may_see_the_case(load_rows, db, settings):
+    """West's detention K-W9 names E-SECRET, a case of East: West sees the detention and its
+    checks but not the East case's id (an adversarial pass found it in West's custody list,
+    its export and the pack). A case not loaded names nothing: its id stays."""
+    load_rows(
+        investigations=[child_case("E-SECRET", area="East"), child_case("W-OWN", area="West")],
+        custody=[
+            detention("K-W9", "2018-06-29 10:00", "2018-06-29 11:00", area="West",
+                      investigation_id="E-SECRET"),
+            detention("K-W1", "2018-06-29 10:00", "2018-06-29 11:00", area="West",
+                      investigation_id="W-OWN"),
+            detention("K-W2", "2018-06-29 10:00", "2018-06-29 11:00", area="West",
+                      investigation_id="NOT-LOADED"),
+        ],
+    )  # fmt: skip
+
+    def named(areas):
+        rows = run(db, settings, "custody_checks", areas, **window(DAY.replace(day=1), DAY))
+        return {r["custody_id"]: None if pd.isna(r["investigation_id"]) else r["investigation_id"]
+                for r in rows}  # fmt: skip
+
+    assert named(["West"]) == {"K-W9": None, "K-W1": "W-OWN", "K-W2": "NOT-LOADED"}
+    assert named(["West", "East"])["K-W9"] == "E-SECRET"
+    assert named(["East"]) == {}  # the detention itself is West's
+
+
 def test_accommodation_requested_more_than_2_hours_after_charge_or_never(load_rows, db, settings):
     load_rows(
         custody=[

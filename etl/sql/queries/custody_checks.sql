@@ -14,6 +14,8 @@
 --   overnight: still detained at the end of the day of charge (released on a later day, or not
 --     yet released).
 -- hours_to_request: whole hours from charge to the request.
+-- investigation_id: the case the detention names, left empty when that case is loaded and is
+-- now outside $areas (a West detention must not tell a West user of an East case).
 -- Grain: as_of, custody_id. Parameters: $as_of_days, $window_days, $areas, $timezone and the
 -- settings named above. Readers: dashboard/data.py (Today, the custody page, the case page,
 -- the pack).
@@ -23,7 +25,10 @@ WITH day_end AS (
   FROM (SELECT unnest(CAST($as_of_days AS DATE[])) AS d)
 ),
 known AS (
-  SELECT e.as_of, k.custody_id, k.investigation_id, k.area, k.detained_at, k.child_age,
+  SELECT e.as_of, k.custody_id,
+         CASE WHEN i.area IS NULL OR list_contains($areas, i.area) THEN k.investigation_id END
+           AS investigation_id,
+         k.area, k.detained_at, k.child_age,
          CAST(k.detained_at AS DATE) AS detained_on,
          CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at END AS charged_at,
          CASE WHEN k.charged_at_utc < e.at_utc THEN k.charged_at_utc END AS charged_at_utc,
@@ -37,6 +42,7 @@ known AS (
          k.bail_refused
   FROM custody AS k JOIN day_end AS e
     ON CAST(k.detained_at AS DATE) BETWEEN e.first_day AND e.as_of
+  LEFT JOIN investigations AS i ON i.investigation_id = k.investigation_id
   WHERE (k.child_age IS NULL OR k.child_age < $child_age_under)
     AND list_contains($areas, k.area)
 ),
