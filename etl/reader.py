@@ -120,8 +120,11 @@ def _scan(path: Path, workdir: Path, check_utf8: bool = True) -> _Scan:
         with path.open("rb") as fh:
             encoding = "utf-8-sig" if fh.read(3) == BOM else "utf-8"
         return _Scan(encoding, lines, path, checked=check_utf8)
+    raw = path.read_bytes()
+    # A file saved with a BOM by one tool and a Windows-1252 byte by another: the BOM is not
+    # text (read as Windows-1252 it would be "ï»¿", glued to the first column's name).
     try:
-        text = path.read_bytes().decode("cp1252")
+        text = raw.removeprefix(BOM).decode("cp1252")
     except UnicodeDecodeError as exc:
         raise StructuralError(
             f"{path.name}: unreadable file: neither UTF-8 nor Windows-1252 "
@@ -136,33 +139,32 @@ def _header_of(path: Path, workdir: Path, scan: _Scan, extract: Extract) -> tupl
     """The header of a file taken to be UTF-8, and its scan; when it is not UTF-8 after all,
     the header of its converted copy and the checked scan that made the copy."""
     try:
-        return _header(scan.utf8_path, extract), scan
+        return _header(scan.utf8_path, extract, path.name), scan
     except UnicodeDecodeError:
         scan = _scan(path, workdir)
-        return _header(scan.utf8_path, extract), scan
+        return _header(scan.utf8_path, extract, path.name), scan
 
 
-def _header(path: Path, extract: Extract) -> list[str]:
+def _header(path: Path, extract: Extract, file: str) -> list[str]:
+    """The header of ``path`` (UTF-8: the extract or its converted copy); messages name the
+    extract as the user gave it, ``file``."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         try:
             header = next(csv.reader(fh), None)
         except csv.Error as exc:
-            raise StructuralError(f"{path.name}: unreadable header row: {exc}") from exc
+            raise StructuralError(f"{file}: unreadable header row: {exc}") from exc
     if not header or not any(h.strip() for h in header):
-        raise StructuralError(f"{path.name}: the first line is not a header row")
+        raise StructuralError(f"{file}: the first line is not a header row")
     names = [h.strip().lower() or f"unnamed_{i}" for i, h in enumerate(header, start=1)]
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise StructuralError(
-                f"{path.name}: column {_some([name])!r} appears twice in the header"
-            )
+            raise StructuralError(f"{file}: column {_some([name])!r} appears twice in the header")
         seen.add(name)
     missing = [c for c in extract.required if c not in seen]
     if missing:
         raise StructuralError(
-            f"{path.name}: missing required column(s) {', '.join(missing)} "
-            f"(header has: {_some(names)})"
+            f"{file}: missing required column(s) {', '.join(missing)} (header has: {_some(names)})"
         )
     return names
 

@@ -36,6 +36,23 @@ def test_utf8_bom_and_windows_1252(tmp_path, db, settings, query):
     ]
 
 
+def test_a_bom_before_windows_1252_text_is_not_part_of_the_first_column(
+    tmp_path, db, settings, query
+):
+    """A file with a UTF-8 BOM and one Windows-1252 byte (\\xe9): the BOM read as
+    Windows-1252 became "ï»¿incident_id" and refused the whole load, naming the converted
+    copy ("incidents.utf8.csv") the user never gave (an adversarial pass)."""
+    body = b"\xef\xbb\xbf" + HEADER.encode() + b"I3,2018-06-01 10:00,West,caf\xe9,,\n"
+    folder = write_incidents(tmp_path / "mixed", body)
+    assert load(folder, db, settings).files[0].encoding == "windows-1252"
+    assert query("SELECT incident_type FROM incidents WHERE incident_id = 'I3'") == [("caf\u00e9",)]
+    broken = write_incidents(tmp_path / "broken", b"\xef\xbb\xbfid,reported_at\n\xe9,x\n")
+    with pytest.raises(
+        LoadError, match=r"^incidents\.csv: missing required column\(s\) incident_id"
+    ):
+        load(broken, db, settings)
+
+
 def test_header_names_any_case_and_spacing(tmp_path, db, settings, query):
     header = " Incident_ID ,REPORTED_AT,Area,incident_type\n"  # optional columns absent
     folder = write_incidents(tmp_path / "x", header + "I1,2018-06-01 10:00,west,x\n")
