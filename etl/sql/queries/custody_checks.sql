@@ -26,7 +26,7 @@ WITH day_end AS (
 ),
 known AS (
   SELECT e.as_of, k.custody_id,
-         CASE WHEN i.area IS NULL OR list_contains($areas, i.area) THEN k.investigation_id END
+         CASE WHEN elsewhere.investigation_id IS NULL THEN k.investigation_id END
            AS investigation_id,
          k.area, k.detained_at, k.child_age,
          CAST(k.detained_at AS DATE) AS detained_on,
@@ -42,7 +42,10 @@ known AS (
          k.bail_refused
   FROM custody AS k JOIN day_end AS e
     ON CAST(k.detained_at AS DATE) BETWEEN e.first_day AND e.as_of
-  LEFT JOIN investigations AS i ON i.investigation_id = k.investigation_id
+  -- Only the cases outside $areas are looked at (none, for an asker holding every area).
+  LEFT JOIN (SELECT investigation_id FROM investigations
+             WHERE NOT list_contains($areas, area)) AS elsewhere
+    ON elsewhere.investigation_id = k.investigation_id
   WHERE (k.child_age IS NULL OR k.child_age < $child_age_under)
     AND list_contains($areas, k.area)
 ),
