@@ -133,6 +133,32 @@ def test_exact_duplicates_collapse_and_are_counted(load_rows, query):
     assert stored[0] == (4, 2, 2, 0)
 
 
+def test_copies_differing_only_in_spacing_or_case_are_exact_copies(load_rows, query):
+    """Surrounding spaces and the case of an area or enumeration are not read (README): two
+    such rows are one record, counted as a duplicate, not a duplicate_id quarantined "with
+    different values" (an adversarial pass). A real difference still is."""
+    result = load_rows(
+        investigations=[
+            {"investigation_id": "W1", "team": "West CP 1", "area": "West"},
+            {"investigation_id": "W1", "team": " West CP 1 ", "area": "west"},
+            {"investigation_id": "W2", "team": "West CP 1", "area": "West"},
+            {"investigation_id": "W2", "team": "West CP 2", "area": "WEST"},
+        ],
+        custody=[
+            {"custody_id": "K1", "area": "West", "detained_at": "2018-06-02 10:00"},
+            {"custody_id": "K1", "area": "WEST", "detained_at": "2018-06-02 10:00 "},
+        ],
+    )
+    files = {f.file: f for f in result.files}
+    inv, cus = files["investigations.csv"], files["custody.csv"]
+    assert (inv.rows_read, inv.loaded, inv.duplicates, inv.quarantined) == (4, 2, 1, 1)
+    assert (cus.rows_read, cus.loaded, cus.duplicates, cus.quarantined) == (2, 1, 1, 0)
+    assert query("SELECT record_id, reason FROM quarantine") == [("W2", "duplicate_id")]
+    assert query("SELECT investigation_id, team FROM investigations ORDER BY 1") == [
+        ("W1", "West CP 1"), ("W2", "West CP 2")
+    ]  # fmt: skip
+
+
 def test_same_id_different_values_keeps_the_later_row(load_rows, query):
     result = load_rows(
         incidents=[
