@@ -225,19 +225,15 @@ def latest(db: AppDB, areas: list[str], as_of: date) -> pd.DataFrame:
 
 
 def history(db: AppDB, scope: Scope, investigation_id: str) -> list[CaseFollowUp]:
-    """Every follow-up of one case of the caller's areas, newest first (the case page)."""
+    """Every follow-up of one case, newest first (the case page): all of them when the case is
+    now in the caller's areas (a case moved from West to East keeps the follow-ups West made,
+    as its log keeps West's entries), else those made in the caller's areas."""
     reconcile_once(db)
+    wanted = select(CaseFollowUp).where(CaseFollowUp.investigation_id == investigation_id)
+    if data.case_record(scope, investigation_id) is None:
+        wanted = wanted.where(CaseFollowUp.area.in_(list(scope.areas)))
     with db.transaction() as s:
-        return list(
-            s.scalars(
-                select(CaseFollowUp)
-                .where(
-                    CaseFollowUp.investigation_id == investigation_id,
-                    CaseFollowUp.area.in_(list(scope.areas)),
-                )
-                .order_by(CaseFollowUp.id.desc())
-            )
-        )
+        return list(s.scalars(wanted.order_by(CaseFollowUp.id.desc())))
 
 
 def time_to_review(db: AppDB, areas: list[str], first: date, last: date) -> pd.DataFrame:

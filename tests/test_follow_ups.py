@@ -242,3 +242,18 @@ def _find(component, wanted_id: str):
             if found is not None:
                 return found
     return None
+
+
+def test_a_case_moved_to_another_area_keeps_its_follow_ups_on_its_page(world):
+    """CP1 is followed up in West, then the next load moves it to East (an adversarial pass:
+    East's case page showed no follow-up). Its page, now East's, lists West's follow-up."""
+    tmp_path, db = world
+    followup.record(db, WEST, "CP1", "chased", "DS Patel", "Rang twice")
+    moved = [
+        {**row, "area": "East", "team": "East CP 1"} if row["investigation_id"] == "CP1" else row
+        for row in INVESTIGATIONS
+    ]
+    write_extracts(tmp_path / "moved", investigations=moved)
+    load(tmp_path / "moved", tmp_path / "w.duckdb", Settings(), extracted_on=date(2018, 7, 11))
+    assert [f.note for f in followup.history(db, EAST, "CP1")] == ["Rang twice"]
+    assert followup.history(db, Scope("south", "area", ("South",)), "CP1") == []
