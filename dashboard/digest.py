@@ -36,6 +36,7 @@ from sqlalchemy import select
 from dashboard import data, followup, inputs, views
 from dashboard.appdb import AppDB
 from dashboard.appdb.models import DigestSend, DigestSubscription
+from dashboard.audit import AuditLog
 from dashboard.scope import Filters, Scope
 from dashboard.users import User, UserStore
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, WAITING_FLAGS
@@ -326,6 +327,7 @@ def run(
     followup.reconcile_once(db)
     result = RunResult("sent")
     day = data.latest_day()
+    access = AuditLog(s.audit_path)  # opened once a run, not once a recipient
     for user in sorted(users.values(), key=lambda u: u.username):
         if not user.email or not subscribed(db, user.username):
             continue
@@ -335,16 +337,16 @@ def run(
         if _deliver(db, run_at, user.username, _message(digest, s), send, out_dir, s, sleep,
                     result, len(digest.case_ids)):  # fmt: skip
             _mark_sent(db, digest, day)
-            _log_disclosure(s, digest, day, "written" if out_dir is not None else "sent")
+            _log_disclosure(access, s, digest, day, "written" if out_dir is not None else "sent")
     return result
 
 
-def _log_disclosure(s: Settings, d: Digest, day: date | None, outcome: str) -> None:
+def _log_disclosure(
+    access: AuditLog, s: Settings, d: Digest, day: date | None, outcome: str
+) -> None:
     """The access audit log's entry for the case rows a digest took out of the app, as a page
     or an export records its own (digest_send says only whether the mail went)."""
-    from dashboard.audit import AuditLog
-
-    AuditLog(s.audit_path).record(
+    access.record(
         d.username, "digest", page="digest",
         detail={"outcome": outcome, "as_of": str(day or ""), "detail": s.digest_detail,
                 "rows": len(d.case_ids), "cases": d.case_ids},
