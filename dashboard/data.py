@@ -591,10 +591,26 @@ def _filter_options(scope: Scope, filters: Filters, wanted: tuple[str, ...]) -> 
 # --- one case ----------------------------------------------------------------------------------
 
 
-def case_record(scope: Scope, investigation_id: str) -> dict | None:
-    """The joined record, or None when it does not exist or is outside the scope."""
-    df = query("case_record", scope, investigation_id=investigation_id)
+def case_record(scope: Scope, investigation_id: str, as_of: date | None = None) -> dict | None:
+    """The joined record as now known, or None when it does not exist or is outside the scope.
+    With ``as_of``, a case that has left the scope's areas is given as it was that day if the
+    scope held it then (case_record.sql)."""
+    df = query("case_record", scope, investigation_id=investigation_id, as_of=as_of)
     return None if df.empty else df.iloc[0].to_dict()
+
+
+def case_scope(scope: Scope, investigation_id: str, as_of: date) -> Scope | None:
+    """Whom the case page reads one case for, on ``as_of`` (case_areas.sql): the user's scope
+    holding the case now reads its past under whichever area held it that day (a moved case
+    keeps its log); one holding it only that day reads that day's area alone, and the record as
+    it was then (case_record with ``as_of``). None: neither, the page says not found. Every
+    case-page reader filters to the case, so the added area shows nothing else of it."""
+    df = query("case_areas", scope, investigation_id=investigation_id, as_of=as_of)
+    if df.empty:
+        return None
+    now, then = df.iloc[0]["current_area"], df.iloc[0]["day_area"]
+    areas = [a for a in (now, then) if isinstance(a, str)]  # now: NULL when not the user's
+    return Scope(scope.username, scope.role, tuple(dict.fromkeys(areas)))
 
 
 def case_entries(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame:

@@ -97,6 +97,34 @@ def record_versions(
     )
 
 
+def record_entry_arrivals(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill ``entry_arrivals``: each entry on a case whose versions are in more than one area,
+    with the extract day of the load that brought it as it is (``supervision.load_id``) and
+    the case's area as known that day. An area a case has left must not read, on a day it held
+    the case, an entry that arrived later under another area (etl/sql/entry_known_under.sql).
+    Made again by every load from the whole table: cases rarely move, so it is small. Call
+    after the load log has this load's rows. Returns how many entries it holds."""
+    con.execute("DELETE FROM entry_arrivals")
+    con.execute(
+        f"""
+        INSERT INTO entry_arrivals
+        WITH moved AS (
+          SELECT investigation_id FROM {VERSIONS_TABLE}
+          GROUP BY ALL HAVING count(DISTINCT area) > 1
+        ),
+        loads AS (SELECT load_id, max(extract_day) AS arrived_on FROM load_log GROUP BY ALL)
+        SELECT s.review_id, l.arrived_on, v.area
+        FROM supervision AS s
+        JOIN moved USING (investigation_id)
+        JOIN loads AS l USING (load_id)
+        JOIN {VERSIONS_TABLE} AS v
+          ON v.investigation_id = s.investigation_id AND v.valid_from <= l.arrived_on
+         AND (v.valid_to IS NULL OR v.valid_to > l.arrived_on)
+        """
+    )
+    return con.execute("SELECT count(*) FROM entry_arrivals").fetchall()[0][0]
+
+
 def quarantine_reviews_before_moved_openings(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """Reviews already in the warehouse that are now before their case's opening (a later
     extract moved ``opened_at``) leave the supervision table for the quarantine, so every rule

@@ -319,6 +319,7 @@ def _build(
         )  # fmt: skip
     if source.after_merge:
         source.after_merge(con)
+    history.record_entry_arrivals(con)
     daily.create_tables(con)
     carry_over(con)
     create_marts(con)

@@ -66,6 +66,17 @@ CREATE TABLE {db}entry_assessment_build (
 """
 
 
+# Entries on cases that changed area, and the area and day each arrived under
+# (etl/history.py record_entry_arrivals; the rule: etl/sql/entry_known_under.sql).
+ENTRY_ARRIVALS_DDL = """
+CREATE TABLE {db}entry_arrivals (
+  review_id VARCHAR,
+  arrived_on DATE,       -- the extract day of the load that brought the entry as it is
+  arrived_area VARCHAR   -- the case's area as known that day
+)
+"""
+
+
 # The checks of every day as runs (etl/check_days.py), made by each load from check_spans.sql.
 CHECK_SPANS_DDL = """
 CREATE TABLE {db}check_spans (
@@ -116,6 +127,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
         LOAD_LOG_DDL.format(db=db),
         ENTRY_ASSESSMENT_DDL.format(db=db),
         CHECK_SPANS_DDL.format(db=db),
+        ENTRY_ARRIVALS_DDL.format(db=db),
     ]
 
 

@@ -81,6 +81,8 @@ def _areas(name: str, df) -> set[str]:
     """The areas the rows of ``df`` are about (lower case)."""
     if name in ("scoped_quarantine", "quarantine_counts"):
         return {a for mentioned in df["mentioned_areas"] for a in mentioned}
+    if name == "case_areas":  # where the case is now and on the day: neither outside the scope
+        return {a.lower() for col in ("current_area", "day_area") for a in df[col].dropna()}
     if name in GROUPED_WITHOUT_AREA:
         df = df[df["grouping"] == "team"]
     assert "area" in df.columns, f"{name}: say the area of each row"
@@ -88,7 +90,7 @@ def _areas(name: str, df) -> set[str]:
 
 
 # Queries about one case: asked about a case of each area in turn.
-ONE_CASE = {"case_record", "case_versions"}
+ONE_CASE = {"case_areas", "case_record", "case_versions"}
 CASES = ("E-OVERDUE", "W-OVERDUE", "S-DUE")
 
 

@@ -42,7 +42,10 @@ def layout(investigation_id: str | None = None, **query):
     investigation_id = unquote(investigation_id or "")[:64]
     try:
         as_of = inputs.address_day(query.get("as_of")) or data.latest_day()
-        record = data.case_record(scope, investigation_id)
+        # A case that moved area: the area holding it now reads its past too; one it left, the
+        # days it held it (data.case_scope).
+        scope = data.case_scope(scope, investigation_id, as_of) if as_of else None
+        record = data.case_record(scope, investigation_id, as_of) if scope else None
     except NoWarehouse:
         return no_data_message()
     except ValueError:

@@ -31,7 +31,7 @@ def _yes_no(value) -> str:
 
 
 def render(ctx: Context):
-    record = data.case_record(ctx.scope, ctx.case_id or "")
+    record = data.case_record(ctx.scope, ctx.case_id or "", ctx.as_of)
     if record is None or ctx.as_of is None:
         return empty("No case to show.")
     s = data.settings()
@@ -73,8 +73,20 @@ def render(ctx: Context):
         html.Li(f"{FLAG_WORDS[f]}: {int(d)} days ({reasons_in_words(r, s)})")
         for f, d, r in zip(flags["flag"], flags["days"], flags["reasons"], strict=True)
     ] or [html.Li("No flags on this day.")]
+    # An area the case has left sees it as it was that day, and is told why (case_record.sql).
+    left = (
+        html.P(
+            f"This case has since moved out of your areas: its record is shown as it was on "
+            f"{ctx.as_of:%d/%m/%Y}.",
+            className="small text-muted",
+            id="case-moved-away",
+        )
+        if not record.get("latest_version", True)
+        else None
+    )
     return dbc.Row(
         [
+            dbc.Col(left, width=12) if left else None,
             dbc.Col(
                 dbc.Card(
                     dbc.CardBody(

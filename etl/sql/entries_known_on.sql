@@ -7,10 +7,12 @@
 -- ($ds_review_ranks on $specialist_team_types, else $supervisor_ranks), or thin/repeated with
 -- thin_reviews_count off. Readers: case_entries.sql (the log, in order) and entry_quality.sql
 -- (aggregates: sorting every entry of the window first cost a tenth of it).
+-- An entry that arrived later under another area than the version's is not read under it
+-- (etl/sql/entry_known_under.sql).
 -- The versions are read from investigation_versions, not case_history: the columns used here
 -- are the version's own, and case_history's join to every incident cost a third of the query.
 WITH cases AS (
-  SELECT investigation_id, area, team, team_type, opened_at_utc, closed_at_utc,
+  SELECT investigation_id, area, team, team_type, opened_at_utc, closed_at_utc, valid_from,
          list_contains($specialist_team_types, team_type) AS is_specialist
   FROM investigation_versions
   WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
@@ -45,3 +47,5 @@ FROM (
              WHERE reviewed_on <= $as_of AND ($since IS NULL OR reviewed_on > $since)) AS a
     USING (review_id)
 ) AS r JOIN cases AS c USING (investigation_id)
+LEFT JOIN entry_arrivals AS ar USING (review_id)
+WHERE {entry_known_under}

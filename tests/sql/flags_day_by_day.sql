@@ -32,8 +32,10 @@ reviews AS (
   SELECT r.review_id, r.investigation_id, r.reviewed_on, r.reviewed_at_utc, r.reviewer_rank,
          r.grade, r.repeated, r.restarts_clock, v.clock_key
   FROM review_facts AS r JOIN versions AS v USING (investigation_id)
+  LEFT JOIN entry_arrivals AS ar USING (review_id)
   WHERE r.reviewed_on <= $last_day AND r.reviewed_at_utc >= v.opened_at_utc
     AND (v.closed_at_utc IS NULL OR r.reviewed_at_utc <= v.closed_at_utc)
+    AND {entry_known_under}
 ),
 -- The latest review by a DS-or-above rank on each day that has one, whatever its substance;
 -- the ASOF join below carries it to the days after (is the latest one thin or repeated?).

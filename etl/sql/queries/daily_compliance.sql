@@ -5,8 +5,10 @@
 -- of flags.sql, replayed for each day at once. Grain: day, investigation_id; only cases in
 -- $areas. Reader: daily_compliance_by_area.sql (the PVP page and pack).
 WITH clock_spans AS (
-  -- Each version's open days within the period.
-  SELECT investigation_id AS clock_key, investigation_id, area, team, opened_on,
+  -- Each version's open days within the period; its clock is its own, as in flag_spans.sql
+  -- (the versions of a case cover separate days, so a case still has one row a day).
+  SELECT dense_rank() OVER (ORDER BY investigation_id, version) AS clock_key, investigation_id,
+         area, team, opened_on, valid_from,
          greatest(opened_on, valid_from, CAST($start AS DATE)) AS span_from,
          least(CAST(coalesce(closed_on, DATE 'infinity') - 1 AS DATE),
                CAST(coalesce(valid_to, DATE 'infinity') - 1 AS DATE),
@@ -18,7 +20,11 @@ WITH clock_spans AS (
 ),
 clock_reviews AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
-  SELECT investigation_id AS clock_key, reviewed_on FROM review_facts WHERE {restarts_ds_clock}
+  -- Each read under the version as etl/sql/entry_known_under.sql says.
+  SELECT v.clock_key, r.reviewed_on
+  FROM review_facts AS r JOIN clock_spans AS v USING (investigation_id)
+  LEFT JOIN entry_arrivals AS ar USING (review_id)
+  WHERE {restarts_ds_clock} AND {entry_known_under}
 ),
 -- Each case's review clock in phases (etl/sql/ds_clock.sql), given a row per day.
 clock AS ({ds_clock})

@@ -6,10 +6,10 @@
 -- (dashboard/data.py action_list, which asks for the flagged cases only).
 -- The last entry is chosen in one pass over supervision (its columns carried by arg_max), for
 -- the asked cases' versions only, then joined to its assessment. Of entries at one instant,
--- the greatest review_id.
+-- the greatest review_id. Entries read under the version as etl/sql/entry_known_under.sql says.
 WITH wanted AS (
   -- The versions themselves, not case_history: only the area is needed, not the incident.
-  SELECT investigation_id, area FROM investigation_versions
+  SELECT investigation_id, area, valid_from FROM investigation_versions
   WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
     AND list_contains($areas, area)
     AND ($investigation_ids IS NULL
@@ -21,8 +21,9 @@ last AS (
                   'reviewer_rank': s.reviewer_rank, 'reviewed_at': s.reviewed_at},
                  (s.reviewed_at_utc, s.review_id)) AS entry
   FROM supervision AS s JOIN wanted AS w USING (investigation_id)
+  LEFT JOIN entry_arrivals AS ar USING (review_id)
   WHERE CAST(s.reviewed_at AS DATE) <= $as_of
-    AND list_contains($supervisor_ranks, s.reviewer_rank)
+    AND list_contains($supervisor_ranks, s.reviewer_rank) AND {entry_known_under}
   GROUP BY s.investigation_id
 )
 -- review_facts' grade read from its own table (etl/sql/marts/review_facts.sql): through the

@@ -13,7 +13,7 @@ WITH days AS (
 ),
 cases AS (
   SELECT d.as_of, h.investigation_id, h.area, h.team, h.team_type, h.opened_on, h.closed_on,
-         h.opened_at_utc, h.closed_at_utc,
+         h.opened_at_utc, h.closed_at_utc, h.valid_from,
          list_contains($specialist_team_types, h.team_type) AS is_specialist
   FROM case_history AS h
   JOIN days AS d
@@ -25,7 +25,8 @@ cases AS (
 qualifying AS (
   SELECT c.as_of, r.investigation_id, r.reviewed_on
   FROM review_facts AS r JOIN cases AS c USING (investigation_id)
-  WHERE r.reviewed_on <= c.as_of AND r.reviewed_at_utc >= c.opened_at_utc
+  LEFT JOIN entry_arrivals AS ar USING (review_id)
+  WHERE r.reviewed_on <= c.as_of AND r.reviewed_at_utc >= c.opened_at_utc AND {entry_known_under}
     AND (c.closed_at_utc IS NULL OR r.reviewed_at_utc <= c.closed_at_utc)
     AND CASE WHEN c.is_specialist
              THEN {restarts_ds_clock}

@@ -1,0 +1,11 @@
+-- entry_known_under: whether an entry is read under the version of its case a reader joined it
+-- to. Not when the entry arrived (entry_arrivals: the extract day of the load that brought it,
+-- and the case's area known that day) under another area than the version's, after the version
+-- began: an area a case has left does not read, on the days it held it, an entry the case's new
+-- area wrote and a later load brought (the move and that entry reach the warehouse together).
+-- An area holding the case later reads its whole past. An expression over the version's `area`
+-- and `valid_from` and entry_arrivals joined as `ar` (LEFT JOIN entry_arrivals AS ar USING
+-- (review_id)), not a query: entries_known_on.sql, flag_spans.sql, last_supervisory_entry.sql,
+-- review_intervals.sql and daily_compliance.sql include it by name in braces
+-- (follow_up_reviews.sql reads the newest day, when the version is the latest: it hides nothing).
+(ar.arrived_on IS NULL OR ar.arrived_area = area OR valid_from >= ar.arrived_on)
