@@ -267,9 +267,11 @@ def from_database(url: str, mapping_path: Path, workdir: Path, db_path: Path) ->
                     params["since"] = _watermark_value(*previous[ex.name])
                 df = pd.read_sql(text(sql), conn, params=params)
                 if mark:
-                    if len(df):
-                        value, kind = _watermark_text(df["__watermark"].max())
-                        new_marks[ex.name] = (mark, value, kind)
+                    latest = df["__watermark"].max() if len(df) else None
+                    # Rows with no watermark at all leave it where it was: "nan" stored as the
+                    # mark would match nothing (SQLite) or fail (PostgreSQL) on every later pull.
+                    if latest is not None and not pd.isna(latest):
+                        new_marks[ex.name] = (mark, *_watermark_text(latest))
                     df = df.drop(columns="__watermark")
                 _write(df, ex, out)
     except SQLAlchemyError as exc:

@@ -228,6 +228,24 @@ def test_a_failed_pull_leaves_warehouse_and_watermark_unchanged(source_db, db, s
     assert again.files[2].inserted == 1
 
 
+def test_a_watermark_column_with_no_values_leaves_the_watermark_unset(source_db, db, settings):
+    """An adversarial pass (session 17): every pulled row's watermark NULL stored "NaT" (or
+    "nan") as the watermark, and every later pull asked for rows after it: an error on
+    PostgreSQL, nothing ever again on SQLite."""
+    url, mapping = source_db
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("UPDATE incident_log SET updated_at = NULL"))
+    load_source(url, db, settings, mapping=mapping)
+    assert "incidents" not in dict(q(db, "SELECT extract, value FROM source_watermarks"))
+    with engine.begin() as c:
+        c.execute(text("UPDATE incident_log SET updated_at = '2018-07-21 10:00+00'"))
+    engine.dispose()
+    load_source(url, db, settings, mapping=mapping)  # pulls every incident again, then marks
+    marks = dict(q(db, "SELECT extract, value FROM source_watermarks"))
+    assert marks["incidents"].startswith("2018-07-21")
+
+
 def test_a_mapping_naming_a_missing_column_is_a_clear_error(source_db, db, settings, tmp_path):
     url, _ = source_db
     bad = tmp_path / "bad.toml"
