@@ -78,11 +78,12 @@ def _cell_value(value: object) -> object:
 
 
 def _excel_text(text: str) -> str:
-    """Text a workbook cell can hold: control characters Excel refuses (a bell in a note would
-    otherwise fail the whole export) dropped, and cut at Excel's 32,767 characters."""
+    """Text a workbook cell can hold, neutralised: control characters Excel refuses (a bell in
+    a note would otherwise fail the whole export) dropped first, so one cannot hide a formula
+    from ``neutralise`` (``"\x01=HYPERLINK(...)"``), and cut at Excel's 32,767 characters."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
     if len(text) > EXCEL_MAX_CHARS:
         marker = " [cut: Excel holds 32,767 characters a cell; the CSV export has it all]"
         text = text[: EXCEL_MAX_CHARS - len(marker)] + marker
@@ -127,7 +128,7 @@ def xlsx_bytes(
         first = 1
         if name not in no_header:
             for c, header in enumerate(df.columns, start=1):
-                cell = sheet.cell(row=1, column=c, value=_excel_text(neutralise(str(header))))
+                cell = sheet.cell(row=1, column=c, value=_excel_text(str(header)))
                 cell.data_type = "s"
                 cell.font = Font(bold=True)
                 widths[c - 1] = len(str(header))
@@ -140,7 +141,7 @@ def xlsx_bytes(
                     continue
                 cell = sheet.cell(row=first + i, column=c)
                 if isinstance(value, str):
-                    cell.value = _excel_text(neutralise(value))
+                    cell.value = _excel_text(value)
                     cell.data_type = "s"  # openpyxl would otherwise guess 'f' for '=...'
                     shown = len(cell.value)
                 else:

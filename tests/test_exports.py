@@ -50,6 +50,15 @@ def test_an_excel_text_cell_is_never_a_formula():
     assert (sheet["B2"].value, sheet["B2"].data_type) == (-3, "n")
 
 
+def test_a_control_character_cannot_hide_a_formula_from_the_workbook_guard():
+    """An adversarial pass (session 17): the quote was added before Excel's illegal characters
+    were dropped, so "\x01=HYPERLINK(...)" was written as "=HYPERLINK(...)"."""
+    hidden = ['\x01=HYPERLINK("http://x.example")', "\x00\x1f+1", "\x07@SUM(A1)"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"S": pd.DataFrame({"t": hidden})})))
+    values = [c.value for c in book["S"]["A"]][1:]
+    assert values == ['\'=HYPERLINK("http://x.example")', "'+1", "'@SUM(A1)"]
+
+
 def test_control_characters_and_huge_text_do_not_break_a_workbook():
     huge = "=" + "x" * 40_000
     book = openpyxl.load_workbook(
