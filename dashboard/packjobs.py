@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -83,10 +84,18 @@ class Job:
 
 
 def cache_dir() -> Path:
+    """The packs' folder, made readable by its owner only when this makes it. A folder that
+    already exists keeps its mode: an operator who points the setting at a shared folder
+    (``data``) must not find it closed to everyone else."""
     folder = Path(data.settings().pack_cache_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
+    if not folder.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)  # mkdir's mode is narrowed by the umask, never widened
     return folder
+
+
+# What this module writes in the folder: a pack's files, and a write's temporary file.
+_OURS = re.compile(r"[0-9a-f]{32}\.(pdf|json|pending|failed)|\.[0-9a-f]{32}\.\w+\.\d+\.\d+")
 
 
 def _key(scope: Scope, month: date, areas: list[str] | None) -> str:
@@ -95,7 +104,32 @@ def _key(scope: Scope, month: date, areas: list[str] | None) -> str:
     # The settings too: a pack made with another review window is another pack.
     rules = data.settings().model_dump_json()
     parts = [scope.username, scope.role, month.isoformat(), shown, list(version), rules]
+    parts.append(app_db_state())
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+def app_db_state() -> list:
+    """What of the application database a pack shows, summed up so that any write changes it:
+    audits (their grades and version counters), their events and feedback, the actions agreed
+    (a close bumps the version) and the follow-ups (time to review). A PDF made before an
+    action was agreed is not served after it (an adversarial pass, session 17)."""
+    from sqlalchemy import func, select
+
+    from dashboard.appdb.models import Audit, AuditAction, AuditEvent, AuditFeedback
+    from dashboard.appdb.models import CaseFollowUp as F
+    from dashboard.audits import app_db, app_db_exists
+
+    if not app_db_exists():
+        return []
+    measures = [
+        (func.count(Audit.id), Audit), (func.sum(Audit.version), Audit),
+        (func.max(AuditEvent.id), AuditEvent), (func.max(AuditFeedback.id), AuditFeedback),
+        (func.count(AuditAction.id), AuditAction), (func.sum(AuditAction.version), AuditAction),
+        (func.count(F.id), F), (func.count(F.closed_at), F), (func.max(F.id), F),
+    ]  # fmt: skip
+    counts = select(*(select(m).select_from(t).scalar_subquery() for m, t in measures))
+    with app_db().transaction() as session:
+        return [str(v) for v in session.execute(counts).one()]
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -140,11 +174,14 @@ def main() -> int:
 
 
 def _sweep(folder: Path) -> None:
-    """Packs older than a week go (the warehouse has moved on; they can be made again)."""
+    """Packs older than a week go (the warehouse has moved on; they can be made again). Only
+    this module's own files: anything else in the folder is left as it is."""
     cutoff = time.time() - KEEP_SECONDS
     for path in folder.iterdir():
+        if not _OURS.fullmatch(path.name):
+            continue
         try:
-            if path.stat().st_mtime < cutoff:
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
         except FileNotFoundError:
             pass

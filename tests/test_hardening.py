@@ -490,6 +490,26 @@ def test_pdf_packs_are_made_in_the_background_and_kept(dash_app, client_for):
     _, body = call(dash_app, clients["west"], key, values, "pvp-pdf.n_clicks")
     assert "pvp-download-pdf" not in body["response"]
 
+    # Every PDF sent is in the access log, also one fetched by polling alone (no click): an
+    # adversarial pass (session 17) had the force user's PDF leave with no entry.
+    def sent_to_force() -> int:
+        from dashboard.access import auth
+
+        log = auth().audit.read()
+        pdfs = (log["event"] == "pack") & log["detail"].str.contains('"format": "pdf"')
+        return int((pdfs & (log["username"] == "force")).sum())
+
+    before = sent_to_force()
+    values = {"pvp-pack-poll.n_intervals": 1, **ask["west"]}
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        _, body = call(dash_app, clients["force"], key, values, "pvp-pack-poll.n_intervals")
+        if "pvp-download-pdf" in body["response"]:
+            break
+        time.sleep(1)
+    assert "pvp-download-pdf" in body["response"]
+    assert sent_to_force() == before + 1
+
 
 @pytest.mark.browser  # headless Chromium prints the PDF
 def test_under_gunicorn_two_pdf_downloads_do_not_hold_up_other_requests(

@@ -220,7 +220,11 @@ def _pdf(_clicks, _ticks, month, area):
     month, area = inputs.pvp_choice(month, area)
     scope = current_scope()
     clicked = ctx.triggered_id == "pvp-pdf"
-    if clicked:
+    job = packjobs.ensure(scope, month, _areas(area), retry=clicked)
+    # The button is off while the PDF is made, so a second click cannot queue another.
+    if job.state == "ready":
+        # Recorded when the file is sent, whichever request sends it: a poll alone (no click)
+        # delivers a pack too.
         auth().record(
             "pack",
             page="pvp",
@@ -230,9 +234,6 @@ def _pdf(_clicks, _ticks, month, area):
                 "format": "pdf",
             },
         )
-    job = packjobs.ensure(scope, month, _areas(area), retry=clicked)
-    # The button is off while the PDF is made, so a second click cannot queue another.
-    if job.state == "ready":
         return dcc.send_bytes(job.read(), job.filename), "The PDF pack is ready.", True, False
     if job.state == "failed":
         failed = "The PDF pack could not be made; try again or ask an admin."
