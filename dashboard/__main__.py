@@ -1,3 +1,4 @@
 from dashboard.cli import app
+from etl.settings import run_command
 
-app(prog_name="python -m dashboard")
+run_command(app, "python -m dashboard")

@@ -1,3 +1,4 @@
 from etl.cli import app
+from etl.settings import run_command
 
-app(prog_name="python -m etl")
+run_command(app, "python -m etl")

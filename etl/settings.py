@@ -9,11 +9,14 @@ The README's "Settings" table is checked against this class by ``tests/test_docs
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -39,6 +42,11 @@ ALL_TEAM_TYPES = (
 
 # How a team type is spelled out where an acronym is the force's own word for it.
 TEAM_TYPE_ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
+
+
+# The longest a day, hour, minute or month setting may be (a hundred years of it): beyond
+# that, dates and intervals overflow DuckDB's and Python's ranges.
+_LONGEST = {"days": 36_525, "hours": 876_600, "minutes": 52_596_000, "months": 1_200}
 
 
 class Settings(BaseSettings):
@@ -322,7 +330,34 @@ class Settings(BaseSettings):
             raise ValueError("night_until_hour must be before night_from_hour (0-23)")
         if not 0 < self.due_soon_days < self.review_window_days:
             raise ValueError("due_soon_days must be between 1 and review_window_days - 1")
+        self._check_bounds()
         return self
+
+    def _check_bounds(self) -> None:
+        """Values no rule can work with, refused at start-up with the setting's name (an
+        adversarial pass, session 17, found each of these ending a load in a traceback or
+        locking every user out)."""
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if not self.areas:
+            raise ValueError("areas: name at least one area")
+        for name, value in self:
+            if type(value) is not int:
+                continue
+            if value < 0:
+                raise ValueError(f"{name} cannot be negative ({value})")
+            cap = _LONGEST.get(name.rsplit("_", 1)[-1])
+            if cap is not None and value > cap:
+                raise ValueError(f"{name} is at most {cap:,} (a hundred years), not {value:,}")
+        for name in ("session_hours", "sign_in_attempts", "sign_in_attempts_per_address"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1: 0 would refuse every sign-in")
+        if not 1900 <= self.min_timestamp_year < self.max_timestamp_year <= 9999:
+            raise ValueError(
+                "min_timestamp_year must be before max_timestamp_year (both 1900-9999)"
+            )
 
     @property
     def due_soon_from_days(self) -> int:
@@ -358,3 +393,16 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def run_command(app: Callable[..., object], prog_name: str) -> None:
+    """Run a command-line app, answering settings it cannot work with in one line each on
+    stderr and exit status 2, not a traceback (``python -m etl``, ``python -m dashboard``)."""
+    try:
+        app(prog_name=prog_name)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"settings: {where + ': ' if where else ''}{message}", file=sys.stderr)
+        raise SystemExit(2) from None
