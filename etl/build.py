@@ -81,7 +81,11 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = leftovers(db_path)[0]
-    with warehouse_lock(db_path), tempfile.TemporaryDirectory(prefix="etl-") as work:
+    with (
+        warehouse_lock(db_path),
+        tempfile.TemporaryDirectory(prefix="etl-") as work,
+        _owner_only_files(),
+    ):
         # A load killed part-way (kill -9, power) leaves these behind, holding disk space; a
         # stale WAL must never be replayed into this load's file. The lock says no load runs.
         for path in leftovers(db_path):
@@ -124,6 +128,18 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
             raise
         os.replace(building, db_path)
     return result
+
+
+@contextlib.contextmanager
+def _owner_only_files() -> Iterator[None]:
+    """Files made while building are readable by their owner only. DuckDB makes the new
+    file's WAL (case data, tens of MB at force scale, left behind by a killed load) with the
+    process's umask: 0644 under the usual 0022 (an adversarial pass, session 17)."""
+    before = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(before)
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

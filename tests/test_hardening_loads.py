@@ -430,3 +430,30 @@ def test_the_data_quality_grid_shows_the_resolving_load(
     assert status == 200, body
     rows = body["response"]["data-quarantine-rows-grid"]["getRowsResponse"]["rowData"]
     assert [(r["record_id"], r["resolved_load_id"]) for r in rows] == [("R2", 2)]
+
+
+def test_the_warehouse_being_built_and_its_wal_are_the_owners_alone(tmp_path):
+    """An adversarial pass (session 17): DuckDB made the new file's WAL with the process's
+    umask, so under the usual 0022 anyone on the server could read tens of MB of case data
+    during a load, and after a killed one."""
+    import os
+
+    from etl.build import swap_in
+
+    modes = {}
+
+    def build(con, work):
+        con.execute("CREATE TABLE t (case_id VARCHAR)")
+        con.execute("INSERT INTO t VALUES ('W-1')")  # a small write goes to the WAL
+        for path in tmp_path.iterdir():
+            modes[path.name] = stat.S_IMODE(path.stat().st_mode)
+
+    before = os.umask(0o022)
+    try:
+        swap_in(tmp_path / "w.duckdb", build)
+        assert os.umask(0o022) == 0o022  # the process's own umask is given back
+    finally:
+        os.umask(before)
+    assert modes["w.duckdb.building.wal"] == 0o600
+    assert modes["w.duckdb.building"] == 0o600
+    assert stat.S_IMODE((tmp_path / "w.duckdb").stat().st_mode) == 0o600
