@@ -79,14 +79,15 @@ def add(
 
 @users_app.command("remove")
 def remove(username: str) -> None:
-    """Remove a user; their next request is refused."""
+    """Remove a user; their sessions end (were the entry restored, none would come back)."""
     try:
         _store().remove(username)
     except ValueError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    _operator_log("remove", user=username)
-    err.print(f"removed {escape(username)}")
+    ended = _sign_out(username, strict=False)
+    _operator_log("remove", user=username, sessions_ended=ended)
+    err.print(f"removed {username}; {ended} session(s) ended", markup=False)
 
 
 @users_app.command("set-email")
@@ -154,10 +155,12 @@ def sign_out_everywhere(
     if everyone == (username is not None):
         err.print("give a USERNAME or --all (not both)", markup=False)
         raise typer.Exit(2)
-    if username is not None and _store().get(username) is None:
-        err.print(f"no user {username}", markup=False)
-        raise typer.Exit(2)
     ended = _sign_out(None if everyone else username)
+    # A name no longer in the users file may still have sessions (removed by editing the
+    # file): they end too. A name with neither is most likely a typing mistake.
+    if username is not None and not ended and _store().get(username) is None:
+        err.print(f"no user {username}, and no session of that name", markup=False)
+        raise typer.Exit(2)
     _operator_log("sign-out-everywhere", user=None if everyone else username, sessions_ended=ended)
     err.print(f"{ended} session(s) ended", markup=False)
 

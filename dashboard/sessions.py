@@ -14,6 +14,7 @@ the counts.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import secrets
 from dataclasses import asdict
@@ -77,6 +78,9 @@ class SessionStore:
             return None
         user = lookup(row.username)
         if user is None or fingerprint(user) != row.fingerprint:
+            # Ended for good, not only while the entry differs: a removed user restored from a
+            # backup, or an area change undone, must not bring an old cookie back to life.
+            self.revoke(token)
             return None
         return user
 
@@ -102,6 +106,21 @@ class SessionStore:
             return s.execute(query.values(revoked_at=now)).rowcount
 
 
+def _counted_as(address: str | None) -> str:
+    """The address attempts are counted under: an IPv6 address by its /64 network, which one
+    ordinary host holds whole (2^64 addresses: counted one by one, it had unlimited guesses; an
+    adversarial pass, session 17); an IPv4 address as it is."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    if isinstance(parsed, ipaddress.IPv4Address):
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is that IPv4 address
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
 class SignInThrottle:
     """Fixed-window attempt counters per key, shared by every worker through the database."""
 
@@ -113,7 +132,7 @@ class SignInThrottle:
 
     @staticmethod
     def _keys(username: str, address: str | None) -> tuple[str, str]:
-        address = (address or "unknown")[:64]
+        address = _counted_as(address)
         return f"user:{username[:100]}|{address}", f"address:{address}"
 
     def _bump(self, key: str, by: int = 1) -> int:

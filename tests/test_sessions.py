@@ -109,6 +109,43 @@ def test_a_new_role_or_area_ends_the_session(dash_app):
     assert replay(dash_app, cookie) == (302, 401)
 
 
+def test_a_session_ended_by_a_change_stays_ended_when_the_change_is_undone(dash_app):
+    """An adversarial pass (session 17): a removed user's entry restored, or an area change
+    undone, brought the old cookie back to life; `sign-out-everywhere` refused a removed
+    name, so only --all could end its sessions."""
+    import copy
+
+    from dashboard.access import auth
+
+    store = auth().users
+    add_user("leaver")
+    cookie = session_cookie(signed_in(dash_app, "leaver", "192.0.2.11"))
+    saved = copy.deepcopy(dict(store.load())["leaver"])
+    users = dict(store.load())
+    users["leaver"].areas = ["East"]
+    store.save(users)
+    assert replay(dash_app, cookie) == (302, 401)
+    users = dict(store.load())
+    users["leaver"] = copy.deepcopy(saved)  # moved back: the old session stays ended
+    store.save(users)
+    assert dict(store.load())["leaver"].areas == saved.areas
+    assert replay(dash_app, cookie) == (302, 401)
+    cookie = session_cookie(signed_in(dash_app, "leaver", "192.0.2.11"))
+    done = cli("remove", "leaver")
+    assert done.returncode == 0 and "1 session(s) ended" in done.stderr, done.stderr
+    users = dict(store.load())
+    users["leaver"] = copy.deepcopy(saved)  # restored from a backup
+    store.save(users)
+    assert replay(dash_app, cookie) == (302, 401)
+    # A name removed by editing the file still has its sessions ended by name.
+    cookie = session_cookie(signed_in(dash_app, "leaver", "192.0.2.11"))
+    users = dict(store.load())
+    del users["leaver"]
+    store.save(users)
+    done = cli("sign-out-everywhere", "leaver")
+    assert done.returncode == 0 and "1 session(s) ended" in done.stderr, done.stderr
+
+
 def test_sign_out_everywhere_from_the_command_line(dash_app):
     add_user("everywhere")
     laptop = session_cookie(signed_in(dash_app, "everywhere", "192.0.2.5"))
@@ -284,8 +321,10 @@ def test_the_session_store_and_throttle_work_on_both_engines(app_db_url):
     assert store.user_for(token + "x", {"ann": user}.get) is None
     changed = User("ann", "area", ["West", "East"], "scrypt$x")
     assert store.user_for(token, {"ann": changed}.get) is None
+    assert store.user_for(token, {"ann": user}.get) is None  # ended for good by the change
+    second = store.create(user, "192.0.2.1")
     assert store.revoke_user("ann") == 1
-    assert store.user_for(token, {"ann": user}.get) is None
+    assert store.user_for(second, {"ann": user}.get) is None
 
     throttle = SignInThrottle(db, timedelta(minutes=15), per_user=2, per_address=3)
     assert [throttle.reserve("ann", "192.0.2.1") for _ in range(3)] == [True, True, False]
@@ -327,3 +366,19 @@ def test_the_app_refuses_to_start_on_an_application_database_not_upgraded(tmp_pa
     assert started.returncode != 0
     assert "SchemaNotCurrent" in started.stderr
     assert "python -m dashboard db upgrade" in started.stderr
+
+
+def test_an_ipv6_host_is_counted_by_its_64_network(app_db_url):
+    """An adversarial pass (session 17): each IPv6 address was counted alone, so one host (a
+    /64 holds 2^64 of them) had unlimited guesses at a password."""
+    from dashboard.appdb import AppDB, upgrade
+    from dashboard.sessions import SignInThrottle
+
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    throttle = SignInThrottle(db, timedelta(minutes=15), per_user=5, per_address=20)
+    tries = [throttle.reserve("ann", f"2001:db8:1:2::{n:x}") for n in range(1, 9)]
+    assert tries == [True] * 5 + [False] * 3
+    assert throttle.reserve("ann", "2001:db8:1:3::1")  # another /64 is another host
+    assert throttle.reserve("bob", "192.0.2.1") and throttle.reserve("bob", "192.0.2.2")
+    db.dispose()
