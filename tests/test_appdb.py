@@ -79,3 +79,18 @@ def test_the_case_audit_migration_goes_down_and_up_keeping_the_baseline(app_db_u
     upgrade(app_db_url)
     assert audit_tables <= tables(db)
     db.dispose()
+
+
+def test_a_database_from_a_newer_release_is_said_to_be_newer(app_db_url):
+    """An adversarial pass (session 17): code rolled back after a newer release migrated the
+    database advised "db upgrade", which then failed: it cannot find the newer revision."""
+    from sqlalchemy import text
+
+    upgrade(app_db_url)
+    db = AppDB(app_db_url)
+    with db.engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '9999_from_a_newer_release'"))
+    with pytest.raises(SchemaNotCurrent, match="migrated by a newer release") as refused:
+        db.check_current()
+    assert "db upgrade" not in str(refused.value)
+    db.dispose()

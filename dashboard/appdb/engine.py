@@ -75,6 +75,19 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
 
 
+def _known_revision(revision: str) -> bool:
+    """Whether this code's migrations include ``revision``."""
+    from alembic.util import CommandError
+
+    try:
+        return (
+            ScriptDirectory.from_config(_alembic_config("sqlite://")).get_revision(revision)
+            is not None
+        )
+    except CommandError:
+        return False
+
+
 class AppDB:
     """One engine per process; ``with db.transaction() as s:`` commits or rolls back as one."""
 
@@ -89,11 +102,20 @@ class AppDB:
 
     def check_current(self) -> None:
         current, head = self.current_revision(), head_revision()
-        if current != head:
+        if current == head:
+            return
+        if current is not None and not _known_revision(current):
+            # Code rolled back after a newer release migrated the database: "db upgrade" here
+            # cannot find that revision (an adversarial pass, session 17).
             raise SchemaNotCurrent(
-                f"the application database is at {current or 'no revision'}, the code expects "
-                f"{head}: run python -m dashboard db upgrade"
+                f"the application database is at {current}, a revision this code does not "
+                f"know (it expects {head}): the database was migrated by a newer release; run "
+                f"that release, or its python -m dashboard db downgrade {head}"
             )
+        raise SchemaNotCurrent(
+            f"the application database is at {current or 'no revision'}, the code expects "
+            f"{head}: run python -m dashboard db upgrade"
+        )
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
