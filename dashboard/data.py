@@ -821,7 +821,28 @@ def quarantine(scope: Scope) -> pd.DataFrame:
     be in scope; rows with no recognisable area are shown to force-wide roles only)."""
     # Kept per warehouse file and scope: the page's chart and list both read it.
     df = cached_query("scoped_quarantine", scope, all_areas=list(settings().areas))
-    return _counted(df.drop(columns="mentioned_areas"))
+    df = df.drop(columns="mentioned_areas")
+    # An id or detail of a hostile row can be as long as a field may be (1 MiB): 30 such
+    # rows sent 27 MB in one grid block. The page shows the start and the length; the whole
+    # row stays in the warehouse (python -m etl rejects).
+    df["record_id"] = _shortened(df["record_id"], QUARANTINE_ID_SHOWN)
+    df["detail"] = _shortened(df["detail"], QUARANTINE_DETAIL_SHOWN)
+    return _counted(df)
+
+
+QUARANTINE_ID_SHOWN = 100
+QUARANTINE_DETAIL_SHOWN = 2_000
+
+
+def _shortened(values: pd.Series, limit: int) -> pd.Series:
+    """Each text longer than ``limit`` as its start and its length in characters."""
+    return values.map(
+        lambda v: (
+            f"{v[:limit]}... ({len(v):,} characters)"
+            if isinstance(v, str) and len(v) > limit
+            else v
+        )
+    )
 
 
 def quarantine_by_reason(scope: Scope) -> pd.DataFrame:
@@ -1174,6 +1195,9 @@ def _check_day_rows(
         for col in CHECK_COLUMNS:
             if col not in df:
                 df[col] = None
+        # One type: the case and custody rows give Timestamps, a missing child's return
+        # interview a date, and the grid could not sort the mix (a 500 on "Due by").
+        df["due_on"] = pd.to_datetime(df["due_on"], errors="coerce")
         df["check_words"] = df["check_name"].map(words.CHECK_WORDS)
         df["_order"] = df["check_name"].map({c: i for i, c in enumerate(words.CHECKS)})
         # Worst first within a check: the longest waiting; bail that has ended before bail
