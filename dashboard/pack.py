@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from dashboard import data, measures, words
 from dashboard.audits import results as audit_results
 from dashboard.figures import TEAM_TYPE_COLOURS, styled, team_type_order, whole_numbers
-from dashboard.printing import MARKING, page_rules
+from dashboard.printing import MARKING, breakable, page_rules
 from dashboard.scope import Filters, Scope
 from etl import assessment
 from etl.settings import Settings
@@ -649,6 +649,9 @@ def _table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p class='empty'>None.</p>"
     shown = df.rename(columns=words.header_words)
+    for col in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[col].dtype):
+            shown[col] = [breakable(v) if isinstance(v, str) else v for v in shown[col]]
     return shown.to_html(index=False, border=0, classes="t", na_rep="-", escape=True)
 
 

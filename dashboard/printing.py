@@ -4,6 +4,8 @@ produced, and "page N of M" (CSS page margin boxes, which Chromium prints)."""
 
 from __future__ import annotations
 
+import re
+
 MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -31,3 +33,21 @@ def page_rules(what: str, produced: str, size: str = "A4") -> str:
   @bottom-center {{ content: {css_string(produced)}; {small} }}
   @bottom-right {{ content: "page " counter(page) " of " counter(pages); {small} }}
 }}"""
+
+
+# The longest run of characters without a space a printed cell keeps whole.
+UNBROKEN = 30
+_LONG_RUN = re.compile(rf"\S{{{UNBROKEN + 1},}}")
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after every ``UNBROKEN`` characters of a longer run
+    without a space: a table column is as wide as its longest word, and a team name of 409
+    characters with no space pushed every column after it off the page (an adversarial pass,
+    session 17). Ordinary words are left as they are."""
+    return _LONG_RUN.sub(
+        lambda m: "\u200b".join(
+            m.group()[i : i + UNBROKEN] for i in range(0, len(m.group()), UNBROKEN)
+        ),
+        text,
+    )

@@ -22,7 +22,7 @@ from dashboard import inputs, words
 from dashboard.access import auth, current_scope
 from dashboard.grid import Column, apply_model, describe_grid_filters, sort_model
 from dashboard.panels import Panel, discover
-from dashboard.printing import MARKING, page_rules
+from dashboard.printing import MARKING, breakable, page_rules
 
 ROUTE = "/print/"
 
@@ -60,7 +60,7 @@ def _cell(value: object, column: Column) -> str:
         when = pd.to_datetime(value, errors="coerce")
         shown = "%d/%m/%Y %H:%M" if column.kind == "datetime" else "%d/%m/%Y"
         return "" if pd.isna(when) else when.strftime(shown)
-    return html.escape(str(value))
+    return html.escape(breakable(str(value)))
 
 
 def page(panel: Panel, rows: pd.DataFrame, about: dict[str, str], produced: str) -> str:
