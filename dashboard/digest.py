@@ -143,6 +143,10 @@ def build(db: AppDB, user: User, s: Settings, refreshed: datetime | None) -> Dig
     day = data.latest_day()
     filters, view_name = _filters(db, user.username)
     filters.as_of = day
+    # A view saved while the user held areas they no longer do: as the page does, those areas
+    # are dropped and the user told; none left, all their areas (it said "0 cases" before).
+    dropped = [a for a in filters.areas if a not in scope.areas]
+    filters.areas = [a for a in filters.areas if a in scope.areas]
     rows = data.action_list(scope, filters)
     counts = data.flag_counts(scope, filters)
     with db.transaction() as t:
@@ -159,6 +163,12 @@ def build(db: AppDB, user: User, s: Settings, refreshed: datetime | None) -> Dig
         + ".",
         f"Data refreshed {fresh}.",
     ]
+    if dropped:
+        intro.insert(
+            1,
+            f"Your view names {', '.join(dropped)}, which you no longer hold: "
+            + ("left out." if filters.areas else "all your areas are shown instead."),
+        )
     count_lines = [
         f"{FLAG_WORDS[f]}: {counts.get(f, (0, 0))[0]} ({_change(counts.get(f, (0, 0))[1])})"
         for f in ACTION_FLAGS

@@ -208,6 +208,25 @@ def test_the_digest_is_the_users_default_view(world):
     assert "W-OVERDUE" not in text and "W-RESP" not in text
 
 
+def test_a_default_view_naming_an_area_no_longer_held_is_not_a_digest_of_nothing(world):
+    """A fifth adversarial pass (session 17): a view of "East only" saved while the user held
+    East, who then held West alone, gave "0 cases need a supervisor" with West's overdue cases
+    left out. As on the page, the area is dropped and the user told."""
+    db, store, _, inbox = world
+    store.add("mover", "area", ["West", "East"], None)
+    store.set_email("mover", "mover@force.test")
+    digest.subscribe(db, "mover", True)
+    views.save(db, "mover", "today", "East only", {"area": ["East"]}, default=True)
+    users = dict(store.load())
+    users["mover"].areas = ["West"]
+    store.save(users)
+    run(world)
+    text, _ = bodies(inbox.to("mover@force.test")[0])
+    assert "Your view names East, which you no longer hold" in text
+    assert "in West (your view 'East only')" in text
+    assert "W-OVERDUE" in text and "E-" not in text
+
+
 def test_stale_data_is_not_sent_and_the_admins_are_told(world):
     db, _, _, inbox = world
     result = run(world, stale_data_hours=-1)  # any age is too old
