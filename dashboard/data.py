@@ -591,11 +591,16 @@ def _filter_options(scope: Scope, filters: Filters, wanted: tuple[str, ...]) -> 
 # --- one case ----------------------------------------------------------------------------------
 
 
-def case_record(scope: Scope, investigation_id: str, as_of: date | None = None) -> dict | None:
+def case_record(
+    scope: Scope, investigation_id: str, as_of: date | None = None, known_on: date | None = None
+) -> dict | None:
     """The joined record as now known, or None when it does not exist or is outside the scope.
     With ``as_of``, a case that has left the scope's areas is given as it was that day if the
-    scope held it then (case_record.sql)."""
-    df = query("case_record", scope, investigation_id=investigation_id, as_of=as_of)
+    scope held it then; with ``known_on``, the record as known that day, whatever came later
+    (case_record.sql)."""
+    df = query(
+        "case_record", scope, investigation_id=investigation_id, as_of=as_of, known_on=known_on
+    )
     return None if df.empty else df.iloc[0].to_dict()
 
 
@@ -1166,9 +1171,7 @@ def _check_day_rows(
                 rows["check_name"] = "rhi_overdue"
                 if in_words:
                     rows["days"] = rows["hours_since_return"] // 24
-                    rows["due_on"] = (
-                        pd.to_datetime(rows["returned_at"]) + pd.Timedelta(hours=s.rhi_hours)
-                    ).dt.date
+                    rows["due_on"] = rows["rhi_due_on"]  # real hours (missing_checks.sql)
                     rows["reasons_words"] = [
                         f"child {p} returned {pd.Timestamp(r):%d/%m/%Y %H:%M}, "
                         f"{words.hours(int(h))} ago; no return home interview offered"

@@ -660,3 +660,60 @@ def test_a_rule_answered_by_its_table_is_not_in_the_text_run():
     assert queries.wanted(text) <= queries.wanted(queries.sql("case_checks"))
     with pytest.raises(ValueError, match="does not include"):
         queries.answered_by_table("flags_on_day", "check_spans", check_days.SPANS)
+
+
+def test_seconds_over_an_hours_limit_count(load_rows, db, settings):
+    """A sixth adversarial pass (session 17): minutes were counted with date_diff('minute'),
+    which drops the seconds, so a request 2 h 0 min 59 s after charge, or an interview offered
+    72 h 0 min 30 s after the return, passed as within the limit."""
+    load_rows(
+        custody=[
+            detention("ON_TIME", "2018-06-29 10:00:00", "2018-06-29 12:00:00"),
+            detention("LATE_30S", "2018-06-29 10:00:00", "2018-06-29 12:00:30"),
+            detention("LATE_59S", "2018-06-29 10:00:00", "2018-06-29 12:00:59"),
+        ],
+        missing=[
+            episode("RHI_ON_TIME", "2018-06-27 10:00:00", "2018-06-30 10:00:00"),
+            episode("RHI_LATE_30S", "2018-06-27 10:00:00", "2018-06-30 10:00:30"),
+        ],
+    )
+    days = window(DAY.replace(day=1), DAY)
+    custody = {r["custody_id"]: r["accommodation_reasons"]
+               for r in run(db, settings, "custody_checks", **days)}  # fmt: skip
+    assert "requested_late" not in (custody["ON_TIME"] or "")
+    assert "requested_late" in custody["LATE_30S"] and "requested_late" in custody["LATE_59S"]
+    missing = {r["episode_id"]: r["rhi_state"] for r in run(db, settings, "missing_checks", **days)}
+    assert (missing["RHI_ON_TIME"], missing["RHI_LATE_30S"]) == ("offered_in_time", "offered_late")
+
+
+def test_an_overdue_return_interview_is_due_by_real_hours_across_the_clock_changes(
+    load_rows, db, monkeypatch
+):
+    """A sixth adversarial pass (session 17): "Due by" added 72 wall-clock hours to the local
+    return time while the check counts real hours, so a row overdue on 28/10 said due 29/10,
+    and one first overdue on 26/03 said due 25/03.
+      AUT returned 26/10/2018 00:30 BST = 25/10 23:30 UTC: due 28/10 23:30 UTC = 23:30 GMT.
+      SPR returned 22/03/2018 23:30 GMT: due 25/03 23:30 UTC = 26/03 00:30 BST."""
+    from conftest import use_warehouse
+
+    from dashboard import data
+    from dashboard.scope import Scope
+
+    load_rows(
+        investigations=[{"investigation_id": "X", "opened_at": "2018-10-20 10:00",
+                         "victim_age": "10"}],
+        missing=[episode("AUT", "2018-10-26 00:30", reported_at="2018-10-25 18:00"),
+                 episode("SPR", "2018-03-22 23:30", reported_at="2018-03-22 18:00")],
+    )  # fmt: skip
+    use_warehouse(monkeypatch, db)
+    force = Scope("tester", "force", ("West", "East", "South"))
+
+    def due(day: date) -> dict:
+        rows = data._check_day_rows(force, day)
+        rows = rows[rows["check_name"] == "rhi_overdue"]
+        pairs = zip(rows["record_id"], rows["due_on"], strict=True)
+        return {r: pd.Timestamp(d).date() for r, d in pairs}
+
+    assert due(date(2018, 10, 28)) == {"AUT": date(2018, 10, 28)}
+    assert due(date(2018, 3, 25)) == {}
+    assert due(date(2018, 3, 26)) == {"SPR": date(2018, 3, 26)}

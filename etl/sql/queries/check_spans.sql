@@ -79,11 +79,11 @@ marks AS (
 turns AS MATERIALIZED (
   SELECT m.*,
          CASE WHEN w0.end_utc IS NULL OR w2.end_utc IS NULL THEN m.waited_x
-              WHEN date_diff('minute', m.opened_at_utc, w0.end_utc) > $unallocated_hours * 60
+              WHEN w0.end_utc > m.opened_at_utc + to_hours(CAST($unallocated_hours AS BIGINT))
                 THEN m.waited_x - 1
-              WHEN date_diff('minute', m.opened_at_utc, w1.end_utc) > $unallocated_hours * 60
+              WHEN w1.end_utc > m.opened_at_utc + to_hours(CAST($unallocated_hours AS BIGINT))
                 THEN m.waited_x
-              WHEN date_diff('minute', m.opened_at_utc, w2.end_utc) > $unallocated_hours * 60
+              WHEN w2.end_utc > m.opened_at_utc + to_hours(CAST($unallocated_hours AS BIGINT))
                 THEN m.waited_x + 1 END AS waited_from,
          CASE WHEN a0.end_utc IS NULL OR a2.end_utc IS NULL THEN m.allocated_x
               WHEN m.allocated_at_utc < a0.end_utc THEN m.allocated_x - 1

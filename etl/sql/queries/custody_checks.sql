@@ -54,8 +54,11 @@ checked AS (
          date_diff('minute', charged_at_utc, requested_utc) // 60 AS hours_to_request,
          CASE WHEN refused_after_charge THEN list_filter([
            CASE WHEN requested_utc IS NULL THEN 'not_requested' END,
-           CASE WHEN date_diff('minute', charged_at_utc, requested_utc)
-                     > $accommodation_request_hours * 60 THEN 'requested_late' END,
+           -- Instants compared whole: date_diff('minute') drops the seconds (12:00:59 is
+           -- 120 minutes after 10:00:00, yet later than two hours).
+           CASE WHEN requested_utc
+                     > charged_at_utc + to_hours(CAST($accommodation_request_hours AS BIGINT))
+                THEN 'requested_late' END,
            CASE WHEN hour(accommodation_requested_at) >= $night_from_hour
                   OR hour(accommodation_requested_at) < $night_until_hour
                 THEN 'requested_at_night' END

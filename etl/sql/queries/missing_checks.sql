@@ -9,7 +9,7 @@
 --     before it and none offered: the rhi_overdue check); offered_in_time (within $rhi_hours
 --     hours of the return); offered_late.
 --   hours_since_return: whole hours from the return to the offer, or else to the end of the
---     day.
+--     day. rhi_due_on: the local day the interview fell due (returned only).
 --   episodes_in_window: the child's episodes (person_ref) in the areas asked for, reported in
 --     the $repeat_missing_days days to this one's report (this one included).
 -- Grain: as_of, episode_id. Parameters: $as_of_days, $window_days, $areas, $timezone and the
@@ -51,10 +51,15 @@ SELECT as_of, episode_id, person_ref, area, reported_at, reported_on, child_age,
          AS hours_since_return,
        CASE WHEN returned_utc IS NULL THEN 'still_missing'
             WHEN offered_utc IS NOT NULL
-              THEN CASE WHEN date_diff('minute', returned_utc, offered_utc) > $rhi_hours * 60
+              THEN CASE WHEN offered_utc > returned_utc + to_hours(CAST($rhi_hours AS BIGINT))
                         THEN 'offered_late' ELSE 'offered_in_time' END
-            WHEN date_diff('minute', returned_utc, end_utc) > $rhi_hours * 60 THEN 'overdue'
+            WHEN end_utc > returned_utc + to_hours(CAST($rhi_hours AS BIGINT)) THEN 'overdue'
             ELSE 'not_yet_due' END AS rhi_state,
+       -- The local day the interview fell due: the instant $rhi_hours after the return, in
+       -- local time (hours are real hours: across a clock change, not the wall clock's).
+       CAST(timezone($timezone, timezone('UTC', returned_utc
+                                         + to_hours(CAST($rhi_hours AS BIGINT)))) AS DATE)
+         AS rhi_due_on,
        episodes_in_window
 FROM known
 ORDER BY as_of, reported_at DESC, episode_id
