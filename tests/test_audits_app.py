@@ -390,3 +390,27 @@ def test_a_crafted_form_is_answered_with_a_message_not_a_500(dash_app, client_fo
     said = save(dash_app, client, audit.id, read(audit.id).version, crafted, "good", "ok")
     assert "risk: the note must be text" in said
     assert read(audit.id).version == 1  # nothing stored
+
+
+def test_the_results_page_counts_themes_over_its_twelve_months_only(dash_app, client_for):
+    """A sixth adversarial pass (session 17): the themes and the human-against-measured
+    comparison counted every audit ever made under a heading of "twelve months to ...", so an
+    audit from years before changed them. One graded far outside the window changes nothing."""
+    config = get_config()
+
+    def results_page() -> str:
+        values = {"_pages_location.pathname": "/audit-results", "_pages_location.search": ""}
+        key = next(k for k in dash_app.callback_map if k.startswith(PAGE))
+        status, body = call(dash_app, client_for("ppu"), key, values)
+        assert status == 200
+        return str(body)
+
+    new_audit("West", "W-OVERDUE")  # a sampled month of 2018 or later ends the window
+    before = results_page()
+    assert "results-themes" in before
+    old = new_audit("West", "W-OVERDUE", month=date(2015, 1, 1))
+    with app_db().transaction() as s:
+        audit = s.get(Audit, old.id)
+        audit.status, audit.grade = "submitted", config.grades[-1]
+        audit.themes = [config.themes[0]]
+    assert results_page() == before

@@ -273,3 +273,35 @@ def test_the_drawn_cases_print_as_text_never_as_a_formula_or_markup(capsys):
     with pytest.raises(typer.Exit):
         cli._month_arg("[/x]")
     assert "not '[/x]'" in capsys.readouterr().err
+
+
+def test_an_audit_keeps_the_record_as_known_on_its_sampled_day(tmp_path, monkeypatch, appdb):
+    """A sixth adversarial pass (session 17): the snapshot's record was the latest version, so
+    a case moved to a CID team and closed after the sampled day showed those later facts under
+    "as of 30/06/2018", beside flags of that day."""
+    from etl.load import load
+    from etl.settings import Settings
+    from etl.testing import write_extracts
+
+    db = tmp_path / "w.duckdb"
+    case = {"investigation_id": "W1", "opened_at": "2018-06-01 10:00", "team": "West CP 1",
+            "team_type": "child_protection", "officer_id": "DC1"}  # fmt: skip
+    load(write_extracts(tmp_path / "one", investigations=[case]), db, Settings(),
+         extracted_on=date(2018, 6, 30))  # fmt: skip
+    later = {**case, "team": "West CID 9", "team_type": "cid", "officer_id": "DC9",
+             "closed_at": "2018-07-02 10:00"}  # fmt: skip
+    load(write_extracts(tmp_path / "two", investigations=[later]), db, Settings(),
+         extracted_on=date(2018, 7, 3))  # fmt: skip
+    here = {"db_path": db, "audit_path": tmp_path / "access.sqlite"}
+    moved = data.settings().model_copy(update=here)
+    monkeypatch.setattr(data, "settings", lambda: moved)
+    sample = service.store_sample(appdb, PPU, JULY, seed=1)
+    assert sample.as_of == date(2018, 6, 30)
+    (audit,) = [a for a in service.list_audits(appdb, PPU, JULY) if a.investigation_id == "W1"]
+    record = audit.snapshot["record"]
+    assert (record["team"], record["team_type"], record["officer_id"]) == (
+        "West CP 1",
+        "child_protection",
+        "DC1",
+    )
+    assert record["closed_at"] is None

@@ -30,6 +30,7 @@ GIVEN = {
     "first": date(2018, 1, 1),
     "last": DAY,
     "since": None,
+    "known_on": None,
     "investigation_id": None,
     "investigation_ids": None,
     "team": None,

@@ -86,15 +86,21 @@ def agreement(audits: list[Audit]) -> pd.DataFrame:
     )
 
 
+def in_window(audits: list[Audit], last_month: date, months: int = 12) -> list[Audit]:
+    """The audits of the ``months`` months to ``last_month``: the one window of the results
+    page, for its grades, themes and comparison alike."""
+    first = measures.add_months(last_month.replace(day=1), -(months - 1))
+    return [a for a in audits if first <= a.month <= last_month]
+
+
 def grades(audits: list[Audit], by: str, last_month: date, months: int = 12) -> pd.DataFrame:
     """Graded audits over ``months`` to ``last_month`` by month, area, category or team: a
     count per grade, in the configured grade order."""
     config = get_config()
-    first = measures.add_months(last_month.replace(day=1), -(months - 1))
     rows = Counter()
-    for a in audits:
+    for a in in_window(audits, last_month, months):
         g = grade_of(a)
-        if g and first <= a.month <= last_month:
+        if g:
             if by == "category":
                 key = config.category_name(a.category)
             elif by == "month":

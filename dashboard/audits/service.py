@@ -208,7 +208,7 @@ def _json_safe(value):
 def snapshot(scope: Scope, investigation_id: str, as_of: date) -> dict:
     """The case's facts, flags and measured supervision on the as-of day, kept with the audit
     (the warehouse is rebuilt by loads; the audit must show what was sampled)."""
-    record = data.case_record(scope, investigation_id) or {}
+    record = data.case_record(scope, investigation_id, known_on=as_of) or {}
     flags = data.case_flags(scope, investigation_id, as_of)
     return _json_safe(
         {

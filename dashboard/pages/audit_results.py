@@ -27,7 +27,9 @@ def layout(**query):
     months = service.sampled_months(db)
     last = months[0] if months else date.today().replace(day=1)
     service.log(scope, "view", page="audit-results")
-    comparison, sentence = results.human_vs_measured(audits)
+    # Themes and the comparison over the heading's twelve months too, not every audit ever.
+    recent = results.in_window(audits, last)
+    comparison, sentence = results.human_vs_measured(recent)
     return html.Div(
         [
             html.H1("Audit results", className="h3"),
@@ -60,7 +62,7 @@ def layout(**query):
             html.H2("Grades by team", className="h5 mt-3"),
             table(results.grades(audits, "team", last), "results-by-team"),
             html.H2("Themes, most frequent first", className="h5 mt-3"),
-            table(results.themes(audits), "results-themes"),
+            table(results.themes(recent), "results-themes"),
             html.H2("Human grade beside the measured supervision", className="h5 mt-3"),
             dbc.Alert(sentence, color="info", id="results-agreement"),
             html.P(
