@@ -482,8 +482,10 @@ def _register_table(page: str, panel: Panel) -> None:
         except NoWarehouse:
             return {"rowData": [], "rowCount": 0}, "No data loaded yet."
         response = rows_response(
-            df, table.columns, request, case_link_query(c, store, pathname), table.row_key
-        )
+            df, table.columns, request, case_link_query(c, store, pathname), table.row_key,
+            table.distinct,
+        )  # fmt: skip
+        distinct = response.pop("_distinct", None)
         auth().record_read(
             page,
             len(response["rowData"]),
@@ -500,6 +502,10 @@ def _register_table(page: str, panel: Panel) -> None:
         if not n:
             return response, f"No {_plural(table.noun)} match these filters."
         as_of = f" on {c.as_of:%d/%m/%Y}" if c.as_of and table.as_of_day else ""
+        if distinct is not None and distinct != n:
+            # "24 cases" when 21 cases fill 24 rows (two flags on a case) was a count of rows.
+            nouns = table.noun if distinct == 1 else _plural(table.noun)
+            return response, f"{distinct:,} {nouns} ({n:,} {_plural(table.row_noun)}){as_of}."
         return response, f"{n:,} {table.noun if n == 1 else _plural(table.noun)}{as_of}."
 
     clientside_callback(

@@ -257,9 +257,12 @@ def rows_response(
     request: dict | None,
     link_query: str = "",
     key: tuple[str, ...] = (),
+    distinct: str | None = None,
 ) -> dict[str, object]:
     """The block of rows asked for, and the total after filtering; with ``key``, each row's
-    ``_id`` is those fields' values joined by "|" (see ``grid(keyed=True)``)."""
+    ``_id`` is those fields' values joined by "|" (see ``grid(keyed=True)``); with
+    ``distinct``, ``_distinct`` counts that field's values after filtering (the caller takes
+    it out before the grid gets the answer)."""
     request = request or {}
     filters, sorts = request.get("filterModel"), request.get("sortModel")
     # Codes are put in words over the whole table only where the grid filters or sorts on
@@ -274,7 +277,10 @@ def rows_response(
         values = zip(*(block[k].astype(str) for k in key), strict=True)
         for row, parts in zip(rows, values, strict=True):
             row["_id"] = "|".join(parts)
-    return {"rowData": rows, "rowCount": len(df)}
+    response: dict[str, object] = {"rowData": rows, "rowCount": len(df)}
+    if distinct and distinct in df:
+        response["_distinct"] = int(df[distinct].nunique())
+    return response
 
 
 _FILTER_WORDS = {

@@ -74,3 +74,33 @@ def test_a_combined_filter_of_one_level_still_works(dash_app, client_for):
         r["team"] for r in body["response"]["today-actions-grid"]["getRowsResponse"]["rowData"]
     }
     assert teams and all("West" in t or "East" in t for t in teams)
+
+
+def test_the_list_counts_cases_and_says_when_rows_are_more(
+    dash_app, client_for, tmp_path, monkeypatch
+):
+    """A newcomer's walk (session 17): "24 cases on 30/11/2018" over 21 cases, three of them
+    on two rows (overdue, and their last DS review thin). T's last DS review, "Seen." on
+    01/05, is thin and 60 days old on 30/06: two flags, one case."""
+    from conftest import use_warehouse
+
+    from etl.load import load
+    from etl.settings import Settings
+    from etl.testing import write_extracts
+
+    cases = [{"investigation_id": "T", "opened_at": "2018-04-01 10:00", "team": "West CP 1",
+              "team_type": "child_protection", "officer_id": "DC1"},
+             {"investigation_id": "N", "opened_at": "2018-06-30 08:00", "team": "West CP 1",
+              "team_type": "child_protection", "officer_id": "DC1"}]  # fmt: skip
+    review = {"review_id": "R1", "investigation_id": "T", "reviewed_at": "2018-05-01 09:00",
+              "reviewer_id": "DS1", "reviewer_rank": "DS", "note": "Seen.",
+              "actions_set": "0"}  # fmt: skip
+    write_extracts(tmp_path / "x", investigations=cases, supervision=[review])
+    load(tmp_path / "x", tmp_path / "w.duckdb", Settings())
+    use_warehouse(monkeypatch, tmp_path / "w.duckdb")
+    request = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    status, body = rows(dash_app, client_for("force"), ACTIONS, "today-actions-grid", request)
+    assert status == 200
+    got = body["response"]["today-actions-grid"]["getRowsResponse"]
+    assert [r["investigation_id"].split("]")[0].lstrip("[") for r in got["rowData"]] == ["T", "T"]
+    assert body["response"]["today-actions-count"]["children"] == "1 case (2 flags) on 30/06/2018."

@@ -45,6 +45,10 @@ class Table:
     rows: Callable[[Context], pd.DataFrame]
     export_name: str
     noun: str = "case"  # what one row is, for the "N cases on DD/MM/YYYY" line
+    # A row per case and something else (Today's list: a row per flag): the line counts this
+    # field's values as the nouns and says how many rows, when they differ.
+    distinct: str | None = None
+    row_noun: str = "row"
     as_of_day: bool = True  # whether the rows are as of the page's day (a log is not)
     # Fields naming a row: the grid's row id is their values joined by "|" (a click on a cell
     # then names its row: the Today list's follow-ups).

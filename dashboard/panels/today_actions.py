@@ -60,5 +60,7 @@ PANEL = Panel(
         rows=lambda ctx: data.action_list(ctx.scope, ctx.filters),
         export_name="cases-needing-supervision",
         row_key=("investigation_id", "flag_words"),
+        distinct="investigation_id",  # a case with two flags has two rows
+        row_noun="flag",
     ),
 )
