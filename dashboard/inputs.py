@@ -299,13 +299,13 @@ def _check_envelope():
             log.warning("refused callback input (%s): %s is not text", _which(), item.get("id"))
             return flask.jsonify(error="bad input"), 400
     # No one types a NUL; PostgreSQL refuses to store one (a 500 where SQLite kept it).
-    if _has_nul([envelope.inputs, envelope.state]):
+    if _nul_or_too_deep([envelope.inputs, envelope.state]):
         log.warning("refused callback input (%s): a NUL character, or nested too deep", _which())
         return flask.jsonify(error="bad input"), 400
     return None
 
 
-def _has_nul(value: Any, depth: int = 0) -> bool:
+def _nul_or_too_deep(value: Any, depth: int = 0) -> bool:
     """A NUL anywhere in ``value``; a structure nested deeper than any page sends counts as
     one too (400 levels ran out of Python's recursion)."""
     if depth > 32:
@@ -313,9 +313,9 @@ def _has_nul(value: Any, depth: int = 0) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items())
+        return any(_nul_or_too_deep(k) or _nul_or_too_deep(v, depth + 1) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v, depth + 1) for v in value)
+        return any(_nul_or_too_deep(v, depth + 1) for v in value)
     return False
 
 

@@ -650,7 +650,8 @@ def _table(df: pd.DataFrame) -> str:
         return "<p class='empty'>None.</p>"
     shown = df.rename(columns=words.header_words)
     for col in shown.columns:
-        if not pd.api.types.is_numeric_dtype(shown[col].dtype):
+        # Text columns only: a date column rebuilt from a list could print differently.
+        if pd.api.types.is_string_dtype(shown[col].dtype):
             shown[col] = [breakable(v) if isinstance(v, str) else v for v in shown[col]]
     return shown.to_html(index=False, border=0, classes="t", na_rep="-", escape=True)
 

@@ -97,13 +97,13 @@ def record_versions(
     )
 
 
-def record_entry_arrivals(con: duckdb.DuckDBPyConnection) -> int:
+def record_entry_arrivals(con: duckdb.DuckDBPyConnection) -> None:
     """Fill ``entry_arrivals``: each entry on a case whose versions are in more than one area,
     with the extract day of the load that brought it as it is (``supervision.load_id``) and
     the case's area as known that day. An area a case has left must not read, on a day it held
     the case, an entry that arrived later under another area (etl/sql/entry_known_under.sql).
     Made again by every load from the whole table: cases rarely move, so it is small. Call
-    after the load log has this load's rows. Returns how many entries it holds."""
+    after the load log has this load's rows."""
     con.execute("DELETE FROM entry_arrivals")
     con.execute(
         f"""
@@ -122,7 +122,6 @@ def record_entry_arrivals(con: duckdb.DuckDBPyConnection) -> int:
          AND (v.valid_to IS NULL OR v.valid_to > l.arrived_on)
         """
     )
-    return con.execute("SELECT count(*) FROM entry_arrivals").fetchall()[0][0]
 
 
 def quarantine_reviews_before_moved_openings(con: duckdb.DuckDBPyConnection, load_id: int) -> int:

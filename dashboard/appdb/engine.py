@@ -71,8 +71,13 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(_alembic_config(url), revision)
 
 
+def _migrations() -> ScriptDirectory:
+    """This code's migrations (no database is opened)."""
+    return ScriptDirectory.from_config(_alembic_config("sqlite://"))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+    return _migrations().get_current_head()
 
 
 def _known_revision(revision: str) -> bool:
@@ -80,10 +85,7 @@ def _known_revision(revision: str) -> bool:
     from alembic.util import CommandError
 
     try:
-        return (
-            ScriptDirectory.from_config(_alembic_config("sqlite://")).get_revision(revision)
-            is not None
-        )
+        return _migrations().get_revision(revision) is not None
     except CommandError:
         return False
 

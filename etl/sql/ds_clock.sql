@@ -9,8 +9,7 @@
 -- that is at most $review_window_days. The one definition of "days since the last DS review
 -- against the window": flag_spans.sql reads it per case version (its clock_key is the version:
 -- entries count between that version's opening and close), daily_compliance.sql too, each with
--- its own days. Added columns: last_ds_on,
--- clock_from, within_window, phase_from, phase_to.
+-- its own days. Added columns: last_ds_on, clock_from, within_window, phase_from, phase_to.
 WITH clock_anchors AS (
   -- The clock's segments: from each review day to the day before the next, and from the
   -- beginning to the day before the first (no review yet).

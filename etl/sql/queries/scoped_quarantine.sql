@@ -1,8 +1,9 @@
 -- scoped_quarantine: the quarantined rows the asker may see (grain: source, line, load). A row
 -- mentions its own `area`, and the area of each loaded record it names: the case, incident,
 -- review, detention or missing episode with its id (a duplicate_id row names the kept row),
--- the case a review is on, the incident a case links to. It is shown when every area it mentions is in $areas (any case),
--- so a West user never learns of an East record through it; rows with no recognisable area
+-- the case a review is on, the incident a case links to. It is shown when every area it
+-- mentions is in $areas (any case), so a West user never learns of an East record through
+-- it; rows with no recognisable area
 -- only when $areas holds every area in $all_areas (force-wide roles). `mentioned_areas` lists
 -- what it mentions (lower case) when $areas lacks an area; an asker who holds every area sees
 -- every row, so nothing is looked up for them (ten years' rows took 1.5 s) and it is empty.
