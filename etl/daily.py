@@ -136,7 +136,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say:
         # One pass gives every run whole (nothing to join), stored sorted for the readers.
         _compute(con, settings, first, through, None, order=True)
         return
-    changed = _changed_cases(con, load_id)
+    changed = history.changed_cases(con, load_id)
     say(f"materialising the flags: {changed} changed case(s) over every day, the new days")
     # The pieces are gathered in a work table and the warehouse's table written once, sorted.
     con.execute(
@@ -158,7 +158,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, load_id: int, say:
         _compute(con, settings, max(first, since or first), through, "changed_cases", into=PIECES)
     # A span of the previous build that goes on into the new days is one span again.
     _merge_spans(con)
-    con.execute(f"DROP TABLE changed_cases; DROP TABLE {PIECES}")
+    con.execute(f"DROP TABLE {PIECES}")
 
 
 def _previous_build(con: duckdb.DuckDBPyConnection, fingerprint: str) -> date | None:
@@ -213,24 +213,3 @@ def _merge_spans(con: duckdb.DuckDBPyConnection) -> None:
         FROM {PIECES} GROUP BY ALL ORDER BY {STORED_ORDER}
         """
     )
-
-
-def _changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
-    """Investigations whose flags on some day may differ from the previous build's: those the
-    load touched (etl/history.py touched_cases_sql), and those with an entry whose assessment
-    changed (repeated text looks 30 days back, across cases)."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE changed_cases AS
-        SELECT DISTINCT investigation_id FROM (
-          SELECT investigation_id FROM {history.touched_cases(con, load_id)}
-          UNION ALL
-          SELECT s.investigation_id FROM supervision AS s
-          JOIN (SELECT review_id, grade, repeated, restarts_clock FROM entry_assessment
-                EXCEPT
-                SELECT review_id, grade, repeated, restarts_clock FROM prev.entry_assessment)
-            AS a USING (review_id)
-        )
-        """
-    )
-    return con.execute("SELECT count(*) FROM changed_cases").fetchall()[0][0]

@@ -220,3 +220,37 @@ def touched_cases_sql(load_id: int) -> str:
           WHERE s.review_id IS NULL OR s.load_id = {int(load_id)}
         ) WHERE investigation_id IS NOT NULL
     """
+
+
+# The entry assessment's columns that the day's flags (etl/daily.py) and the quality measures'
+# pairs of entry and version (etl/readings.py) read.
+_ASSESSED = (
+    "grade, repeated, restarts_clock, has_risk, has_actions, has_plan, has_next_review, "
+    "has_child, n_applicable, days_since_previous"
+)
+
+
+def changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """How many investigations the work table ``changed_cases`` holds, made on first use:
+    those whose flags on some day, or whose entries' readings, may differ from the previous
+    build's. Those the load touched (touched_cases_sql), and those with an entry whose
+    assessment changed (repeated text looks 30 days back, across cases)."""
+    made = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'changed_cases'"
+    ).fetchall()[0][0]
+    if not made:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE changed_cases AS
+            SELECT DISTINCT investigation_id FROM (
+              SELECT investigation_id FROM {touched_cases(con, load_id)}
+              UNION ALL
+              SELECT s.investigation_id FROM supervision AS s
+              JOIN (SELECT review_id, {_ASSESSED} FROM entry_assessment
+                    EXCEPT
+                    SELECT review_id, {_ASSESSED} FROM prev.entry_assessment) AS a
+                USING (review_id)
+            )
+            """
+        )
+    return con.execute("SELECT count(*) FROM changed_cases").fetchall()[0][0]

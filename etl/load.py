@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import assessment, check_days, daily, history
+from etl import assessment, check_days, daily, history, readings
 
 # The warehouse-build toolkit (lock, previous warehouse, swap-in, load ids, carry-over) lives
 # in etl/build.py; its names stay importable from here for the loaders and tests that use them.
@@ -324,6 +324,7 @@ def _build(
     carry_over(con)
     create_marts(con)
     assessment.assess(con, settings, load_id, say)
+    readings.build(con, settings, load_id, say)
     daily.build(con, settings, load_id, say)
     check_days.build(con, settings, say)
     con.execute("DETACH prev")

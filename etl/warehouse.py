@@ -77,6 +77,26 @@ CREATE TABLE {db}entry_arrivals (
 """
 
 
+# Each entry paired with each version of its case that can read it (etl/readings.py, from
+# etl/sql/entry_readings.sql), stored by reviewed_on: the quality measures' window of days.
+ENTRY_READINGS_DDL = """
+CREATE TABLE {db}entry_readings (
+  reviewed_on DATE, valid_from DATE, valid_to DATE, review_id VARCHAR,
+  investigation_id VARCHAR, area VARCHAR, team VARCHAR, team_type VARCHAR,
+  reviewer_id VARCHAR, reviewer_rank VARCHAR, reviewed_at TIMESTAMP, reviewed_at_utc TIMESTAMP,
+  grade VARCHAR, has_risk BOOLEAN,
+  has_actions BOOLEAN, has_plan BOOLEAN, has_next_review BOOLEAN, has_child BOOLEAN,
+  n_applicable INTEGER, repeated BOOLEAN, days_since_previous INTEGER,
+  before_open BOOLEAN,   -- the entry's instant before the version's opening (NULL: unknown)
+  after_close BOOLEAN,   -- after the version's close (NULL: open or unknown)
+  restarts_clock BOOLEAN
+);
+CREATE TABLE {db}entry_readings_build (
+  rules VARCHAR          -- fingerprint of entry_readings.sql
+)
+"""
+
+
 # The checks of every day as runs (etl/check_days.py), made by each load from check_spans.sql.
 CHECK_SPANS_DDL = """
 CREATE TABLE {db}check_spans (
@@ -128,6 +148,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
         ENTRY_ASSESSMENT_DDL.format(db=db),
         CHECK_SPANS_DDL.format(db=db),
         ENTRY_ARRIVALS_DDL.format(db=db),
+        ENTRY_READINGS_DDL.format(db=db),
     ]
 
 

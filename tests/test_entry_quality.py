@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -12,9 +13,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from etl import assessment
+from etl import assessment, queries, readings
 from etl.flags import flags
 from etl.load import load
 from etl.settings import Settings
@@ -350,3 +352,175 @@ def test_a_load_with_other_settings_assesses_every_entry_again(tmp_path):
     load(folder, db, Settings(thin_note_chars=5), progress=said.append)
     assert grade() == "partial"
     assert "assessing every entry against the reviewing-officer checklist" in said
+
+
+# --- the quality measures' pairs of entry and version (etl/readings.py) ------------------------
+
+ORACLE = Path(__file__).parent / "sql" / "entry_quality_from_the_log.sql"
+LAST_ORACLE = (Path(__file__).parent / "sql" / "last_entry_from_the_log.sql").read_text()
+READINGS = "SELECT * FROM entry_readings"
+
+
+def quality_by(db: Path, text: str, areas: list[str], **given) -> pd.DataFrame:
+    """entry_quality.sql's rows (or the oracle's) in one order."""
+    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), text)
+    values = {"since": None, "team": None, "team_type": None, "investigation_id": None, **given}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        df = con.execute(text, queries.params(text, Settings(), areas=areas, **values)).df()
+    finally:
+        con.close()
+    keys = ["grouping", "reviewer_id", "area", "team"]
+    return df.sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+def test_quality_and_last_entry_from_the_pairs_made_at_load_are_the_case_logs(tmp_path):
+    """The sample and its next day's delta (versions that changed, entries back-dated): on days
+    across the history, for every area and one, with and without a team type and a window, the
+    measures read from entry_readings are those of the case log's entries joined on the spot,
+    and so is each case's last supervisory entry."""
+    db = tmp_path / "w.duckdb"
+    load(SAMPLE, db, Settings())
+    load(SAMPLE / "delta", db, Settings())
+    con = duckdb.connect(str(db), read_only=True)
+    first, last = con.execute(
+        "SELECT min(reviewed_on), max(reviewed_on) FROM entry_readings"
+    ).fetchall()[0]
+    areas = sorted(r[0] for r in con.execute("SELECT DISTINCT area FROM investigations").fetchall())
+    con.close()
+    product, oracle = queries.sql("entry_quality"), ORACLE.read_text()
+    latest = queries.sql("last_supervisory_entry")
+    compared = 0
+    for as_of in [first + (last - first) * k // 4 for k in range(1, 5)] + [last + timedelta(3)]:
+        for chosen, narrowing in [
+            (areas, {}),
+            (areas[:1], {"since": as_of - timedelta(days=90)}),
+            (areas, {"since": as_of - timedelta(days=30), "team_type": "child_protection"}),
+        ]:
+            got = quality_by(db, product, chosen, as_of=as_of, **narrowing)
+            want = quality_by(db, oracle, chosen, as_of=as_of, **narrowing)
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+            compared += len(got)
+        for chosen in (areas, areas[-1:]):
+            got, want = (last_entries(db, text, chosen, as_of) for text in (latest, LAST_ORACLE))
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+            compared += len(got)
+    assert compared > 200  # real rows, not empty frames compared
+
+
+def last_entries(db: Path, text: str, areas: list[str], as_of: date) -> pd.DataFrame:
+    """last_supervisory_entry.sql's rows (or its oracle's) for every case, in one order."""
+    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), text)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        values = queries.params(text, Settings(), areas=areas, as_of=as_of, investigation_ids=None)
+        df = con.execute(text, values).df()
+    finally:
+        con.close()
+    return df.sort_values("investigation_id").reset_index(drop=True)
+
+
+def team_of_each_entry_read(db: Path, as_of: date) -> dict[str, list]:
+    """entry_quality.sql's entries per team as of ``as_of`` (its last 90 days)."""
+    got = quality_by(db, queries.sql("entry_quality"), ["West"], as_of=as_of,
+                     since=as_of - timedelta(days=90))  # fmt: skip
+    teams = got[got["grouping"] == "team"]
+    return dict(zip(teams["team"], teams["entries"].astype(int), strict=True))
+
+
+def test_an_entry_is_measured_under_the_team_that_held_its_case_on_the_day_asked(tmp_path):
+    """CP1 is West CP's (child protection) with a DS review on 5 June; the extract of 10 July
+    gives it to West CID with a second review on 8 July. As of 1 July the one review is West
+    CP's; as of 12 July both are West CID's and West CP has none: the record as then known."""
+    db = tmp_path / "w.duckdb"
+    load(write_extracts(tmp_path / "base", investigations=[cp_case()],
+                        supervision=[entry("R1", "Risk reviewed; plan agreed.")]), db,
+         Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+    moved = {**cp_case(), "team": "West CID", "team_type": "cid"}
+    later = entry("R2", "Risk reviewed; plan agreed.", reviewed_at="2018-07-08 10:00")
+    load(write_extracts(tmp_path / "d1", investigations=[moved], supervision=[later]), db,
+         Settings(), extracted_on=date(2018, 7, 10))  # fmt: skip
+    assert team_of_each_entry_read(db, date(2018, 7, 1)) == {"West CP": 1}
+    assert team_of_each_entry_read(db, date(2018, 7, 12)) == {"West CID": 2}
+    assert readings_again_whole(db, tmp_path) == (0, 0)
+
+
+def readings_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
+    """(rows only in the warehouse's entry_readings, rows only in a whole pairing) of a copy of
+    ``db`` paired again from nothing."""
+    copy = tmp_path / "whole-readings.duckdb"
+    shutil.copy(db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(f"CREATE TABLE incremental AS {READINGS}")
+        con.execute(f"DELETE FROM {readings.TABLE}; DELETE FROM {readings.BUILD}")
+        con.execute("ATTACH ':memory:' AS prev")  # nothing paired before: every entry
+        readings.build(con, Settings(), load_id=99)
+        only_here = f"SELECT count(*) FROM (FROM incremental EXCEPT ALL {READINGS})"
+        only_whole = f"SELECT count(*) FROM ({READINGS} EXCEPT ALL FROM incremental)"
+        return con.execute(only_here).fetchall()[0][0], con.execute(only_whole).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_delta_pairs_only_the_changed_cases_entries_and_gives_what_pairing_all_gives(
+    tmp_path,
+):
+    db = tmp_path / "w.duckdb"
+    said: list[str] = []
+    load(SAMPLE, db, Settings())
+    load(SAMPLE / "delta", db, Settings(), progress=said.append)
+    line = next(m for m in said if m.startswith("pairing"))
+    assert "changed case(s)" in line, said  # the delta did not pair every entry again
+    con = duckdb.connect(str(db), read_only=True)
+    pairs, entries = con.execute(
+        "SELECT (SELECT count(*) FROM entry_readings), (SELECT count(*) FROM supervision)"
+    ).fetchall()[0]
+    con.close()
+    assert pairs >= entries > 4_000
+    assert int(line.split()[4]) < entries / 10  # far fewer cases than entries
+    assert readings_again_whole(db, tmp_path) == (0, 0)
+    # Stored by day: the carried pairs in their order, then the new ones (one step back).
+    con = duckdb.connect(str(db), read_only=True)
+    steps_back = con.execute(
+        "SELECT count(*) FROM (SELECT reviewed_on < lag(reviewed_on) OVER (ORDER BY rowid) AS b"
+        " FROM entry_readings) WHERE b"
+    ).fetchall()[0][0]
+    con.close()
+    assert steps_back <= 1
+
+
+def test_pairs_carried_over_keep_their_stored_order_past_one_row_group(tmp_path):
+    """A previous warehouse's 300,000 pairs (more than DuckDB's row groups of 122,880), stored
+    by day; a delta changes one case in three. The pairs carried over stay in day order (an
+    anti-join's parallel copy shuffled them at force scale, and a window of days then read
+    every row group)."""
+    from etl.warehouse import create_schema
+
+    prev = tmp_path / "prev.duckdb"
+    con = duckdb.connect(str(prev))
+    create_schema(con)
+    con.execute(
+        "INSERT INTO entry_readings BY NAME SELECT DATE '2018-01-01' + CAST(i // 1000 AS INTEGER)"
+        " AS reviewed_on, DATE '2017-01-01' AS valid_from, 'R' || i AS review_id,"
+        " 'C' || (i % 3000) AS investigation_id FROM range(300000) AS r(i) ORDER BY i"
+    )
+    con.execute("INSERT INTO entry_readings_build VALUES (?)", [readings.rules(Settings())])
+    con.close()
+    con = duckdb.connect(str(tmp_path / "new.duckdb"))
+    try:
+        create_schema(con)
+        con.execute(f"ATTACH '{prev}' AS prev (READ_ONLY)")
+        # The cases this load changed (etl/history.py changed_cases makes it on first use).
+        con.execute(
+            "CREATE TEMP TABLE changed_cases AS SELECT 'C' || i AS investigation_id "
+            "FROM range(0, 3000, 3) AS r(i)"
+        )
+        readings.build(con, Settings(), load_id=2)
+        kept, steps_back = con.execute(
+            "SELECT count(*), count(*) FILTER (b) FROM (SELECT reviewed_on < "
+            "lag(reviewed_on) OVER (ORDER BY rowid) AS b FROM entry_readings)"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert kept == 200_000 and steps_back == 0

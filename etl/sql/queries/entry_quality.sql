@@ -1,22 +1,28 @@
 -- entry_quality: how well supervisors supervise, per supervisor, per team and in all (grain:
 -- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated
--- after $since and on or before $as_of on investigations in $areas (case_entries.sql's rows,
--- unordered: etl/sql/entries_known_on.sql; the record as known on $as_of), optionally only
--- $team / $team_type. Counted: entries that count for their case's rule, or would but for being
+-- after $since and on or before $as_of on investigations in $areas, each read under the version
+-- of its case valid on $as_of (the record as then known, as entries_known_on.sql reads the case
+-- log; the pairs made at load: etl/sql/entry_readings.sql), optionally only $team / $team_type. Counted: entries that count for their case's rule, or would but for being
 -- thin or repeated (thin text is measured even when thin_reviews_count is off); per supervisor
 -- only $supervisor_ranks. Shares are of those entries; `child` coverage is of the entries on
 -- child-related cases. median_days_between: days since the previous entry on the same case by
 -- anyone. non_supervisor_share_child (teams): of all entries on the team's child-related cases,
 -- the share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
 -- Reader: dashboard/data.py (quality page, PVP pack).
-WITH in_window AS (
-  -- The columns measured (not the notes: a copy of each would ride through every step).
-  SELECT e.review_id, e.investigation_id, e.reviewer_id, e.reviewer_rank, e.grade,
-         e.n_applicable, e.repeated, e.days_since_previous, e.area, e.team, e.team_type,
-         e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
-         string_split(coalesce(e.elements, ''), ';') AS element_list
-  FROM ({entries_known_on}) AS e
-  WHERE ($team IS NULL OR e.team = $team) AND ($team_type IS NULL OR e.team_type = $team_type)
+WITH readings AS (
+  -- A range of days of a table stored by day, and the versions valid on $as_of.
+  SELECT * FROM entry_readings
+  WHERE reviewed_on <= $as_of AND ($since IS NULL OR reviewed_on > $since)
+    AND valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
+    AND list_contains($areas, area)
+    AND ($team IS NULL OR team = $team) AND ($team_type IS NULL OR team_type = $team_type)
+),
+in_window AS MATERIALIZED (
+  -- Made once: the three groupings and the child cases' shares each read it.
+  SELECT investigation_id, reviewer_id, reviewer_rank, grade, n_applicable, repeated,
+         days_since_previous, area, team, has_risk, has_actions, has_plan, has_next_review,
+         has_child, coalesce(starts_with({does_not_count}, 'thin'), true) AS counting
+  FROM readings
 ),
 counted AS (
   SELECT 'reviewer' AS grouping, reviewer_id, reviewer_rank, NULL AS area, NULL AS team, *
@@ -44,11 +50,11 @@ SELECT
   avg(c.repeated::INTEGER) AS repeated_share,
   avg((c.grade = 'thin' OR c.repeated)::INTEGER) AS concern,
   sum(c.repeated::INTEGER) AS repeated_entries,
-  avg(list_contains(c.element_list, 'risk')::INTEGER) AS risk_share,
-  avg(list_contains(c.element_list, 'actions')::INTEGER) AS actions_share,
-  avg(list_contains(c.element_list, 'plan')::INTEGER) AS plan_share,
-  avg(list_contains(c.element_list, 'next_review')::INTEGER) AS next_review_share,
-  avg(list_contains(c.element_list, 'child')::INTEGER) FILTER (WHERE c.n_applicable = 5)
+  avg(c.has_risk::INTEGER) AS risk_share,
+  avg(c.has_actions::INTEGER) AS actions_share,
+  avg(c.has_plan::INTEGER) AS plan_share,
+  avg(c.has_next_review::INTEGER) AS next_review_share,
+  avg(c.has_child::INTEGER) FILTER (WHERE c.n_applicable = 5)
     AS child_share,
   median(c.days_since_previous) AS median_days_between,
   any_value(n.non_supervisor_share_child) AS non_supervisor_share_child

@@ -4,31 +4,24 @@
 -- summer time ends. Parameters: $as_of, $areas, $supervisor_ranks, $investigation_ids (only
 -- these cases; NULL: every case). Reader: the Today list's "last supervisory entry" columns
 -- (dashboard/data.py action_list, which asks for the flagged cases only).
--- The last entry is chosen in one pass over supervision (its columns carried by arg_max), for
--- the asked cases' versions only, then joined to its assessment. Of entries at one instant,
--- the greatest review_id. Entries read under the version as etl/sql/entry_known_under.sql says.
-WITH wanted AS (
-  -- The versions themselves, not case_history: only the area is needed, not the incident.
-  SELECT investigation_id, area, valid_from FROM investigation_versions
-  WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
+-- Read from entry_readings (etl/sql/entry_readings.sql): each entry already paired with the
+-- versions of its case that read it (etl/sql/entry_known_under.sql) and with its grade, so the
+-- last entry is one pass over one table, its columns carried by arg_max. Of entries at one
+-- instant, the greatest review_id.
+WITH last AS (
+  SELECT investigation_id, any_value(area) AS area,
+         arg_max({'reviewer_id': reviewer_id, 'reviewer_rank': reviewer_rank,
+                  'reviewed_at': reviewed_at, 'grade': grade},
+                 (reviewed_at_utc, review_id)) AS entry
+  FROM entry_readings
+  WHERE reviewed_on <= $as_of
+    AND valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
     AND list_contains($areas, area)
+    AND list_contains($supervisor_ranks, reviewer_rank)
     AND ($investigation_ids IS NULL
          OR investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
-),
-last AS (
-  SELECT s.investigation_id, any_value(w.area) AS area,
-         arg_max({'review_id': s.review_id, 'reviewer_id': s.reviewer_id,
-                  'reviewer_rank': s.reviewer_rank, 'reviewed_at': s.reviewed_at},
-                 (s.reviewed_at_utc, s.review_id)) AS entry
-  FROM supervision AS s JOIN wanted AS w USING (investigation_id)
-  LEFT JOIN entry_arrivals AS ar USING (review_id)
-  WHERE CAST(s.reviewed_at AS DATE) <= $as_of
-    AND list_contains($supervisor_ranks, s.reviewer_rank) AND {entry_known_under}
-  GROUP BY s.investigation_id
+  GROUP BY investigation_id
 )
--- review_facts' grade read from its own table (etl/sql/marts/review_facts.sql): through the
--- view, DuckDB joins every entry of the history to its assessment before it keeps these.
-SELECT l.investigation_id, l.area, l.entry.reviewer_id AS last_reviewer,
-       l.entry.reviewer_rank AS last_rank, l.entry.reviewed_at AS last_at, a.grade AS last_grade
-FROM last AS l
-LEFT JOIN entry_assessment AS a ON a.review_id = l.entry.review_id
+SELECT investigation_id, area, entry.reviewer_id AS last_reviewer,
+       entry.reviewer_rank AS last_rank, entry.reviewed_at AS last_at, entry.grade AS last_grade
+FROM last
