@@ -72,9 +72,11 @@ Progress = Callable[[str], None]
 
 def rules(settings: Settings) -> str:
     """What the spans depend on besides the data: the text of flag_spans.sql (with what it
-    includes) and the value of every setting it names."""
+    includes, and the rule of the entry_readings table it reads) and the value of every
+    setting it names."""
     given = {"first_day": None, "last_day": None, "areas": None, "investigation_ids": None}
-    return queries.fingerprint(queries.sql("flag_spans"), settings, **given)
+    text = queries.sql("flag_spans") + queries.sql("entry_readings")
+    return queries.fingerprint(text, settings, **given)
 
 
 def covers(con: duckdb.DuckDBPyConnection, settings: Settings, day: date) -> bool:

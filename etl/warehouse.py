@@ -81,10 +81,11 @@ CREATE TABLE {db}entry_arrivals (
 # etl/sql/entry_readings.sql), stored by reviewed_on: the quality measures' window of days.
 ENTRY_READINGS_DDL = """
 CREATE TABLE {db}entry_readings (
-  reviewed_on DATE, valid_from DATE, valid_to DATE, review_id VARCHAR,
-  investigation_id VARCHAR, area VARCHAR, team VARCHAR, team_type VARCHAR,
-  reviewer_id VARCHAR, reviewer_rank VARCHAR, reviewed_at TIMESTAMP, reviewed_at_utc TIMESTAMP,
-  grade VARCHAR, has_risk BOOLEAN,
+  reviewed_on DATE, version INTEGER, valid_from DATE, valid_to DATE,
+  review_id VARCHAR {unique}, investigation_id VARCHAR {unique}, area VARCHAR {few},
+  team VARCHAR {few}, team_type VARCHAR {few}, reviewer_id VARCHAR {few},
+  reviewer_rank VARCHAR {few}, reviewed_at TIMESTAMP, reviewed_at_utc TIMESTAMP,
+  grade VARCHAR {few}, has_risk BOOLEAN,
   has_actions BOOLEAN, has_plan BOOLEAN, has_next_review BOOLEAN, has_child BOOLEAN,
   n_applicable INTEGER, repeated BOOLEAN, days_since_previous INTEGER,
   before_open BOOLEAN,   -- the entry's instant before the version's opening (NULL: unknown)
@@ -95,6 +96,13 @@ CREATE TABLE {db}entry_readings_build (
   rules VARCHAR          -- fingerprint of entry_readings.sql
 )
 """
+
+
+# How entry_readings stores its text, chosen rather than analysed: DuckDB tried every method on
+# every column of its 600,000 rows at force, 0.13 s of a 0.7 s step (docs/benchmarks.md,
+# session 18). Ids nearly all differ (no method gains); the rest repeat a few values.
+_UNIQUE_TEXT = "USING COMPRESSION uncompressed"
+_FEW_VALUES = "USING COMPRESSION dict_fsst"
 
 
 # The checks of every day as runs (etl/check_days.py), made by each load from check_spans.sql.
@@ -148,7 +156,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
         ENTRY_ASSESSMENT_DDL.format(db=db),
         CHECK_SPANS_DDL.format(db=db),
         ENTRY_ARRIVALS_DDL.format(db=db),
-        ENTRY_READINGS_DDL.format(db=db),
+        ENTRY_READINGS_DDL.format(db=db, unique=_UNIQUE_TEXT, few=_FEW_VALUES),
     ]
 
 

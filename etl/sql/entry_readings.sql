@@ -1,5 +1,5 @@
 -- entry_readings: each supervisory entry paired with each version of its case that can read
--- it (grain: review_id + the version's valid_from): a version valid on some day on or after
+-- it (grain: review_id + version): a version valid on some day on or after
 -- the entry's day (valid_to after it, or open), under which the entry is read
 -- (etl/sql/entry_known_under.sql). The columns the quality measures aggregate, from the entry,
 -- the version and the entry's assessment, with nothing that depends on a setting: the rank
@@ -9,7 +9,7 @@
 -- entries of a window of days under the version valid on its as-of day, as entries_known_on.sql
 -- does for the case log.
 SELECT
-  s.reviewed_on, v.valid_from, v.valid_to, s.review_id, s.investigation_id, v.area, v.team,
+  s.reviewed_on, v.version, v.valid_from, v.valid_to, s.review_id, s.investigation_id, v.area, v.team,
   v.team_type, s.reviewer_id, s.reviewer_rank, s.reviewed_at, s.reviewed_at_utc, a.grade,
   coalesce(a.has_risk, false) AS has_risk,
   coalesce(a.has_actions, false) AS has_actions,

@@ -51,22 +51,18 @@ open_versions AS (
   SELECT * FROM versions WHERE span_from <= span_to
 ),
 -- The entries that count for a version: between its opening and close (instants), and read
--- under it (etl/sql/entry_known_under.sql). Only the columns the rule reads (not the notes: a
--- thin review's note is fetched for its rows alone).
--- review_facts' columns, read from its two tables as it defines them (etl/sql/marts/
--- review_facts.sql): through the view, DuckDB joins every entry of the history to its
--- assessment before it keeps the versions' entries (one day at ten years: 1.0 s, now 0.6 s).
--- tests/sql/flags_day_by_day.sql, the oracle, reads the view itself.
+-- under it: the pairs of entry and version made at load (etl/sql/entry_readings.sql, which
+-- applies etl/sql/entry_known_under.sql), each with its assessment. Only the columns the rule
+-- reads (not the notes: a thin review's note is fetched for its rows alone). The pairs hold an
+-- entry under the versions valid on or after its day; one dated after a version ended cannot
+-- move that version's days. tests/sql/flags_day_by_day.sql, the oracle, joins the entries,
+-- their assessments and the versions itself.
 reviews AS (
-  SELECT r.*, a.grade, a.repeated, coalesce(a.restarts_clock, true) AS restarts_clock
-  FROM (SELECT s.review_id, CAST(s.reviewed_at AS DATE) AS reviewed_on, s.reviewed_at_utc,
-               s.reviewer_rank, v.clock_key
-        FROM supervision AS s JOIN open_versions AS v USING (investigation_id)
-        LEFT JOIN entry_arrivals AS ar USING (review_id)
-        WHERE CAST(s.reviewed_at AS DATE) <= $last_day AND s.reviewed_at_utc >= v.opened_at_utc
-          AND (v.closed_at_utc IS NULL OR s.reviewed_at_utc <= v.closed_at_utc)
-          AND {entry_known_under}) AS r
-  LEFT JOIN entry_assessment AS a USING (review_id)
+  SELECT r.review_id, r.reviewed_on, r.reviewed_at_utc, r.reviewer_rank, v.clock_key, r.grade,
+         r.repeated, r.restarts_clock
+  FROM entry_readings AS r
+  JOIN open_versions AS v ON v.investigation_id = r.investigation_id AND v.version = r.version
+  WHERE r.reviewed_on <= $last_day AND NOT r.before_open AND r.after_close IS NOT TRUE
 ),
 -- The latest review by a DS-or-above rank of each day that has one, whatever its substance,
 -- until the day before the next such day: is the latest one thin or repeated?
