@@ -445,6 +445,30 @@ def test_an_entry_is_measured_under_the_team_that_held_its_case_on_the_day_asked
     assert readings_again_whole(db, tmp_path) == (0, 0)
 
 
+def test_a_promoted_supervisor_is_shown_with_the_rank_of_their_latest_entry(tmp_path):
+    """X1 writes as a PS on 5 June and as a DS on 20 June (the later entry first in the
+    extract): as of 30 June the quality table shows X1 once, with both entries, as a DS; as of
+    10 June, as the PS they then were. (It showed whichever rank was read first.)"""
+    db = tmp_path / "w.duckdb"
+    case = {"investigation_id": "R1", "opened_at": "2018-06-01 10:00", "team": "West Resp",
+            "team_type": "response"}  # fmt: skip
+    note = "Risk reviewed; plan agreed."
+    load(write_extracts(tmp_path / "x", investigations=[case], supervision=[
+        entry("E2", note, case_id="R1", reviewer_id="X1", reviewer_rank="DS",
+              reviewed_at="2018-06-20 10:00"),
+        entry("E1", note, case_id="R1", reviewer_id="X1", reviewer_rank="PS"),
+    ]), db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+
+    def shown(as_of: date) -> list:
+        for text in (queries.sql("entry_quality"), ORACLE.read_text()):
+            got = quality_by(db, text, ["West"], as_of=as_of)
+            people = got[got["grouping"] == "reviewer"]
+            yield people[["reviewer_id", "reviewer_rank", "entries"]].values.tolist()
+
+    assert list(shown(date(2018, 6, 30))) == [[["X1", "DS", 2]]] * 2
+    assert list(shown(date(2018, 6, 10))) == [[["X1", "PS", 1]]] * 2
+
+
 def readings_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
     """(rows only in the warehouse's entry_readings, rows only in a whole pairing) of a copy of
     ``db`` paired again from nothing."""

@@ -4,8 +4,8 @@
 -- tests/test_entry_quality.py; not read by the product.
 WITH in_window AS (
   -- The columns measured (not the notes: a copy of each would ride through every step).
-  SELECT e.review_id, e.investigation_id, e.reviewer_id, e.reviewer_rank, e.grade,
-         e.n_applicable, e.repeated, e.days_since_previous, e.area, e.team, e.team_type,
+  SELECT e.review_id, e.reviewed_at_utc, e.investigation_id, e.reviewer_id, e.reviewer_rank,
+         e.grade, e.n_applicable, e.repeated, e.days_since_previous, e.area, e.team, e.team_type,
          e.does_not_count IS NULL OR starts_with(e.does_not_count, 'thin') AS counting,
          string_split(coalesce(e.elements, ''), ';') AS element_list
   FROM ({entries_known_on}) AS e
@@ -28,7 +28,9 @@ child_cases_entries AS (
   FROM in_window WHERE n_applicable = 5 GROUP BY ALL
 )
 SELECT
-  c.grouping, c.reviewer_id, any_value(c.reviewer_rank) AS reviewer_rank, c.area, c.team,
+  c.grouping, c.reviewer_id,
+  arg_max(c.reviewer_rank, (c.reviewed_at_utc, c.reviewer_rank)) AS reviewer_rank, c.area,
+  c.team,
   count(*) AS entries,
   count(DISTINCT c.investigation_id) AS cases,
   avg((c.grade = 'substantive')::INTEGER) AS substantive_share,

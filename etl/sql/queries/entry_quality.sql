@@ -2,12 +2,15 @@
 -- grouping + reviewer_id, grouping + area + team, or the one 'all' row), over the entries dated
 -- after $since and on or before $as_of on investigations in $areas, each read under the version
 -- of its case valid on $as_of (the record as then known, as entries_known_on.sql reads the case
--- log; the pairs made at load: etl/sql/entry_readings.sql), optionally only $team / $team_type. Counted: entries that count for their case's rule, or would but for being
--- thin or repeated (thin text is measured even when thin_reviews_count is off); per supervisor
--- only $supervisor_ranks. Shares are of those entries; `child` coverage is of the entries on
--- child-related cases. median_days_between: days since the previous entry on the same case by
--- anyone. non_supervisor_share_child (teams): of all entries on the team's child-related cases,
--- the share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
+-- log; the pairs made at load: etl/sql/entry_readings.sql), optionally only $team /
+-- $team_type. Counted: entries that count for their case's rule, or would but for being thin
+-- or repeated (thin text is measured even when thin_reviews_count is off); per supervisor only
+-- $supervisor_ranks, each with the rank of their latest entry counted in the window (an officer
+-- promoted within it shows the new rank; of two ranks at one instant, the greater name).
+-- Shares are of those entries; `child` coverage is of the entries on child-related cases.
+-- median_days_between: days since the previous entry on the same case by anyone.
+-- non_supervisor_share_child (teams): of all entries on the team's child-related cases, the
+-- share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
 -- Reader: dashboard/data.py (quality page, PVP pack).
 WITH readings AS (
   -- A range of days of a table stored by day, and the versions valid on $as_of.
@@ -19,9 +22,10 @@ WITH readings AS (
 ),
 in_window AS MATERIALIZED (
   -- Made once: the three groupings and the child cases' shares each read it.
-  SELECT investigation_id, reviewer_id, reviewer_rank, grade, n_applicable, repeated,
-         days_since_previous, area, team, has_risk, has_actions, has_plan, has_next_review,
-         has_child, coalesce(starts_with({does_not_count}, 'thin'), true) AS counting
+  SELECT investigation_id, reviewed_at_utc, reviewer_id, reviewer_rank, grade, n_applicable,
+         repeated, days_since_previous, area, team, has_risk, has_actions, has_plan,
+         has_next_review, has_child,
+         coalesce(starts_with({does_not_count}, 'thin'), true) AS counting
   FROM readings
 ),
 counted AS (
@@ -41,7 +45,11 @@ child_cases_entries AS (
   FROM in_window WHERE n_applicable = 5 GROUP BY ALL
 )
 SELECT
-  c.grouping, c.reviewer_id, any_value(c.reviewer_rank) AS reviewer_rank, c.area, c.team,
+  c.grouping, c.reviewer_id,
+  -- The latest entry's rank (of two at one instant, the greater name): any_value showed
+  -- whichever was read first, which moved with the table's order.
+  arg_max(c.reviewer_rank, (c.reviewed_at_utc, c.reviewer_rank)) AS reviewer_rank,
+  c.area, c.team,
   count(*) AS entries,
   count(DISTINCT c.investigation_id) AS cases,
   avg((c.grade = 'substantive')::INTEGER) AS substantive_share,
