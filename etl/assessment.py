@@ -23,7 +23,7 @@ import pandas as pd
 from etl import history, queries
 from etl.flags import bind
 from etl.settings import ELEMENTS, Settings
-from etl.warehouse import prev_has_table
+from etl.warehouse import prev_made_by
 
 ASSESSMENT_SQL = queries.sql("entry_assessment")
 NOTE_KEY_SQL = queries.sql("note_key")
@@ -93,7 +93,7 @@ def assess(
     fingerprint = rules(settings)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [fingerprint])
     con.execute(CARRIED_DDL)
-    if not _previous_rules_are(con, fingerprint):
+    if not prev_made_by(con, TABLE, BUILD, fingerprint, "reviewed_on"):
         say("assessing every entry against the reviewing-officer checklist")
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM ({ASSESSMENT_SQL})",
@@ -128,13 +128,6 @@ def assess(
         f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM assessed WHERE NOT carried"
     )
     con.execute("DROP TABLE assessed; DROP TABLE carried_entry_keys")
-
-
-def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE, "reviewed_on"):
-        return False
-    rows = con.execute(f"SELECT rules FROM prev.{BUILD}").fetchall()
-    return bool(rows) and rows[0][0] == fingerprint
 
 
 def _cases_to_assess(con: duckdb.DuckDBPyConnection, touched: str) -> list[str]:

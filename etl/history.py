@@ -188,10 +188,7 @@ def touched_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> str:
     (touched_cases_sql, each once), made on first use: the entry assessment and every day's
     flags both read it, and nothing between them changes what it holds."""
     table = f"touched_cases_{int(load_id)}"
-    made = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
-    ).fetchall()[0][0]
-    if not made:
+    if not _work_table_made(con, table):
         con.execute(
             f"CREATE TEMP TABLE {table} AS "
             f"SELECT DISTINCT investigation_id FROM ({touched_cases_sql(load_id)})"
@@ -235,10 +232,7 @@ def changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     those whose flags on some day, or whose entries' readings, may differ from the previous
     build's. Those the load touched (touched_cases_sql), and those with an entry whose
     assessment changed (repeated text looks 30 days back, across cases)."""
-    made = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'changed_cases'"
-    ).fetchall()[0][0]
-    if not made:
+    if not _work_table_made(con, "changed_cases"):
         con.execute(
             f"""
             CREATE TEMP TABLE changed_cases AS
@@ -254,3 +248,12 @@ def changed_cases(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
             """
         )
     return con.execute("SELECT count(*) FROM changed_cases").fetchall()[0][0]
+
+
+def _work_table_made(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether this build's connection holds the work table ``name`` already."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [name]
+        ).fetchall()[0][0]
+    )

@@ -36,7 +36,13 @@ def sql(name: str) -> str:
     path = QUERIES_DIR / f"{name}.sql"
     if not path.exists():
         path = SQL_DIR / f"{name}.sql"
-    return re.sub(r"\{([a-z_]+)\}", lambda m: sql(m.group(1)), path.read_text())
+    return with_includes(path.read_text())
+
+
+def with_includes(text: str) -> str:
+    """``text`` with each ``{other}`` replaced by that query's text (a query file's, or SQL a
+    test keeps beside the product's, such as an oracle)."""
+    return re.sub(r"\{([a-z_]+)\}", lambda m: sql(m.group(1)), text)
 
 
 @cache

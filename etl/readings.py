@@ -23,7 +23,7 @@ import duckdb
 
 from etl import history, queries
 from etl.settings import Settings
-from etl.warehouse import prev_has_table
+from etl.warehouse import prev_made_by
 
 TABLE = "entry_readings"
 BUILD = "entry_readings_build"
@@ -46,7 +46,7 @@ def build(
     fingerprint = rules(settings)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [fingerprint])
     text = queries.sql(RULE)
-    if not _previous_rules_are(con, fingerprint):
+    if not prev_made_by(con, TABLE, BUILD, fingerprint):
         say("pairing every entry with the versions of its case")
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT * FROM ({text}) ORDER BY {STORED_ORDER}",
@@ -68,10 +68,3 @@ def build(
             f"INSERT INTO {TABLE} BY NAME SELECT * FROM ({text}) ORDER BY {STORED_ORDER}",
             {"investigation_ids": ids},
         )
-
-
-def _previous_rules_are(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    if not prev_has_table(con, BUILD) or not prev_has_table(con, TABLE):
-        return False
-    rows = con.execute(f"SELECT rules FROM prev.{BUILD}").fetchall()
-    return bool(rows) and rows[0][0] == fingerprint

@@ -193,6 +193,23 @@ def prev_has_table(con: duckdb.DuckDBPyConnection, name: str, column: str | None
     return has_table(con, name, column, database="prev")
 
 
+def prev_made_by(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    build: str,
+    fingerprint: str,
+    column: str | None = None,
+) -> bool:
+    """Whether the previous warehouse holds ``table`` (with ``column``, when given) made by the
+    rules ``fingerprint`` names, as its one-row ``build`` table (``rules``) records: a load may
+    then carry it over and make again only what it changes (etl/assessment.py,
+    etl/readings.py)."""
+    if not prev_has_table(con, build) or not prev_has_table(con, table, column):
+        return False
+    rows = con.execute(f"SELECT rules FROM prev.{build}").fetchall()
+    return bool(rows) and rows[0][0] == fingerprint
+
+
 def create_marts(con: duckdb.DuckDBPyConnection) -> None:
     """One view per file; a view reading another is created after it (in as many passes as
     the files need)."""

@@ -9,7 +9,6 @@ answered by flags.sql itself."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,7 +31,7 @@ def day_by_day(
     con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last: date
 ) -> pd.DataFrame:
     """The oracle's rows for every day from ``first`` to ``last``, every area."""
-    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), ORACLE.read_text())
+    text = queries.with_includes(ORACLE.read_text())
     params = queries.params(
         text, settings, first_day=first, last_day=last, investigation_ids=None,
         areas=list(settings.areas),

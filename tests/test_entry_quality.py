@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -224,24 +224,36 @@ def days_unlike_supervision(db: Path) -> int:
         con.close()
 
 
-def assessed_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
-    """(rows only in the incremental assessment, rows only in a whole one) of a copy of ``db``
-    assessed again from nothing, in the same warehouse."""
+def made_again_whole(
+    db: Path, tmp_path: Path, rows: str, tables: tuple[str, str], make: Callable
+) -> tuple[int, int]:
+    """(rows only in the warehouse, rows only when made from nothing) of ``rows`` (a SELECT),
+    in a copy of ``db`` whose ``tables`` (the table and its build record) ``make(con)`` fills
+    again with no previous warehouse to carry over from."""
     copy = tmp_path / "whole.duckdb"
     shutil.copy(db, copy)
     con = duckdb.connect(str(copy))
     try:
-        con.execute(f"CREATE TABLE incremental AS SELECT {COLUMNS} FROM entry_assessment")
-        con.execute("DELETE FROM entry_assessment; DELETE FROM entry_assessment_build")
-        con.execute("ATTACH ':memory:' AS prev")  # nothing assessed before: every entry
-        define_macros(con, Settings())
-        assessment.assess(con, Settings(), load_id=99)
-        whole = f"SELECT {COLUMNS} FROM entry_assessment"
-        only_here = f"SELECT count(*) FROM (FROM incremental EXCEPT ALL {whole})"
-        only_whole = f"SELECT count(*) FROM ({whole} EXCEPT ALL FROM incremental)"
+        con.execute(f"CREATE TABLE incremental AS {rows}")
+        con.execute("; ".join(f"DELETE FROM {table}" for table in tables))
+        con.execute("ATTACH ':memory:' AS prev")  # nothing made before: every entry
+        make(con)
+        only_here = f"SELECT count(*) FROM (FROM incremental EXCEPT ALL {rows})"
+        only_whole = f"SELECT count(*) FROM ({rows} EXCEPT ALL FROM incremental)"
         return con.execute(only_here).fetchall()[0][0], con.execute(only_whole).fetchall()[0][0]
     finally:
         con.close()
+
+
+def assessed_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
+    """``made_again_whole`` for the entry assessment."""
+
+    def assess(con: duckdb.DuckDBPyConnection) -> None:
+        define_macros(con, Settings())
+        assessment.assess(con, Settings(), load_id=99)
+
+    rows = f"SELECT {COLUMNS} FROM entry_assessment"
+    return made_again_whole(db, tmp_path, rows, (assessment.TABLE, assessment.BUILD), assess)
 
 
 def test_a_delta_assesses_only_what_it_can_change_and_gives_what_a_whole_assessment_gives(
@@ -356,14 +368,22 @@ def test_a_load_with_other_settings_assesses_every_entry_again(tmp_path):
 
 # --- the quality measures' pairs of entry and version (etl/readings.py) ------------------------
 
-ORACLE = Path(__file__).parent / "sql" / "entry_quality_from_the_log.sql"
+
+def quality_oracle() -> str:
+    """entry_quality.sql with its window made from the case log's entries
+    (tests/sql/entry_quality_from_the_log.sql) instead of entry_readings."""
+    product = queries.sql("entry_quality")
+    window = (Path(__file__).parent / "sql" / "entry_quality_from_the_log.sql").read_text()
+    return window + product[product.index("counted AS (") :]
+
+
 LAST_ORACLE = (Path(__file__).parent / "sql" / "last_entry_from_the_log.sql").read_text()
 READINGS = "SELECT * FROM entry_readings"
 
 
 def quality_by(db: Path, text: str, areas: list[str], **given) -> pd.DataFrame:
     """entry_quality.sql's rows (or the oracle's) in one order."""
-    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), text)
+    text = queries.with_includes(text)
     values = {"since": None, "team": None, "team_type": None, "investigation_id": None, **given}
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -388,7 +408,7 @@ def test_quality_and_last_entry_from_the_pairs_made_at_load_are_the_case_logs(tm
     ).fetchall()[0]
     areas = sorted(r[0] for r in con.execute("SELECT DISTINCT area FROM investigations").fetchall())
     con.close()
-    product, oracle = queries.sql("entry_quality"), ORACLE.read_text()
+    product, oracle = queries.sql("entry_quality"), quality_oracle()
     latest = queries.sql("last_supervisory_entry")
     compared = 0
     for as_of in [first + (last - first) * k // 4 for k in range(1, 5)] + [last + timedelta(3)]:
@@ -410,7 +430,7 @@ def test_quality_and_last_entry_from_the_pairs_made_at_load_are_the_case_logs(tm
 
 def last_entries(db: Path, text: str, areas: list[str], as_of: date) -> pd.DataFrame:
     """last_supervisory_entry.sql's rows (or its oracle's) for every case, in one order."""
-    text = re.sub(r"\{([a-z_]+)\}", lambda m: queries.sql(m.group(1)), text)
+    text = queries.with_includes(text)
     con = duckdb.connect(str(db), read_only=True)
     try:
         values = queries.params(text, Settings(), areas=areas, as_of=as_of, investigation_ids=None)
@@ -460,7 +480,7 @@ def test_a_promoted_supervisor_is_shown_with_the_rank_of_their_latest_entry(tmp_
     ]), db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
 
     def shown(as_of: date) -> list:
-        for text in (queries.sql("entry_quality"), ORACLE.read_text()):
+        for text in (queries.sql("entry_quality"), quality_oracle()):
             got = quality_by(db, text, ["West"], as_of=as_of)
             people = got[got["grouping"] == "reviewer"]
             yield people[["reviewer_id", "reviewer_rank", "entries"]].values.tolist()
@@ -470,21 +490,11 @@ def test_a_promoted_supervisor_is_shown_with_the_rank_of_their_latest_entry(tmp_
 
 
 def readings_again_whole(db: Path, tmp_path: Path) -> tuple[int, int]:
-    """(rows only in the warehouse's entry_readings, rows only in a whole pairing) of a copy of
-    ``db`` paired again from nothing."""
-    copy = tmp_path / "whole-readings.duckdb"
-    shutil.copy(db, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        con.execute(f"CREATE TABLE incremental AS {READINGS}")
-        con.execute(f"DELETE FROM {readings.TABLE}; DELETE FROM {readings.BUILD}")
-        con.execute("ATTACH ':memory:' AS prev")  # nothing paired before: every entry
-        readings.build(con, Settings(), load_id=99)
-        only_here = f"SELECT count(*) FROM (FROM incremental EXCEPT ALL {READINGS})"
-        only_whole = f"SELECT count(*) FROM ({READINGS} EXCEPT ALL FROM incremental)"
-        return con.execute(only_here).fetchall()[0][0], con.execute(only_whole).fetchall()[0][0]
-    finally:
-        con.close()
+    """``made_again_whole`` for the pairs of entry and version."""
+    return made_again_whole(
+        db, tmp_path, READINGS, (readings.TABLE, readings.BUILD),
+        lambda con: readings.build(con, Settings(), load_id=99),
+    )  # fmt: skip
 
 
 def test_a_delta_pairs_only_the_changed_cases_entries_and_gives_what_pairing_all_gives(

@@ -5,8 +5,8 @@
 -- area wrote and a later load brought (the move and that entry reach the warehouse together).
 -- An area holding the case later reads its whole past. An expression over the version's `area`
 -- and `valid_from` and entry_arrivals joined as `ar` (LEFT JOIN entry_arrivals AS ar USING
--- (review_id)), not a query: entries_known_on.sql, entry_readings.sql (read by entry_quality.sql
--- and last_supervisory_entry.sql), flag_spans.sql,
--- review_intervals.sql and daily_compliance.sql include it by name in braces
--- (follow_up_reviews.sql reads the newest day, when the version is the latest: it hides nothing).
+-- (review_id)), not a query: entries_known_on.sql, entry_readings.sql (read by entry_quality.sql,
+-- last_supervisory_entry.sql and flag_spans.sql), review_intervals.sql and daily_compliance.sql
+-- include it by name in braces (follow_up_reviews.sql reads the newest day, when the version is
+-- the latest: it hides nothing).
 (ar.arrived_on IS NULL OR ar.arrived_area = area OR valid_from >= ar.arrived_on)
