@@ -87,14 +87,18 @@ def assess(
     settings: Settings,
     load_id: int,
     say: Callable[[str], None] = lambda _msg: None,
+    in_place: bool = False,
 ) -> None:
-    """Fill ``entry_assessment`` (created empty with the schema) for the merged entries: all of
-    them, or, on top of a warehouse assessed with the same rules, what this load can change."""
+    """Fill ``entry_assessment`` for the merged entries: all of them, or, on top of a warehouse
+    assessed with the same rules, what this load can change. The table starts empty, or
+    (``in_place``) holding the previous warehouse's rows (etl/build.py)."""
     fingerprint = rules(settings)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [fingerprint])
     con.execute(CARRIED_DDL)
     if not prev_made_by(con, TABLE, BUILD, fingerprint, "reviewed_on"):
         say("assessing every entry against the reviewing-officer checklist")
+        if in_place:
+            con.execute(f"DELETE FROM {TABLE}")
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM ({ASSESSMENT_SQL})",
             parameters(settings),
@@ -111,23 +115,39 @@ def assess(
     # Entries of the cases the load did not touch keep their assessment (they are all still
     # there: an entry taken away touches its case); a carried one takes its group's new
     # repeated-text windows. The touched cases' entries, as they were, give way to the new.
-    con.execute(
-        f"""
-        INSERT INTO {TABLE} BY NAME
-        SELECT p.* REPLACE (coalesce(a.repeated, p.repeated) AS repeated,
-                            coalesce(a.repeated_cases, p.repeated_cases) AS repeated_cases,
-                            coalesce(a.restarts_clock, p.restarts_clock) AS restarts_clock)
-        FROM prev.{TABLE} AS p
-        ANTI JOIN (SELECT review_id FROM prev.supervision
-                   WHERE investigation_id IN (SELECT investigation_id FROM {touched})) AS t
-          USING (review_id)
-        LEFT JOIN (SELECT * FROM assessed WHERE carried) AS a USING (review_id)
-        """
+    touched_entries = (
+        "SELECT review_id FROM prev.supervision "
+        f"WHERE investigation_id IN (SELECT investigation_id FROM {touched})"
     )
+    if in_place:
+        con.execute(f"DELETE FROM {TABLE} WHERE review_id IN ({touched_entries})")
+        new = {c: f"coalesce(a.{c}, p.{c})" for c in _CARRIED_WINDOWS}
+        con.execute(
+            f"""
+            UPDATE {TABLE} AS p SET {", ".join(f"{c} = {e}" for c, e in new.items())}
+            FROM (SELECT * FROM assessed WHERE carried) AS a
+            WHERE p.review_id = a.review_id
+              AND ({", ".join(f"p.{c}" for c in new)}) IS DISTINCT FROM ({", ".join(new.values())})
+            """
+        )
+    else:
+        windows = ", ".join(f"coalesce(a.{c}, p.{c}) AS {c}" for c in _CARRIED_WINDOWS)
+        con.execute(
+            f"""
+            INSERT INTO {TABLE} BY NAME
+            SELECT p.* REPLACE ({windows})
+            FROM prev.{TABLE} AS p ANTI JOIN ({touched_entries}) AS t USING (review_id)
+            LEFT JOIN (SELECT * FROM assessed WHERE carried) AS a USING (review_id)
+            """
+        )
     con.execute(
         f"INSERT INTO {TABLE} BY NAME SELECT * EXCLUDE (carried) FROM assessed WHERE NOT carried"
     )
     con.execute("DROP TABLE assessed; DROP TABLE carried_entry_keys")
+
+
+# What an entry assessed before takes from its group's new repeated-text windows.
+_CARRIED_WINDOWS = ("repeated", "repeated_cases", "restarts_clock")
 
 
 def _cases_to_assess(con: duckdb.DuckDBPyConnection, touched: str) -> list[str]:

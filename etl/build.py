@@ -5,6 +5,11 @@ tables carried over.
 
 A build never touches the live file: any failure removes the half-built file and its WAL, and
 a dashboard holding the old file keeps reading the old inode.
+
+The new file starts empty, or, when the loader names tables it can change where they are, as a
+copy of the live file holding those tables (the rest dropped, to be made again): copying every
+table through DuckDB was about 17 s of a ten-year warehouse's daily load, copying the file
+2-4 s (docs/benchmarks.md, session 19).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +30,11 @@ from etl.reader import StructuralError
 from etl.warehouse import create_schema, has_table
 
 T = TypeVar("T")
+Connection = duckdb.DuckDBPyConnection
+# A build: fills the new warehouse (its connection, a work directory, the tables it starts with).
+Build = Callable[[Connection, Path, frozenset[str]], T]
+# Which of the live warehouse's tables, copied, a build can change where they are.
+Keep = Callable[[Connection], frozenset[str]]
 # The memory DuckDB may use for one build (buffers, hash tables, sorts); Python's own is extra.
 BUILD_MEMORY_LIMIT = "3GB"
 
@@ -74,9 +85,11 @@ def _no_space(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and "No space left on device" in str(exc)
 
 
-def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]) -> T:
-    """Build a new warehouse beside ``db_path`` with ``build(con, workdir)`` and swap it in.
-    Any failure removes the half-built file and its WAL; the live one is never touched. A full
+def swap_in(db_path: Path, build: Build[T], keep: Keep | None = None) -> T:
+    """Build a new warehouse beside ``db_path`` with ``build(con, workdir, kept)`` and swap it
+    in. ``keep``: given a copy of the live warehouse, the tables the build can change in place;
+    the new file then starts as that copy with only those tables (``kept``), else empty. Any
+    failure removes the half-built file and its WAL; the live one is never touched. A full
     disk is a LoadError saying so (exit 2), not a DuckDB traceback."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +105,18 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
             path.unlink(missing_ok=True)
         con = None
         try:
+            copied = keep is not None and _can_start_from(db_path)
+            if copied:
+                shutil.copyfile(db_path, building)
             con = duckdb.connect(str(building))
+            kept = frozenset()
+            if copied and keep is not None:
+                if _only_tables_and_views(con):
+                    kept = _keep_only(con, keep(con))
+                else:  # made by something else than our loaders: start empty, as before
+                    con.close()
+                    building.unlink()
+                    con = duckdb.connect(str(building))
             building.chmod(0o600)  # case data: readable by its owner only, like the other files
             con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
             # DuckDB's default is 80% of the machine: a build would take what it finds and keep
@@ -102,12 +126,13 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
             # then changes again (the moved reviews, the versions' days), about 0.5 CPU-s of
             # a year's load for nothing. The WAL holds little: bulk inserts go to the file.
             con.execute("SET checkpoint_threshold = '1TB'")
-            # A parallel insert leaves a part-filled row group per thread; the checkpoint's
-            # vacuum would merge them by rewriting the table on one core (0.2 s of a year's
-            # load for one row group fewer). The file is new for every load, so no deleted
-            # rows pile up across loads without it.
-            con.execute("SET max_vacuum_tasks = 0")
-            result = build(con, Path(work))
+            if not kept:
+                # A parallel insert leaves a part-filled row group per thread; the checkpoint's
+                # vacuum would merge them by rewriting the table on one core (0.2 s of a year's
+                # load for one row group fewer). In a new file no deleted rows pile up without
+                # it; in a kept table they would, load after load.
+                con.execute("SET max_vacuum_tasks = 0")
+            result = build(con, Path(work), kept)
             con.execute("CHECKPOINT")
             con.close()
         except BaseException as exc:
@@ -128,6 +153,47 @@ def swap_in(db_path: Path, build: Callable[[duckdb.DuckDBPyConnection, Path], T]
             raise
         os.replace(building, db_path)
     return result
+
+
+def _can_start_from(db_path: Path) -> bool:
+    """Whether the live file is whole on its own: it exists, and no WAL beside it holds changes
+    a copy of the file would miss (a build checkpoints before its swap, so none should)."""
+    return db_path.is_file() and not db_path.with_name(db_path.name + ".wal").exists()
+
+
+def _only_tables_and_views(con: Connection) -> bool:
+    """Whether the copied warehouse's catalog holds only tables and views in ``main``, all our
+    loaders make. Anything else (a macro, a sequence, another schema) would be kept by a copy
+    and not by a build in an empty file."""
+    others = con.execute(
+        """
+        SELECT (SELECT count(*) FROM duckdb_functions() WHERE NOT internal
+                  AND database_name = current_database())
+             + (SELECT count(*) FROM duckdb_sequences() WHERE database_name = current_database())
+             + (SELECT count(*) FROM duckdb_types() WHERE NOT internal
+                  AND database_name = current_database())
+             + (SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database())
+             + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal
+                  AND database_name = current_database() AND schema_name <> 'main')
+        """
+    ).fetchall()[0][0]
+    return others == 0
+
+
+def _keep_only(con: Connection, tables: frozenset[str]) -> frozenset[str]:
+    """Drop from the copied warehouse every view and every table but ``tables``: the build makes
+    them again as it would in an empty file."""
+    for (view,) in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal "
+        "AND database_name = current_database()"
+    ).fetchall():
+        con.execute(f'DROP VIEW "{view}"')
+    for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall():
+        if table not in tables:
+            con.execute(f'DROP TABLE "{table}"')
+    return tables
 
 
 @contextlib.contextmanager

@@ -44,9 +44,24 @@ from etl.reader import StagedFile, stage_file
 from etl.redact import redact
 from etl.settings import Settings
 from etl.validate import Checked, Validated, check_columns, define_macros, load_cutoff, validate
-from etl.warehouse import create_marts, create_schema, prev_has_table, run_checks
+from etl.warehouse import (
+    VERSIONS_TABLE,
+    create_marts,
+    create_schema,
+    defined_as_now,
+    prev_has_table,
+    run_checks,
+)
 
 Progress = Callable[[str], None]
+
+# The tables a load on top changes where they are, when the previous warehouse defines them as
+# this code does (etl/build.py): the large ones, which copying cost most of a ten-year
+# warehouse's daily load. Every other table is made again, as in an empty file.
+IN_PLACE = frozenset(
+    {ex.name for ex in ALL_EXTRACTS}
+    | {VERSIONS_TABLE, "quarantine", "load_log", assessment.TABLE, readings.TABLE}
+)
 
 
 @dataclass
@@ -71,9 +86,10 @@ class LoadResult:
 
 
 def _merge(
-    con: duckdb.DuckDBPyConnection, ex: Extract, v: Validated, load_id: int
+    con: duckdb.DuckDBPyConnection, ex: Extract, v: Validated, load_id: int, in_place: bool
 ) -> tuple[int, int, int]:
-    """Upsert valid rows by id. Unchanged rows keep their old version (and load_id)."""
+    """Upsert valid rows by id. Unchanged rows keep their old version (and load_id).
+    ``in_place``: the table already holds the previous warehouse's rows (etl/build.py)."""
     key = ex.key
     cols = ", ".join(ex.stored_names)
     if (
@@ -101,12 +117,15 @@ def _merge(
         """
     )
     changed = f"(SELECT {key} FROM diff_{ex.name} WHERE _change <> 'unchanged')"
-    con.execute(
-        f"""
-        INSERT INTO {ex.name} BY NAME
-        SELECT p.* FROM prev.{ex.name} AS p ANTI JOIN {changed} AS d USING ({key})
-        """
-    )
+    if in_place:
+        con.execute(f"DELETE FROM {ex.name} WHERE {key} IN {changed}")
+    else:
+        con.execute(
+            f"""
+            INSERT INTO {ex.name} BY NAME
+            SELECT p.* FROM prev.{ex.name} AS p ANTI JOIN {changed} AS d USING ({key})
+            """
+        )
     con.execute(
         f"INSERT INTO {ex.name} ({cols}, load_id) SELECT {cols}, {load_id} "
         f"FROM {v.valid_table} SEMI JOIN {changed} AS d USING ({key})"
@@ -118,9 +137,9 @@ def _merge(
     return counts.get("inserted", 0), counts.get("updated", 0), counts.get("unchanged", 0)
 
 
-def _keep_absent(con: duckdb.DuckDBPyConnection, ex: Extract) -> None:
+def _keep_absent(con: duckdb.DuckDBPyConnection, ex: Extract, kept: frozenset[str]) -> None:
     """An optional extract this source did not bring: what earlier loads brought stays."""
-    if prev_has_table(con, ex.name):
+    if ex.name not in kept and prev_has_table(con, ex.name):
         con.execute(f"INSERT INTO {ex.name} BY NAME SELECT * FROM prev.{ex.name}")
 
 
@@ -129,20 +148,32 @@ def _merge_quarantine(
     load_id: int,
     reject_tables: list[str],
     extracts: tuple[Extract, ...] = EXTRACTS,
+    in_place: bool = False,
 ) -> None:
     """Keep each distinct bad record once; a record rejected again updates its latest load.
-    ``reject_tables``: this load's rejected rows, a table per extract read."""
+    ``reject_tables``: this load's rejected rows, a table per extract read (a record once
+    each: validate.py folds exact duplicates). ``in_place``: the table holds the previous
+    warehouse's rows (etl/build.py)."""
     rejects = " UNION ALL ".join(f"SELECT * FROM {t}" for t in reject_tables)
     con.execute(f"CREATE OR REPLACE TEMP TABLE rejects_all AS {rejects}")
-    con.execute(
-        """
-        INSERT INTO quarantine BY NAME
-        SELECT p.* REPLACE (coalesce(r.load_id, p.load_id) AS load_id,
-                            coalesce(r.line, p.line) AS line)
-        FROM prev.quarantine AS p
-        LEFT JOIN rejects_all AS r USING (source, raw_hash, reason)
-        """
-    )
+    if in_place:
+        con.execute(
+            """
+            UPDATE quarantine AS p SET load_id = r.load_id, line = coalesce(r.line, p.line)
+            FROM rejects_all AS r
+            WHERE (p.source, p.raw_hash, p.reason) = (r.source, r.raw_hash, r.reason)
+            """
+        )
+    else:
+        con.execute(
+            """
+            INSERT INTO quarantine BY NAME
+            SELECT p.* REPLACE (coalesce(r.load_id, p.load_id) AS load_id,
+                                coalesce(r.line, p.line) AS line)
+            FROM prev.quarantine AS p
+            LEFT JOIN rejects_all AS r USING (source, raw_hash, reason)
+            """
+        )
     con.execute(
         """
         INSERT INTO quarantine BY NAME
@@ -213,7 +244,10 @@ def load(
     db_path = Path(db_path)
     result = swap_in(
         db_path,
-        lambda con, work: _build(con, prepared, db_path, settings, work, say, extracted_on),
+        lambda con, work, kept: _build(
+            con, prepared, db_path, settings, work, kept, say, extracted_on
+        ),
+        keep=lambda con: defined_as_now(con, IN_PLACE),
     )
     say("swapped in the new warehouse")
     return result
@@ -229,10 +263,15 @@ def _build(
     db_path: Path,
     settings: Settings,
     work: Path,
+    kept: frozenset[str],
     say: Progress,
     extracted_on: date | None = None,
 ) -> LoadResult:
+    """Fill the new warehouse; ``kept``: the tables it already holds as the previous one had
+    them, which each step changes where they are."""
     started = datetime.now()
+    if kept:
+        say(f"changing {len(kept)} table(s) of the previous warehouse in place")
     # The optional extracts (custody, missing) are read when the source holds them.
     brought = tuple(ex for ex in OPTIONAL_EXTRACTS if (source.folder / ex.file).is_file())
     order = EXTRACTS + brought
@@ -258,13 +297,13 @@ def _build(
 
         def others() -> None:
             try:
-                _check_and_merge(lanes[0], INVESTIGATIONS, settings, load_id, say)
+                _check_and_merge(lanes[0], INVESTIGATIONS, settings, load_id, kept, say)
                 _after_investigations(con)
             finally:
                 cases_merged.set()  # also on failure: the other lane must not wait for ever
             for ex in lanes[0].extracts:
                 if ex is not INVESTIGATIONS:
-                    _check_and_merge(lanes[0], ex, settings, load_id, say)
+                    _check_and_merge(lanes[0], ex, settings, load_id, kept, say)
 
         def entries() -> None:
             # Each entry's own columns are checked while the other lane merges the cases;
@@ -277,25 +316,28 @@ def _build(
             cases_merged.wait()
             if INVESTIGATIONS.name in lanes[0].results:  # else the other lane's error is raised
                 _case_lookups(lane.con)
-                _check_and_merge(lane, SUPERVISION, settings, load_id, say, checked)
+                _check_and_merge(lane, SUPERVISION, settings, load_id, kept, say, checked)
 
         _together(lanes, [others, entries])
         results = {name: r for lane in lanes for name, r in lane.results.items()}
         merged = [results[ex.name] for ex in order]
         for ex in OPTIONAL_EXTRACTS:
             if ex not in brought:
-                _keep_absent(con, ex)
+                _keep_absent(con, ex, kept)
         say("recording quarantine, versions and load log")
         day = history.extract_day(con, extracted_on, [r.newest for r in merged])
 
         def quarantine() -> None:
-            _merge_quarantine(con, load_id, [r.rejects for r in merged], order)
-            con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
+            rejects = [r.rejects for r in merged]
+            _merge_quarantine(con, load_id, rejects, order, in_place="quarantine" in kept)
+            if "load_log" not in kept:
+                con.execute("INSERT INTO load_log BY NAME SELECT * FROM prev.load_log")
 
-        _together(
-            lanes,
-            [quarantine, partial(history.record_versions, lanes[1].con, load_id, day, settings)],
-        )
+        versions = partial(
+            history.record_versions, lanes[1].con, load_id, day, settings,
+            in_place=VERSIONS_TABLE in kept,
+        )  # fmt: skip
+        _together(lanes, [quarantine, versions])
     except BaseException:
         with contextlib.suppress(Exception):  # the load fails with its own error, not this
             lanes[1].con.close()
@@ -303,7 +345,9 @@ def _build(
     for lane in lanes:
         lane.close()
     con.execute("DETACH work")
-    moved = history.quarantine_reviews_before_moved_openings(con, load_id)
+    moved = history.quarantine_reviews_before_moved_openings(
+        con, load_id, only_changed_cases=SUPERVISION.name in kept
+    )
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")
     finished = datetime.now()
@@ -323,8 +367,8 @@ def _build(
     daily.create_tables(con)
     carry_over(con)
     create_marts(con)
-    assessment.assess(con, settings, load_id, say)
-    readings.build(con, settings, load_id, say)
+    assessment.assess(con, settings, load_id, say, in_place=assessment.TABLE in kept)
+    readings.build(con, settings, load_id, say, in_place=readings.TABLE in kept)
     daily.build(con, settings, load_id, say)
     check_days.build(con, settings, say)
     con.execute("DETACH prev")
@@ -406,6 +450,7 @@ def _check_and_merge(
     ex: Extract,
     settings: Settings,
     load_id: int,
+    kept: frozenset[str],
     say: Progress,
     checked: Checked | None = None,
 ) -> None:
@@ -420,7 +465,7 @@ def _check_and_merge(
     st.drop(con)
     newest = history.newest_day(con, ex, v.valid_table)
     say(f"merging {st.label}")
-    inserted, updated, unchanged = _merge(con, ex, v, load_id)
+    inserted, updated, unchanged = _merge(con, ex, v, load_id, in_place=ex.name in kept)
     history.fill_missing_instants(con, ex.name, ex.name, ex.timestamp_columns, settings)
     rejects = v.reject_table
     if lane.own_cursor:  # the quarantine is written from the load's own connection

@@ -53,7 +53,7 @@ def load_police_uk(folder: Path, db_path: Path, settings: Settings) -> list[Poli
     files = sorted(folder.glob("*-street.csv")) if folder.is_dir() else []
     if not files:
         raise LoadError(f"{folder}: no data.police.uk *-street.csv files")
-    return swap_in(db_path, lambda con, work: _build(con, files, Path(db_path), settings))
+    return swap_in(db_path, lambda con, _work, _kept: _build(con, files, Path(db_path), settings))
 
 
 def _build(con, files: list[Path], db_path: Path, settings: Settings) -> list[PoliceFile]:

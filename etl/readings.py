@@ -41,13 +41,17 @@ def build(
     settings: Settings,
     load_id: int,
     say: Callable[[str], None] = lambda _msg: None,
+    in_place: bool = False,
 ) -> None:
-    """Fill ``entry_readings`` (created empty with the schema) after the entry assessment."""
+    """Fill ``entry_readings`` after the entry assessment. The table starts empty, or
+    (``in_place``) holding the previous warehouse's pairs (etl/build.py)."""
     fingerprint = rules(settings)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [fingerprint])
     text = queries.sql(RULE)
     if not prev_made_by(con, TABLE, BUILD, fingerprint):
         say("pairing every entry with the versions of its case")
+        if in_place:
+            con.execute(f"DELETE FROM {TABLE}")
         con.execute(
             f"INSERT INTO {TABLE} BY NAME SELECT * FROM ({text}) ORDER BY {STORED_ORDER}",
             {"investigation_ids": None},
@@ -55,9 +59,11 @@ def build(
         return
     changed = history.changed_cases(con, load_id)
     say(f"pairing the entries of {changed} changed case(s) with the versions of their case")
-    # Copied whole, then the changed cases' pairs deleted: a filtered copy (an anti-join) does
-    # not keep the stored order, and sorting the whole table again is a load's work at ten years.
-    con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM prev.{TABLE}")
+    # Copied whole (or kept in place), then the changed cases' pairs deleted: a filtered copy
+    # (an anti-join) does not keep the stored order, and sorting the whole table again is a
+    # load's work at ten years.
+    if not in_place:
+        con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM prev.{TABLE}")
     con.execute(
         f"DELETE FROM {TABLE} "
         "WHERE investigation_id IN (SELECT investigation_id FROM changed_cases)"

@@ -8,6 +8,7 @@ holds the rest.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -161,8 +162,31 @@ def base_table_ddl(database: str | None = None) -> list[str]:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, database: str | None = None) -> None:
+    """The base tables, but those the build kept from the previous warehouse (etl/build.py)."""
     for ddl in base_table_ddl(database):
-        con.execute(ddl)
+        con.execute(ddl.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "))
+
+
+def defined_as_now(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> frozenset[str]:
+    """Of ``tables`` in the connection's database (a copy of the previous warehouse), those
+    defined exactly as ``base_table_ddl`` defines them today: a load may change them in place
+    (etl/build.py). One made by older code (a column since added, another compression) is
+    made again, as in an empty file."""
+    con.execute("ATTACH ':memory:' AS defined_now")
+    try:
+        create_schema(con, "defined_now")
+        rows = con.execute(
+            """
+            SELECT table_name FROM duckdb_tables() AS t
+            WHERE database_name = current_database() AND list_contains(?, table_name)
+              AND sql = (SELECT sql FROM duckdb_tables()
+                         WHERE database_name = 'defined_now' AND table_name = t.table_name)
+            """,
+            [list(tables)],
+        ).fetchall()
+    finally:
+        con.execute("DETACH defined_now")
+    return frozenset(r[0] for r in rows)
 
 
 def has_table(

@@ -321,7 +321,7 @@ def test_a_full_disk_gives_a_clean_refusal_and_leaves_nothing_behind(small_disk)
 def test_a_simulated_enospc_is_the_same_clean_refusal(tmp_path, db):
     from etl.load import leftovers, swap_in
 
-    def fill_the_disk(con, _work):
+    def fill_the_disk(con, _work, _kept):
         con.execute("CREATE TABLE t AS SELECT range AS i FROM range(100000)")
         raise OSError(28, "No space left on device")
 
@@ -442,7 +442,7 @@ def test_the_warehouse_being_built_and_its_wal_are_the_owners_alone(tmp_path):
 
     modes = {}
 
-    def build(con, work):
+    def build(con, _work, _kept):
         con.execute("CREATE TABLE t (case_id VARCHAR)")
         con.execute("INSERT INTO t VALUES ('W-1')")  # a small write goes to the WAL
         for path in tmp_path.iterdir():
