@@ -49,6 +49,7 @@ from etl.warehouse import (
     create_marts,
     create_schema,
     defined_as_now,
+    few_dead_rows,
     prev_has_table,
     run_checks,
 )
@@ -247,7 +248,7 @@ def load(
         lambda con, work, kept: _build(
             con, prepared, db_path, settings, work, kept, say, extracted_on
         ),
-        keep=lambda con: defined_as_now(con, IN_PLACE),
+        keep=lambda con: few_dead_rows(con, defined_as_now(con, IN_PLACE)),
     )
     say("swapped in the new warehouse")
     return result

@@ -16,6 +16,7 @@ import etl.load
 from etl.build import swap_in
 from etl.load import IN_PLACE, leftovers, load
 from etl.settings import Settings
+from etl.warehouse import MAX_DEAD_SHARE
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 # Set by each load; the rest of a load-log row must be the same.
@@ -107,6 +108,32 @@ def test_a_table_defined_by_older_code_is_made_again_not_kept(tmp_path):
     columns = [r[0] for r in con.execute("DESCRIBE custody").fetchall()]
     assert "certificate_rationale" in columns
     assert con.execute("SELECT count(*) FROM custody").fetchall()[0][0] >= custody > 0
+    con.close()
+
+
+def test_a_table_with_many_deleted_rows_is_copied_not_kept(tmp_path):
+    """Rows deleted in place stay stored until DuckDB can merge their row groups: past
+    MAX_DEAD_SHARE of a table the next load copies it, which leaves none."""
+    db = tmp_path / "w.duckdb"
+    load(SAMPLE, db, Settings())
+    con = duckdb.connect(str(db))
+    entries = con.execute("SELECT count(*) FROM supervision").fetchall()[0][0]
+    # The same rows deleted and put back: the data unchanged, a fifth of the table dead.
+    con.execute(
+        "CREATE TEMP TABLE fifth AS SELECT * FROM supervision WHERE hash(review_id) % 5 = 0; "
+        "DELETE FROM supervision WHERE review_id IN (SELECT review_id FROM fifth); "
+        "INSERT INTO supervision SELECT * FROM fifth; CHECKPOINT"
+    )
+    dead = "SELECT estimated_size - (SELECT count(*) FROM supervision) FROM duckdb_tables() "
+    dead += "WHERE table_name = 'supervision'"
+    assert con.execute(dead).fetchall()[0][0] > MAX_DEAD_SHARE * entries
+    con.close()
+    said: list[str] = []
+    load(SAMPLE / "delta", db, Settings(), progress=said.append)
+    assert f"changing {len(IN_PLACE) - 1} table(s) of the previous warehouse in place" in said
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute(dead).fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM supervision").fetchall()[0][0] >= entries
     con.close()
 
 
