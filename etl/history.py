@@ -72,13 +72,17 @@ def record_versions(
                CASE WHEN v.latest IS NULL THEN DATE '-infinity' ELSE $day END
         FROM investigations AS i
         LEFT JOIN (SELECT investigation_id, max(version) AS latest FROM {VERSIONS_TABLE}
+                   WHERE investigation_id IN (SELECT investigation_id FROM investigations
+                                              WHERE load_id = $load_id)
                    GROUP BY ALL) AS v USING (investigation_id)
         WHERE i.load_id = $load_id
         """,
         {"day": day, "load_id": load_id},
     )
     # The days each version describes, worked out once here rather than in every replay: from
-    # its extract day (the first version: from the beginning) to the next version's.
+    # its extract day (the first version: from the beginning) to the next version's. Only the
+    # cases with a version from this load can change (and, carried from a warehouse from
+    # before versions, those without days): the whole table cost a ten-year delta 1.2 s.
     con.execute(
         f"""
         UPDATE {VERSIONS_TABLE} AS v
@@ -87,10 +91,13 @@ def record_versions(
                      CASE WHEN version = 1 THEN DATE '-infinity' ELSE known_from END AS valid_from,
                      lead(known_from) OVER (PARTITION BY investigation_id ORDER BY version)
                        AS valid_to
-              FROM {VERSIONS_TABLE}) AS w
+              FROM {VERSIONS_TABLE}
+              WHERE investigation_id IN (SELECT investigation_id FROM {VERSIONS_TABLE}
+                                         WHERE load_id = $load_id OR valid_from IS NULL)) AS w
         WHERE v.investigation_id = w.investigation_id AND v.version = w.version
           AND (v.valid_from IS DISTINCT FROM w.valid_from OR v.valid_to IS DISTINCT FROM w.valid_to)
-        """
+        """,
+        {"load_id": load_id},
     )
 
 

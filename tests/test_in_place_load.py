@@ -176,3 +176,35 @@ def test_a_live_file_holding_more_than_tables_and_views_is_not_copied(tmp_path):
     db = tmp_path / "w.duckdb"
     _live(db, "CREATE MACRO twice(x) AS x * 2")
     assert _start(db) == (frozenset(), [])
+
+
+# What the load made only after it kept versions.
+LATER_TABLES = (
+    "investigation_versions", "entry_arrivals", "entry_assessment", "entry_assessment_build",
+    "entry_readings", "entry_readings_build", "flag_spans", "flag_spans_build", "check_spans",
+    "check_spans_build",
+)  # fmt: skip
+
+
+def test_a_warehouse_from_before_versions_gets_every_case_its_days(tmp_path):
+    """A warehouse made before versions were kept: its investigations become the first
+    versions (with no days yet), and the load on top works out the days of every case, not only
+    of those it changes (history.record_versions)."""
+    versions = "SELECT investigation_id, version, valid_from, valid_to FROM investigation_versions"
+    kept, old = tmp_path / "kept.duckdb", tmp_path / "old.duckdb"
+    for db in (kept, old):
+        load(SAMPLE, db, Settings())
+    con = duckdb.connect(str(old))
+    for table in LATER_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.close()
+    for db in (kept, old):
+        load(SAMPLE / "delta", db, Settings())
+    rows = {}
+    for db in (kept, old):
+        con = duckdb.connect(str(db), read_only=True)
+        rows[db] = sorted(con.execute(versions).fetchall(), key=repr)
+        con.close()
+    assert rows[old] == rows[kept]
+    assert {r[1] for r in rows[old]} == {1, 2}  # the delta changed some cases
+    assert all(r[2] is not None for r in rows[old])
