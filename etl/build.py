@@ -48,7 +48,11 @@ def exclusive_lock(lock_path: Path, refusal: Exception) -> Iterator[None]:
     """Hold an flock on ``lock_path``; if another process holds it, raise ``refusal`` at once
     (a second writer is refused rather than queued)."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as fh:
+    # Empty, but made like the other files: readable by its owner only (one left 0644 by older
+    # code is mended here). An adversarial pass, session 19.
+    fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -103,6 +107,7 @@ def swap_in(db_path: Path, build: Build[T], keep: Keep | None = None) -> T:
         # stale WAL must never be replayed into this load's file. The lock says no load runs.
         for path in leftovers(db_path):
             path.unlink(missing_ok=True)
+        _refuse_a_live_wal(db_path)
         con = None
         try:
             copied = keep is not None and _can_start_from(db_path)
@@ -155,10 +160,31 @@ def swap_in(db_path: Path, build: Build[T], keep: Keep | None = None) -> T:
     return result
 
 
+def _live_wal(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def _refuse_a_live_wal(db_path: Path) -> None:
+    """A load never leaves a WAL beside the live file (it checkpoints before its swap), nor
+    does the dashboard (read-only); one holding changes means something else wrote to the
+    warehouse. Built on, those changes would be lost, and swapped in beside the new file, the
+    old WAL made it unopenable: DuckDB replays it and refuses (an adversarial pass, session 19).
+    Refused, with the warehouse left as it is."""
+    wal = _live_wal(db_path)
+    if wal.is_file() and wal.stat().st_size > 0:
+        raise LoadError(
+            f"{wal} holds changes not yet written into {db_path}: something other than a load "
+            f"wrote to the warehouse. Nothing was loaded. Write them in (open it read-write "
+            f"once, e.g. `python -c \"import duckdb; duckdb.connect('{db_path}').close()\"`) or "
+            f"remove the WAL to drop them, then load again"
+        )
+
+
 def _can_start_from(db_path: Path) -> bool:
     """Whether the live file is whole on its own: it exists, and no WAL beside it holds changes
-    a copy of the file would miss (a build checkpoints before its swap, so none should)."""
-    return db_path.is_file() and not db_path.with_name(db_path.name + ".wal").exists()
+    a copy of the file would miss (refused before: _refuse_a_live_wal)."""
+    wal = _live_wal(db_path)
+    return db_path.is_file() and not (wal.is_file() and wal.stat().st_size > 0)
 
 
 def _only_tables_and_views(con: Connection) -> bool:

@@ -6,6 +6,10 @@ again, as in an empty file, a table defined otherwise (by older code)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -14,7 +18,7 @@ import pytest
 import etl.build
 import etl.load
 from etl.build import swap_in
-from etl.load import IN_PLACE, leftovers, load
+from etl.load import IN_PLACE, LoadError, leftovers, load
 from etl.settings import Settings
 from etl.warehouse import MAX_DEAD_SHARE
 
@@ -208,3 +212,63 @@ def test_a_warehouse_from_before_versions_gets_every_case_its_days(tmp_path):
     assert rows[old] == rows[kept]
     assert {r[1] for r in rows[old]} == {1, 2}  # the delta changed some cases
     assert all(r[2] is not None for r in rows[old])
+
+
+def _stray_wal(db: Path) -> None:
+    """A read-write session that changes the warehouse and dies before its checkpoint: its
+    WAL stays beside the live file."""
+    code = (
+        "import duckdb, os\n"
+        f"con = duckdb.connect({str(db)!r})\n"
+        'con.execute("PRAGMA disable_checkpoint_on_shutdown")\n'
+        "con.execute(\"SET checkpoint_threshold = '1TB'\")\n"
+        "con.execute(\"UPDATE investigations SET team = 'Written by hand'"
+        ' WHERE investigation_id = (SELECT min(investigation_id) FROM investigations)")\n'
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_wal_holding_changes_beside_the_live_file_is_refused_and_left(tmp_path):
+    """An adversarial pass (session 19): the load built on the file without the WAL's changes,
+    and the old WAL beside the new file made the warehouse unopenable."""
+    db = tmp_path / "w.duckdb"
+    wal = tmp_path / "w.duckdb.wal"
+    load(SAMPLE, db, Settings())
+    _stray_wal(db)
+    before = {path: path.read_bytes() for path in (db, wal)}
+    assert before[wal]
+    with pytest.raises(LoadError, match="holds changes not yet written"):
+        load(SAMPLE / "delta", db, Settings())
+    assert {path: path.read_bytes() for path in (db, wal)} == before
+    duckdb.connect(str(db)).close()  # written in, as the message says
+    said: list[str] = []
+    load(SAMPLE / "delta", db, Settings(), progress=said.append)
+    assert any(m.startswith("changing") for m in said)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute(
+        "SELECT count(*) FROM investigations WHERE team = 'Written by hand'"
+    ).fetchall() == [(1,)]
+    con.close()
+
+
+def test_an_empty_wal_beside_the_live_file_changes_nothing(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load(SAMPLE, db, Settings())
+    (tmp_path / "w.duckdb.wal").touch()
+    said: list[str] = []
+    load(SAMPLE / "delta", db, Settings(), progress=said.append)
+    assert any(m.startswith("changing") for m in said)
+    duckdb.connect(str(db), read_only=True).close()
+
+
+def test_the_lock_file_is_readable_by_its_owner_only(tmp_path):
+    db = tmp_path / "w.duckdb"
+    lock = tmp_path / "w.duckdb.lock"
+    before = os.umask(0o022)
+    try:
+        lock.touch(mode=0o644)  # as older code left it
+        load(SAMPLE, db, Settings())
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
