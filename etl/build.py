@@ -181,10 +181,9 @@ def _refuse_a_live_wal(db_path: Path) -> None:
 
 
 def _can_start_from(db_path: Path) -> bool:
-    """Whether the live file is whole on its own: it exists, and no WAL beside it holds changes
-    a copy of the file would miss (refused before: _refuse_a_live_wal)."""
-    wal = _live_wal(db_path)
-    return db_path.is_file() and not (wal.is_file() and wal.stat().st_size > 0)
+    """Whether there is a live file to copy. It is whole on its own: a WAL beside it holding
+    changes a copy would miss was refused before (_refuse_a_live_wal)."""
+    return db_path.is_file()
 
 
 def _only_tables_and_views(con: Connection) -> bool:
