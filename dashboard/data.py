@@ -37,7 +37,7 @@ from dashboard import measures, words
 from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
-from etl import check_days, daily, last_entries, queries
+from etl import check_days, child_cases_now, daily, last_entries, queries
 from etl.flags import FLAG_COLUMNS, day_given, day_query, latest_date, one_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
@@ -420,8 +420,10 @@ def day_flags(scope: Scope, as_of: date) -> pd.DataFrame:
 
 def _holds(through: Callable, as_of: date) -> bool:
     """Whether what the load materialised holds ``as_of`` (and so every day before it) with
-    the running settings: ``through`` is ``daily.through`` (the flags' spans) or
-    ``check_days.through`` (the checks' runs), asked once per warehouse file."""
+    the running settings: ``through`` is ``daily.through`` (the flags' spans),
+    ``check_days.through`` (the checks' runs), ``last_entries.through`` (the last entries'
+    runs) or ``child_cases_now.through`` (the cases as now known; ``date.max`` when it holds
+    them), asked once per warehouse file."""
     s = settings()
 
     def make() -> date | None:
@@ -716,7 +718,15 @@ def _opened_in_years(scope: Scope, filters: Filters, *years: int) -> list[pd.Dat
         return {"first_day": date(first, 1, 1), "last_day": date(last, 12, 31), **narrowed}
 
     def run(years: list[int]) -> dict[int, pd.DataFrame]:
-        rows = query("child_cases_opened", scope, None, **given(min(years), max(years)))
+        # The cases as now known, kept by the load when made with these settings: a range of
+        # a small table, where the rule reads every version of the history.
+        name = "child_cases_opened"
+        text = (
+            child_cases_now.reading_the_table(name)
+            if _holds(child_cases_now.through, date.max)
+            else queries.sql(name)
+        )
+        rows = query_text(text, name, scope, None, **given(min(years), max(years)))
         year_of = pd.to_datetime(rows["opened_on"]).dt.year
         return {y: rows[year_of == y].reset_index(drop=True) for y in years}
 

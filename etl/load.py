@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import assessment, check_days, daily, history, last_entries, readings
+from etl import assessment, check_days, child_cases_now, daily, history, last_entries, readings
 
 # The warehouse-build toolkit (lock, previous warehouse, swap-in, load ids, carry-over) lives
 # in etl/build.py; its names stay importable from here for the loaders and tests that use them.
@@ -367,8 +367,10 @@ def _build(
     history.record_entry_arrivals(con)
     daily.create_tables(con)
     last_entries.create_tables(con)
+    child_cases_now.create_tables(con)
     carry_over(con)
     create_marts(con)
+    child_cases_now.build(con, settings, say)
     assessment.assess(con, settings, load_id, say, in_place=assessment.TABLE in kept)
     readings.build(con, settings, load_id, say, in_place=readings.TABLE in kept)
     last_entries.build(con, settings, load_id, say)

@@ -186,7 +186,8 @@ def test_a_live_file_holding_more_than_tables_and_views_is_not_copied(tmp_path):
 LATER_TABLES = (
     "investigation_versions", "entry_arrivals", "entry_assessment", "entry_assessment_build",
     "entry_readings", "entry_readings_build", "flag_spans", "flag_spans_build", "check_spans",
-    "check_spans_build", "last_entry_spans", "last_entry_spans_build",
+    "check_spans_build", "last_entry_spans", "last_entry_spans_build", "child_cases_now",
+    "child_cases_now_build",
 )  # fmt: skip
 
 

@@ -185,3 +185,33 @@ def test_the_runs_are_read_only_with_the_settings_they_were_made_with(tmp_path, 
     asked = Settings() if ranks is None else Settings(supervisor_ranks=ranks)
     with duckdb.connect(str(db), read_only=True) as con:
         assert (last_entries.through(con, asked) == date.max) is hold
+
+
+def test_the_today_list_asks_every_entry_when_the_runs_were_made_with_other_ranks(
+    dash_app, monkeypatch
+):
+    """With supervisor_ranks narrowed to inspector and above (the runs were made with PS and DS),
+    the list's last supervisory entry is what last_supervisory_entry.sql gives with those ranks,
+    case by case, not what the runs hold."""
+    from dashboard import data
+    from dashboard.scope import Filters, Scope
+
+    force = Scope("force", "force", ("West", "East", "South"))
+    day = date(2018, 6, 28)
+    before = data.action_list(force, Filters(as_of=day))
+    ranks = [r for r in data.settings().supervisor_ranks if r not in ("PS", "DS")]
+    narrow = data.settings().model_copy(update={"supervisor_ranks": ranks})
+    monkeypatch.setattr(data, "settings", lambda: narrow)
+    got = data.action_list(force, Filters(as_of=day)).drop_duplicates("investigation_id")
+    text = queries.sql("last_supervisory_entry")
+    want = data.warehouse().df(text, queries.params(
+        text, narrow, as_of=day, areas=list(force.areas),
+        investigation_ids=sorted(got["investigation_id"]),
+    )).set_index("investigation_id")  # fmt: skip
+    shown = dict(zip(got["investigation_id"], got["last_by"], strict=True))
+    expected = {
+        i: f"{want['last_reviewer'][i]} ({want['last_rank'][i]})" if i in want.index else "none"
+        for i in shown
+    }
+    assert shown == expected
+    assert set(before["last_by"]) != set(got["last_by"])  # a DS's entry was last somewhere
