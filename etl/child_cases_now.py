@@ -1,6 +1,6 @@
 """The child-related cases as now known, made at load time: the table ``child_cases_now``,
-child_cases.sql's rows for each case's latest version with a child reason, stored by opening
-day.
+child_cases.sql's rows for each case's latest version with a child reason (the columns its
+readers name), stored by opening day.
 
 The child-related page's weekly chart counts the cases opened in the year to a day, each by its
 record as now known (child_cases_opened.sql). Run on the spot, the rule reads every version of
@@ -31,6 +31,10 @@ RULE = "child_cases"
 # repeats it, so its answer is the same from the table or from the rule).
 WHERE = "valid_to IS NULL AND len(child_reasons) > 0"
 STORED_ORDER = "opened_on"  # a year of openings is a range of the table (zone maps)
+# The columns its readers name, not the rule's 25: the whole rows cost the load twice as much
+# (0.22 against 0.13 s at force, 1.25 against 0.65 s at ten years). A reader naming another
+# column fails to bind, loudly.
+COLUMNS = "opened_on, area, team, team_type, officer_id, valid_to, child_reasons"
 BUILD_DDL = f"""
 CREATE TABLE {BUILD} (
   rules VARCHAR          -- fingerprint of child_cases.sql and the settings it ran with
@@ -79,7 +83,7 @@ def build(
     text = queries.sql(RULE)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [rules(settings)])
     con.execute(
-        f"CREATE OR REPLACE TABLE {TABLE} AS SELECT * FROM ({text}) AS c WHERE {WHERE} "
+        f"CREATE OR REPLACE TABLE {TABLE} AS SELECT {COLUMNS} FROM ({text}) AS c WHERE {WHERE} "
         f"ORDER BY {STORED_ORDER}",
         queries.params(text, settings),
     )
