@@ -35,7 +35,12 @@ STORED_ORDER = "opened_on"  # a year of openings is a range of the table (zone m
 # (0.22 against 0.13 s at force, 1.25 against 0.65 s at ten years). A reader naming another
 # column fails to bind, loudly.
 COLUMNS = "opened_on, area, team, team_type, officer_id, valid_to, child_reasons"
-BUILD_DDL = f"""
+DDL = f"""
+CREATE TABLE {TABLE} (
+  opened_on DATE, area VARCHAR, team VARCHAR, team_type VARCHAR, officer_id VARCHAR,
+  valid_to DATE,         -- NULL: the version known now (all of them)
+  child_reasons VARCHAR[]
+);
 CREATE TABLE {BUILD} (
   rules VARCHAR          -- fingerprint of child_cases.sql and the settings it ran with
 )
@@ -68,22 +73,22 @@ def reading_the_table(name: str) -> str:
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """The tables, made before the build carries the previous warehouse's other tables over
-    (so the previous rows are not copied): the table's columns are the rule's, known once the
-    marts are made, so ``build`` replaces this stand-in."""
-    con.execute(BUILD_DDL)
-    con.execute(f"CREATE TABLE {TABLE} (made_by_build BOOLEAN)")
+    """The empty tables, made before the build carries the previous warehouse's other tables
+    over (so the previous rows are not copied)."""
+    con.execute(DDL)
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, settings: Settings, say: Callable[[str], None] = print
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    say: Callable[[str], None] = lambda _msg: None,
 ) -> None:
     """Make ``child_cases_now`` in the warehouse being built, after the marts (case_history)."""
     say("keeping the child-related cases as now known")
     text = queries.sql(RULE)
     con.execute(f"INSERT INTO {BUILD} VALUES (?)", [rules(settings)])
     con.execute(
-        f"CREATE OR REPLACE TABLE {TABLE} AS SELECT {COLUMNS} FROM ({text}) AS c WHERE {WHERE} "
+        f"INSERT INTO {TABLE} BY NAME SELECT {COLUMNS} FROM ({text}) AS c WHERE {WHERE} "
         f"ORDER BY {STORED_ORDER}",
         queries.params(text, settings),
     )

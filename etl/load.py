@@ -370,12 +370,15 @@ def _build(
     child_cases_now.create_tables(con)
     carry_over(con)
     create_marts(con)
-    child_cases_now.build(con, settings, say)
     assessment.assess(con, settings, load_id, say, in_place=assessment.TABLE in kept)
     readings.build(con, settings, load_id, say, in_place=readings.TABLE in kept)
     last_entries.build(con, settings, load_id, say)
     daily.build(con, settings, load_id, say)
-    check_days.build(con, settings, say)
+    _side_by_side(
+        con,
+        lambda cur: check_days.build(cur, settings, say),
+        lambda cur: child_cases_now.build(cur, settings, say),
+    )
     con.execute("DETACH prev")
     say("checking the new warehouse")
     failing = run_checks(con)
@@ -434,6 +437,36 @@ def _together(lanes: tuple[_Lane, ...], jobs: list[Callable[[], None]]) -> None:
     failed = [(lanes[i].at, i) for i, e in enumerate(errors) if e is not None]
     if failed:
         raise errors[min(failed)[1]]  # type: ignore[misc]
+
+
+def _side_by_side(
+    con: duckdb.DuckDBPyConnection, *steps: Callable[[duckdb.DuckDBPyConnection], None]
+) -> None:
+    """Run steps that each keep one core busy (each writes its own tables) at once, each on a
+    cursor of its own (DuckDB works outside Python's lock), and wait for all; the first failure
+    is raised once every step has stopped. The checks' runs and the cases as now known took
+    0.10 and 0.12 s at force one after the other, each on one core."""
+    cursors = [con.cursor() for _ in steps]
+    errors: list[BaseException] = []
+
+    def run(step: Callable[[duckdb.DuckDBPyConnection], None], cur) -> None:
+        try:
+            step(cur)
+        except BaseException as exc:  # raised below, from the load's own thread
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=run, args=pair) for pair in zip(steps[1:], cursors[1:], strict=True)
+    ]
+    for t in threads:
+        t.start()
+    run(steps[0], cursors[0])
+    for t in threads:
+        t.join()
+    for cur in cursors:
+        cur.close()
+    if errors:
+        raise errors[0]
 
 
 def _read(lane: _Lane, source: Prepared, work: Path, settings: Settings, say: Progress) -> None:

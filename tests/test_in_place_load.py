@@ -77,7 +77,11 @@ def test_loads_in_place_give_what_builds_in_an_empty_file_give(tmp_path, monkeyp
     assert latest == [(3,)]  # every bad row rejected again: its latest load changed in place
 
 
-def test_a_load_in_place_that_fails_leaves_the_live_warehouse_as_it_was(tmp_path, monkeypatch):
+# The last steps, run side by side (etl/load.py _side_by_side): a failure in either thread.
+@pytest.mark.parametrize("step", ["check_days", "child_cases_now"])
+def test_a_load_in_place_that_fails_leaves_the_live_warehouse_as_it_was(
+    tmp_path, monkeypatch, step
+):
     db = tmp_path / "w.duckdb"
     load(SAMPLE, db, Settings())
     before = hashlib.sha256(db.read_bytes()).hexdigest()
@@ -85,7 +89,7 @@ def test_a_load_in_place_that_fails_leaves_the_live_warehouse_as_it_was(tmp_path
     def fail(*_args, **_kwargs):  # the last step: every kept table has been changed by then
         raise RuntimeError("the checks step failed")
 
-    monkeypatch.setattr(etl.load.check_days, "build", fail)
+    monkeypatch.setattr(getattr(etl.load, step), "build", fail)
     with pytest.raises(RuntimeError, match="the checks step failed"):
         load(SAMPLE / "delta", db, Settings())
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
