@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 import etl.build
 import etl.load
+import etl.warehouse
 from etl.build import swap_in
 from etl.load import IN_PLACE, LoadError, leftovers, load
 from etl.settings import Settings
@@ -98,6 +100,26 @@ def test_a_load_in_place_that_fails_leaves_the_live_warehouse_as_it_was(
     said: list[str] = []
     load(SAMPLE / "delta", db, Settings(), progress=said.append)  # and the next load works
     assert any(m.startswith("changing") for m in said)
+
+
+def test_a_failing_warehouse_check_refuses_the_load_and_leaves_the_live_file(
+    tmp_path, monkeypatch
+):
+    """The warehouse checks run beside the last steps (etl/load.py _side_by_side): a check
+    that finds rows still stops the load, names the check, and the live file is as it was."""
+    db = tmp_path / "w.duckdb"
+    load(SAMPLE, db, Settings())
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    checks = tmp_path / "checks"
+    shutil.copytree(etl.warehouse.CHECKS_DIR, checks)
+    (checks / "fails_on_every_case.sql").write_text(
+        "SELECT investigation_id FROM investigations WHERE investigation_id IS NOT NULL"
+    )
+    monkeypatch.setattr(etl.warehouse, "CHECKS_DIR", checks)
+    with pytest.raises(RuntimeError, match="warehouse checks failed.*fails_on_every_case"):
+        load(SAMPLE / "delta", db, Settings())
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert not any(path.exists() for path in leftovers(db))
 
 
 def test_a_table_defined_by_older_code_is_made_again_not_kept(tmp_path):
