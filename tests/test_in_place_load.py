@@ -102,9 +102,7 @@ def test_a_load_in_place_that_fails_leaves_the_live_warehouse_as_it_was(
     assert any(m.startswith("changing") for m in said)
 
 
-def test_a_failing_warehouse_check_refuses_the_load_and_leaves_the_live_file(
-    tmp_path, monkeypatch
-):
+def test_a_failing_warehouse_check_refuses_the_load_and_leaves_the_live_file(tmp_path, monkeypatch):
     """The warehouse checks run beside the last steps (etl/load.py _side_by_side): a check
     that finds rows still stops the load, names the check, and the live file is as it was."""
     db = tmp_path / "w.duckdb"
@@ -116,7 +114,7 @@ def test_a_failing_warehouse_check_refuses_the_load_and_leaves_the_live_file(
         "SELECT investigation_id FROM investigations WHERE investigation_id IS NOT NULL"
     )
     monkeypatch.setattr(etl.warehouse, "CHECKS_DIR", checks)
-    with pytest.raises(RuntimeError, match="warehouse checks failed.*fails_on_every_case"):
+    with pytest.raises(RuntimeError, match=r"warehouse checks failed.*fails_on_every_case"):
         load(SAMPLE / "delta", db, Settings())
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert not any(path.exists() for path in leftovers(db))
