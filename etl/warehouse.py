@@ -102,8 +102,8 @@ CREATE TABLE {db}entry_readings_build (
 # How entry_readings stores its text, chosen rather than analysed: DuckDB tried every method on
 # every column of its 600,000 rows at force, 0.13 s of a 0.7 s step (docs/benchmarks.md,
 # session 18). Ids nearly all differ (no method gains); the rest repeat a few values.
-_UNIQUE_TEXT = "USING COMPRESSION uncompressed"
-_FEW_VALUES = "USING COMPRESSION dict_fsst"
+UNIQUE_TEXT = "USING COMPRESSION uncompressed"
+FEW_VALUES = "USING COMPRESSION dict_fsst"
 
 
 # The checks of every day as runs (etl/check_days.py), made by each load from check_spans.sql.
@@ -157,7 +157,7 @@ def base_table_ddl(database: str | None = None) -> list[str]:
         ENTRY_ASSESSMENT_DDL.format(db=db),
         CHECK_SPANS_DDL.format(db=db),
         ENTRY_ARRIVALS_DDL.format(db=db),
-        ENTRY_READINGS_DDL.format(db=db, unique=_UNIQUE_TEXT, few=_FEW_VALUES),
+        ENTRY_READINGS_DDL.format(db=db, unique=UNIQUE_TEXT, few=FEW_VALUES),
     ]
 
 

@@ -12,20 +12,18 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import last_entries, queries
+from etl import daily, last_entries, queries
 from etl.load import load
 from etl.settings import Settings
 from etl.testing import write_extracts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "small"
 AREAS = ["West", "East", "South"]
-# The cases open on $as_of under the version of their record valid then: the only ones the
-# Today list asks (they are flagged), and so the only ones the runs answer for.
-OPEN_ON_DAY = """
-SELECT investigation_id FROM investigation_versions
-WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to > $as_of)
-  AND CAST(opened_at AS DATE) <= $as_of
-  AND (closed_at IS NULL OR CAST(closed_at AS DATE) > $as_of)
+# The cases flagged to act on on $as_of (every flag but child_related): the only ones the
+# Today list asks, and so the only ones the runs answer for.
+FLAGGED_ON_DAY = """
+SELECT DISTINCT investigation_id FROM flag_spans
+WHERE first_day <= ? AND last_day >= ? AND flag <> 'child_related'
 """
 
 
@@ -33,12 +31,11 @@ def last_entry(
     db: Path, name: str, as_of: date, ids: list[str] | None = None, areas: list[str] = AREAS
 ) -> pd.DataFrame:
     """``name``'s rows (last_entry_on_day or last_supervisory_entry) for the cases ``ids``
-    (default: every case open on the day), by case."""
+    (default: every case flagged to act on on the day), by case."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         if ids is None:
-            ids = [r[0] for r in con.execute(OPEN_ON_DAY.replace("$as_of", "?"),
-                                             [as_of] * 4).fetchall()]  # fmt: skip
+            ids = [r[0] for r in con.execute(FLAGGED_ON_DAY, [as_of, as_of]).fetchall()]
         text = queries.with_includes(queries.sql(name))
         values = queries.params(text, Settings(), as_of=as_of, areas=areas,
                                 investigation_ids=sorted(ids))  # fmt: skip
@@ -69,21 +66,21 @@ def runs_made_again_whole(db: Path) -> tuple[int, int]:
 def test_the_runs_name_what_every_entry_before_the_day_names_on_the_sample_and_its_delta(
     tmp_path,
 ):
-    """On days across the sample's history and a week past it, for every case open on the day,
-    all areas and one: the runs give the entry the query over every earlier entry gives. The
-    delta (versions changed, entries back-dated) makes the runs of its changed cases only, and
-    the table is then what the rule over every case gives."""
+    """On days across the sample's history and into the week past it, for every case flagged
+    to act on on the day, all areas and one: the runs give the entry the query over every
+    earlier entry gives. The delta (versions changed, entries back-dated) makes the runs of its
+    changed cases only, and the table is then what the rule over every case gives."""
     db = tmp_path / "w.duckdb"
     said: list[str] = []
     load(SAMPLE, db, Settings())
     load(SAMPLE / "delta", db, Settings(), progress=said.append)
-    assert any("runs of" in m and "changed case(s)" in m for m in said), said
+    assert any("runs of" in m and "changed or newly flagged case(s)" in m for m in said), said
     assert runs_made_again_whole(db) == (0, 0)
     con = duckdb.connect(str(db), read_only=True)
     first, last = con.execute("SELECT min(opened_on), max(opened_on) FROM case_facts").fetchall()[0]
     con.close()
     compared = 0
-    for as_of in [first + (last - first) * k // 8 for k in range(1, 9)] + [last + timedelta(5)]:
+    for as_of in [first + (last - first) * k // 16 for k in range(1, 17)] + [last + timedelta(3)]:
         for areas in (AREAS, ["East"]):
             got = last_entry(db, "last_entry_on_day", as_of, areas=areas)
             want = last_entry(db, "last_supervisory_entry", as_of, areas=areas)
@@ -127,16 +124,34 @@ def test_an_entry_is_the_last_from_its_day_until_the_next_days_entry(tmp_path):
 
 
 def test_a_case_closed_has_no_run_from_its_closing_day(tmp_path):
-    """CP1 closes at 08:00 on 20 June: open on 19 June (DS1 named), closed on 20 June, when the
-    runs hold nothing for it (the list asks only open cases; the query over every entry would
-    still name DS1)."""
+    """CP1 opens on 1 May, DS1 reviews it on 5 May (due soon from 26 May: flagged) and it
+    closes at 08:00 on 20 June: open on 19 June (DS1 named), closed on 20 June, when the runs
+    hold nothing for it (the list asks only open cases; the query over every entry would still
+    name DS1)."""
     db = tmp_path / "w.duckdb"
-    load(write_extracts(tmp_path / "x", investigations=[case(closed_at="2018-06-20 08:00")],
-                        supervision=[entry("R1", "2018-06-05 10:00")]),
+    opened = case(opened_at="2018-05-01 10:00", closed_at="2018-06-20 08:00")
+    load(write_extracts(tmp_path / "x", investigations=[opened],
+                        supervision=[entry("R1", "2018-05-05 10:00")]),
          db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
-    assert who_on(db, date(2018, 6, 19)) == "DS1@05/06 10:00"
+    assert who_on(db, date(2018, 6, 19)) == "DS1@05/05 10:00"
     assert who_on(db, date(2018, 6, 20)) is None
-    assert who_on(db, date(2018, 6, 20), "last_supervisory_entry") == "DS1@05/06 10:00"
+    assert who_on(db, date(2018, 6, 20), "last_supervisory_entry") == "DS1@05/05 10:00"
+
+
+def test_a_case_first_flagged_in_a_loads_new_days_gets_its_runs(tmp_path):
+    """CP1's DS review on 20 June falls due soon on 11 July: not flagged by the 30 June load
+    (its flags run to 7 July); the 20 July load changes another case only, and CP1, flagged
+    in the new days though unchanged, gets its runs, as a whole build would give them."""
+    db = tmp_path / "w.duckdb"
+    other = case(investigation_id="CP2")
+    load(write_extracts(tmp_path / "a", investigations=[case(), other],
+                        supervision=[entry("R1", "2018-06-20 10:00")]),
+         db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+    assert last_entry(db, "last_entry_on_day", date(2018, 7, 5), ids=["CP1"]).empty
+    load(write_extracts(tmp_path / "b", investigations=[{**other, "team": "West CP 2"}]),
+         db, Settings(), extracted_on=date(2018, 7, 20))  # fmt: skip
+    assert who_on(db, date(2018, 7, 15)) == "DS1@20/06 10:00"
+    assert runs_made_again_whole(db) == (0, 0)
 
 
 def test_a_new_version_reads_the_older_entries_from_the_day_it_is_valid(tmp_path):
@@ -167,7 +182,7 @@ def test_two_entries_at_one_instant_name_the_greater_review_id_whole(tmp_path):
                     "Plan: strategy meeting. Next review 18/07."}  # fmt: skip
     load(write_extracts(tmp_path / "x", investigations=[case()],
                         supervision=[entry("R2", "2018-06-20 10:00"), rich]),
-         db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
+         db, Settings(), extracted_on=date(2018, 7, 31))  # fmt: skip
     got = last_entry(db, "last_entry_on_day", date(2018, 6, 25), ids=["CP1"])
     want = last_entry(db, "last_supervisory_entry", date(2018, 6, 25), ids=["CP1"])
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
@@ -176,15 +191,18 @@ def test_two_entries_at_one_instant_name_the_greater_review_id_whole(tmp_path):
 
 @pytest.mark.parametrize("ranks, hold", [(None, True), (["DS", "DI"], False)])
 def test_the_runs_are_read_only_with_the_settings_they_were_made_with(tmp_path, ranks, hold):
-    """A warehouse made with the default supervisor ranks holds every day for them, and none
-    for other ranks (the list then asks every entry before the day)."""
+    """A warehouse made with the default supervisor ranks answers, for them, the days its
+    flags were made for; for other ranks none (the list then asks every entry before the
+    day)."""
     db = tmp_path / "w.duckdb"
     load(write_extracts(tmp_path / "x", investigations=[case()],
                         supervision=[entry("R1", "2018-06-05 10:00")]),
          db, Settings(), extracted_on=date(2018, 6, 30))  # fmt: skip
     asked = Settings() if ranks is None else Settings(supervisor_ranks=ranks)
     with duckdb.connect(str(db), read_only=True) as con:
-        assert (last_entries.through(con, asked) == date.max) is hold
+        flags_through = daily.through(con, Settings())
+        assert last_entries.through(con, asked) == (flags_through if hold else None)
+    assert flags_through == date(2018, 7, 7)
 
 
 def test_the_today_list_asks_every_entry_when_the_runs_were_made_with_other_ranks(

@@ -1,8 +1,9 @@
--- last_entry_spans: last_supervisory_entry.sql's answer as runs of as-of days. One row per
--- (investigation_id, version) and entry by one of $supervisor_ranks that a day could name as
--- the case's last: from_day..to_day (inclusive) are the as-of days on which it is the last
--- entry dated on or before the day, read under that version, while the version is valid and
--- its case open. Grain: investigation_id, from_day.
+-- last_entry_spans: last_supervisory_entry.sql's answer as runs of as-of days, for the cases the
+-- Today list can name: those flag_spans gives a flag to act on (every flag but child_related)
+-- on some day. One row per (investigation_id, version) and entry by one of $supervisor_ranks
+-- that a day could name as the case's last: from_day..to_day (inclusive) are the as-of days on
+-- which it is the last entry dated on or before the day, read under that version, while the
+-- version is valid and its case open. Grain: investigation_id, from_day.
 -- An entry is the last of its case from its own day (or the version's first day, when it was
 -- read under a version made after it) until the day before the version's next entry's day,
 -- the day before the version ends or the day before its case closed (closed_on: the local date
@@ -10,12 +11,13 @@
 -- instant, then review_id, as last_supervisory_entry.sql orders them; a later instant never has
 -- an earlier local date, so of one day's entries the last in that order is the day's, and the
 -- others hold no day (to_day before from_day: left out).
--- Closed days are left out on purpose: the reader asks only for flagged cases, open on the day
--- (flags.sql), and a closed case's last entry would otherwise be a run to the end of time, read
--- by every later day (docs/benchmarks.md, session 20).
+-- Closed days and cases never flagged are left out on purpose: the reader asks only for the
+-- day's flagged cases, open on it (flags.sql), and a closed case's last entry would otherwise
+-- be a run to the end of time, read by every later day (docs/benchmarks.md, session 20).
 -- Parameters: $supervisor_ranks (a setting); $investigation_ids (only these cases; NULL: every
--- case). Reads entry_readings (etl/sql/entry_readings.sql), which pairs each entry with the
--- versions of its case that read it, and investigation_versions for the close.
+-- flagged case). Reads entry_readings (etl/sql/entry_readings.sql), which pairs each entry with
+-- the versions of its case that read it, investigation_versions for the close, and the
+-- flag_spans the load has just made (etl/daily.py).
 -- Made at load time into the table last_entry_spans (etl/last_entries.py), stored by to_day;
 -- read back by last_entry_on_day.sql. tests/test_last_entries.py checks it against
 -- last_supervisory_entry.sql, day by day.
@@ -26,6 +28,8 @@ WITH entries AS (
                                    ORDER BY r.reviewed_at_utc, r.review_id) AS next_on
   FROM entry_readings AS r
   WHERE list_contains($supervisor_ranks, r.reviewer_rank)
+    AND r.investigation_id IN (SELECT investigation_id FROM flag_spans
+                               WHERE flag <> 'child_related')
     AND ($investigation_ids IS NULL
          OR r.investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
 ),
