@@ -502,6 +502,11 @@ def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settin
             reported("B2", "P-B", "2018-05-15"),
             reported("B3", "P-B", "2018-06-30"),
             reported("OTHER", "P-C", "2018-06-30", area="East"),
+            # Before the window's first day (30/06), 89 days back counts, 91 does not: the
+            # query reads episodes from $repeat_missing_days before its first day.
+            reported("D1", "P-D", "2018-03-31"),
+            reported("D2", "P-D", "2018-04-02"),
+            reported("D3", "P-D", "2018-06-30"),
         ]
     )
     repeats = run(db, settings, "repeat_missing", as_of=DAY)
@@ -511,6 +516,7 @@ def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settin
     episodes = run(db, settings, "missing_checks", **window(DAY, DAY))
     assert {r["episode_id"] for r in episodes if r["absent_category_used"]} == {"A3"}
     assert {r["episode_id"]: r["episodes_in_window"] for r in episodes}["A3"] == 3
+    assert {r["episode_id"]: r["episodes_in_window"] for r in episodes}["D3"] == 2
     # A West manager's pattern counts West episodes only.
     assert run(db, settings, "repeat_missing", areas=["East"], as_of=DAY) == []
     assert (

@@ -22,6 +22,9 @@ WITH day_end AS (
 scoped AS (
   SELECT e.as_of, e.first_day, e.at_utc, m.*, CAST(m.reported_at AS DATE) AS reported_on
   FROM missing AS m JOIN day_end AS e ON m.reported_at_utc < e.at_utc
+    -- An older episode counts for none of the window's (episodes_in_window looks back
+    -- $repeat_missing_days from each): left out, so a day reads the same rows at ten years.
+    AND CAST(m.reported_at AS DATE) > e.first_day - $repeat_missing_days
   WHERE list_contains($areas, m.area)
     AND (m.child_age IS NULL OR m.child_age < $child_age_under)
 ),
