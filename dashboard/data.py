@@ -641,7 +641,10 @@ def review_intervals(
     scope: Scope, as_of: date, investigation_id: str | None = None
 ) -> pd.DataFrame:
     """Intervals between the entries that count (review_intervals.sql)."""
-    return query("review_intervals", scope, as_of_days=[as_of], investigation_id=investigation_id)
+    return query(
+        "review_intervals", scope, as_of_days=[as_of], investigation_id=investigation_id,
+        open_in_month=False,
+    )  # fmt: skip
 
 
 def case_flags(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame:
@@ -923,7 +926,7 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     daily = query("daily_compliance_by_area", scope, areas, start=start, end=end)
     gaps = query(
         "monthly_breaches", scope, areas, as_of_days=[month_end(m) for m in months],
-        investigation_id=None,
+        investigation_id=None, open_in_month=True,
     )  # fmt: skip
     new = query("monthly_new_child_cases", scope, areas, start=start, end=end)
     # The month ends' flags as the Today page asks them (all the user's areas, cached), then

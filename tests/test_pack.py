@@ -85,6 +85,24 @@ def test_a_gap_still_running_at_month_end_counts_with_its_length_then(pvp_db):
     assert (april["breaches"], april["breach_median_days"]) == (1, 35)
 
 
+def test_a_gap_ended_by_a_close_counts_in_the_month_of_the_close(tmp_path, monkeypatch):
+    """Two CSE cases opened 01/01 and never reviewed: F closes at 00:30 on 01/03 (its gap of 59
+    days ends in March, and runs at February's end, 58 days), G at 23:30 on 28/02 (58 days,
+    February's). The months' gaps are read only for the cases not closed before the month
+    (monthly_breaches.sql, $open_in_month): F must still count in March, G in February alone."""
+    case = {"opened_at": "2018-01-01 09:00", "team": "West CSE", "team_type": "cse"}
+    write_extracts(tmp_path / "x", investigations=[
+        {**case, "investigation_id": "F", "closed_at": "2018-03-01 00:30"},
+        {**case, "investigation_id": "G", "closed_at": "2018-02-28 23:30"},
+    ])  # fmt: skip
+    db = tmp_path / "w.duckdb"
+    load(tmp_path / "x", db, Settings(), extracted_on=date(2018, 3, 31))
+    use_warehouse(monkeypatch, db)
+    m = data.pvp_monthly(FORCE, None, FEBRUARY, MARCH).set_index("month")
+    assert (m.loc[FEBRUARY, "breaches"], m.loc[FEBRUARY, "breach_median_days"]) == (2, 58)
+    assert (m.loc[MARCH, "breaches"], m.loc[MARCH, "breach_median_days"]) == (1, 59)
+
+
 def test_other_areas_see_nothing(pvp_db):
     east = Scope("east", "area", ("East",))
     march = data.pvp_monthly(east, None, MARCH, MARCH).iloc[0]

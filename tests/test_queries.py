@@ -33,6 +33,7 @@ GIVEN = {
     "known_on": None,
     "investigation_id": None,
     "investigation_ids": None,
+    "open_in_month": False,
     "team": None,
     "team_type": None,
     "officer_id": None,

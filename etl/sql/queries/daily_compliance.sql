@@ -8,7 +8,7 @@ WITH clock_spans AS (
   -- Each version's open days within the period; its clock is its own, as in flag_spans.sql
   -- (the versions of a case cover separate days, so a case still has one row a day).
   SELECT dense_rank() OVER (ORDER BY investigation_id, version) AS clock_key, investigation_id,
-         area, team, opened_on, valid_from,
+         version, area, team, opened_on, valid_from,
          greatest(opened_on, valid_from, CAST($start AS DATE)) AS span_from,
          least(CAST(coalesce(closed_on, DATE 'infinity') - 1 AS DATE),
                CAST(coalesce(valid_to, DATE 'infinity') - 1 AS DATE),
@@ -20,11 +20,14 @@ WITH clock_spans AS (
 ),
 clock_reviews AS (
   -- Entries before the opening were quarantined by the load; open days end before the close.
-  -- Each read under the version as etl/sql/entry_known_under.sql says.
+  -- Each read under the versions of its case that can read it: the pairs made at load
+  -- (etl/sql/entry_readings.sql, which applies etl/sql/entry_known_under.sql), as flag_spans.sql
+  -- reads them. An entry dated after a version ended, or after $end, cannot move that version's
+  -- days in the period; every entry of the history joined with its assessment (review_facts)
+  -- cost the ten-year pack most of its time and memory (docs/benchmarks.md, session 20).
   SELECT v.clock_key, r.reviewed_on
-  FROM review_facts AS r JOIN clock_spans AS v USING (investigation_id)
-  LEFT JOIN entry_arrivals AS ar USING (review_id)
-  WHERE {restarts_ds_clock} AND {entry_known_under}
+  FROM entry_readings AS r JOIN clock_spans AS v USING (investigation_id, version)
+  WHERE r.reviewed_on <= $end AND {restarts_ds_clock}
 ),
 -- Each case's review clock in phases (etl/sql/ds_clock.sql), given a row per day.
 clock AS ({ds_clock})

@@ -7,13 +7,16 @@
 -- opening) stay on the record but count for nothing. `days` is in calendar days; a breach is
 -- longer than $review_window_days. Several days at once let the PVP pack replay each month
 -- from its own end in one query. Only investigations in $areas, and only $investigation_id
--- when it is not NULL. Readers: dashboard/data.py (case page, audits), monthly_breaches.sql.
+-- when it is not NULL. With $open_in_month, only the cases not closed before the month of the
+-- day (monthly_breaches.sql: a case closed earlier has no interval ending in the month, and
+-- ten years of closed cases cost the pack most of its time). Readers: dashboard/data.py (case
+-- page, audits), monthly_breaches.sql.
 WITH days AS (
   SELECT DISTINCT CAST(unnest($as_of_days) AS DATE) AS as_of
 ),
 cases AS (
-  SELECT d.as_of, h.investigation_id, h.area, h.team, h.team_type, h.opened_on, h.closed_on,
-         h.opened_at_utc, h.closed_at_utc, h.valid_from,
+  SELECT d.as_of, h.investigation_id, h.version, h.area, h.team, h.team_type, h.opened_on,
+         h.closed_on, h.opened_at_utc, h.closed_at_utc, h.valid_from,
          list_contains($specialist_team_types, h.team_type) AS is_specialist
   FROM case_history AS h
   JOIN days AS d
@@ -21,12 +24,16 @@ cases AS (
    AND h.opened_on <= d.as_of
   WHERE list_contains($areas, h.area)
     AND ($investigation_id IS NULL OR h.investigation_id = $investigation_id)
+    AND ($open_in_month IS NOT TRUE OR h.closed_on IS NULL
+         OR h.closed_on >= date_trunc('month', d.as_of))
 ),
 qualifying AS (
+  -- The entries read under the version of the day: the pairs made at load
+  -- (etl/sql/entry_readings.sql applies etl/sql/entry_known_under.sql; a version valid on the
+  -- day is paired with every entry dated on or before it).
   SELECT c.as_of, r.investigation_id, r.reviewed_on
-  FROM review_facts AS r JOIN cases AS c USING (investigation_id)
-  LEFT JOIN entry_arrivals AS ar USING (review_id)
-  WHERE r.reviewed_on <= c.as_of AND r.reviewed_at_utc >= c.opened_at_utc AND {entry_known_under}
+  FROM entry_readings AS r JOIN cases AS c USING (investigation_id, version)
+  WHERE r.reviewed_on <= c.as_of AND r.reviewed_at_utc >= c.opened_at_utc
     AND (c.closed_at_utc IS NULL OR r.reviewed_at_utc <= c.closed_at_utc)
     AND CASE WHEN c.is_specialist
              THEN {restarts_ds_clock}
