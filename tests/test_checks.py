@@ -523,6 +523,12 @@ def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settin
         run(db, Settings(repeat_missing_days=91), "repeat_missing", as_of=DAY)[0]["episodes"] == 3
     )
     assert len(run(db, Settings(repeat_missing_days=91), "repeat_missing", as_of=DAY)) == 2
+    # No look-back at all (0 days, allowed): the window's own episodes are all still listed,
+    # those of its first day too, each counting none (found by an adversarial pass).
+    listed = run(db, Settings(repeat_missing_days=0), "missing_checks", **window(DAY, DAY))
+    assert {r["episode_id"]: r["episodes_in_window"] for r in listed} == {
+        e: 0 for e in ("A3", "B3", "D3", "OTHER")
+    }
 
 
 # --- the optional inputs: validation, quarantine, "off" -----------------------------------

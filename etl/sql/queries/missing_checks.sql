@@ -22,9 +22,11 @@ WITH day_end AS (
 scoped AS (
   SELECT e.as_of, e.first_day, e.at_utc, m.*, CAST(m.reported_at AS DATE) AS reported_on
   FROM missing AS m JOIN day_end AS e ON m.reported_at_utc < e.at_utc
-    -- An older episode counts for none of the window's (episodes_in_window looks back
-    -- $repeat_missing_days from each): left out, so a day reads the same rows at ten years.
-    AND CAST(m.reported_at AS DATE) > e.first_day - $repeat_missing_days
+    -- The window's own episodes, and the earlier ones episodes_in_window can count (it looks
+    -- back $repeat_missing_days from each; 0 counts none): an older one is left out, so a day
+    -- reads the same rows at ten years.
+    AND CAST(m.reported_at AS DATE)
+        >= e.first_day - greatest(CAST($repeat_missing_days AS INTEGER) - 1, 0)
   WHERE list_contains($areas, m.area)
     AND (m.child_age IS NULL OR m.child_age < $child_age_under)
 ),
