@@ -22,7 +22,7 @@ import duckdb
 
 from etl import queries
 from etl.settings import Settings
-from etl.warehouse import has_table
+from etl.warehouse import made_by
 
 TABLE = "child_cases_now"
 BUILD = "child_cases_now_build"
@@ -56,10 +56,7 @@ def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> date | None:
     """``date.max`` when the warehouse's table was made with ``settings`` (the record as now
     known answers every day alike), else None: what dashboard/data.py asks of every table a
     load materialises."""
-    if not has_table(con, BUILD):
-        return None
-    rows = con.execute(f"SELECT rules FROM {BUILD}").fetchall()
-    return date.max if rows and rows[0][0] == rules(settings) else None
+    return date.max if made_by(con, BUILD, rules(settings)) else None
 
 
 def reading_the_table(name: str) -> str:

@@ -30,7 +30,7 @@ import duckdb
 
 from etl import daily, history, queries
 from etl.settings import Settings
-from etl.warehouse import FEW_VALUES, UNIQUE_TEXT, has_table, prev_made_by
+from etl.warehouse import FEW_VALUES, UNIQUE_TEXT, made_by, prev_made_by
 
 TABLE = "last_entry_spans"
 BUILD = "last_entry_spans_build"
@@ -66,10 +66,7 @@ def rules(settings: Settings) -> str:
 def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> date | None:
     """The last day the runs answer for with ``settings``: the flags' (``daily.through``: a
     case flagged after it may have no runs), when made with them; else None."""
-    if not has_table(con, BUILD):
-        return None
-    rows = con.execute(f"SELECT rules FROM {BUILD}").fetchall()
-    return daily.through(con, settings) if rows and rows[0][0] == rules(settings) else None
+    return daily.through(con, settings) if made_by(con, BUILD, rules(settings)) else None
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -228,9 +228,22 @@ def prev_made_by(
     rules ``fingerprint`` names, as its one-row ``build`` table (``rules``) records: a load may
     then carry it over and make again only what it changes (etl/assessment.py,
     etl/readings.py)."""
-    if not prev_has_table(con, build) or not prev_has_table(con, table, column):
+    if not prev_has_table(con, table, column):
         return False
-    rows = con.execute(f"SELECT rules FROM prev.{build}").fetchall()
+    return made_by(con, build, fingerprint, database="prev")
+
+
+def made_by(
+    con: duckdb.DuckDBPyConnection, build: str, fingerprint: str, database: str | None = None
+) -> bool:
+    """Whether the one-row ``build`` table (``rules``) of ``database`` (the connection's own by
+    default) records the rules ``fingerprint`` names: what a table a load made from a rule and
+    its settings was made with (the dashboard reads such a table only when they are the
+    running settings' rules)."""
+    if not has_table(con, build, database=database):
+        return False
+    where = f"{database}.{build}" if database else build
+    rows = con.execute(f"SELECT rules FROM {where}").fetchall()
     return bool(rows) and rows[0][0] == fingerprint
 
 
