@@ -425,23 +425,10 @@ class _Lane:
 
 
 def _together(lanes: tuple[_Lane, ...], jobs: list[Callable[[], None]]) -> None:
-    """Run each lane's job on a thread of its own (DuckDB works outside Python's lock) and wait
-    for all. A failure is raised once every job has stopped: of several, the one met at the
-    earliest extract, as a load reading the files one after another would have met it."""
-    errors: list[BaseException | None] = [None] * len(jobs)
-
-    def run(i: int) -> None:
-        try:
-            jobs[i]()
-        except BaseException as exc:  # raised below, from the load's own thread
-            errors[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(1, len(jobs))]
-    for t in threads:
-        t.start()
-    run(0)
-    for t in threads:
-        t.join()
+    """Run each lane's job on a thread of its own and wait for all. A failure is raised once
+    every job has stopped: of several, the one met at the earliest extract, as a load reading
+    the files one after another would have met it."""
+    errors = _at_once(jobs)
     failed = [(lanes[i].at, i) for i, e in enumerate(errors) if e is not None]
     if failed:
         raise errors[min(failed)[1]]  # type: ignore[misc]
@@ -452,31 +439,42 @@ def _side_by_side(
 ) -> None:
     """Run steps that each keep about one core busy (each writes its own tables, or none) at
     once, the first on ``con`` (which holds the build's work tables), each other on a cursor of
-    its own (DuckDB works outside Python's lock), and wait for all; the first failure is raised
-    once every step has stopped. One after the other at force, the last entries' runs, the
-    checks' runs, the cases as now known and the warehouse checks took 0.15, 0.10, 0.12 and
-    0.12 s, mostly on one core each."""
+    its own, and wait for all; the first step's failure of several is raised once every step
+    has stopped. One after the other at force, the last entries' runs, the checks' runs, the
+    cases as now known and the warehouse checks took 0.15, 0.10, 0.12 and 0.12 s, mostly on one
+    core each."""
     cursors = [con.cursor() for _ in steps[1:]]
-    errors: list[BaseException] = []
+    try:
+        errors = _at_once(
+            [partial(step, on) for step, on in zip(steps, [con, *cursors], strict=True)]
+        )
+    finally:
+        for cur in cursors:
+            cur.close()
+    failed = [e for e in errors if e is not None]
+    if failed:
+        raise failed[0]
 
-    def run(step: Callable[[duckdb.DuckDBPyConnection], None], on) -> None:
+
+def _at_once(jobs: list[Callable[[], None]]) -> list[BaseException | None]:
+    """Run each job on a thread of its own (the first on the caller's; DuckDB works outside
+    Python's lock), wait for all, and give each job's failure (None: it ran through), for the
+    caller to raise from its own thread."""
+    errors: list[BaseException | None] = [None] * len(jobs)
+
+    def run(i: int) -> None:
         try:
-            step(on)
-        except BaseException as exc:  # raised below, from the load's own thread
-            errors.append(exc)
+            jobs[i]()
+        except BaseException as exc:  # raised by the caller
+            errors[i] = exc
 
-    threads = [
-        threading.Thread(target=run, args=pair) for pair in zip(steps[1:], cursors, strict=True)
-    ]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(1, len(jobs))]
     for t in threads:
         t.start()
-    run(steps[0], con)
+    run(0)
     for t in threads:
         t.join()
-    for cur in cursors:
-        cur.close()
-    if errors:
-        raise errors[0]
+    return errors
 
 
 def _read(lane: _Lane, source: Prepared, work: Path, settings: Settings, say: Progress) -> None:
