@@ -93,14 +93,15 @@ def build(
         )
         return
     history.changed_cases(con, load_id)
+    acted_on = queries.sql("flags_to_act_on")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {REMADE} AS
         SELECT investigation_id FROM changed_cases
         UNION
-        (SELECT investigation_id FROM flag_spans WHERE flag <> 'child_related'
+        (SELECT investigation_id FROM flag_spans WHERE {acted_on}
          EXCEPT
-         SELECT investigation_id FROM prev.flag_spans WHERE flag <> 'child_related')
+         SELECT investigation_id FROM prev.flag_spans WHERE {acted_on})
         """
     )
     ids = [r[0] for r in con.execute(f"SELECT investigation_id FROM {REMADE}").fetchall()]

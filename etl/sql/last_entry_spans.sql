@@ -29,7 +29,7 @@ WITH entries AS (
   FROM entry_readings AS r
   WHERE list_contains($supervisor_ranks, r.reviewer_rank)
     AND r.investigation_id IN (SELECT investigation_id FROM flag_spans
-                               WHERE flag <> 'child_related')
+                               WHERE {flags_to_act_on})
     AND ($investigation_ids IS NULL
          OR r.investigation_id IN (SELECT unnest(CAST($investigation_ids AS VARCHAR[]))))
 ),
