@@ -91,8 +91,9 @@ GRID_REQUEST = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}
 
 
 def requests_for(callbacks: Callbacks, store: dict) -> dict[str, dict]:
-    """The callbacks a filter change sets off, as the browser sends them: Today's three, the
-    Child-related page's panels and list, and the Supervision quality page's two tables."""
+    """The callbacks a filter change sets off, as the browser sends them: Today's four (the
+    filters' options, the cards, the list of cases and the list of records failing a check),
+    the Child-related page's panels and list, and the Supervision quality page's two tables."""
     quality = {k: v for k, v in store.items() if k != "officer_id"}
 
     def grid(name: str, filters: str, values: dict) -> dict:
@@ -105,6 +106,7 @@ def requests_for(callbacks: Callbacks, store: dict) -> dict[str, dict]:
         "options": callbacks.request("today-team.options", {"today-filters.data": store}),
         "cards": callbacks.request("panel-today-cards-body", {"today-filters.data": store}),
         "rows": grid("today-actions", "today-filters", store),
+        "check_rows": grid("today-checks", "today-filters", store),
         "child_panels": callbacks.request(
             "panel-child-by-reason-body", {"child-filters.data": store}
         ),
@@ -133,18 +135,22 @@ def workers(pid: int) -> list[int]:
 def _current(path: Path) -> bool:
     """Whether a warehouse left by an earlier run was built by this code: it has every table
     and column this code reads (else every page would only say it is outdated) and its flags
-    are materialised with today's rule and settings (else the pages would measure the
-    fallback, flags.sql run per day)."""
+    and every table a load materialises for the pages holds its latest day with today's rules
+    and settings (else the pages would measure the fallbacks, each rule run on the spot)."""
     import duckdb
 
     from dashboard.data import schema_lacking
-    from etl import daily
+    from etl import materialised
     from etl.flags import latest_date
     from etl.settings import Settings
 
     with duckdb.connect(str(path), read_only=True) as con:
         day = latest_date(con)
-        return day is not None and not schema_lacking(con) and daily.covers(con, Settings(), day)
+        return (
+            day is not None
+            and not schema_lacking(con)
+            and not materialised.lacking(con, Settings(), day)
+        )
 
 
 def prepare_warehouse() -> None:
@@ -236,7 +242,7 @@ def user(base: str, n: int, days: list[str], officers: list[str], changes: int, 
 
 
 # The callbacks each page sends when its filters change (requests_for's names).
-PAGES = (("options", "cards", "rows"), ("child_panels", "child_rows"),
+PAGES = (("options", "cards", "rows", "check_rows"), ("child_panels", "child_rows"),
          ("quality_supervisors", "quality_teams"))  # fmt: skip
 # PVP_BENCH_AT_ONCE=1: a page's callbacks are sent at once, as a browser sends them; by
 # default one after another (the figures before 2026-11-28 were measured so).

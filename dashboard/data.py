@@ -209,13 +209,16 @@ def _size_of(value) -> int:
     a sample of values (measuring every string costs more than a small query)."""
     if not isinstance(value, pd.DataFrame):
         return 1024
-    size = int(value.memory_usage(index=True, deep=False).sum())
     rows = len(value)
-    for col in value.columns[[_holds_objects(dtype) for dtype in value.dtypes]]:
-        # 32 values estimate a column well enough for a cache bound; 200 cost a first visit to
-        # a day about 18 ms over the frames it keeps.
-        sample = value[col].iloc[: min(rows, 32)].tolist()
-        if sample:
+    size = int(value.index.memory_usage())
+    # Each column's array read once (memory_usage and a Series per column cost a first visit
+    # to a day 12 ms over the ~19 frames it keeps).
+    for _, column in value.items():
+        values = column.array
+        size += int(values.nbytes)
+        if rows and _holds_objects(column.dtype):
+            # 32 values estimate a column well enough for a cache bound.
+            sample = values[: min(rows, 32)]
             size += int(sum(map(sys.getsizeof, sample)) / len(sample) * rows)
     return size
 
