@@ -20,7 +20,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import astuple
@@ -1097,8 +1097,27 @@ def _day_records(scope: Scope, name: str, days: list[date]) -> dict[date, pd.Dat
     return _checks_on_days(name, scope, None, days, window)
 
 
-# What a card counts by: the check, and the columns the page's filters narrow by.
-COUNTED_BY = ["check_name", "area", "team", "team_type", "officer_id"]
+def _records_failing(name: str, records: pd.DataFrame, as_of: date) -> dict[str, pd.Series]:
+    """Per check Today reads off ``name``'s records of ``as_of`` (RECORD_CHECKS) and that is
+    on, which of ``records`` fail it: the list and the cards both ask this. A missing child
+    recorded 'absent' counts for the ``recent_days`` to the day, of the ``theme_days`` the
+    records cover."""
+    if name == "custody_checks":
+        failing = {c: records[c] for c in ("accommodation_late", "certificate_missing")}
+    else:
+        recent = as_of - timedelta(days=settings().recent_days - 1)
+        lately = pd.to_datetime(records["reported_on"]) >= pd.Timestamp(recent)
+        failing = {
+            "absent_category_used": records["absent_category_used"] & lately,
+            "rhi_overdue": records["rhi_state"] == "overdue",
+        }
+    off = checks_off()
+    # An unknown value fails nothing (a risk category left empty is not 'absent').
+    return {c: rows.fillna(False).astype(bool) for c, rows in failing.items() if c not in off}
+
+
+# The columns the page's filters narrow a day's rows by (_narrowed).
+NARROWED_BY = ["area", "team", "team_type", "officer_id"]
 
 
 def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Settings) -> str:
@@ -1116,65 +1135,53 @@ def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Setting
     return reasons_in_words(code, s)
 
 
-def _check_day_rows(
-    scope: Scope, as_of: date, in_words: bool = True, cases: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def _check_day_rows(scope: Scope, as_of: date) -> pd.DataFrame:
     """Every failing check on ``as_of`` in all the user's areas, one row per record and check,
-    in words.CHECKS order (cached per day, scope and settings, like the flags). Without
-    ``in_words`` the reasons are left out: the cards only count (two days per visit), and
-    give the day's case checks as ``cases``, found for both days in one run."""
+    in words.CHECKS order, with the days, due dates, words and times the list shows (cached
+    per day, scope and settings, like the flags)."""
     s = settings()
 
     def make() -> pd.DataFrame:
-        off = checks_off()
         parts = []
-        day_cases = case_checks(scope, as_of) if cases is None else cases
-        # Each part: the failing rows with their check; only the list (in_words) gives them
-        # the days, due dates, words and times it shows (the cards count the rows as they are).
+        day_cases = case_checks(scope, as_of)
         if len(day_cases):
-            c = day_cases
-            if in_words:
-                c = day_cases.copy()
-                c["record_id"] = c["investigation_id"]
-                # Plain lists zipped: a dict per row (to_dict) cost more than the query.
-                c["reasons_words"] = [
-                    _case_reasons(*row, s)
-                    for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
-                                   c["days"].tolist(), c["hours"].tolist(),
-                                   c["team_type"].tolist(), strict=True)
-                ]  # fmt: skip
-                c["when"] = pd.to_datetime(c["opened_on"])
+            c = day_cases.copy()
+            c["record_id"] = c["investigation_id"]
+            # Plain lists zipped: a dict per row (to_dict) cost more than the query.
+            c["reasons_words"] = [
+                _case_reasons(*row, s)
+                for row in zip(c["check_name"].tolist(), c["reasons"].tolist(),
+                               c["days"].tolist(), c["hours"].tolist(),
+                               c["team_type"].tolist(), strict=True)
+            ]  # fmt: skip
+            c["when"] = pd.to_datetime(c["opened_on"])
             parts.append(c)
-        recent = as_of - timedelta(days=s.recent_days - 1)
         if _records_read("custody_checks"):
             k = _day_records(scope, "custody_checks", [as_of])[as_of]
-            for check, reason in (("accommodation_late", "accommodation_reasons"),
-                                  ("certificate_missing", "certificate_reason")):  # fmt: skip
-                if check in off:
-                    continue
-                rows = k[k[check]].copy()
+            reason_of = {"accommodation_late": "accommodation_reasons",
+                         "certificate_missing": "certificate_reason"}  # fmt: skip
+            for check, failing in _records_failing("custody_checks", k, as_of).items():
+                rows = k[failing].copy()
                 rows["check_name"] = check
-                if in_words:
-                    rows["record_id"] = rows["custody_id"]
-                    rows["days"] = [
-                        (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
-                    ]
-                    rows["due_on"] = rows["detained_on"]
-                    rows["reasons_words"] = [
-                        f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
-                        + reasons_in_words(r, s)
-                        for cid, a, r in zip(rows["custody_id"], rows["child_age"],
-                                             rows[reason], strict=True)
-                    ]  # fmt: skip
-                    rows["when"] = rows["detained_at"]
+                rows["record_id"] = rows["custody_id"]
+                rows["days"] = [
+                    (as_of - d).days for d in pd.to_datetime(rows["detained_on"]).dt.date
+                ]
+                rows["due_on"] = rows["detained_on"]
+                rows["reasons_words"] = [
+                    f"custody {cid}, age {'unknown' if pd.isna(a) else int(a)}: "
+                    + reasons_in_words(r, s)
+                    for cid, a, r in zip(rows["custody_id"], rows["child_age"],
+                                         rows[reason_of[check]], strict=True)
+                ]  # fmt: skip
+                rows["when"] = rows["detained_at"]
                 parts.append(rows)
         if _records_read("missing_checks"):
             m = _day_records(scope, "missing_checks", [as_of])[as_of]
-            if "absent_category_used" not in off:
-                lately = pd.to_datetime(m["reported_on"]) >= pd.Timestamp(recent)
-                rows = m[m["absent_category_used"] & lately].copy()
-                rows["check_name"] = "absent_category_used"
-                if in_words:
+            for check, failing in _records_failing("missing_checks", m, as_of).items():
+                rows = m[failing].copy()
+                rows["check_name"] = check
+                if check == "absent_category_used":
                     rows["days"] = [
                         (as_of - d).days for d in pd.to_datetime(rows["reported_on"]).dt.date
                     ]
@@ -1184,11 +1191,7 @@ def _check_day_rows(
                         for p, a in zip(rows["person_ref"], rows["child_age"], strict=True)
                     ]
                     rows["when"] = rows["reported_at"]
-                parts.append(rows)
-            if "rhi_overdue" not in off:
-                rows = m[m["rhi_state"] == "overdue"].copy()
-                rows["check_name"] = "rhi_overdue"
-                if in_words:
+                else:
                     rows["days"] = rows["hours_since_return"] // 24
                     rows["due_on"] = rows["rhi_due_on"]  # real hours (missing_checks.sql)
                     rows["reasons_words"] = [
@@ -1199,12 +1202,6 @@ def _check_day_rows(
                     ]  # fmt: skip
                     rows["when"] = rows["returned_at"]
                 parts.append(rows)
-        if not in_words:
-            # The cards only count what the page's filters leave: no words, no order.
-            parts = [part.reindex(columns=COUNTED_BY) for part in parts]
-            return (
-                pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COUNTED_BY)
-            )
         for part in parts:
             if "episode_id" in part:
                 part["record_id"] = part["episode_id"]
@@ -1230,7 +1227,7 @@ def _check_day_rows(
         df = df.sort_values(["_order", "_rank", "record_id"], ascending=[True, False, True])
         return df[CHECK_COLUMNS].reset_index(drop=True)
 
-    key = ("check_rows", as_of, tuple(scope.areas), in_words, _rules_key(s))
+    key = ("check_rows", as_of, tuple(scope.areas), _rules_key(s))
     return warehouse().cached(key, make)
 
 
@@ -1258,24 +1255,25 @@ def _check_counts(scope: Scope, filters: Filters) -> dict[str, tuple[int, int]]:
     if as_of is None:
         return {}
     yesterday = as_of - timedelta(days=1)
-    both = case_checks_on(scope, (yesterday, as_of))
-    on = pd.to_datetime(both["as_of"]).dt.date
-    # Each day's custody and missing records, both days in one run (kept for _check_day_rows).
+    # Counted as the list is made (_check_day_rows), without putting rows in words: the
+    # cases failing on each day, and the records _records_failing gives, both days in one run
+    # each (kept for the list).
+    cases = _narrowed(case_checks_on(scope, (yesterday, as_of)), scope, filters)
+    by_day = cases.groupby([pd.to_datetime(cases["as_of"]).dt.date, "check_name"]).size()
+    counts: dict[date, Counter] = {day: Counter() for day in (yesterday, as_of)}
+    for (day, check), n in by_day.items():
+        counts[day][check] += int(n)
     for name in RECORD_CHECKS:
-        if _records_read(name):
-            _day_records(scope, name, [yesterday, as_of])
-
-    def counted(day: date) -> pd.Series:
-        rows = _check_day_rows(scope, day, in_words=False, cases=both[on == day])
-        return _narrowed(rows, scope, filters)["check_name"].value_counts()
-
-    today, before = counted(as_of), counted(yesterday)
+        if not _records_read(name):
+            continue
+        for day, records in _day_records(scope, name, [yesterday, as_of]).items():
+            # The page's filters narrow the records as the list's rows (no team or officer).
+            kept = _narrowed(records.reindex(columns=NARROWED_BY), scope, filters).index
+            for check, failing in _records_failing(name, records, day).items():
+                counts[day][check] += int(failing[kept].sum())
+    today, before = counts[as_of], counts[yesterday]
     off = checks_off()
-    return {
-        c: (int(today.get(c, 0)), int(today.get(c, 0)) - int(before.get(c, 0)))
-        for c in words.CHECKS
-        if c not in off
-    }
+    return {c: (today[c], today[c] - before[c]) for c in words.CHECKS if c not in off}
 
 
 def case_check_rows(scope: Scope, investigation_id: str, as_of: date) -> pd.DataFrame:

@@ -643,6 +643,49 @@ def test_today_lists_every_check_in_words_scoped_and_filterable(dash_app):
     assert counts["rui_with_cawn"][0] == 1 and counts["rhi_overdue"] == (0, 0)
 
 
+def test_the_cards_count_what_the_list_shows_on_the_day_and_the_day_before(dash_app):
+    """The cards count without putting rows in words (data._check_counts); the list puts every
+    row in words (data._check_day_rows). Under every kind of filter, on days around the
+    fixture's, each card's count and change are the list's rows counted."""
+    from datetime import timedelta
+
+    from dashboard import data
+    from dashboard.scope import Filters, Scope
+
+    force = Scope("force", "force", tuple(ALL))
+    west = Scope("west", "area", ("West",))
+    seen = set()
+    for day in (DAY - timedelta(days=n) for n in (0, 1, 3, 7, 30)):
+        rows = data.check_rows(force, Filters(as_of=day))
+        some = rows.dropna(subset=["team"]).head(1).to_dict("records")
+        choices = [
+            {},
+            {"areas": ("West",)},
+            {"areas": ("East", "South")},
+            {"team_type": "response"},
+        ]
+        choices += [{"team": r["team"]} for r in some] + [
+            {"officer_id": r["officer_id"]} for r in some
+        ]
+        for scope in (force, west):
+            for chosen in choices:
+                listed = {
+                    d: data.check_rows(scope, Filters(as_of=d, **chosen))["check_name"]
+                    .value_counts()
+                    .to_dict()
+                    for d in (day, day - timedelta(days=1))
+                }
+                counts = data.check_counts(scope, Filters(as_of=day, **chosen))
+                for check, (n, change) in counts.items():
+                    today = listed[day].get(check, 0)
+                    before = listed[day - timedelta(days=1)].get(check, 0)
+                    assert (n, change) == (today, today - before), (day, scope, chosen, check)
+                    if n:
+                        seen.add(check)
+    # Every kind of record was counted somewhere: cases, custody and missing children.
+    assert {"bail_expiring", "accommodation_late", "absent_category_used", "rhi_overdue"} <= seen
+
+
 @pytest.mark.parametrize("hours", [24, 72])
 def test_every_check_definition_states_its_settings(hours):
     from dashboard import words
