@@ -394,13 +394,17 @@ def _kept_for_choice(name: str, scope: Scope, filters: Filters, make: Callable[[
     return value
 
 
+# The columns the page's filters narrow a day's rows by: the area, then those a filter names.
+NARROWED_BY = ["area", "team", "team_type", "officer_id"]
+
+
 def _narrowed(df: pd.DataFrame, scope: Scope, filters: Filters) -> pd.DataFrame:
     """The browser's narrowing filters on a result scoped in SQL to all the user's areas: the
     page's area filter too is applied here, so the Today page's area choices share one
     (cached) query per day and user scope. It can only narrow."""
     if filters.areas:
         df = df[df["area"].isin(scope.narrow(filters.areas))]
-    for column in ("team", "team_type", "officer_id"):
+    for column in NARROWED_BY[1:]:  # the area is narrowed above, within the scope
         value = getattr(filters, column)
         if value:
             df = df[df[column] == value]
@@ -1103,7 +1107,8 @@ def _records_failing(name: str, records: pd.DataFrame, as_of: date) -> dict[str,
     recorded 'absent' counts for the ``recent_days`` to the day, of the ``theme_days`` the
     records cover."""
     if name == "custody_checks":
-        failing = {c: records[c] for c in ("accommodation_late", "certificate_missing")}
+        # Each custody check is a column of its own (custody_checks.sql).
+        failing = {c: records[c] for c in RECORD_CHECKS[name][0]}
     else:
         recent = as_of - timedelta(days=settings().recent_days - 1)
         lately = pd.to_datetime(records["reported_on"]) >= pd.Timestamp(recent)
@@ -1114,10 +1119,6 @@ def _records_failing(name: str, records: pd.DataFrame, as_of: date) -> dict[str,
     off = checks_off()
     # An unknown value fails nothing (a risk category left empty is not 'absent').
     return {c: rows.fillna(False).astype(bool) for c, rows in failing.items() if c not in off}
-
-
-# The columns the page's filters narrow a day's rows by (_narrowed).
-NARROWED_BY = ["area", "team", "team_type", "officer_id"]
 
 
 def _case_reasons(check: str, code: str, days, hours, team_type: str, s: Settings) -> str:
