@@ -374,13 +374,26 @@ def main() -> None:
     (OUT / "dashboard.json").write_text(json.dumps(report, indent=2))
     for key, value in report.items():
         print(f"{key:>36}: {value}")
-    per_callback = max(report[f"{k}_p95_ms"] for k in names)
     for name, ok in [
-        ("p95 per callback < 150 ms, first visits included", per_callback < 150),
+        *_latency_verdicts(report, names),
         ("largest response < 1 MB", report["largest_response_kb"] < 1024),
         ("memory per worker < 500 MB", max(memory, default=0) < 500),
     ]:
         print(f"{'met' if ok else 'MISSED':>8}  {name}")
+
+
+def _latency_verdicts(report: dict, names: list[str]) -> list[tuple[str, bool]]:
+    """Issue 16's target read both ways: the p95 of every request of a callback, first visits
+    among them, and the p95 of its first visits alone (the slowest a user waits on a day not
+    seen before). A run without first visits says so rather than meeting the second."""
+    every = max(report[f"{k}_p95_ms"] for k in names)
+    verdicts = [("p95 per callback < 150 ms, over every request", every < 150)]
+    if report["first_visits"]:
+        cold = max(report[f"{k}_first_visit_p95_ms"] for k in names)
+        verdicts.append(("p95 per callback < 150 ms, over first visits alone", cold < 150))
+    else:
+        verdicts.append(("p95 over first visits alone: none made (PVP_BENCH_NEW_DAYS=0)", False))
+    return verdicts
 
 
 if __name__ == "__main__":
