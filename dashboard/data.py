@@ -1052,22 +1052,30 @@ def missing_checks(scope: Scope, areas: list[str] | None, first: date, last: dat
 
 
 def _checks_on_days(
-    name: str, scope: Scope, areas: list[str] | None, days: list[date], window: int
+    name: str,
+    scope: Scope,
+    areas: list[str] | None,
+    days: list[date],
+    window: int,
+    left_out: str | None = None,
 ) -> dict[date, pd.DataFrame]:
     """``name`` (custody_checks or missing_checks) on each of ``days``, the ``window`` days to
     each: the days not kept yet run together (Today's cards ask a day and the day before; the
     rule costs about the same for two days as for one), then each is kept on its own, under
     the key a one-day call uses (``_kept_apart``). Without the ``as_of`` column the rule
-    adds."""
+    adds. ``left_out``: an include of the rule whose value the reader does not show, left out
+    (``queries.left_out``; kept under keys of its own)."""
+    text = queries.sql(name) if left_out is None else queries.left_out(name, left_out)
 
     def run(new: list[date]) -> dict[date, pd.DataFrame]:
-        rows = query(name, scope, areas, as_of_days=new, window_days=window)
+        rows = query_text(text, name, scope, areas, as_of_days=new, window_days=window)
         on = pd.to_datetime(rows["as_of"])  # compared as timestamps: no date object per row
         return {
             d: rows[on == pd.Timestamp(d)].drop(columns="as_of").reset_index(drop=True) for d in new
         }
 
-    keys = {d: _query_key(name, scope, areas, as_of_days=[d], window_days=window) for d in days}
+    keyed = name if left_out is None else f"{name} without {left_out}"
+    keys = {d: _query_key(keyed, scope, areas, as_of_days=[d], window_days=window) for d in days}
     return _kept_apart(keys, run)
 
 
@@ -1087,6 +1095,8 @@ RECORD_CHECKS = {
     "custody_checks": (("accommodation_late", "certificate_missing"), "recent_days"),
     "missing_checks": (("absent_category_used", "rhi_overdue"), "theme_days"),
 }
+# What Today leaves out of each rule: the missing page's count of a child's episodes.
+NOT_READ_TODAY = {"custody_checks": None, "missing_checks": "missing_repeats"}
 
 
 def _records_read(name: str) -> bool:
@@ -1096,9 +1106,10 @@ def _records_read(name: str) -> bool:
 
 def _day_records(scope: Scope, name: str, days: list[date]) -> dict[date, pd.DataFrame]:
     """``name`` (custody_checks or missing_checks) on each of ``days``, in all the user's
-    areas, over the days Today reads (RECORD_CHECKS)."""
+    areas, over the days Today reads (RECORD_CHECKS), without what Today does not show
+    (NOT_READ_TODAY)."""
     window = getattr(settings(), RECORD_CHECKS[name][1])
-    return _checks_on_days(name, scope, None, days, window)
+    return _checks_on_days(name, scope, None, days, window, NOT_READ_TODAY[name])
 
 
 def _records_failing(name: str, records: pd.DataFrame, as_of: date) -> dict[str, pd.Series]:

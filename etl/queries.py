@@ -59,6 +59,18 @@ def answered_by_table(name: str, include: str, table: str) -> str:
     return text.replace(rule, f"SELECT * FROM {table} WHERE false")
 
 
+@cache
+def left_out(name: str, include: str) -> str:
+    """``name``'s text with the value its include ``{include}`` gives left out (NULL), for a
+    reader that does not show it: DuckDB plans and runs all of a query's text, whichever
+    columns the reader keeps."""
+    text = sql(name)
+    rule = sql(include)
+    if rule not in text:
+        raise ValueError(f"{name}.sql does not include {{{include}}}")
+    return text.replace(rule, "NULL")
+
+
 def wanted(text: str) -> set[str]:
     """The ``$parameters`` a query uses (not those its header only mentions)."""
     return set(re.findall(r"\$([a-z_]+)", re.sub(r"--[^\n]*", "", text)))

@@ -531,6 +531,47 @@ def test_absent_category_and_repeat_missing_within_90_days(load_rows, db, settin
     }
 
 
+def test_today_reads_the_missing_checks_without_the_repeat_count_and_the_page_still_has_it(
+    load_rows, db, settings, monkeypatch
+):
+    from dashboard import data
+    from dashboard.scope import Filters, Scope
+
+    def reported(eid, person, day, **extra):
+        return episode(eid, "", reported_at=f"{day} 20:00", person_ref=person, **extra)
+
+    load_rows(
+        missing=[
+            reported("A1", "P-A", "2018-05-15"),
+            reported("A2", "P-A", "2018-06-29", risk_category="Absent"),
+            reported("A3", "P-A", "2018-06-30", returned_at="2018-06-30 21:00"),
+            reported("B1", "P-B", "2018-03-01", returned_at="2018-03-02 10:00"),
+        ]
+    )
+    days = [date(2018, 6, 29), DAY]
+    given = {"as_of_days": days, "window_days": settings.theme_days}
+    whole = frame(db, settings, "missing_checks", **given)
+    today = frame(db, settings, "missing_checks",
+                  text=queries.left_out("missing_checks", "missing_repeats"), **given)  # fmt: skip
+    # The same rows and checks; only the count the page shows is left out.
+    assert whole["episodes_in_window"].notna().all() and today["episodes_in_window"].isna().all()
+    pd.testing.assert_frame_equal(
+        today.drop(columns="episodes_in_window"), whole.drop(columns="episodes_in_window")
+    )
+    with pytest.raises(ValueError, match="does not include"):
+        queries.left_out("custody_checks", "missing_repeats")
+
+    # Today's cards ask the day first; the missing page asked next still counts (each reading
+    # is kept under its own key).
+    use_warehouse(monkeypatch, db)
+    force = Scope("force", "force", tuple(ALL))
+    assert data.check_counts(force, Filters(as_of=DAY))["absent_category_used"] == (1, 0)
+    listed = data.missing_list(force, Filters(as_of=DAY))
+    assert dict(zip(listed["episode_id"], listed["episodes_in_window"], strict=True)) == {
+        "A3": 3, "A2": 2, "A1": 1,
+    }  # fmt: skip
+
+
 # --- the optional inputs: validation, quarantine, "off" -----------------------------------
 
 

@@ -11,7 +11,8 @@
 --   hours_since_return: whole hours from the return to the offer, or else to the end of the
 --     day. rhi_due_on: the local day the interview fell due (returned only).
 --   episodes_in_window: the child's episodes (person_ref) in the areas asked for, reported in
---     the $repeat_missing_days days to this one's report (this one included).
+--     the $repeat_missing_days days to this one's report (this one included): the include
+--     missing_repeats.sql, left out (NULL) where Today reads the checks.
 -- Grain: as_of, episode_id. Parameters: $as_of_days, $window_days, $areas, $timezone and the
 -- settings named above. Readers: dashboard/data.py (Today, the missing page, the pack).
 WITH day_end AS (
@@ -32,10 +33,7 @@ scoped AS (
 ),
 counted AS (
   SELECT s.*,
-         (SELECT count(*) FROM scoped AS o
-          WHERE o.as_of = s.as_of AND o.person_ref = s.person_ref
-            AND o.reported_on <= s.reported_on
-            AND o.reported_on > s.reported_on - $repeat_missing_days) AS episodes_in_window
+         {missing_repeats} AS episodes_in_window
   FROM scoped AS s
   WHERE s.reported_on BETWEEN s.first_day AND s.as_of
 ),
