@@ -104,6 +104,32 @@ def test_quality_measures(dash_app, monkeypatch):
     assert (west["risk_share"], west["plan_share"], west["child_share"]) == (0, 1, 1)
 
 
+def test_the_quality_tables_are_the_same_with_or_without_the_row_in_all(dash_app):
+    """The page's tables come from entry_quality.sql without its row in all (the include
+    quality_in_all.sql left out); the pack asks that row first, and the same query then
+    answers its other tables. Either way the tables are the same, and a table asked first
+    never gives the row in all a result without it."""
+    wh = data.warehouse()
+
+    def fresh() -> None:
+        with wh._lock:
+            wh._cache.clear()
+            wh._sizes.clear()
+
+    for scope in (FORCE, WEST):
+        for chosen in (Filters(as_of=DAY), Filters(as_of=DAY, team_type="child_protection")):
+            fresh()
+            page = {by: data.quality(scope, chosen, by=by, days=365) for by in ("team", "reviewer")}
+            in_all = data.quality(scope, chosen, by="all", days=365)
+            fresh()
+            assert data.quality(scope, chosen, by="all", days=365).equals(in_all)
+            for by, rows in page.items():
+                pd.testing.assert_frame_equal(data.quality(scope, chosen, by=by, days=365), rows)
+            assert len(in_all) == 1 and int(in_all["entries"].iloc[0]) == int(
+                page["team"]["entries"].sum()
+            )
+
+
 def test_quality_entries_drill_down(dash_app):
     ds24 = data.quality_entries(FORCE, Filters(as_of=DAY, reviewer="DS24"), days=365)
     assert ds24["review_id"].tolist() == ["R-E2", "R-E1"]  # newest first

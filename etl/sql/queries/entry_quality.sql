@@ -11,6 +11,8 @@
 -- median_days_between: days since the previous entry on the same case by anyone.
 -- non_supervisor_share_child (teams): of all entries on the team's child-related cases, the
 -- share by ranks outside $supervisor_ranks. concern: the share thin or repeated (either).
+-- The row in all is the PVP pack's: the quality page reads the query without it (the include
+-- quality_in_all.sql left out).
 -- Reader: dashboard/data.py (quality page, PVP pack).
 WITH readings AS (
   -- A range of days of a table stored by day, and the versions valid on $as_of.
@@ -37,7 +39,7 @@ counted AS (
   FROM in_window WHERE counting
   UNION ALL
   SELECT 'all', NULL, NULL, NULL, NULL, * EXCLUDE (reviewer_id, reviewer_rank, area, team)
-  FROM in_window WHERE counting
+  FROM in_window WHERE counting AND {quality_in_all}
 ),
 child_cases_entries AS (
   SELECT area, team, avg((NOT list_contains($supervisor_ranks, reviewer_rank))::INTEGER)
