@@ -37,7 +37,7 @@ from dashboard import measures, words
 from dashboard.measures import add_months, month_end
 from dashboard.scope import Filters, Scope
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, FLAGS, GRADES, WAITING_FLAGS, reasons_in_words
-from etl import check_days, child_cases_now, daily, last_entries, queries
+from etl import check_days, child_cases_now, custody_days, daily, last_entries, queries
 from etl.flags import FLAG_COLUMNS, day_given, day_query, latest_date, one_day
 from etl.redact import redact
 from etl.settings import Settings, get_settings
@@ -429,7 +429,8 @@ def _holds(through: Callable, as_of: date) -> bool:
     """Whether what the load materialised holds ``as_of`` (and so every day before it) with
     the running settings: ``through`` is ``daily.through`` (the flags' spans),
     ``check_days.through`` (the checks' runs), ``last_entries.through`` (the last entries'
-    runs) or ``child_cases_now.through`` (the cases as now known; ``date.max`` when it holds
+    runs), ``custody_days.through`` (Today's custody checks of every day) or
+    ``child_cases_now.through`` (the cases as now known; ``date.max`` when it holds
     them), asked once per warehouse file."""
     s = settings()
 
@@ -1080,9 +1081,15 @@ def _checks_on_days(
     adds. ``left_out``: an include of the rule whose value the reader does not show, left out
     (``queries.left_out``; kept under keys of its own)."""
     text = queries.sql(name) if left_out is None else queries.left_out(name, left_out)
+    # Today's custody window, read from the rows the load kept for every day when it holds
+    # them with these settings (the same rows; planning the rule cost more than running it).
+    kept_by_load = name == custody_days.RULE and window == settings().recent_days
 
     def run(new: list[date]) -> dict[date, pd.DataFrame]:
-        rows = query_text(text, name, scope, areas, as_of_days=new, window_days=window)
+        if kept_by_load and _holds(custody_days.through, max(new)):
+            rows = query(custody_days.READER, scope, areas, as_of_days=new)
+        else:
+            rows = query_text(text, name, scope, areas, as_of_days=new, window_days=window)
         on = pd.to_datetime(rows["as_of"])  # compared as timestamps: no date object per row
         return {
             d: rows[on == pd.Timestamp(d)].drop(columns="as_of").reset_index(drop=True) for d in new

@@ -17,7 +17,16 @@ from pathlib import Path
 
 import duckdb
 
-from etl import assessment, check_days, child_cases_now, daily, history, last_entries, readings
+from etl import (
+    assessment,
+    check_days,
+    child_cases_now,
+    custody_days,
+    daily,
+    history,
+    last_entries,
+    readings,
+)
 
 # The warehouse-build toolkit (lock, previous warehouse, swap-in, load ids, carry-over) lives
 # in etl/build.py; its names stay importable from here for the loaders and tests that use them.
@@ -368,6 +377,7 @@ def _build(
     daily.create_tables(con)
     last_entries.create_tables(con)
     child_cases_now.create_tables(con)
+    custody_days.create_tables(con, settings)
     carry_over(con)
     create_marts(con)
     assessment.assess(con, settings, load_id, say, in_place=assessment.TABLE in kept)
@@ -387,6 +397,7 @@ def _build(
         lambda own: last_entries.build(own, settings, load_id, say),
         lambda cur: check_days.build(cur, settings, say),
         lambda cur: child_cases_now.build(cur, settings, say),
+        lambda cur: custody_days.build(cur, settings, say),
         check,
     )
     con.execute("DETACH prev")

@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from etl import check_days, child_cases_now, daily, last_entries
+from etl import check_days, child_cases_now, custody_days, daily, last_entries
 from etl.settings import Settings
 
 # The table a page reads, and its ``through`` (child_cases_now's is ``date.max`` when it holds).
@@ -22,6 +22,7 @@ THROUGH: dict[str, Callable[[duckdb.DuckDBPyConnection, Settings], date | None]]
     "check_spans": check_days.through,
     "last_entry_spans": last_entries.through,
     "child_cases_now": child_cases_now.through,
+    "custody_days": custody_days.through,
 }
 
 

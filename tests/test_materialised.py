@@ -40,9 +40,10 @@ def test_a_load_leaves_every_table_holding_its_latest_day(loaded):
 
 
 def test_a_day_past_the_flags_is_held_only_by_the_cases_as_now_known(loaded):
-    # child_cases_now answers every day alike; the runs end with the flags' days.
+    # child_cases_now answers every day alike; the runs and the custody days end with the
+    # flags' days.
     assert lacking(loaded, Settings(), days_after_latest=400) == [
-        "flag_spans", "check_spans", "last_entry_spans",
+        "flag_spans", "check_spans", "last_entry_spans", "custody_days",
     ]  # fmt: skip
 
 
@@ -52,6 +53,8 @@ def test_tables_made_with_other_settings_are_lacking(loaded):
     assert lacking(loaded, Settings(child_age_under=16)) == list(materialised.THROUGH)
     ranks = Settings(supervisor_ranks=("DI",))
     assert lacking(loaded, ranks) == ["flag_spans", "last_entry_spans"]
+    # Today's custody window is the custody days' own setting, and no other table's.
+    assert lacking(loaded, Settings(recent_days=3)) == ["custody_days"]
 
 
 def test_a_warehouse_from_before_a_table_existed_lacks_it(loaded, tmp_path):
