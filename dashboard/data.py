@@ -275,6 +275,15 @@ def query_text(
     return warehouse().df(text, values)
 
 
+def _rule_read(name: str, left_out: str | None) -> tuple[str, str]:
+    """Query ``name``'s text, with its include ``left_out`` left out when one is named
+    (``queries.left_out``), and the name its results are kept under: one of its own for each
+    reading, so a result without the include never answers a reader that shows it."""
+    if left_out is None:
+        return queries.sql(name), name
+    return queries.left_out(name, left_out), f"{name} without {left_out}"
+
+
 def cached_query(
     name: str, scope: Scope, areas: list[str] | str | None = None, **given
 ) -> pd.DataFrame:
@@ -788,13 +797,10 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
     )  # fmt: skip
     # The row in all only where it is asked (the pack, which asks it first: its result then
     # answers the other groupings too); the page's tables run without it.
-    name, left_out = "entry_quality", "quality_in_all"
-    asked = _query_key(name, scope, filters.areas, **given)
-    if by == "all" or warehouse().keeps(asked):
-        text = queries.sql(name)
-    else:
-        text = queries.left_out(name, left_out)
-        asked = _query_key(f"{name} without {left_out}", scope, filters.areas, **given)
+    name = "entry_quality"
+    whole = by == "all" or warehouse().keeps(_query_key(name, scope, filters.areas, **given))
+    text, kept_as = _rule_read(name, None if whole else "quality_in_all")
+    asked = _query_key(kept_as, scope, filters.areas, **given)
 
     def rows() -> pd.DataFrame:
         both = warehouse().cached(asked, lambda: query_text(text, name, scope, filters.areas,
@@ -1080,7 +1086,7 @@ def _checks_on_days(
     the key a one-day call uses (``_kept_apart``). Without the ``as_of`` column the rule
     adds. ``left_out``: an include of the rule whose value the reader does not show, left out
     (``queries.left_out``; kept under keys of its own)."""
-    text = queries.sql(name) if left_out is None else queries.left_out(name, left_out)
+    text, kept_as = _rule_read(name, left_out)
     # Today's custody window, read from the rows the load kept for every day when it holds
     # them with these settings (the same rows; planning the rule cost more than running it).
     kept_by_load = name == custody_days.RULE and window == settings().recent_days
@@ -1095,8 +1101,7 @@ def _checks_on_days(
             d: rows[on == pd.Timestamp(d)].drop(columns="as_of").reset_index(drop=True) for d in new
         }
 
-    keyed = name if left_out is None else f"{name} without {left_out}"
-    keys = {d: _query_key(keyed, scope, areas, as_of_days=[d], window_days=window) for d in days}
+    keys = {d: _query_key(kept_as, scope, areas, as_of_days=[d], window_days=window) for d in days}
     return _kept_apart(keys, run)
 
 
