@@ -16,9 +16,12 @@ inode or mtime) the next call reconnects, so a refresh needs no restart.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
@@ -85,8 +88,11 @@ def schema_lacking(con: duckdb.DuckDBPyConnection) -> list[str]:
 class Warehouse:
     """A read-only connection that follows the file when a load swaps it."""
 
-    def __init__(self, path: Path, cache_bytes: int = 128 * 2**20) -> None:
+    def __init__(
+        self, path: Path, cache_bytes: int = 128 * 2**20, duckdb_mb: int | None = None
+    ) -> None:
         self.path = Path(path)
+        self._duckdb_mb = duckdb_mb
         self._con: duckdb.DuckDBPyConnection | None = None
         self._ident: tuple[int, int] | None = None
         self._lock = threading.Lock()
@@ -119,6 +125,8 @@ class Warehouse:
                     self._con.close()
                     self._con = None
                 con = duckdb.connect(str(self.path), read_only=True)
+                if self._duckdb_mb is not None:
+                    _bound_memory(con, self._duckdb_mb)
                 lacking = schema_lacking(con)
                 if lacking:
                     con.close()
@@ -188,6 +196,23 @@ class Warehouse:
         return sum(self._sizes.values())
 
 
+def _bound_memory(con: duckdb.DuckDBPyConnection, mb: int) -> None:
+    """Hold this process's DuckDB to ``mb`` (``duckdb_mb``). Unbounded, it keeps every block of
+    the file it has read: 285 MB of a ten-year warehouse after 60 filter changes, most of what
+    put a worker over 500 MB (docs/benchmarks.md, session 23). A query needing more than the
+    limit spills to a folder only this process can read, removed when it stops; the settings
+    are the database's, so every connection to the file in the process shares them."""
+    con.execute(f"SET memory_limit = '{int(mb)}MB'")
+    con.execute("SET temp_directory = ?", [str(_spill_dir())])
+
+
+@cache
+def _spill_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="pvp-duckdb-"))  # mode 0700
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 class _Making:
     """A result one thread is making for ``Warehouse.cached``; others wait on ``done``."""
 
@@ -230,7 +255,8 @@ def warehouse() -> Warehouse:
     """The warehouse the settings name (``db_path``; ``--db`` on the command line)."""
     path = Path(settings().db_path)
     if path not in _warehouses:
-        _warehouses[path] = Warehouse(path, settings().cache_mb * 2**20)
+        s = settings()
+        _warehouses[path] = Warehouse(path, s.cache_mb * 2**20, s.duckdb_mb)
     return _warehouses[path]
 
 

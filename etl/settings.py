@@ -273,6 +273,14 @@ class Settings(BaseSettings):
         description="Results each dashboard worker keeps in memory for reuse (flags of a day, "
         "the daily list...), in MB; the least recently used go first.",
     )
+    duckdb_mb: int = Field(
+        256,
+        ge=16,
+        description="Memory each dashboard worker's DuckDB may hold, in MB: the warehouse's "
+        "blocks it has read and its queries' working memory. Past it the blocks read longest "
+        "ago are let go (read again from the file when asked) and a large query spills to a "
+        "private temporary folder, removed when the worker stops.",
+    )
     pack_cache_dir: Path = Field(
         Path("data/pack-cache"),
         description="Rendered PVP packs, per user, month, areas and warehouse version (mode 0700).",

@@ -574,3 +574,33 @@ def test_when_the_maker_fails_a_waiting_thread_makes_it_itself(tmp_path):
     assert [str(e) for e in errors] == ["the query failed"]
     assert list(got[0]["n"]) == [7]
     assert not wh._making  # nothing left marked as being made
+
+
+def test_the_warehouse_connection_holds_duckdb_to_duckdb_mb_and_spills_past_it(load_rows, db):
+    """``duckdb_mb`` bounds the process's DuckDB (its blocks and its queries' memory); a query
+    needing more (a sort of about 200 MB under 64 MB) still answers, spilling to a folder only
+    this process can read. Every connection to the file in the process shares the bound."""
+    import os
+    import stat
+
+    import duckdb
+
+    from dashboard.data import Warehouse, _spill_dir
+
+    load_rows(investigations=[{"investigation_id": "CP1", "opened_at": "2018-06-01 10:00"}])
+    wh = Warehouse(db, duckdb_mb=64)
+    with wh.cursor() as cur:
+        limit, spill = cur.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()[0]
+        sorted_rows = cur.execute(
+            "SELECT count(*), max(k) FROM (SELECT md5(range::VARCHAR) AS k, range AS n "
+            "FROM range(4000000) ORDER BY k, n)"
+        ).fetchall()[0]
+    assert limit.endswith("MiB") and float(limit.split()[0]) < 64
+    assert spill == str(_spill_dir())
+    assert stat.S_IMODE(os.stat(spill).st_mode) == 0o700
+    assert sorted_rows[0] == 4_000_000
+    other = duckdb.connect(str(db), read_only=True)  # the same database, the same bound
+    assert other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
+    other.close()
