@@ -186,6 +186,14 @@ def _contract_columns(extract: Extract, names: list[str]) -> str:
     return ", ".join(cols)
 
 
+def _scan_names(extract: Extract, names: list[str]) -> list[str]:
+    """The names the staged scan gives a header's columns: the contract's as they are, every
+    other column by its position. An extra column is never read, and under its own name it
+    could shadow what the reader adds (DuckDB's ``rowid``, the ``_line`` of the csv-module
+    path): a source system's own ``rowid`` column became the record number."""
+    return [n if n in extract.names else f"_extra_{i}" for i, n in enumerate(names, start=1)]
+
+
 def _columns_arg(names: list[str], first: str = "") -> str:
     quoted = [f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names]
     return "{" + ", ".join([*([first] if first else []), *quoted]) + "}"
@@ -205,6 +213,7 @@ def _read_fast(
 ) -> np.ndarray | bool | None:
     """Read with DuckDB alone. Returns the newlines-before array (or None when there are no
     embedded newlines), or False when the derived line numbers could not be trusted."""
+    names = _scan_names(extract, names)
     rejects = f"{table}_rejects"
     source = (
         f"read_csv(?, {CSV_OPTIONS}, columns={_columns_arg(names)}, null_padding=false, "
@@ -317,7 +326,7 @@ def _read_slow(
     ):
         reader = csv.reader(src)
         writer = csv.writer(dst)
-        writer.writerow(["_line", *names])
+        writer.writerow(["_line", *_scan_names(extract, names)])
         next(reader)
         line_end = reader.line_num
         try:
@@ -350,7 +359,8 @@ def _read_slow(
     max_line = max(DUCKDB_MAX_LINE, longest_line + 4 * len(names) + 64)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM read_csv(?, {CSV_OPTIONS}, "
-        f"columns={_columns_arg(names, first=LINE_COLUMN)}, max_line_size={max_line})",
+        f"columns={_columns_arg(_scan_names(extract, names), first=LINE_COLUMN)}, "
+        f"max_line_size={max_line})",
         [str(good_path)],
     )
     con.execute(

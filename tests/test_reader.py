@@ -214,3 +214,35 @@ def test_cli_failure_exits_non_zero_names_the_file_and_keeps_stdout_clean(tmp_pa
     assert "warehouse unchanged" in proc.stderr
     assert proc.stdout == ""
     assert not db.exists()
+
+
+@pytest.mark.parametrize("extra", ["rowid", "_line", "_rec", "_extra_1"])
+def test_an_extra_column_named_as_the_readers_own_is_ignored_like_any_other(
+    tmp_path, db, settings, query, extra
+):
+    """An adversarial pass (session 24): a source system's own ``rowid`` column took the place
+    of DuckDB's row number, the loader's record number. Equal values crashed the load (row
+    accounting), text ones crashed it (int()), and of two rows with one id the earlier was
+    kept. ``_line`` with a blank line (the csv-module path) refused a valid file. Both paths."""
+    for blank_line in ("", "\n"):
+        body = (
+            HEADER.rstrip("\n") + f",{extra}\n"
+            + "I1,2018-06-01 10:00,West,first,,,2\n" + blank_line
+            + "I1,2018-06-01 11:00,West,second (later line),,,1\n"
+            + "I2,not a date,West,x,,,abc\n"
+            + "I3,2018-06-01 10:00,West,x,,,abc\n"
+        )  # fmt: skip
+        folder = write_incidents(tmp_path / f"{extra}{len(blank_line)}", body)
+        result = load(folder, db, settings).files[0]
+        assert (result.rows_read, result.loaded, result.quarantined) == (4, 2, 2)
+        assert query("SELECT incident_id, incident_type FROM incidents ORDER BY 1") == [
+            ("I1", "second (later line)"),
+            ("I3", "x"),
+        ]
+        assert query(
+            "SELECT line, record_id, reason FROM quarantine WHERE load_id = "
+            "(SELECT max(load_id) FROM load_log) ORDER BY line"
+        ) == [
+            (2, "I1", Reason.DUPLICATE_ID.value),
+            (4 + len(blank_line), "I2", Reason.BAD_TIMESTAMP.value),
+        ]
