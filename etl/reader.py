@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,6 +304,57 @@ def _long_field(
     )
 
 
+# Read after a file's last line: a record still inside a quoted value there takes it in.
+_END_MARK = "\ue000end of the file\ue000"
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str] | None]]:
+    """Each record after the header, with the line it starts on (blank lines included, as
+    empty records). A quoted value never closed would take every later line of the file in as
+    one value (Python's csv module, not strict, gives it back at the end of the file): that
+    record comes as (line, None), and reading goes on from the line after it."""
+    skip, header = 0, True
+    while True:
+        with path.open(encoding="utf-8-sig", newline="") as src:
+            reader = csv.reader(itertools.chain(itertools.islice(src, skip, None), [_END_MARK]))
+            try:
+                if header:
+                    next(reader)
+                    header = False
+                line_end = reader.line_num
+                for row in reader:
+                    start, line_end = skip + line_end + 1, reader.line_num
+                    if row == [_END_MARK]:
+                        return
+                    if row and row[-1].endswith(_END_MARK):
+                        yield start, None
+                        skip = start
+                        break
+                    yield start, row
+                else:
+                    return
+            except csv.Error as exc:
+                raise StructuralError(
+                    f"{path.name}: unreadable file at line {skip + reader.line_num}: {exc}"
+                ) from exc
+
+
+def _unclosed(path: Path, line: int, names: list[str], extract: Extract) -> Malformed:
+    """The record starting on ``line`` whose quoted value is never closed, set aside."""
+    with path.open(encoding="utf-8-sig", newline="") as src:
+        text = next(itertools.islice(src, line - 1, None)).rstrip("\r\n")
+    fields = next(csv.reader([text]), [])
+    key = names.index(extract.key) if extract.key in names else None
+    record_id = fields[key].strip() if key is not None and key < len(fields) else None
+    return Malformed(
+        line,
+        text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... [{len(text):,} characters]",
+        "a quoted value opened on this line is never closed (every later line would have been "
+        "read into it): the line is set aside and reading goes on from the next",
+        record_id=record_id or None,
+    )
+
+
 def _read_slow(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
@@ -311,8 +364,8 @@ def _read_slow(
     workdir: Path,
     max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> tuple[int, list[Malformed]]:
-    """Parse with Python's csv module: exact line numbers, and rows of the wrong width or with
-    an over-long field set aside."""
+    """Parse with Python's csv module: exact line numbers, and rows of the wrong width, with
+    an over-long field or with a quoted value never closed set aside."""
     malformed: list[Malformed] = []
     good_path = workdir / f"{table}.lines.csv"
     records = 0
@@ -320,42 +373,34 @@ def _read_slow(
     # No field can be longer than the file: the module's own limit (131,072) must not refuse
     # a whole extract; over-long fields are quarantined below instead.
     csv.field_size_limit(max(csv.field_size_limit(), scan.utf8_path.stat().st_size + 1))
-    with (
-        scan.utf8_path.open(encoding="utf-8-sig", newline="") as src,
-        good_path.open("w", encoding="utf-8", newline="") as dst,
-    ):
-        reader = csv.reader(src)
+    with good_path.open("w", encoding="utf-8", newline="") as dst:
         writer = csv.writer(dst)
         writer.writerow(["_line", *_scan_names(extract, names)])
-        next(reader)
-        line_end = reader.line_num
-        try:
-            for row in reader:
-                start, line_end = line_end + 1, reader.line_num
-                if not row:
-                    continue  # a blank line is not a record
+        for start, row in _records(scan.utf8_path):
+            if row is None:
                 records += 1
-                too_long = _long_field(row, names, extract, max_field_bytes, start)
-                if too_long:
-                    malformed.append(too_long)
-                    continue
-                if len(row) != len(names):
-                    raw = io.StringIO()
-                    csv.writer(raw).writerow(row)
-                    malformed.append(
-                        Malformed(
-                            start,
-                            raw.getvalue().rstrip("\r\n"),
-                            f"expected {len(names)} fields as in the header, found {len(row)}",
-                        )
+                malformed.append(_unclosed(scan.utf8_path, start, names, extract))
+                continue
+            if not row:
+                continue  # a blank line is not a record
+            records += 1
+            too_long = _long_field(row, names, extract, max_field_bytes, start)
+            if too_long:
+                malformed.append(too_long)
+                continue
+            if len(row) != len(names):
+                raw = io.StringIO()
+                csv.writer(raw).writerow(row)
+                malformed.append(
+                    Malformed(
+                        start,
+                        raw.getvalue().rstrip("\r\n"),
+                        f"expected {len(names)} fields as in the header, found {len(row)}",
                     )
-                    continue
-                writer.writerow([start, *row])
-                longest_line = max(longest_line, sum(len(v) for v in row) * 4)
-        except csv.Error as exc:
-            raise StructuralError(
-                f"{scan.utf8_path.name}: unreadable file at line {reader.line_num}: {exc}"
-            ) from exc
+                )
+                continue
+            writer.writerow([start, *row])
+            longest_line = max(longest_line, sum(len(v) for v in row) * 4)
     max_line = max(DUCKDB_MAX_LINE, longest_line + 4 * len(names) + 64)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM read_csv(?, {CSV_OPTIONS}, "

@@ -246,3 +246,35 @@ def test_an_extra_column_named_as_the_readers_own_is_ignored_like_any_other(
             (2, "I1", Reason.DUPLICATE_ID.value),
             (4 + len(blank_line), "I2", Reason.BAD_TIMESTAMP.value),
         ]
+
+
+def test_a_quoted_value_never_closed_sets_its_line_aside_and_the_rest_is_read(
+    tmp_path, db, settings, query
+):
+    """An adversarial pass (session 24): a value opened by a stray quote and never closed took
+    every later line of the file in as one value; those records were neither loaded nor
+    quarantined, and the load said nothing. A quoted value with a newline inside before it
+    still reads as one; no newline at the end of the file. (Two stray quotes close each other:
+    what lies between is one value, and its record is set aside for its width.)"""
+    body = (
+        HEADER
+        + "I1,2018-06-01 10:00,West,x,,\n"
+        + 'I2,2018-06-01 10:00,West,"two\nlines",,\n'
+        + 'I3,2018-06-01 10:00,West,"Seen,,\n'
+        + "I4,2018-06-01 10:00,West,x,,\n"
+        + "I5,2018-06-01 10:00,West,x,,"
+    )
+    result = load(write_incidents(tmp_path / "x", body), db, settings).files[0]
+    assert (result.rows_read, result.loaded, result.quarantined) == (5, 4, 1)
+    assert query("SELECT incident_id, incident_type FROM incidents ORDER BY 1") == [
+        ("I1", "x"),
+        ("I2", "two\nlines"),
+        ("I4", "x"),
+        ("I5", "x"),
+    ]
+    ((line, record_id, reason, detail, raw),) = query(
+        "SELECT line, record_id, reason, detail, raw FROM quarantine"
+    )
+    assert (line, record_id, reason) == (5, "I3", Reason.MALFORMED_ROW.value)
+    assert "never closed" in detail
+    assert "I4" not in raw
