@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -250,6 +251,7 @@ def load(
     """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused.
     ``extracted_on``: the last day the extracts cover, when known (see etl/history.py)."""
     say = progress or (lambda _msg: None)
+    _refuse_a_day_to_come(extracted_on, settings)
     prepared = source if isinstance(source, Prepared) else prepared_folder(source)
     db_path = Path(db_path)
     result = swap_in(
@@ -261,6 +263,21 @@ def load(
     )
     say("swapped in the new warehouse")
     return result
+
+
+def _refuse_a_day_to_come(extracted_on: date | None, settings: Settings) -> None:
+    """An extract cannot cover a day still to come. The extract day is every page's default
+    day and only moves forward (etl/history.py): one typed as 2028 would stay for good."""
+    if extracted_on is None:
+        return
+    latest = load_cutoff(settings).astimezone(ZoneInfo(settings.timezone)).date()
+    if extracted_on > latest:
+        raise LoadError(
+            f"--extracted-on {extracted_on.isoformat()} is after today "
+            f"({latest.isoformat()} in {settings.timezone}, allowing "
+            f"future_tolerance_hours = {settings.future_tolerance_hours}): an extract cannot "
+            f"cover days still to come"
+        )
 
 
 def _file_list() -> str:

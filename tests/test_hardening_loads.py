@@ -457,3 +457,25 @@ def test_the_warehouse_being_built_and_its_wal_are_the_owners_alone(tmp_path):
     assert modes["w.duckdb.building.wal"] == 0o600
     assert modes["w.duckdb.building"] == 0o600
     assert stat.S_IMODE((tmp_path / "w.duckdb").stat().st_mode) == 0o600
+
+
+def test_an_extract_day_still_to_come_is_refused_and_today_is_not(tmp_path, db, settings):
+    """An adversarial pass (session 24): ``--extracted-on 2028-07-10`` (for 2018) was taken;
+    the extract day is every page's default day and only moves forward, so every later load
+    kept it (a DS review 3,662 days overdue). The edge is today where the force is, plus
+    ``future_tolerance_hours``; the CLI refuses it with exit 2 and the warehouse unchanged."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from etl.validate import load_cutoff
+
+    write_extracts(tmp_path / "x")
+    latest = load_cutoff(settings).astimezone(ZoneInfo(settings.timezone)).date()
+    with pytest.raises(LoadError, match=r"--extracted-on .* is after today"):
+        load(tmp_path / "x", db, settings, extracted_on=latest + timedelta(days=1))
+    assert not db.exists()
+    load(tmp_path / "x", db, settings, extracted_on=latest)
+    ran = etl("load", str(tmp_path / "x"), "--db", str(db), "--extracted-on", "2999-07-10")
+    assert ran.returncode == 2
+    assert "is after today" in ran.stderr and "warehouse unchanged" in ran.stderr
+    assert read(db, "SELECT max(extract_day) FROM load_log") == [(latest,)]
