@@ -137,6 +137,23 @@ def _scan(path: Path, workdir: Path, check_utf8: bool = True) -> _Scan:
     return _Scan("windows-1252", lines, copy)
 
 
+def _refuse_utf16(path: Path) -> None:
+    """UTF-16 (Excel's "Unicode Text") read as Windows-1252 gave a header of letters and NULs,
+    refused as missing every required column: the message pointed at the columns, not at how
+    the file was saved. A UTF-16 byte-order mark, or NUL bytes in the header line, say so."""
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(1 << 16)
+    except OSError:
+        return  # _scan's own message says why the file cannot be read
+    header = start.split(b"\n", 1)[0]
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in header:
+        raise StructuralError(
+            f'{path.name}: saved as UTF-16 (Excel\'s "Unicode Text"), which is not read: save '
+            f'it as "CSV UTF-8" (or plain CSV)'
+        )
+
+
 def _header_of(path: Path, workdir: Path, scan: _Scan, extract: Extract) -> tuple[list[str], _Scan]:
     """The header of a file taken to be UTF-8, and its scan; when it is not UTF-8 after all,
     the header of its converted copy and the checked scan that made the copy."""
@@ -427,6 +444,7 @@ def stage_file(
     refuse_symlink(path)
     if not path.is_file():
         raise StructuralError(f"{path.name}: missing file (looked for {path})")
+    _refuse_utf16(path)
     try:
         # Most extracts are UTF-8 and read whole by DuckDB, which checks the encoding itself:
         # the byte-by-byte check costs a second pass only for the others.

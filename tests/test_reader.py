@@ -278,3 +278,16 @@ def test_a_quoted_value_never_closed_sets_its_line_aside_and_the_rest_is_read(
     assert (line, record_id, reason) == (5, "I3", Reason.MALFORMED_ROW.value)
     assert "never closed" in detail
     assert "I4" not in raw
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_extract_is_refused_saying_how_it_was_saved(tmp_path, db, settings, encoding):
+    """An adversarial pass (session 24): UTF-16 (Excel's "Unicode Text") was read as
+    Windows-1252 and refused as missing every required column. With a byte-order mark or
+    without, the message now says what to save it as; nothing is written."""
+    folder = write_incidents(
+        tmp_path / encoding, HEADER + "I1,2018-06-01 10:00,West,x,,\n", encoding=encoding
+    )
+    with pytest.raises(LoadError, match=r'^incidents\.csv: saved as UTF-16 .*"CSV UTF-8"'):
+        load(folder, db, settings)
+    assert not db.exists()
