@@ -102,12 +102,26 @@ def from_parquet(folder: Path, workdir: Path) -> Prepared:
     return Prepared(out, str(folder.resolve()), labels, record_lines=True)
 
 
+def _with_header(sheet: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A sheet read without a header, its first row made the header; a column named twice is
+    refused, as in a CSV extract (reader._header): which of the two would be the area?"""
+    if sheet.empty:
+        return sheet
+    header = ["" if pd.isna(c) else str(c).strip().lower() for c in sheet.iloc[0]]
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if twice:
+        raise LoadError(f"{label}: column {twice[0]!r} appears twice in the header")
+    return sheet.iloc[1:].set_axis(header, axis=1)
+
+
 def from_workbook(path: Path, workdir: Path) -> Prepared:
     """A workbook with one sheet per extract, named incidents, investigations, supervision."""
     if not path.is_file():
         raise LoadError(f"{path.name}: missing file (looked for {path})")
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        # header=None: given a header, pandas renames a column named twice ("area.1") and
+        # the second one would be dropped unseen; the header is checked as a CSV's is.
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl", header=None)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise LoadError(f"{path.name}: unreadable workbook: {exc}") from exc
     names = {name.strip().lower(): name for name in sheets}
@@ -120,9 +134,7 @@ def from_workbook(path: Path, workdir: Path) -> Prepared:
             raise LoadError(
                 f"{path.name}: missing sheet {ex.name} (sheets: {', '.join(sheets) or 'none'})"
             )
-        df = sheets[names[ex.name]]
-        df.columns = [str(c).strip().lower() for c in df.columns]
-        _write(df, ex, out)
+        _write(_with_header(sheets[names[ex.name]], f"{path.name}:{ex.name}"), ex, out)
     labels = {ex.name: f"{path.name}:{ex.name}" for ex in ALL_EXTRACTS}
     return Prepared(out, str(path.resolve()), labels, record_lines=True)
 

@@ -80,6 +80,25 @@ def test_excel_workbook(tmp_path, db, settings):
         load_source(str(broken), db, settings)
 
 
+def test_a_sheet_naming_a_column_twice_is_refused_as_a_csv_is(tmp_path, db, settings):
+    """An adversarial pass (session 24): pandas renamed the second "area" to "area.1", which
+    was then ignored as an extra column; the case loaded in the first area without a word,
+    while the same CSV is refused. The area decides who may see a case."""
+    csvs = write_extracts(tmp_path / "csv", **ROWS)
+    book = tmp_path / "extract.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        for ex in EXTRACTS:
+            frame = pd.read_csv(csvs / ex.file, dtype=str)
+            if ex.name == "investigations":
+                frame.insert(len(frame.columns), "Area ", "East", allow_duplicates=True)
+            frame.to_excel(xl, sheet_name=ex.name, index=False)
+    with pytest.raises(
+        LoadError, match=r"^extract\.xlsx:investigations: column 'area' appears twice in the header"
+    ):
+        load_source(str(book), db, settings)
+    assert not db.exists()
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 MAPPING = """
