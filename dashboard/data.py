@@ -529,18 +529,18 @@ def action_list(scope: Scope, filters: Filters) -> pd.DataFrame:
 def _with_follow_ups(df: pd.DataFrame, scope: Scope, filters: Filters, as_of: date):
     """The latest follow-up of each case (from the application database, never cached: a
     manager's own follow-up shows at once), and the list's "Follow-up" choice: by default the
-    cases whose "remind me on" day is still ahead are hidden."""
+    cases whose "remind me on" day, set by the user asking, is still ahead are hidden."""
     from dashboard import followup
     from dashboard.audits import app_db, app_db_exists
 
     if app_db_exists():
-        made = followup.latest(app_db(), scope.narrow(filters.areas), as_of)
+        made = followup.latest(app_db(), scope.narrow(filters.areas), as_of, scope.username)
     else:
         made = pd.DataFrame(columns=followup.FOLLOW_UP_COLUMNS)
     df = df.merge(made, on="investigation_id", how="left")
     df["follow_up"] = df["follow_up"].fillna("")
     acted = df["follow_up_kind"].notna()
-    reminder = pd.to_datetime(df["remind_on"])
+    reminder = pd.to_datetime(df["my_remind_on"])
     waiting = acted & reminder.notna() & (reminder > pd.Timestamp(as_of))
     shown = {"not_acted": ~acted, "acted": acted, "all": acted | ~acted}
     return df[shown.get(filters.follow_up, ~waiting)]

@@ -32,7 +32,7 @@ KINDS = {"chased": "Chased", "assigned": "Assigned to"}
 ACTING_ROLES = ("area", "force")
 PERSON_MAX, NOTE_MAX = 100, 1000
 OUTCOMES = {"reviewed": "reviewed", "case_closed": "case closed", "cleared": "no longer flagged"}
-FOLLOW_UP_COLUMNS = ["investigation_id", "follow_up", "follow_up_kind", "remind_on"]
+FOLLOW_UP_COLUMNS = ["investigation_id", "follow_up", "follow_up_kind", "my_remind_on"]
 
 
 class Refused(Exception):
@@ -204,8 +204,11 @@ def words(f: CaseFollowUp) -> str:
     return text
 
 
-def latest(db: AppDB, areas: list[str], as_of: date) -> pd.DataFrame:
-    """The latest follow-up of each case of ``areas`` in its run of flags on ``as_of``."""
+def latest(db: AppDB, areas: list[str], as_of: date, username: str) -> pd.DataFrame:
+    """The latest follow-up of each case of ``areas`` in its run of flags on ``as_of``, and
+    the "remind me on" day of ``username``'s own latest one (``my_remind_on``): a reminder
+    hides a case from its author's list only. Hidden from every colleague, one manager's
+    reminder took an overdue case off the whole area's and the force's lists and digests."""
     reconcile_once(db)
     with db.transaction() as s:
         rows = s.scalars(
@@ -218,8 +221,12 @@ def latest(db: AppDB, areas: list[str], as_of: date) -> pd.DataFrame:
             .order_by(CaseFollowUp.investigation_id, CaseFollowUp.id)
         ).all()
     newest: dict[str, CaseFollowUp] = {f.investigation_id: f for f in rows}
+    mine = {f.investigation_id: f.remind_on for f in rows if f.created_by == username}
     return pd.DataFrame(
-        [[f.investigation_id, words(f), f.kind, f.remind_on] for f in newest.values()],
+        [
+            [f.investigation_id, words(f), f.kind, mine.get(f.investigation_id)]
+            for f in newest.values()
+        ],
         columns=FOLLOW_UP_COLUMNS,
     )
 

@@ -156,8 +156,8 @@ def test_the_list_shows_the_latest_and_a_reminder_hides_the_case_until_its_day(w
     followup.record(db, WEST, "CP1", "chased", "DS Patel")
     followup.record(db, WEST_2, "CP1", "assigned", "DS Khan", remind_on=date(2018, 7, 11))
 
-    def shown(choice=None, day=None):
-        rows = data.action_list(WEST, Filters(as_of=day, follow_up=choice))
+    def shown(choice=None, day=None, who=WEST_2):
+        rows = data.action_list(who, Filters(as_of=day, follow_up=choice))
         return dict(zip(rows["investigation_id"], rows["follow_up"], strict=True))
 
     assert "CP1" not in shown()  # its reminder (11/07) is after the day shown (10/07)
@@ -165,8 +165,32 @@ def test_the_list_shows_the_latest_and_a_reminder_hides_the_case_until_its_day(w
     assert "(reminder 11/07/2018)" in shown("all")["CP1"]
     assert list(shown("acted")) == ["CP1"]
     assert list(shown("not_acted")) == ["R1"]
+    assert "CP1" in shown(day=date(2018, 7, 11))  # the reminder's own day
     # Before the run began (23/06) the follow-up is not this case's: nothing is shown.
     assert shown("all", date(2018, 6, 22)).get("CP1", "") == ""
+
+
+def test_a_reminder_hides_the_case_from_its_author_alone(world):
+    """An adversarial pass (session 24): one manager's "remind me on" took an overdue case off
+    every colleague's list, a force user's and their digests, for up to remind_max_days. The
+    list still shows everyone the latest follow-up and its reminder; a later follow-up of the
+    author's without a reminder shows the case to them again."""
+    _, db = world
+    followup.record(db, WEST_2, "CP1", "assigned", "DS Khan", remind_on=date(2018, 7, 11))
+    force = Scope("superintendent", "force", ("West", "East", "South"))
+
+    def listed(who):
+        rows = data.action_list(who, Filters())
+        return dict(zip(rows["investigation_id"], rows["follow_up"], strict=True))
+
+    assert "CP1" not in listed(WEST_2)
+    for other in (WEST, force):
+        assert "(reminder 11/07/2018)" in listed(other)["CP1"]
+    followup.record(db, WEST, "CP1", "chased", "DS Patel", remind_on=date(2018, 7, 12))
+    assert "CP1" not in listed(WEST) and "CP1" not in listed(WEST_2)
+    assert listed(force)["CP1"].startswith("Chased DS Patel")
+    followup.record(db, WEST_2, "CP1", "chased", "DS Khan")
+    assert "CP1" in listed(WEST_2) and "CP1" not in listed(WEST)
 
 
 def test_the_next_loads_review_closes_it_and_keeps_the_days_to_review(world):
