@@ -19,7 +19,7 @@ import duckdb
 
 from etl.contract import EXTRACTS, INVESTIGATIONS, SUPERVISION, Extract, Reason
 from etl.settings import Settings
-from etl.validate import _lit
+from etl.validate import SQL_TYPES, _lit
 from etl.warehouse import VERSIONS_TABLE, prev_has_table
 
 
@@ -186,6 +186,62 @@ def quarantine_reviews_before_moved_openings(
         )
     con.execute("DROP TABLE moved_reviews")
     return moved
+
+
+def restore_reviews_after_moved_openings(
+    con: duckdb.DuckDBPyConnection,
+    load_id: int,
+    settings: Settings,
+    only_changed_cases: bool = False,
+) -> int:
+    """Reviews that quarantine_reviews_before_moved_openings took out come back to supervision
+    once a later load moves their case's opening back to or before them (a mistyped
+    ``opened_at`` corrected): a daily delta never sends an unchanged review again, so without
+    this the case lost its DS review for good and was flagged overdue from its opening. The
+    quarantine row is marked resolved by this load. Returns how many.
+
+    The review is rebuilt from the quarantine's raw record (its typed values), its instants
+    worked out again from its local times (an hour repeated in autumn read as GMT), and it
+    counts as brought by this load (``load_id``), so the assessment and every day's flags work
+    its case out again. ``only_changed_cases`` as for the quarantining: only a moved opening
+    can bring one back."""
+    taken_out = (
+        f"source = 'warehouse' AND extract = {_lit(SUPERVISION.name)} "
+        f"AND reason = {_lit(Reason.REVIEW_BEFORE_OPENED)} AND resolved_load_id IS NULL"
+    )
+    if not con.execute(f"SELECT count(*) FROM quarantine WHERE {taken_out}").fetchall()[0][0]:
+        return 0  # the usual load: no review is waiting, and supervision is not read
+    changed = f"AND i.load_id = {int(load_id)}" if only_changed_cases else ""
+    typed = {col.name: SQL_TYPES[col.kind] for col in SUPERVISION.columns}
+    values = ", ".join(f"CAST(raw->>{_lit(c)} AS {t}) AS {c}" for c, t in typed.items())
+    instants = ", ".join(
+        f"timezone('UTC', timezone({_lit(settings.timezone)}, {c})) AS {c}_utc"
+        for c in SUPERVISION.timestamp_columns
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE restored_reviews AS
+        SELECT r.*, {instants}, {int(load_id)} AS load_id
+        FROM (SELECT {values}
+              FROM (SELECT arg_max(raw, first_load_id) AS raw FROM quarantine
+                    WHERE {taken_out} GROUP BY record_id)) AS r
+        JOIN investigations AS i USING (investigation_id)
+        WHERE timezone('UTC', timezone({_lit(settings.timezone)}, r.reviewed_at))
+              >= i.opened_at_utc {changed}
+          AND r.review_id NOT IN (SELECT review_id FROM supervision)
+        """
+    )
+    restored = con.execute("SELECT count(*) FROM restored_reviews").fetchall()[0][0]
+    if restored:
+        con.execute("INSERT INTO supervision BY NAME SELECT * FROM restored_reviews")
+        con.execute(
+            f"""
+            UPDATE quarantine SET resolved_load_id = {int(load_id)}
+            WHERE {taken_out} AND record_id IN (SELECT review_id FROM restored_reviews)
+            """
+        )
+    con.execute("DROP TABLE restored_reviews")
+    return restored
 
 
 def fill_missing_instants(

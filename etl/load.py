@@ -377,6 +377,11 @@ def _build(
     )
     if moved:
         say(f"{moved} earlier review(s) quarantined: their case's opening moved after them")
+    restored = history.restore_reviews_after_moved_openings(
+        con, load_id, settings, only_changed_cases=SUPERVISION.name in kept
+    )
+    if restored:
+        say(f"{restored} review(s) back from the quarantine: their case's opening moved back")
     finished = datetime.now()
     files = [r.file for r in merged]
     for f in files:

@@ -185,6 +185,32 @@ def test_a_moved_opening_quarantines_the_reviews_before_it(load_rows, query, db,
     ]
 
 
+def test_a_review_comes_back_when_its_cases_opening_moves_back(
+    load_rows, query, db, settings, use_db
+):
+    """An adversarial pass (session 24): an opening mistyped in one delta and corrected in the
+    next left the review in the quarantine for good (a delta never sends an unchanged review
+    again): the case was flagged overdue from its opening ever after. Moved to 15/04 it stays
+    out; moved back to 01/04 it is back as it was, resolved by that load, assessed again, and
+    the flags count from it (20/05: 40 days after 10/04)."""
+    load_rows(
+        investigations=[specialist("M", "2018-04-01 09:00")],
+        supervision=[ds_review("R1", "M", "2018-04-10 10:00")],
+    )
+    as_loaded = query("SELECT * EXCLUDE (load_id) FROM supervision")
+    load_rows(investigations=[specialist("M", "2018-04-20 09:00")])
+    load_rows(investigations=[specialist("M", "2018-04-15 09:00")])
+    assert query("SELECT count(*) FROM supervision") == [(0,)]
+    back = load_rows(investigations=[specialist("M", "2018-04-01 09:00")])
+    assert query("SELECT * EXCLUDE (load_id) FROM supervision") == as_loaded
+    assert query("SELECT load_id FROM supervision") == [(back.load_id,)]
+    assert query("SELECT record_id, resolved_load_id FROM quarantine") == [("R1", back.load_id)]
+    assert query("SELECT review_id FROM entry_assessment") == [("R1",)]
+    assert flag_of(db, settings, date(2018, 5, 20), "M")["ds_review_overdue"] == 40
+    load_rows(investigations=[specialist("M", "2018-04-01 09:00")])  # nothing changes again
+    assert query("SELECT review_id FROM supervision") == [("R1",)]
+
+
 # --- 5. the repeated hour at the end of summer time -----------------------------------------
 
 
