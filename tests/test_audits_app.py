@@ -347,16 +347,16 @@ def test_only_the_ppu_can_draw_and_only_moderators_record_their_areas_actions(da
     key = next(k for k in dash_app.callback_map if "audits-sample-message.children" in k)
     values = {
         "audits-sample-draw.n_clicks": 1,
-        "audits-sample-month.value": "2018-04",
+        "audits-sample-month.value": "2018-06",
         "audits-sample-interest.value": "response_child",
         "audits-sample-seed.value": 4,
     }
     for user in ("west-auditor", "west-moderator", "force", "admin"):
         _, body = call(dash_app, client_for(user), key, values)
         assert "Only the public protection unit" in str(body), user
-    assert service.get_sample(app_db(), date(2018, 4, 1)) is None
+    assert service.get_sample(app_db(), date(2018, 6, 1)) is None
     _, body = call(dash_app, client_for("ppu"), key, values)
-    assert "seed 4" in str(body) and service.get_sample(app_db(), date(2018, 4, 1)) is not None
+    assert "seed 4" in str(body) and service.get_sample(app_db(), date(2018, 6, 1)) is not None
 
     key = next(k for k in dash_app.callback_map if "pvp-action-message.children" in k)
     values = {

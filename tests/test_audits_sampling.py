@@ -19,7 +19,9 @@ from dashboard.appdb.models import Audit, AuditEvent, AuditSample
 from dashboard.audits import sampling, service
 from dashboard.audits.config import AuditConfig, Category, Clause, load_config
 from dashboard.scope import Scope
-from etl.testing import build_fixture_warehouse
+from etl.load import load
+from etl.settings import Settings
+from etl.testing import build_fixture_warehouse, write_extracts
 
 AREAS = ("West", "East", "South")
 PPU = Scope("ppu", "ppu", AREAS)
@@ -166,14 +168,40 @@ def test_the_draw_is_stored_with_seed_snapshot_and_history(warehouse, appdb):
         assert s.scalar(select(func.count()).select_from(AuditSample)) == 1
 
 
+def _data_reaching_july(warehouse) -> None:
+    """The next day's extract on top of the fixture: one entry on 02/07/2018."""
+    entry = {"review_id": "JULY-1", "investigation_id": "W-OK", "reviewed_at": "2018-07-02 10:00"}
+    load(write_extracts(warehouse.parent / "july", supervision=[entry]), warehouse, Settings())
+
+
 def test_cases_audited_in_the_last_six_months_are_excluded(warehouse, appdb):
     service.store_sample(appdb, PPU, JULY, seed=5)
     first = {a.investigation_id for a in service.list_audits(appdb, PPU, JULY)}
     with appdb.transaction() as s:
         assert service.recently_audited(s, date(2019, 1, 1), 6) == first  # July is 6 back
         assert service.recently_audited(s, date(2019, 2, 1), 6) == set()
+    _data_reaching_july(warehouse)
     _, _, drawn, _, _ = service.draw_month(appdb, PPU, date(2018, 8, 1), seed=5)
-    assert not {d.investigation_id for d in drawn} & first
+    assert drawn and not {d.investigation_id for d in drawn} & first
+
+
+def test_a_month_is_drawn_only_once_the_data_reaches_the_month_before(warehouse, appdb):
+    """An adversarial pass (session 24): August 2018 (drawn from July, which the data did not
+    reach) and January 2030 were drawn and stored, each from the cases open on the newest day;
+    a draw is kept for good, so the real one could never be made, and /audits and
+    /audit-results moved to 2030. A month before the data stored an empty sample. The edge:
+    August once an extract reaches 02/07."""
+    for month, why in (
+        (date(2018, 8, 1), "drawn from July 2018, which the data does not reach yet"),
+        (date(2030, 1, 1), "drawn from December 2029, which the data does not reach yet"),
+        (date(1900, 1, 1), "before the first month of data"),
+    ):
+        with pytest.raises(service.Invalid, match=why):
+            service.store_sample(appdb, PPU, month, seed=5)
+    with appdb.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditSample)) == 0
+    _data_reaching_july(warehouse)
+    assert service.store_sample(appdb, PPU, date(2018, 8, 1), seed=5).as_of == date(2018, 7, 2)
 
 
 def test_only_the_ppu_samples(warehouse, appdb):

@@ -177,9 +177,8 @@ def draw_month(
     seed = secrets.randbelow(SEED_LIMIT) if seed is None else seed
     interest = interest or config.default_interest
     first, as_of = sampling_period(month)
-    latest = data.latest_day()
-    if latest is not None and latest < as_of:
-        as_of = latest
+    _refuse_a_month_outside_the_data(month, first)
+    as_of = min(as_of, data.latest_day())
     candidates = data.audit_candidates(scope, first, as_of)
     with db.transaction() as s:
         excluded = recently_audited(s, month, s_.audit_exclude_months)
@@ -188,6 +187,26 @@ def draw_month(
         candidates, config, areas, seed, interest, s_.audit_cases_per_area, excluded
     )
     return seed, interest, drawn, empty, as_of
+
+
+def _refuse_a_month_outside_the_data(month: date, first: date) -> None:
+    """A month's cases are drawn from the month before (``first``): it must have begun in the
+    data, and not lie before its first month. A draw is kept for good and refused twice, so a
+    month typed ahead (2030 for 2020) took that month from the real draw and moved /audits and
+    /audit-results to it; one before the data stored an empty sample."""
+    latest = data.latest_day()
+    if latest is None:
+        raise Invalid("no data is loaded yet: there are no cases to draw from")
+    if first > latest:
+        raise Invalid(
+            f"{month:%B %Y}'s cases are drawn from {first:%B %Y}, which the data does not "
+            f"reach yet (its newest day is {latest:%d/%m/%Y})"
+        )
+    if first < data.first_data_month():
+        raise Invalid(
+            f"{month:%B %Y}'s cases would be drawn from {first:%B %Y}, before the first month "
+            f"of data ({data.first_data_month():%B %Y})"
+        )
 
 
 def _json_safe(value):
