@@ -14,6 +14,7 @@ import traceback
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import dash
 import flask
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -286,6 +287,11 @@ def _check_envelope():
         envelope = Envelope.model_validate(body)
     except ValidationError:
         log.warning("refused callback request: not a Dash callback body")
+        return flask.jsonify(error="bad input"), 400
+    # An output no server callback makes (a client-side one's, or none at all) failed inside
+    # Dash with a KeyError: a 500 for a request no page sends.
+    if "callback" not in dash.get_app().callback_map.get(envelope.output, {}):
+        log.warning("refused callback request: no server callback makes its output")
         return flask.jsonify(error="bad input"), 400
     # The address bar (Dash Pages' dcc.Location) is text; Dash's own page routing fails on
     # anything else, before any of our callbacks could check it.

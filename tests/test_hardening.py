@@ -748,3 +748,55 @@ def test_a_nul_character_in_any_callback_input_is_refused(dash_app, client_for):
     assert status == 400
     with app_db().transaction() as s:
         assert s.query(SavedView).filter(SavedView.username == "west").count() == 0
+
+
+def _key_triggered_by(dash_app, trigger: str) -> str:
+    """The callback that ``trigger`` ("id.property") is an input of."""
+    return next(
+        key
+        for key, cb in dash_app.callback_map.items()
+        if "callback" in cb and any(f"{i['id']}.{i['property']}" == trigger for i in cb["inputs"])
+    )
+
+
+CRAFTED = [  # (user, trigger, values): session 24's second adversarial pass; each was a 500
+    ("west", "case-as-of.date",
+     {"case-as-of.date": None, "case-title.children": "Case W-OVERDUE"}),
+    ("west-auditor", "today-actions-grid.getRowsRequest",
+     {"today-actions-grid.getRowsRequest": {"startRow": 0, "endRow": 100},
+      "today-filters.data": {}, "_pages_location.pathname": "/"}),
+    ("ppu", "today-checks-grid.getRowsRequest",
+     {"today-checks-grid.getRowsRequest": {"startRow": 0, "endRow": 100},
+      "today-filters.data": {}, "_pages_location.pathname": "/"}),
+    ("ppu", "pvp-action-close.n_clicks",
+     {"pvp-action-close.n_clicks": 1, "pvp-action-close-id.value": 2**63,
+      "pvp-month.value": "2018-06-01"}),
+    ("west-auditor", "audits-save.n_clicks",
+     {"audits-save.n_clicks": 1, "audits-state.data": {"id": 2**63, "version": 1}}),
+    ("west-moderator", "audits-moderate.n_clicks",
+     {"audits-moderate.n_clicks": 1, "audits-mod-grade.value": "good",
+      "audits-state.data": {"id": 2**63, "version": 1}}),
+    ("ppu", "audits-sample-draw.n_clicks",
+     {"audits-sample-draw.n_clicks": 1, "audits-sample-month.value": "2018-06",
+      "audits-sample-seed.value": [1]}),
+    ("west-auditor", "audits-rationale.value",
+     {"audits-grade.value": None, "audits-rationale.value": 5}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "trigger", "values"), CRAFTED)
+def test_a_crafted_input_gets_an_answer_or_a_400_never_a_server_error(
+    dash_app, client_for, caplog, user, trigger, values
+):
+    key = _key_triggered_by(dash_app, trigger)
+    with caplog.at_level("INFO"):
+        status, response = post_callback(dash_app, client_for(user), key, values, [trigger])
+    assert status in (200, 204, 400), response.get_data(as_text=True)[:300]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_client_side_callbacks_output_posted_to_the_server_is_refused(dash_app, client_for):
+    """Dash failed on it with a KeyError (a 500): no server callback makes that output."""
+    key = next(k for k, cb in dash_app.callback_map.items() if "callback" not in cb)
+    status, _ = post_callback(dash_app, client_for("west"), key, {}, [])
+    assert status == 400

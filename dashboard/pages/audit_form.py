@@ -473,6 +473,9 @@ def layout(audit_id: str | None = None, **query):
     Input("audits-rationale", "value"),
 )
 def _progress(answers, grade, rationale):
+    # The browser sends a list and text; anything else is a crafted request, read as empty.
+    answers = answers if isinstance(answers, list) else []
+    rationale = rationale if isinstance(rationale, str) else ""
     done = sum(1 for a in answers if a)
     missing = []
     if done < len(answers):
@@ -562,7 +565,7 @@ def _save(
         )
     except service.Conflict as exc:
         return conflict_message(exc), dash.no_update, dash.no_update
-    except (service.Invalid, TypeError, ValueError, KeyError) as exc:
+    except (service.Invalid, TypeError, ValueError, KeyError, OverflowError) as exc:
         return (
             dbc.Alert(f"Not saved: {exc}", color="warning", id="audits-invalid"),
             dash.no_update,
@@ -597,7 +600,7 @@ def _moderate(_clicks, grade, reason, state):
         return dbc.Alert("No such audit in your areas.", color="danger"), dash.no_update
     except service.Conflict as exc:
         return conflict_message(exc), dash.no_update
-    except (service.Invalid, TypeError, ValueError, KeyError) as exc:
+    except (service.Invalid, TypeError, ValueError, KeyError, OverflowError) as exc:
         return dbc.Alert(f"Not saved: {exc}", color="warning"), dash.no_update
     return dbc.Alert("Moderated.", color="success"), f"/audits/{audit.id}"
 
@@ -624,7 +627,7 @@ def _feedback(_clicks, recipient, given_on, note, state):
         )
     except service.Refused:
         return "No such audit in your areas.", dash.no_update
-    except (service.Invalid, TypeError, ValueError, KeyError) as exc:
+    except (service.Invalid, TypeError, ValueError, KeyError, OverflowError) as exc:
         return f"Not recorded: {exc}", dash.no_update
     return "Recorded.", f"/audits/{state['id']}"
 

@@ -281,7 +281,7 @@ def _draw(_clicks, month, interest, seed):
         )
     except service.Refused:
         return dbc.Alert("Only the public protection unit draws the sample.", color="danger")
-    except (service.AlreadySampled, ValueError, OverflowError, NoWarehouse) as exc:
+    except (service.AlreadySampled, ValueError, TypeError, OverflowError, NoWarehouse) as exc:
         return dbc.Alert(str(exc), color="warning")
     return dbc.Alert(
         [

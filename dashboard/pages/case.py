@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote, urlencode
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboard import data, inputs
 from dashboard.access import auth, current_scope
@@ -98,8 +99,11 @@ def layout(investigation_id: str | None = None, **query):
     prevent_initial_call=True,
 )
 def _other_day(day, title, back):
-    """Open the same case as of the day picked (the page is rebuilt for that day)."""
+    """Open the same case as of the day picked (the page is rebuilt for that day); a cleared
+    picker changes nothing."""
     chosen = inputs.filters({"as_of": day}).as_of
+    if chosen is None:
+        raise PreventUpdate
     case_id = str(title).removeprefix("Case ")
     query = {"as_of": chosen.isoformat(), **({"from": back} if back else {})}
     return f"/case/{quote(case_id, safe='')}?{urlencode(query)}"

@@ -178,7 +178,7 @@ def _actions(_add, _close, text, owner, due, area, close_id, month, shown_area):
             )
     except service.Refused:
         return "Not allowed for that area.", dash.no_update
-    except (service.Invalid, service.Conflict, ValueError, TypeError) as exc:
+    except (service.Invalid, service.Conflict, ValueError, TypeError, OverflowError) as exc:
         return f"Not saved: {exc}", dash.no_update
     return "Saved.", f"/pvp?month={month}&area={shown_area}"
 
