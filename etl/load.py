@@ -266,10 +266,17 @@ def load(
 
 
 def _refuse_a_day_to_come(extracted_on: date | None, settings: Settings) -> None:
-    """An extract cannot cover a day still to come. The extract day is every page's default
-    day and only moves forward (etl/history.py): one typed as 2028 would stay for good."""
+    """An extract cannot cover a day still to come, nor one before the years a timestamp may
+    name (``min_timestamp_year``). The extract day is every page's default day and only moves
+    forward (etl/history.py): one typed as 2028 would stay for good; 0001-01-01 on a first
+    load made every page's default day year 1 (the PVP page failed on the month before it)."""
     if extracted_on is None:
         return
+    if extracted_on.year < settings.min_timestamp_year:
+        raise LoadError(
+            f"--extracted-on {extracted_on.isoformat()} is before {settings.min_timestamp_year} "
+            f"(min_timestamp_year): no extract covers it"
+        )
     latest = load_cutoff(settings).astimezone(ZoneInfo(settings.timezone)).date()
     if extracted_on > latest:
         raise LoadError(

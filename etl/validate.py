@@ -207,7 +207,10 @@ def _column_sql(col: Column, settings: Settings) -> tuple[str, list[tuple[str, s
             (
                 f"{v} IS NOT NULL AND {t} IS NULL",
                 Reason.UNKNOWN_ENUM,
-                f"format('{name} ''{{}}'' is not one of {', '.join(allowed)}', {shown})",
+                # Allowed values are settings (an area may hold an apostrophe): quoted as a
+                # literal of their own, never pasted into the format string.
+                f"format('{name} ''{{}}'' is not one of {{}}', {shown}, "
+                f"{_lit(', '.join(allowed))})",
             )
         )
     return typed, checks

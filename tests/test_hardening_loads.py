@@ -8,7 +8,7 @@ import os
 import stat
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -460,7 +460,7 @@ def test_the_warehouse_being_built_and_its_wal_are_the_owners_alone(tmp_path):
 
 
 def test_an_extract_day_still_to_come_is_refused_and_today_is_not(tmp_path, db, settings):
-    """An adversarial pass (session 24): ``--extracted-on 2028-07-10`` (for 2018) was taken;
+    """Adversarial passes (session 24): ``--extracted-on 2028-07-10`` (for 2018) was taken;
     the extract day is every page's default day and only moves forward, so every later load
     kept it (a DS review 3,662 days overdue). The edge is today where the force is, plus
     ``future_tolerance_hours``; the CLI refuses it with exit 2 and the warehouse unchanged."""
@@ -479,3 +479,14 @@ def test_an_extract_day_still_to_come_is_refused_and_today_is_not(tmp_path, db, 
     assert ran.returncode == 2
     assert "is after today" in ran.stderr and "warehouse unchanged" in ran.stderr
     assert read(db, "SELECT max(extract_day) FROM load_log") == [(latest,)]
+    # Nor a day before the years a timestamp may name (a first load of 0001-01-01 made every
+    # page's default day year 1); that year's first day is taken.
+    first = date(settings.min_timestamp_year, 1, 1)
+    with pytest.raises(LoadError, match=r"--extracted-on .* is before"):
+        load(
+            tmp_path / "x",
+            tmp_path / "new.duckdb",
+            settings,
+            extracted_on=first.replace(year=first.year - 1, month=12, day=31),
+        )
+    load(tmp_path / "x", tmp_path / "new.duckdb", settings, extracted_on=first)

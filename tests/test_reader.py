@@ -291,3 +291,18 @@ def test_a_utf16_extract_is_refused_saying_how_it_was_saved(tmp_path, db, settin
     with pytest.raises(LoadError, match=r'^incidents\.csv: saved as UTF-16 .*"CSV UTF-8"'):
         load(folder, db, settings)
     assert not db.exists()
+
+
+def test_an_area_named_with_an_apostrophe_loads_and_is_named_in_messages(tmp_path, db, query):
+    """An adversarial pass (session 24): "King's Lynn" in the areas setting ended every load in
+    a DuckDB parser error: the allowed values were pasted into a SQL string unquoted."""
+    from etl.settings import Settings
+
+    settings = Settings(areas=["West", "King's Lynn"])
+    body = HEADER + "I1,2018-06-01 10:00,king's lynn,x,,\nI2,2018-06-01 10:00,Nowhere,x,,\n"
+    result = load(write_incidents(tmp_path / "x", body), db, settings).files[0]
+    assert (result.loaded, result.quarantined) == (1, 1)
+    assert query("SELECT area FROM incidents") == [("King's Lynn",)]
+    assert query("SELECT detail FROM quarantine") == [
+        ("area 'Nowhere' is not one of West, King's Lynn",)
+    ]
