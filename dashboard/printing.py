@@ -37,7 +37,10 @@ def page_rules(what: str, produced: str, size: str = "A4") -> str:
 
 # The longest run of characters without a space a printed cell keeps whole.
 UNBROKEN = 30
-_LONG_RUN = re.compile(rf"\S{{{UNBROKEN + 1},}}")
+# A run is what a browser cannot break: no space, or only spaces that glue (no-break, figure
+# and narrow no-break spaces: pasted from Word or a web form, they kept a 406-character team
+# whole and the pack's figure columns went off the page again).
+_LONG_RUN = re.compile(rf"(?:[^\s\u200b]|[\u00a0\u2007\u202f]){{{UNBROKEN + 1},}}")
 
 
 def breakable(text: str) -> str:

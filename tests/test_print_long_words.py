@@ -36,9 +36,19 @@ REVIEWS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def long_words(tmp_path, monkeypatch):
-    write_extracts(tmp_path / "x", investigations=CASES, supervision=REVIEWS)
+# Short words glued by no-break spaces: as long a run for the browser (session 24's pass).
+GLUED = {"A1": "West\u00a0CP\u00a0" + "\u00a0".join(["word"] * 80) + "\u00a0END",
+         "R1": "DS\u00a0" + "\u202f".join(["yy"] * 100) + "\u00a0ZED"}  # fmt: skip
+
+
+@pytest.fixture(params=["one long word", "glued by no-break spaces"])
+def long_words(tmp_path, monkeypatch, request):
+    cases, reviews = CASES, REVIEWS
+    if request.param != "one long word":
+        cases = [{**c, "team": GLUED["A1"]} if c["investigation_id"] == "A1" else c
+                 for c in CASES]  # fmt: skip
+        reviews = [{**REVIEWS[0], "reviewer_id": GLUED["R1"]}]
+    write_extracts(tmp_path / "x", investigations=cases, supervision=reviews)
     load(tmp_path / "x", tmp_path / "w.duckdb", Settings())
     use_warehouse(monkeypatch, tmp_path / "w.duckdb")
 
