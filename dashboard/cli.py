@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dashboard.users import AREA_ROLES, ROLES, UserStore
+from dashboard.users import AREA_ROLES, EMAIL, ROLES, UserStore
 from etl.settings import Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -64,6 +64,11 @@ def add(
     unknown = set(areas) - set(get_settings().areas)
     if unknown:
         err.print(f"[red]unknown area(s): {escape(', '.join(sorted(unknown)))}[/]")
+        raise typer.Exit(2)
+    # Checked before anything is made: refused after the add, the user stayed, with a
+    # password and no line in the access log (an adversarial pass, session 24).
+    if email and not EMAIL.fullmatch(email.strip()):
+        err.print(f"[red]not an email address: {escape(email[:80])}[/]")
         raise typer.Exit(2)
     password = None if sso else _new_password(generate)
     try:

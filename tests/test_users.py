@@ -40,6 +40,11 @@ def test_users_command_line(tmp_path):
     assert check_password(password, store.get("alice").password_hash)
     assert stat.S_IMODE((tmp_path / "users.json").stat().st_mode) == 0o600
     assert run_cli(tmp_path, "add", "bob", "--role", "area", "--area", "Mars").returncode == 2
+    bad_email = run_cli(tmp_path, "add", "mallory", "--role", "force", "--generate",
+                        "--email", "not-an-address")  # fmt: skip
+    assert bad_email.returncode == 2 and "not an email address" in bad_email.stderr
+    assert "shown once" not in bad_email.stderr  # no password made
+    assert "mallory" not in json.loads((tmp_path / "users.json").read_text())["users"]
     assert run_cli(tmp_path, "add", "carol", "--role", "force", "--sso").returncode == 0
     listing = run_cli(tmp_path, "list").stdout
     assert "alice" in listing and "West" in listing and "proxy only" in listing
