@@ -37,6 +37,7 @@ from dashboard import data, followup, inputs, views
 from dashboard.appdb import AppDB
 from dashboard.appdb.models import DigestSend, DigestSubscription
 from dashboard.audit import AuditLog
+from dashboard.panels.today_actions import PANEL as TODAY_LIST
 from dashboard.scope import Filters, Scope
 from dashboard.users import User, UserStore
 from dashboard.words import ACTION_FLAGS, FLAG_WORDS, WAITING_FLAGS
@@ -136,9 +137,12 @@ def _sections(
 
 
 def build(db: AppDB, user: User, s: Settings, refreshed: datetime | None) -> Digest | None:
-    """The user's digest, or None when they have no areas (nothing they may be sent)."""
+    """The user's digest, or None when they have no areas or their role does not read the
+    Today list (nothing they may be sent). Auditors, moderators and the public protection
+    unit could subscribe on My settings and were mailed a list the app never shows them (the
+    whole force's, for the unit: an adversarial pass, session 24)."""
     scope = Scope(user.username, user.role, user.visible_areas(s.areas))
-    if not scope.areas or not user.email:
+    if not scope.areas or not user.email or user.role not in TODAY_LIST.roles:
         return None
     day = data.latest_day()
     filters, view_name = _filters(db, user.username)

@@ -163,6 +163,22 @@ def test_each_subscriber_gets_their_own_areas_marked_with_links(world):
     assert west_entry["rows"] == len(west_entry["cases"])
 
 
+def test_a_role_that_does_not_read_the_today_list_is_sent_nothing(world):
+    """An adversarial pass (session 24): an auditor, a moderator and the public protection
+    unit could subscribe on My settings and were mailed the Today list the app never shows
+    them (the unit the whole force's)."""
+    db, store, _, inbox = world
+    for name, role, areas in [("auditor", "auditor", ["West"]), ("moderator", "moderator",
+                              ["West"]), ("ppu", "ppu", [])]:  # fmt: skip
+        store.add(name, role, areas, None)
+        store.set_email(name, f"{name}@force.test")
+        digest.subscribe(db, name, True)
+    result = run(world)
+    assert (result.sent, result.failed) == (3, 0)
+    assert sorted(m["To"] for m in inbox.messages) == [
+        "east@force.test", "force@force.test", "west@force.test"]  # fmt: skip
+
+
 def test_ids_only_leaves_out_every_case_detail(world):
     _, _, _, inbox = world
     run(world, digest_detail="ids_only")

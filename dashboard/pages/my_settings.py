@@ -12,6 +12,7 @@ from dashboard import data, digest, views
 from dashboard.access import auth, current_scope
 from dashboard.appdb.models import SavedView
 from dashboard.audits import app_db, app_db_exists
+from dashboard.panels.today_actions import PANEL as TODAY_LIST
 from dashboard.users import UserStore
 
 
@@ -75,11 +76,16 @@ def layout(**_query):
                 ],
                 id="settings-address",
             ),
+            *(
+                []
+                if scope.role in TODAY_LIST.roles
+                else [html.P("The digest is the Today list, which your role does not read.")]
+            ),
             dbc.Switch(
                 id="settings-subscribe",
                 label="Send me the morning digest",
                 value=digest.subscribed(db, scope.username),
-                disabled=not address,
+                disabled=not address or scope.role not in TODAY_LIST.roles,
             ),
             html.P(
                 f"Last sent {sent:%d/%m/%Y %H:%M}." if sent else "None sent yet.",
@@ -139,6 +145,8 @@ def _subscribe(on):
     user = UserStore(data.settings().users_file).get(scope.username)
     if on and not (user and user.email):
         return "No address is set for you: nothing can be sent."
+    if on and scope.role not in TODAY_LIST.roles:
+        return "The digest is the Today list, which your role does not read."
     digest.subscribe(app_db(), scope.username, on)
     auth().record("digest_subscription", page="settings", detail={"subscribed": on})
     return "You will get the morning digest." if on else "You will not get the morning digest."
