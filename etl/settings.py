@@ -46,6 +46,15 @@ TEAM_TYPE_ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
 
 # The longest a day, hour, minute or month setting may be (a hundred years of it): beyond
 # that, dates and intervals overflow DuckDB's and Python's ranges.
+@lru_cache(maxsize=1)
+def _duckdb_time_zones() -> frozenset[str]:
+    import duckdb  # the loader's engine: its own list of zone names
+
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT name FROM pg_timezone_names()").fetchall()
+    return frozenset(name for (name,) in rows)
+
+
 _LONGEST = {"days": 36_525, "hours": 876_600, "minutes": 52_596_000, "months": 1_200}
 
 
@@ -349,8 +358,29 @@ class Settings(BaseSettings):
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError) as exc:
             raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        # The loader converts times in DuckDB, which knows fewer names than Python (no
+        # "localtime", "posixrules", "posix/..."): such a zone ended every load in a traceback.
+        if self.timezone not in _duckdb_time_zones():
+            raise ValueError(f"timezone: {self.timezone!r} is not a time zone the loader knows")
         if not self.areas:
             raise ValueError("areas: name at least one area")
+        named = [a.casefold() for a in self.areas]
+        if len(set(named)) < len(named):
+            twice = next(a for a in self.areas if named.count(a.casefold()) > 1)
+            raise ValueError(f"areas: {twice!r} is named twice (each audit case was drawn twice)")
+        for name in ("smtp_timeout_seconds", "digest_retry_seconds"):
+            value = getattr(self, name)  # NaN and infinity fail the comparison too
+            least = 0 if name == "digest_retry_seconds" else 1e-3
+            if not least <= value <= _LONGEST["hours"]:
+                raise ValueError(f"{name} must be a number of seconds from {least:g}, not {value}")
+        if self.digest_attempts < 1:
+            raise ValueError("digest_attempts must be at least 1: 0 would never send")
+        if not 1 <= self.substantive_min_elements <= 5:
+            raise ValueError(
+                "substantive_min_elements is a number of the checklist's elements: 1 to 5"
+            )
+        if self.repeated_min_cases < 2:
+            raise ValueError("repeated_min_cases must be at least 2: one case repeats nothing")
         for name, value in self:
             if type(value) is not int:
                 continue

@@ -22,8 +22,21 @@ from etl.settings import Settings
         ({"session_hours": 0}, "session_hours must be at least 1"),
         ({"sign_in_attempts": 0}, "sign_in_attempts must be at least 1"),
         ({"sign_in_attempts_per_address": -1}, "sign_in_attempts_per_address cannot be"),
+        # Session 24's third pass: each ended a load or a send in a traceback, drew each audit
+        # case twice, never sent, or graded "Seen." substantive without a word.
+        *[({"timezone": tz}, "not a time zone the loader knows")
+          for tz in ("localtime", "posixrules", "posix/Europe/London")],
+        ({"areas": ["West", "East", "west"]}, "areas: 'West' is named twice"),
+        ({"digest_retry_seconds": -1}, "digest_retry_seconds must be a number of seconds"),
+        ({"digest_retry_seconds": float("inf")}, "digest_retry_seconds must be"),
+        ({"smtp_timeout_seconds": -1}, "smtp_timeout_seconds must be a number of seconds"),
+        ({"smtp_timeout_seconds": 0}, "smtp_timeout_seconds must be"),
+        ({"digest_attempts": 0}, "digest_attempts must be at least 1"),
+        ({"substantive_min_elements": 0}, "substantive_min_elements is a number"),
+        ({"substantive_min_elements": 6}, "substantive_min_elements is a number"),
+        ({"repeated_min_cases": 1}, "repeated_min_cases must be at least 2"),
     ],
-)
+)  # fmt: skip
 def test_a_setting_no_rule_can_work_with_is_refused_by_name(given, said):
     with pytest.raises(ValidationError, match=said):
         Settings(**given)
@@ -33,6 +46,8 @@ def test_the_defaults_and_the_edges_that_make_sense_are_accepted():
     Settings()
     Settings(future_tolerance_hours=0, audit_exclude_months=0, repeated_within_days=0)
     Settings(unallocated_hours=876_600, session_hours=1, min_timestamp_year=1900)
+    Settings(digest_retry_seconds=0, digest_attempts=1, substantive_min_elements=5,
+             repeated_min_cases=2, timezone="UTC", areas=["King's Lynn"])  # fmt: skip
 
 
 def test_the_commands_answer_a_bad_setting_in_one_line(tmp_path):
