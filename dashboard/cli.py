@@ -251,6 +251,9 @@ def pack_cmd(
     if chosen is None:
         err.print("[red]the warehouse holds no investigations[/]")
         raise typer.Exit(2)
+    if not data.month_in_data(chosen):
+        err.print(f"[red]the data does not cover {chosen:%B %Y}: no pack for it[/]")
+        raise typer.Exit(2)
     p = pack.build(scope, chosen, list(area) if area else None)
     pdf, xlsx = pack.write(p, out)
     print(pdf)

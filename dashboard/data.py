@@ -948,6 +948,16 @@ def available_months() -> list[date]:
     return measures.months_between(first, last)[::-1] if first <= last else []
 
 
+def month_in_data(month: date) -> bool:
+    """Whether the data holds ``month``: from the first month of data to the month of its
+    newest day (the PVP page lists the complete ones; the newest, partial one may be asked
+    for). A pack for a month after the data showed made-up figures (cases waiting 66,353
+    days: an adversarial pass, session 24)."""
+    latest = latest_day()
+    month = month.replace(day=1)
+    return latest is not None and first_data_month() <= month <= latest.replace(day=1)
+
+
 def first_data_month() -> date:
     """The month of the first opened investigation (as now known); date.max when none. Kept
     per warehouse file (every page's layout and the Today cards ask)."""

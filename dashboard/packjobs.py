@@ -189,7 +189,9 @@ def _sweep(folder: Path) -> None:
 
 def ensure(scope: Scope, month: date, areas: list[str] | None, retry: bool = False) -> Job:
     """The pack's job for this user: ready, running, or (once) failed. Starts it if needed;
-    never renders on the caller's thread. ``retry`` starts a failed one again."""
+    never renders on the caller's thread. ``retry`` starts a failed one again. A pack is a
+    month's: any day of it names the same pack (each day was a render of its own)."""
+    month = month.replace(day=1)
     folder = cache_dir()
     key = _key(scope, month, areas)
     pdf, pending, failed = (folder / f"{key}.{ext}" for ext in ("pdf", "pending", "failed"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -800,3 +801,32 @@ def test_a_client_side_callbacks_output_posted_to_the_server_is_refused(dash_app
     key = next(k for k, cb in dash_app.callback_map.items() if "callback" not in cb)
     status, _ = post_callback(dash_app, client_for("west"), key, {}, [])
     assert status == 400
+
+
+def test_a_pack_is_made_only_for_a_month_of_the_data_and_once_per_month(
+    dash_app, client_for, monkeypatch
+):
+    """An adversarial pass (session 24): any day of 1900 to 2199 was taken, and each day was
+    a PDF render of its own: 328 crafted clicks queued 296 renders ahead of another user's
+    pack. A month after the data showed made-up figures (cases waiting 66,353 days). Here
+    the render is recorded instead of run: only which jobs start is looked at."""
+    from dashboard import packjobs
+
+    started = []
+    monkeypatch.setattr(packjobs, "_submit", lambda _render, job: started.append(job))
+    client = client_for("west")
+    pdf = next(k for k in dash_app.callback_map if "pvp-download-pdf.data" in k)
+    body = next(k for k in dash_app.callback_map if k == "pvp-body.children")
+    for month in ("2030-06-01", "2018-07-01", "1900-01-01", "2018-03-31"):
+        asked = {"pvp-pdf.n_clicks": 1, "pvp-month.value": month, "pvp-area.value": "West"}
+        _, answer = call(dash_app, client, pdf, asked, "pvp-pdf.n_clicks")
+        assert "the data does not cover it" in str(answer["response"]), month
+        _, page = call(dash_app, client, body, asked, "pvp-month.value")
+        assert "the data does not cover it" in str(page["response"]), month
+    assert started == []
+    for day in ("2018-05-09", "2018-05-17", "2018-05-31"):
+        asked = {"pvp-pdf.n_clicks": 1, "pvp-month.value": day, "pvp-area.value": "West"}
+        call(dash_app, client, pdf, asked, "pvp-pdf.n_clicks")
+    assert [job["month"] for job in started] == ["2018-05-01"]
+    for job in started:  # leave no pending pack behind for the other tests
+        (Path(job["folder"]) / f"{job['key']}.pending").unlink(missing_ok=True)

@@ -253,6 +253,14 @@ def test_pack_command_line(pvp_db, tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2 and "unknown area" in bad.stderr
     assert io.StringIO(out.stdout).read().count(".pdf") == 1
+    # A month after the data made a pack of made-up figures (session 24's adversarial pass).
+    later = subprocess.run(
+        [sys.executable, "-m", "dashboard", "pack", "--db", str(pvp_db), "--month", "2030-06",
+         "--out", str(tmp_path / "later")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert later.returncode == 2 and "does not cover June 2030" in later.stderr
+    assert not (tmp_path / "later").exists()
 
 
 @pytest.fixture

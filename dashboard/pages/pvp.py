@@ -127,11 +127,22 @@ clientside_callback(
 )
 
 
+def _offered(month: date) -> bool:
+    """Any day of 1900 to 2199 was taken: each was a PDF render, queued without limit, and a
+    month after the data showed made-up figures (an adversarial pass, session 24)."""
+    return data.month_in_data(month)
+
+
+NOT_OFFERED = "No pack for that month: the data does not cover it."
+
+
 @callback(Output("pvp-body", "children"), Input("pvp-month", "value"), Input("pvp-area", "value"))
 def _show(month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
+    if not _offered(month):
+        return dbc.Alert(NOT_OFFERED, color="warning")
     scope = current_scope()
     # The panels are given the user narrowed to the areas shown (never beyond their own) and
     # the month's last day; they share one pack (pack.for_context).
@@ -195,6 +206,8 @@ def _download(_xlsx, month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
+    if not _offered(month):
+        raise PreventUpdate
     p = pack.build(current_scope(), month, _areas(area))
     auth().record(
         "pack", page="pvp", detail={"month": month.isoformat(), "areas": p.areas, "format": "xlsx"}
@@ -218,6 +231,8 @@ def _pdf(_clicks, _ticks, month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
+    if not _offered(month):
+        return no_update, NOT_OFFERED, True, False
     scope = current_scope()
     clicked = ctx.triggered_id == "pvp-pdf"
     job = packjobs.ensure(scope, month, _areas(area), retry=clicked)
