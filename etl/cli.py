@@ -202,6 +202,8 @@ def refresh_cmd(
 
     try:
         interval = parse_interval(every)
+        if cycles is not None and cycles < 1:  # 0 or fewer loaded nothing and said nothing
+            raise ValueError(f"--cycles must be at least 1, not {cycles}")
     except ValueError as exc:
         err.print(f"[red]{_said(exc)}[/]")
         raise typer.Exit(2) from exc

@@ -35,11 +35,18 @@ class RefreshRunning(Exception):
 
 
 def parse_interval(text: str) -> float:
-    """'20m', '1h', '45s' or plain seconds."""
+    """'20m', '1h', '45s' or plain seconds; at most a week (3,000,000 hours was taken, and the
+    wait after the first round overflowed: an adversarial pass, session 24)."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not m:
         raise ValueError(f"not an interval: {text!r} (use e.g. 20m, 1h, 30s)")
-    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    seconds = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+    if seconds > LONGEST_INTERVAL_S:
+        raise ValueError(f"an interval of at most a week, not {text!r}")
+    return seconds
+
+
+LONGEST_INTERVAL_S = 7 * 24 * 3600
 
 
 def refresh_lock(db_path: Path) -> contextlib.AbstractContextManager[None]:

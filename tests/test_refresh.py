@@ -19,8 +19,24 @@ from etl.testing import POLICE_UK_SAMPLE, write_extracts
 
 def test_intervals():
     assert [parse_interval(t) for t in ("20m", "1h", "30s", "90")] == [1200, 3600, 30, 90]
-    with pytest.raises(ValueError):
-        parse_interval("soon")
+    assert parse_interval("168h") == 7 * 24 * 3600  # a week: the longest
+    for text in ("soon", "169h", "3000000h"):  # 3,000,000 h overflowed the wait (session 24)
+        with pytest.raises(ValueError):
+            parse_interval(text)
+
+
+@pytest.mark.parametrize("args", [["--every", "3000000h"], ["--cycles", "0"], ["--cycles", "-3"]])
+def test_a_refresh_that_could_not_run_as_asked_is_refused(tmp_path, db, args):
+    """An adversarial pass (session 24): --every 3000000h loaded once, then the wait overflowed
+    (a traceback); --cycles 0 or -3 loaded nothing, logged nothing and exited 0."""
+    good = write_extracts(tmp_path / "good", incidents=[{"incident_id": "I1"}])
+    env = dict(os.environ, PVP_REFRESH_LOG_PATH=str(tmp_path / "r.sqlite"))
+    done = subprocess.run(
+        [sys.executable, "-m", "etl", "refresh", str(good), "--db", str(db), *args],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert not db.exists()
 
 
 def test_a_failing_source_is_recorded_and_the_others_still_load(tmp_path, db):
