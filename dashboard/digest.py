@@ -370,9 +370,18 @@ def _log_disclosure(
 def _deliver(db, run_at, username, msg, send, out_dir, s, sleep, result, cases=None) -> bool:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = out_dir / f"{run_at:%Y%m%d-%H%M%S}-{username}.eml"
-        path.write_bytes(bytes(msg))
-        path.chmod(0o600)
+        # Made readable by its owner only, never through a link planted at the name (which
+        # would write case detail elsewhere), and named so that no username leaves the folder
+        # ("a/b" stopped the run): an adversarial pass, session 24.
+        path = out_dir / f"{run_at:%Y%m%d-%H%M%S}-{quote(username, safe='')}.eml"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            with os.fdopen(os.open(path, flags, 0o600), "wb") as fh:
+                fh.write(bytes(msg))
+        except OSError as exc:  # something already there: not written, the rest go on
+            _record(db, run_at, username, "failed", 0, cases, f"not written: {exc.strerror}")
+            result.failed += 1
+            return False
         _record(db, run_at, username, "written", 0, cases, str(path))
         result.written += 1
         return True

@@ -265,6 +265,15 @@ def test_the_dry_run_writes_private_files_and_the_command_says_how_to_run(world,
         policy=policy.default,
     )
     assert west["To"] == "west@force.test"
+    # A "/" in a username stopped the run (session 24's adversarial pass): the file stays in
+    # the folder, under the name quoted.
+    store.add("team/lead", "area", ["West"], None)
+    store.set_email("team/lead", "lead@force.test")
+    digest.subscribe(db, "team/lead", True)
+    other = tmp_path / "again"
+    again = digest.run(db, store, settings, out_dir=other)
+    assert again.written == 4 and list(other.glob("*-team%2Flead.eml"))
+    assert all(p.is_file() for p in other.iterdir())
     bad = subprocess.run(
         [sys.executable, "-m", "dashboard", "digest"], capture_output=True, text=True
     )
