@@ -136,13 +136,19 @@ def _sections(
     ]
 
 
+def offered_to(role: str) -> bool:
+    """Whether a role is sent the digest: it is the Today list, for the roles that read it.
+    Auditors, moderators and the public protection unit could subscribe on My settings and
+    were mailed a list the app never shows them (the whole force's, for the unit: an
+    adversarial pass, session 24)."""
+    return role in TODAY_LIST.roles
+
+
 def build(db: AppDB, user: User, s: Settings, refreshed: datetime | None) -> Digest | None:
-    """The user's digest, or None when they have no areas or their role does not read the
-    Today list (nothing they may be sent). Auditors, moderators and the public protection
-    unit could subscribe on My settings and were mailed a list the app never shows them (the
-    whole force's, for the unit: an adversarial pass, session 24)."""
+    """The user's digest, or None when they have no areas or their role is not sent one
+    (``offered_to``): nothing they may be sent."""
     scope = Scope(user.username, user.role, user.visible_areas(s.areas))
-    if not scope.areas or not user.email or user.role not in TODAY_LIST.roles:
+    if not scope.areas or not user.email or not offered_to(user.role):
         return None
     day = data.latest_day()
     filters, view_name = _filters(db, user.username)

@@ -221,13 +221,13 @@ def restore_reviews_after_moved_openings(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE restored_reviews AS
-        SELECT r.*, {instants}, {int(load_id)} AS load_id
-        FROM (SELECT {values}
-              FROM (SELECT arg_max(raw, first_load_id) AS raw FROM quarantine
-                    WHERE {taken_out} GROUP BY record_id)) AS r
+        SELECT r.*, {int(load_id)} AS load_id
+        FROM (SELECT *, {instants}
+              FROM (SELECT {values}
+                    FROM (SELECT arg_max(raw, first_load_id) AS raw FROM quarantine
+                          WHERE {taken_out} GROUP BY record_id))) AS r
         JOIN investigations AS i USING (investigation_id)
-        WHERE timezone('UTC', timezone({_lit(settings.timezone)}, r.reviewed_at))
-              >= i.opened_at_utc {changed}
+        WHERE r.reviewed_at_utc >= i.opened_at_utc {changed}
           AND r.review_id NOT IN (SELECT review_id FROM supervision)
         """
     )

@@ -251,7 +251,7 @@ def load(
     """Load the three extracts in ``source`` into ``db_path``; raise LoadError if refused.
     ``extracted_on``: the last day the extracts cover, when known (see etl/history.py)."""
     say = progress or (lambda _msg: None)
-    _refuse_a_day_to_come(extracted_on, settings)
+    _refuse_an_extract_day_out_of_range(extracted_on, settings)
     prepared = source if isinstance(source, Prepared) else prepared_folder(source)
     db_path = Path(db_path)
     result = swap_in(
@@ -265,7 +265,7 @@ def load(
     return result
 
 
-def _refuse_a_day_to_come(extracted_on: date | None, settings: Settings) -> None:
+def _refuse_an_extract_day_out_of_range(extracted_on: date | None, settings: Settings) -> None:
     """An extract cannot cover a day still to come, nor one before the years a timestamp may
     name (``min_timestamp_year``). The extract day is every page's default day and only moves
     forward (etl/history.py): one typed as 2028 would stay for good; 0001-01-01 on a first

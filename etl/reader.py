@@ -175,17 +175,26 @@ def _header(path: Path, extract: Extract, file: str) -> list[str]:
     if not header or not any(h.strip() for h in header):
         raise StructuralError(f"{file}: the first line is not a header row")
     names = [h.strip().lower() or f"unnamed_{i}" for i, h in enumerate(header, start=1)]
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise StructuralError(f"{file}: column {_some([name])!r} appears twice in the header")
-        seen.add(name)
-    missing = [c for c in extract.required if c not in seen]
+    twice = named_twice(names)
+    if twice is not None:
+        raise StructuralError(f"{file}: column {_some([twice])!r} appears twice in the header")
+    missing = [c for c in extract.required if c not in names]
     if missing:
         raise StructuralError(
             f"{file}: missing required column(s) {', '.join(missing)} (header has: {_some(names)})"
         )
     return names
+
+
+def named_twice(names: list[str]) -> str | None:
+    """The first name a header gives again (a blank one is no name), or None: which of two
+    columns of one name would be read? The CSV reader and the workbook source both ask."""
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _some(names: list[str], most: int = 20, width: int = 40) -> str:
@@ -384,6 +393,7 @@ def _read_slow(
     """Parse with Python's csv module: exact line numbers, and rows of the wrong width, with
     an over-long field or with a quoted value never closed set aside."""
     malformed: list[Malformed] = []
+    scanned = _scan_names(extract, names)
     good_path = workdir / f"{table}.lines.csv"
     records = 0
     longest_line = 0
@@ -392,7 +402,7 @@ def _read_slow(
     csv.field_size_limit(max(csv.field_size_limit(), scan.utf8_path.stat().st_size + 1))
     with good_path.open("w", encoding="utf-8", newline="") as dst:
         writer = csv.writer(dst)
-        writer.writerow(["_line", *_scan_names(extract, names)])
+        writer.writerow(["_line", *scanned])
         for start, row in _records(scan.utf8_path):
             if row is None:
                 records += 1
@@ -421,8 +431,7 @@ def _read_slow(
     max_line = max(DUCKDB_MAX_LINE, longest_line + 4 * len(names) + 64)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_scan AS SELECT * FROM read_csv(?, {CSV_OPTIONS}, "
-        f"columns={_columns_arg(_scan_names(extract, names), first=LINE_COLUMN)}, "
-        f"max_line_size={max_line})",
+        f"columns={_columns_arg(scanned, first=LINE_COLUMN)}, max_line_size={max_line})",
         [str(good_path)],
     )
     con.execute(

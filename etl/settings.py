@@ -44,8 +44,6 @@ ALL_TEAM_TYPES = (
 TEAM_TYPE_ACRONYMS = {"cse": "CSE", "cid": "CID", "mash": "MASH"}
 
 
-# The longest a day, hour, minute or month setting may be (a hundred years of it): beyond
-# that, dates and intervals overflow DuckDB's and Python's ranges.
 @lru_cache(maxsize=1)
 def _duckdb_time_zones() -> frozenset[str]:
     import duckdb  # the loader's engine: its own list of zone names
@@ -55,6 +53,8 @@ def _duckdb_time_zones() -> frozenset[str]:
     return frozenset(name for (name,) in rows)
 
 
+# The longest a day, hour, minute or month setting may be (a hundred years of it): beyond
+# that, dates and intervals overflow DuckDB's and Python's ranges.
 _LONGEST = {"days": 36_525, "hours": 876_600, "minutes": 52_596_000, "months": 1_200}
 
 
@@ -368,9 +368,8 @@ class Settings(BaseSettings):
         if len(set(named)) < len(named):
             twice = next(a for a in self.areas if named.count(a.casefold()) > 1)
             raise ValueError(f"areas: {twice!r} is named twice (each audit case was drawn twice)")
-        for name in ("smtp_timeout_seconds", "digest_retry_seconds"):
+        for name, least in (("smtp_timeout_seconds", 1e-3), ("digest_retry_seconds", 0)):
             value = getattr(self, name)  # NaN and infinity fail the comparison too
-            least = 0 if name == "digest_retry_seconds" else 1e-3
             if not least <= value <= _LONGEST["hours"]:
                 raise ValueError(f"{name} must be a number of seconds from {least:g}, not {value}")
         if self.digest_attempts < 1:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from etl.contract import ALL_EXTRACTS, EXTRACTS, Extract
 from etl.load import LoadError, Prepared, prepared_folder
-from etl.reader import StructuralError, refuse_symlink
+from etl.reader import StructuralError, named_twice, refuse_symlink
 from etl.redact import SECRET_PARAM, redact
 from etl.warehouse import prev_has_table
 
@@ -108,9 +108,9 @@ def _with_header(sheet: pd.DataFrame, label: str) -> pd.DataFrame:
     if sheet.empty:
         return sheet
     header = ["" if pd.isna(c) else str(c).strip().lower() for c in sheet.iloc[0]]
-    twice = sorted({name for name in header if name and header.count(name) > 1})
-    if twice:
-        raise LoadError(f"{label}: column {twice[0]!r} appears twice in the header")
+    twice = named_twice(header)
+    if twice is not None:
+        raise LoadError(f"{label}: column {twice!r} appears twice in the header")
     return sheet.iloc[1:].set_axis(header, axis=1)
 
 

@@ -194,6 +194,8 @@ def _refuse_a_month_outside_the_data(month: date, first: date) -> None:
     data, and not lie before its first month. A draw is kept for good and refused twice, so a
     month typed ahead (2030 for 2020) took that month from the real draw and moved /audits and
     /audit-results to it; one before the data stored an empty sample."""
+    if data.month_in_data(first):
+        return
     latest = data.latest_day()
     if latest is None:
         raise Invalid("no data is loaded yet: there are no cases to draw from")
@@ -202,11 +204,10 @@ def _refuse_a_month_outside_the_data(month: date, first: date) -> None:
             f"{month:%B %Y}'s cases are drawn from {first:%B %Y}, which the data does not "
             f"reach yet (its newest day is {latest:%d/%m/%Y})"
         )
-    if first < data.first_data_month():
-        raise Invalid(
-            f"{month:%B %Y}'s cases would be drawn from {first:%B %Y}, before the first month "
-            f"of data ({data.first_data_month():%B %Y})"
-        )
+    raise Invalid(
+        f"{month:%B %Y}'s cases would be drawn from {first:%B %Y}, before the first month of "
+        f"data ({data.first_data_month():%B %Y})"
+    )
 
 
 def _json_safe(value):

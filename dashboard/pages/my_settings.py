@@ -12,7 +12,6 @@ from dashboard import data, digest, views
 from dashboard.access import auth, current_scope
 from dashboard.appdb.models import SavedView
 from dashboard.audits import app_db, app_db_exists
-from dashboard.panels.today_actions import PANEL as TODAY_LIST
 from dashboard.users import UserStore
 
 
@@ -37,6 +36,9 @@ def _views_table(mine: list[SavedView]):
 
 def _view_options(mine: list[SavedView]) -> list[dict]:
     return [{"label": f"{v.page}: {v.name}", "value": v.id} for v in mine]
+
+
+NOT_OFFERED = "The digest is the Today list, which your role does not read."
 
 
 def layout(**_query):
@@ -76,16 +78,12 @@ def layout(**_query):
                 ],
                 id="settings-address",
             ),
-            *(
-                []
-                if scope.role in TODAY_LIST.roles
-                else [html.P("The digest is the Today list, which your role does not read.")]
-            ),
+            *([] if digest.offered_to(scope.role) else [html.P(NOT_OFFERED)]),
             dbc.Switch(
                 id="settings-subscribe",
                 label="Send me the morning digest",
                 value=digest.subscribed(db, scope.username),
-                disabled=not address or scope.role not in TODAY_LIST.roles,
+                disabled=not address or not digest.offered_to(scope.role),
             ),
             html.P(
                 f"Last sent {sent:%d/%m/%Y %H:%M}." if sent else "None sent yet.",
@@ -145,8 +143,8 @@ def _subscribe(on):
     user = UserStore(data.settings().users_file).get(scope.username)
     if on and not (user and user.email):
         return "No address is set for you: nothing can be sent."
-    if on and scope.role not in TODAY_LIST.roles:
-        return "The digest is the Today list, which your role does not read."
+    if on and not digest.offered_to(scope.role):
+        return NOT_OFFERED
     digest.subscribe(app_db(), scope.username, on)
     auth().record("digest_subscription", page="settings", detail={"subscribed": on})
     return "You will get the morning digest." if on else "You will not get the morning digest."

@@ -127,12 +127,8 @@ clientside_callback(
 )
 
 
-def _offered(month: date) -> bool:
-    """Any day of 1900 to 2199 was taken: each was a PDF render, queued without limit, and a
-    month after the data showed made-up figures (an adversarial pass, session 24)."""
-    return data.month_in_data(month)
-
-
+# Any day of 1900 to 2199 was taken: each was a PDF render, queued without limit, and a month
+# after the data showed made-up figures (an adversarial pass, session 24).
 NOT_OFFERED = "No pack for that month: the data does not cover it."
 
 
@@ -141,7 +137,7 @@ def _show(month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
-    if not _offered(month):
+    if not data.month_in_data(month):
         return dbc.Alert(NOT_OFFERED, color="warning")
     scope = current_scope()
     # The panels are given the user narrowed to the areas shown (never beyond their own) and
@@ -206,7 +202,7 @@ def _download(_xlsx, month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
-    if not _offered(month):
+    if not data.month_in_data(month):
         raise PreventUpdate
     p = pack.build(current_scope(), month, _areas(area))
     auth().record(
@@ -231,7 +227,7 @@ def _pdf(_clicks, _ticks, month, area):
     if not month:
         raise PreventUpdate
     month, area = inputs.pvp_choice(month, area)
-    if not _offered(month):
+    if not data.month_in_data(month):
         return no_update, NOT_OFFERED, True, False
     scope = current_scope()
     clicked = ctx.triggered_id == "pvp-pdf"
