@@ -15,11 +15,12 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
+from pydantic import ValidationError
 
 from dashboard import access, data, inputs, pages, printview
 from dashboard.auth import Auth
 from dashboard.users import ensure_demo_users
-from etl.settings import Settings
+from etl.settings import Settings, refuse_settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
 HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries", "My settings"}
@@ -147,7 +148,10 @@ def shell() -> html.Div:
     )
 
 
-app = create_app()
+try:
+    app = create_app()
+except ValidationError as refused:  # a setting no rule can work with: one line, not a traceback
+    refuse_settings(refused)
 server = app.server
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -204,7 +206,7 @@ def digest_cmd(
     settings = _configure(db)
     store = UserStore(settings.users_file)
     db_ = app_db()
-    db_.check_current()
+    _check_current(db_)
     sender = digest.smtp_sender(settings) if send else None
     result = digest.run(db_, store, settings, send=sender, out_dir=dry_run)
     if result.status == "stale":
@@ -238,6 +240,9 @@ def pack_cmd(
     if unknown:
         err.print(f"[red]unknown area(s): {escape(', '.join(sorted(unknown)))}[/]")
         raise typer.Exit(2)
+    if out.exists() and not out.is_dir():
+        err.print(f"[red]--out {escape(str(out))} is a file, not a folder[/]")
+        raise typer.Exit(2)
     # A scheduled run on the server itself: the operator can read every area.
     scope = Scope("scheduled-pack", "force", tuple(settings.areas))
     try:
@@ -245,23 +250,53 @@ def pack_cmd(
     except ValueError as exc:
         err.print(f"[red]--month must be YYYY-MM, not {escape(repr(month))}[/]")
         raise typer.Exit(2) from exc
+    try:
+        if chosen is None:
+            err.print("[red]the warehouse holds no investigations[/]")
+            raise typer.Exit(2)
+        if not data.month_in_data(chosen):
+            err.print(f"[red]the data does not cover {chosen:%B %Y}: no pack for it[/]")
+            raise typer.Exit(2)
+        p = pack.build(scope, chosen, list(area) if area else None)
     except NoWarehouse as exc:
         err.print(f"[red]no warehouse at {escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    if chosen is None:
-        err.print("[red]the warehouse holds no investigations[/]")
-        raise typer.Exit(2)
-    if not data.month_in_data(chosen):
-        err.print(f"[red]the data does not cover {chosen:%B %Y}: no pack for it[/]")
-        raise typer.Exit(2)
-    p = pack.build(scope, chosen, list(area) if area else None)
-    pdf, xlsx = pack.write(p, out)
+    try:
+        pdf, xlsx = pack.write(p, out)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        err.print(f"[red]cannot write the pack into {escape(str(out))}: {escape(why)}[/]")
+        raise typer.Exit(2) from exc
     print(pdf)
     print(xlsx)
 
 
 db_app = typer.Typer(no_args_is_help=True, help="The application database's migrations.")
 app.add_typer(db_app, name="db")
+
+
+def _check_current(db) -> None:
+    """Stop with the migration to run when the application database is behind the code (or
+    was never set up), not a traceback from the first query."""
+    from dashboard.appdb.engine import SchemaNotCurrent
+
+    try:
+        db.check_current()
+    except SchemaNotCurrent as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _revision_refused(revision: str) -> Iterator[None]:
+    """A revision Alembic cannot find or reach is said in one line, with exit status 2."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        err.print(f"revision {revision!r}: {exc}", markup=False)
+        raise typer.Exit(2) from exc
 
 
 def _configure(db: Path | None) -> Settings:
@@ -287,7 +322,8 @@ def db_upgrade(
     """Create the application database or bring it up to the code's migrations."""
     from dashboard.appdb import AppDB, upgrade
 
-    upgrade(_db_url(url), revision)
+    with _revision_refused(revision):
+        upgrade(_db_url(url), revision)
     db = AppDB(_db_url(url))
     err.print(f"application database at revision {db.current_revision()}")
     db.dispose()
@@ -301,7 +337,8 @@ def db_downgrade(
     """Step the application database back to an earlier revision."""
     from dashboard.appdb import downgrade
 
-    downgrade(_db_url(url), revision)
+    with _revision_refused(revision):
+        downgrade(_db_url(url), revision)
 
 
 @db_app.command("current")
@@ -432,6 +469,7 @@ def audits_show(
     scope = Scope("audit-sampler", "ppu", tuple(get_settings().areas))
     store = AppDB(_db_url(app_db))
     try:
+        _check_current(store)
         sample = service.get_sample(store, chosen)
         if sample is None:
             err.print(f"[red]{chosen:%Y-%m} has not been drawn[/]")

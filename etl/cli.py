@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import pandas as pd
 import typer
 from rich.console import Console
@@ -161,10 +162,14 @@ def load_cmd(
 def _open(db: Path | None):
     from etl.warehouse import connect_read_only
 
+    path = _db(db)
     try:
-        return connect_read_only(_db(db))
+        return connect_read_only(path)
     except FileNotFoundError as exc:
         err.print(f"[bold red]{_said(exc)}[/]")
+        raise typer.Exit(2) from exc
+    except duckdb.Error as exc:  # a file that is not a DuckDB database, or one in use
+        err.print(f"[bold red]{escape(str(path))} cannot be opened as a warehouse: {_said(exc)}[/]")
         raise typer.Exit(2) from exc
 
 
@@ -289,6 +294,10 @@ def rejects_cmd(
             "SELECT source, line, record_id, reason, detail, load_id, resolved_load_id "
             "FROM quarantine ORDER BY source, line"
         ).df()
+    except duckdb.CatalogException as exc:
+        where = escape(str(_db(db)))
+        err.print(f"[bold red]{where} holds no quarantine: not a warehouse a load built[/]")
+        raise typer.Exit(2) from exc
     finally:
         con.close()
     _emit(df, fmt, "quarantine")
@@ -309,6 +318,9 @@ def sample_cmd(
     """Write synthetic extracts (a base extract, and a next-day delta in DIR/delta)."""
     from etl.sample import write_sample
 
+    if out_dir.exists() and not out_dir.is_dir():
+        err.print(f"[bold red]--out {escape(str(out_dir))} is a file, not a folder[/]")
+        raise typer.Exit(2)
     counts = write_sample(out_dir, scale.value, seed)
     for name, n in counts.items():
         err.print(f"{name}: {n:,} rows")

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, model_validator
@@ -438,8 +438,14 @@ def run_command(app: Callable[..., object], prog_name: str) -> None:
     try:
         app(prog_name=prog_name)
     except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            print(f"settings: {where + ': ' if where else ''}{message}", file=sys.stderr)
-        raise SystemExit(2) from None
+        refuse_settings(exc)
+
+
+def refuse_settings(exc: ValidationError) -> NoReturn:
+    """Say each setting refused in one line on stderr and exit with status 2 (the command
+    lines, and ``python app.py`` or gunicorn starting the app)."""
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        print(f"settings: {where + ': ' if where else ''}{message}", file=sys.stderr)
+    raise SystemExit(2) from None
