@@ -151,7 +151,9 @@ def shell() -> html.Div:
 try:
     app = create_app()
 except ValidationError as refused:  # a setting no rule can work with: one line, not a traceback
-    refuse_settings(refused)
+    # Under gunicorn, status 3 is its "worker failed to boot": the server stops rather than
+    # starting the worker again and again (status 2 did).
+    refuse_settings(refused, status=2 if __name__ == "__main__" else 3)
 server = app.server
 
 

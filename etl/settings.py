@@ -441,11 +441,11 @@ def run_command(app: Callable[..., object], prog_name: str) -> None:
         refuse_settings(exc)
 
 
-def refuse_settings(exc: ValidationError) -> NoReturn:
-    """Say each setting refused in one line on stderr and exit with status 2 (the command
+def refuse_settings(exc: ValidationError, status: int = 2) -> NoReturn:
+    """Say each setting refused in one line on stderr and exit with ``status`` (the command
     lines, and ``python app.py`` or gunicorn starting the app)."""
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         print(f"settings: {where + ': ' if where else ''}{message}", file=sys.stderr)
-    raise SystemExit(2) from None
+    raise SystemExit(status) from None

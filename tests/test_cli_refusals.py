@@ -85,3 +85,18 @@ def test_a_bad_argument_or_a_store_not_set_up_is_said_in_a_line(case, places):
     assert done.returncode == 2, done.stderr
     assert said in " ".join(done.stderr.split())
     assert not (tmp / "packs").exists()
+
+
+def test_gunicorn_stops_on_a_refused_setting_instead_of_starting_workers_again(tmp_path):
+    """Exit status 2 from a worker made gunicorn start another, for ever; 3 is its "worker
+    failed to boot", and the server stops."""
+    env = {**os.environ, "PVP_AREAS": "[]", "PVP_DB_PATH": str(tmp_path / "none.duckdb")}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0",
+         "--no-control-socket", "app:server"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Worker failed to boot" in done.stderr
+    assert done.stderr.count("settings: areas: name at least one area") == 1
+    assert "Traceback" not in done.stderr
