@@ -351,10 +351,19 @@ def run(
     for user in sorted(users.values(), key=lambda u: u.username):
         if not user.email or not subscribed(db, user.username):
             continue
-        digest = build(db, user, s, refreshed)
-        if digest is None:
+        try:
+            digest = build(db, user, s, refreshed)
+            message = None if digest is None else _message(digest, s)
+        except Exception as exc:  # one subscriber's failure never costs the others theirs
+            log.exception("digest for %s not built", user.username)
+            why = f"not built: {type(exc).__name__}"  # never the words: they may hold a case
+            _record(db, run_at, user.username, "failed", 0, None, why)
+            result.failed += 1
+            result.problems.append(f"{user.username}: {why}")
             continue
-        if _deliver(db, run_at, user.username, _message(digest, s), send, out_dir, s, sleep,
+        if digest is None or message is None:  # nothing to say to this subscriber today
+            continue
+        if _deliver(db, run_at, user.username, message, send, out_dir, s, sleep,
                     result, len(digest.case_ids)):  # fmt: skip
             _mark_sent(db, digest, day)
             _log_disclosure(access, s, digest, day, "written" if out_dir is not None else "sent")
@@ -396,7 +405,7 @@ def _deliver(db, run_at, username, msg, send, out_dir, s, sleep, result, cases=N
     for attempt in range(1, s.digest_attempts + 1):
         try:
             send(msg)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # the mail server's refusals, and anything else a send raises
             # The class and the server's words: never the message, which holds case detail.
             error = f"{type(exc).__name__}: {str(exc)[:200]}"
             log.warning("digest to %s: attempt %d failed (%s)", username, attempt, error)

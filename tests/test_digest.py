@@ -334,3 +334,24 @@ def test_starttls_with_the_forces_ca_and_a_password_from_a_file(world, tls_smtp,
     assert run(world, **tls, digest_attempts=1).failed == 3
     # Without the force's CA the self-made certificate is refused: nothing is sent.
     assert run(world, **{**tls, "smtp_ca_file": None}, digest_attempts=1).sent == 0
+
+
+def test_a_subscriber_whose_digest_cannot_be_made_is_recorded_and_the_rest_go_on(
+    world, monkeypatch
+):
+    """Only the mail server's refusals were caught: anything else raised while making or
+    sending one subscriber's digest ended the run, and those sorted after got nothing."""
+    db, *_, inbox = world
+    made = digest.build
+
+    def build(db_, user, s, refreshed):
+        if user.username == "east":  # sorted first of the three: the others come after
+            raise KeyError("a fault inside one subscriber's digest")
+        return made(db_, user, s, refreshed)
+
+    monkeypatch.setattr(digest, "build", build)
+    result = run(world)
+    assert (result.sent, result.failed) == (2, 1)
+    assert result.problems == ["east: not built: KeyError"]
+    assert ("east", "failed", 0) in sends(db)
+    assert inbox.to("west@force.test") and not inbox.to("east@force.test")
