@@ -39,6 +39,10 @@ RENDER_TIMEOUT = 240
 # web worker that started it (and so subprocess.run's timeout) is gone.
 SELF_DEADLINE_GRACE = 60
 KEEP_SECONDS = 7 * 24 * 3600
+# PDF packs one user may have in the making at once. Renders run one at a time per worker:
+# without a limit, crafted requests for other months or areas queued hundreds of renders ahead
+# of everyone else's pack (an adversarial pass, session 24).
+IN_FLIGHT_PER_USER = 2
 
 _worker: tuple[int, threading.Thread, queue.Queue] | None = None
 _worker_lock = threading.Lock()
@@ -73,7 +77,7 @@ def _submit(fn, *args) -> None:
 
 @dataclass
 class Job:
-    state: str  # ready | running | failed
+    state: str  # ready | running | waiting (the user's other packs first) | failed
     path: Path
     filename: str = ""
     seconds: int = 0
@@ -187,6 +191,24 @@ def _sweep(folder: Path) -> None:
             pass
 
 
+def _owner(scope: Scope) -> str:
+    """Who a pending pack is for, as written in its file (not the name itself)."""
+    return hashlib.sha256(f"owner:{scope.username}".encode()).hexdigest()[:32]
+
+
+def _in_flight(folder: Path, owner: str) -> int:
+    """This user's packs in the making: pending, and not left by a worker that died."""
+    fresh = time.time() - STALE_SECONDS
+    count = 0
+    for path in folder.glob("*.pending"):
+        try:
+            if path.stat().st_mtime >= fresh and path.read_text() == owner:
+                count += 1
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass  # finished meanwhile, or not ours
+    return count
+
+
 def ensure(scope: Scope, month: date, areas: list[str] | None, retry: bool = False) -> Job:
     """The pack's job for this user: ready, running, or (once) failed. Starts it if needed;
     never renders on the caller's thread. ``retry`` starts a failed one again. A pack is a
@@ -208,10 +230,18 @@ def ensure(scope: Scope, month: date, areas: list[str] | None, retry: bool = Fal
         pending.unlink(missing_ok=True)  # its worker died: take it over
     except FileNotFoundError:
         pass
+    owner = _owner(scope)
     try:
-        os.close(os.open(pending, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        fd = os.open(pending, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return Job("running", pdf)  # another request started it just now
+    with os.fdopen(fd, "w") as fh:
+        fh.write(owner)
+    # Counted once this one is claimed, so two requests at once can never both pass the limit
+    # (both may wait, and start at their next poll).
+    if _in_flight(folder, owner) > IN_FLIGHT_PER_USER:
+        pending.unlink(missing_ok=True)
+        return Job("waiting", pdf)
     _sweep(folder)
     job = {
         "folder": str(folder),

@@ -69,3 +69,43 @@ def test_a_pdf_made_before_an_action_was_agreed_is_not_served_after_it(
     assert agreed != made
     service.close_action(appdb, ppu, action.id, action.version)
     assert packjobs._key(west, june, ["West"]) not in (made, agreed)
+
+
+def test_a_user_has_at_most_two_pdf_packs_in_the_making_and_the_next_waits(
+    tmp_path, monkeypatch, appdb
+):
+    """An adversarial pass (session 24): each month or area asked was a render of its own, run
+    one at a time per worker, so one user's crafted requests queued hundreds of renders ahead of
+    everyone else's pack. The renders are not run here: what is counted is what was started."""
+    from datetime import date
+
+    from dashboard.scope import Scope
+    from etl.testing import build_fixture_warehouse
+
+    build_fixture_warehouse(tmp_path / "extract", tmp_path / "w.duckdb")
+    here = {"db_path": tmp_path / "w.duckdb", "audit_path": tmp_path / "access.sqlite",
+            "app_db_url": appdb.url, "pack_cache_dir": tmp_path / "packs"}  # fmt: skip
+    moved = data.settings().model_copy(update=here)
+    monkeypatch.setattr(data, "settings", lambda: moved)
+    started: list[dict] = []
+    monkeypatch.setattr(packjobs, "_submit", lambda _fn, job: started.append(job))
+    west, east = Scope("west", "area", ("West",)), Scope("east", "area", ("East",))
+    april, may, june = (date(2018, m, 1) for m in (4, 5, 6))
+    assert packjobs.IN_FLIGHT_PER_USER == 2
+    assert packjobs.ensure(west, april, None).state == "running"
+    assert packjobs.ensure(west, may, None).state == "running"
+    assert packjobs.ensure(west, june, None).state == "waiting"
+    assert packjobs.ensure(west, june, ["West"]).state == "waiting"  # another choice, the same
+    assert packjobs.ensure(east, june, None).state == "running"  # others are not held back
+    assert packjobs.ensure(west, april, None).state == "running"  # the one already started
+    assert [(j["username"], j["month"]) for j in started] == [
+        ("west", "2018-04-01"), ("west", "2018-05-01"), ("east", "2018-06-01"),
+    ]  # fmt: skip
+    folder = packjobs.cache_dir()
+    (folder / f"{started[0]['key']}.pending").unlink()  # April's render ended
+    assert packjobs.ensure(west, june, None).state == "running"
+    assert started[-1]["month"] == "2018-06-01"
+    # A pending file a dead worker left (older than STALE_SECONDS) holds no place.
+    old = time.time() - packjobs.STALE_SECONDS - 60
+    os.utime(folder / f"{started[1]['key']}.pending", (old, old))
+    assert packjobs.ensure(west, date(2018, 3, 1), None).state == "running"

@@ -249,6 +249,12 @@ def _pdf(_clicks, _ticks, month, area):
     if job.state == "failed":
         failed = "The PDF pack could not be made; try again or ask an admin."
         return no_update, failed, True, False
+    if job.state == "waiting":
+        waiting = (
+            f"You have {packjobs.IN_FLIGHT_PER_USER} PDF packs being made already: this one "
+            "starts when one of them is ready..."
+        )
+        return no_update, [dbc.Spinner(size="sm", spinner_class_name="me-2"), waiting], False, True
     preparing = [
         dbc.Spinner(size="sm", spinner_class_name="me-2"),
         f"Preparing the PDF pack ({job.seconds} s; it takes about ten seconds)...",
