@@ -159,7 +159,7 @@ def table_panel(panel: Panel) -> dbc.Card:
             dbc.CardHeader(
                 dbc.Row(
                     [
-                        dbc.Col(html.H2(panel.title, className="h5 mb-0")),
+                        dbc.Col(html.H2(panel.heading(data.settings()), className="h5 mb-0")),
                         dbc.Col(
                             [
                                 dbc.Button(
@@ -225,7 +225,7 @@ def _footnotes(panel: Panel) -> html.Ul | None:
 def panel_shell(panel: Panel) -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader(html.H2(panel.title, className="h5 mb-0")),
+            dbc.CardHeader(html.H2(panel.heading(data.settings()), className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(panel.describe(data.settings()), className="text-muted small"),
@@ -539,7 +539,9 @@ def _register_table(page: str, panel: Panel) -> None:
         produced = datetime.now().strftime("%d/%m/%Y %H:%M")
         about = [
             "OFFICIAL-SENSITIVE",
-            f"{panel.title}, as of {c.as_of:%d/%m/%Y}" if c.as_of else panel.title,
+            f"{panel.heading(data.settings())}, as of {c.as_of:%d/%m/%Y}"
+            if c.as_of
+            else panel.heading(data.settings()),
             f"Produced {produced} by {scope.username} for areas: {', '.join(scope.areas)}",
             f"Filters: {words.filters_in_words(filters)}",
             f"Grid filters: {describe_grid_filters(filter_model, table.columns)}",

@@ -806,10 +806,10 @@ SHARES = (
 )  # fmt: skip
 
 
-def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataFrame:
+def quality(scope: Scope, filters: Filters, by: str, days: int | None = None) -> pd.DataFrame:
     """Per supervisor (``by='reviewer'``), team (``by='team'``) or in all (``by='all'``, one
-    row), the entries of the ``days``
-    to the as-of day, assessed (etl/sql/queries/entry_quality.sql): counts, grade shares,
+    row), the entries of the ``days`` (the page's: ``quality_window_days``; the pack's: its
+    month) to the as-of day, assessed (etl/sql/queries/entry_quality.sql): counts, grade shares,
     element coverage, median days between entries, and (teams) entries on child cases by
     non-supervisors. Shares under ``min_entries_for_share`` entries are left empty
     (``small_numbers`` says so); ``concern`` (thin or repeated share) sorts the worst first.
@@ -817,6 +817,7 @@ def quality(scope: Scope, filters: Filters, by: str, days: int = 90) -> pd.DataF
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame()
+    days = settings().quality_window_days if days is None else days
     given = dict(
         as_of=as_of, since=as_of - timedelta(days=days), investigation_id=None,
         team=filters.team, team_type=filters.team_type,
@@ -855,14 +856,16 @@ def _quality_rows(both: pd.DataFrame, by: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def quality_entries(scope: Scope, filters: Filters, days: int = 90) -> pd.DataFrame:
-    """The entries behind the quality tables: the ``days`` to the as-of day, in scope, narrowed
-    by team, team type and supervisor; with the elements present and missing in words."""
+def quality_entries(scope: Scope, filters: Filters, days: int | None = None) -> pd.DataFrame:
+    """The entries behind the quality tables: the ``days`` (``quality_window_days``) to the
+    as-of day, in scope, narrowed by team, team type and supervisor; with the elements present
+    and missing in words."""
     from etl.assessment import element_words
 
     as_of = resolve_as_of(filters)
     if as_of is None:
         return pd.DataFrame()
+    days = settings().quality_window_days if days is None else days
     df = query(
         "case_entries", scope, filters.areas, as_of=as_of, since=as_of - timedelta(days=days),
         investigation_id=None,

@@ -18,7 +18,7 @@ import flask
 import pandas as pd
 from dash import Input, Output, State, callback
 
-from dashboard import inputs, words
+from dashboard import data, inputs, words
 from dashboard.access import auth, current_scope
 from dashboard.grid import Column, apply_model, describe_grid_filters, sort_model
 from dashboard.panels import Panel, discover
@@ -78,7 +78,7 @@ def page(panel: Panel, rows: pd.DataFrame, about: dict[str, str], produced: str)
         for row in rows.to_dict("records")
     )
     meta = " &middot; ".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in about.items())
-    title = f"{panel.title}, {about['As of']}"
+    title = f"{panel.heading(data.settings())}, {about['As of']}"
     return f"""<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title>
 <style>{CSS}{page_rules(title, produced, "A4 landscape")}</style></head><body>

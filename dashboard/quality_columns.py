@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data
+from dashboard import data, words
 from dashboard.grid import Column
+from etl.settings import Settings
 
 # (share column in dashboard.data.quality, header)
 SHARES = [
@@ -31,16 +32,20 @@ def as_percentages(df: pd.DataFrame) -> pd.DataFrame:
     shares = (df[names].astype("float64") * 100).round(1)
     shares.columns = [f"{name}_pct" for name in names]
     note = f"fewer than {data.settings().min_entries_for_share} entries: no shares"
-    words = pd.Series(
+    notes = pd.Series(
         [note if small else "" for small in df["small_numbers"]],
         index=df.index,
         name="small_numbers_words",
     )
-    return pd.concat([df, shares, words], axis=1)
+    return pd.concat([df, shares, notes], axis=1)
 
 
-def small_numbers_note() -> str:
+def small_numbers_note(s: Settings) -> str:
     return (
-        f"Shares are left empty for fewer than {data.settings().min_entries_for_share} entries: "
-        "too few to judge."
+        f"Shares are left empty for fewer than {s.min_entries_for_share} entries: too few to judge."
     )
+
+
+def window_title(what: str, s: Settings) -> str:
+    """A quality table's title with the days it covers: "By team (last 90 days)"."""
+    return f"{what} (last {words.days(s.quality_window_days)})"

@@ -148,6 +148,11 @@ class Settings(BaseSettings):
     min_entries_for_share: int = Field(
         10, description="Quality shares are not shown for a supervisor or team with fewer entries."
     )
+    quality_window_days: int = Field(
+        90,
+        description="The supervision-quality tables and their entries cover this many days to "
+        "the day shown (the PVP pack's cover its month).",
+    )
     pack_top_supervisors: int = Field(
         20,
         description="The pack's PDF and page list this many supervisors, worst first (the "
@@ -378,6 +383,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "substantive_min_elements is a number of the checklist's elements: 1 to 5"
             )
+        if self.quality_window_days < 1:
+            raise ValueError("quality_window_days must be at least 1: 0 days hold no entry")
         if self.repeated_min_cases < 2:
             raise ValueError("repeated_min_cases must be at least 2: one case repeats nothing")
         for name, value in self:

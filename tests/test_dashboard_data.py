@@ -604,3 +604,40 @@ def test_the_warehouse_connection_holds_duckdb_to_duckdb_mb_and_spills_past_it(l
     other = duckdb.connect(str(db), read_only=True)  # the same database, the same bound
     assert other.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == limit
     other.close()
+
+
+def test_the_quality_window_is_the_setting_and_its_titles_say_it(tmp_path, monkeypatch):
+    """quality_window_days (90) to the as-of day, 30/06: an entry on 01/04 (90 days before)
+    is outside, one on 02/04 inside; with 30 days, 31/05 is outside and 01/06 inside. The
+    tables' titles say the window the running settings hold."""
+    from dashboard.panels import discover
+    from etl.load import load
+    from etl.settings import Settings
+    from etl.testing import write_extracts
+
+    case = {"investigation_id": "CP1", "opened_at": "2018-03-01 10:00", "team": "West CP",
+            "team_type": "child_protection"}  # fmt: skip
+    note = "Risk reviewed; plan agreed; actions set; next review in 28 days."
+    days = ["2018-04-01", "2018-04-02", "2018-05-31", "2018-06-01", "2018-06-30"]
+    entries = [
+        {"review_id": f"R{i}", "investigation_id": "CP1", "reviewed_at": f"{day} 10:00",
+         "reviewer_id": "DS1", "reviewer_rank": "DS", "actions_set": "2", "note": note}
+        for i, day in enumerate(days)
+    ]  # fmt: skip
+    db = tmp_path / "w.duckdb"
+    load(write_extracts(tmp_path / "x", investigations=[case], supervision=entries), db,
+         Settings(), extracted_on=DAY)  # fmt: skip
+    use_warehouse(monkeypatch, db)
+    running = data.settings()
+    titles = {p.id: p for p in discover().values() if p.id.startswith("quality-")}
+    for window, counted in ((None, ["R1", "R2", "R3", "R4"]), (30, ["R3", "R4"])):
+        s = running if window is None else running.model_copy(update={"quality_window_days": 30})
+        monkeypatch.setattr(data, "settings", lambda s=s: s)
+        chosen = Filters(as_of=DAY, areas=["West"])
+        teams = data.quality(WEST, chosen, by="team")
+        assert teams.set_index("team").loc["West CP", "entries"] == len(counted)
+        assert sorted(data.quality_entries(WEST, chosen)["review_id"]) == counted
+        shown = f"(last {s.quality_window_days} days)"
+        assert titles["quality-teams"].heading(s) == f"By team {shown}"
+        assert titles["quality-supervisors"].heading(s) == f"By supervisor {shown}"
+        assert titles["quality-entries"].heading(s) == f"Entries {shown}"

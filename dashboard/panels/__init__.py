@@ -62,7 +62,9 @@ class Panel:
     id: str
     page: str
     order: int
-    title: str
+    # A title that states a setting (the quality tables' window) is a function of the
+    # settings, as a description is.
+    title: str | Callable[[Settings], str]
     # Shown under the title. A description that states a setting (a threshold, a rank group)
     # is a function of the settings, so it says what the running settings say.
     description: str | Callable[[Settings], str]
@@ -75,6 +77,9 @@ class Panel:
 
     def describe(self, settings: Settings) -> str:
         return self.description(settings) if callable(self.description) else self.description
+
+    def heading(self, settings: Settings) -> str:
+        return self.title(settings) if callable(self.title) else self.title
 
 
 _REGISTRY: dict[str, Panel] = {}

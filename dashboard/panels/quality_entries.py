@@ -5,6 +5,7 @@ from __future__ import annotations
 from dashboard import data
 from dashboard.grid import Column
 from dashboard.panels import Context, Panel, Table
+from dashboard.quality_columns import window_title
 
 COLUMNS = [
     Column("investigation_id", "Case", link="/case/", width=130),
@@ -28,7 +29,7 @@ PANEL = Panel(
     id="quality-entries",
     page="quality-entries",
     order=10,
-    title="Entries (last 90 days)",
+    title=lambda s: window_title("Entries", s),
     description=(
         "Each counting entry with its grade, the checklist elements it shows and misses, and "
         "whether the same supervisor wrote the same text on other cases. Narrow by supervisor "

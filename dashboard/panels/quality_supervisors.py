@@ -1,11 +1,17 @@
-"""Supervision quality: per supervisor, over the 90 days to the as-of day, worst first."""
+"""Supervision quality: per supervisor, over the quality_window_days to the as-of day, worst
+first."""
 
 from __future__ import annotations
 
 from dashboard import data
 from dashboard.grid import Column
 from dashboard.panels import Context, Panel, Table
-from dashboard.quality_columns import SHARE_COLUMNS, as_percentages, small_numbers_note
+from dashboard.quality_columns import (
+    SHARE_COLUMNS,
+    as_percentages,
+    small_numbers_note,
+    window_title,
+)
 
 COLUMNS = [
     Column("reviewer_id", "Supervisor", width=130, link="/quality/entries?reviewer="),
@@ -26,12 +32,12 @@ PANEL = Panel(
     id="quality-supervisors",
     page="quality",
     order=10,
-    title="By supervisor (last 90 days)",
-    description=(
+    title=lambda s: window_title("By supervisor", s),
+    description=lambda s: (
         "Entries by each supervisor that count for their case's rule, assessed against the "
         "reviewing-officer checklist (defined under the tables). Thin or repeated %: the share "
         "that is thin, repeated text, or both; the list starts with the highest. Click a "
-        "supervisor to read their entries. " + small_numbers_note()
+        "supervisor to read their entries. " + small_numbers_note(s)
     ),
     table=Table(
         columns=COLUMNS,

@@ -1,11 +1,16 @@
-"""Supervision quality: per team, over the 90 days to the as-of day, worst first."""
+"""Supervision quality: per team, over the quality_window_days to the as-of day, worst first."""
 
 from __future__ import annotations
 
 from dashboard import data
 from dashboard.grid import Column
 from dashboard.panels import Context, Panel, Table
-from dashboard.quality_columns import SHARE_COLUMNS, as_percentages, small_numbers_note
+from dashboard.quality_columns import (
+    SHARE_COLUMNS,
+    as_percentages,
+    small_numbers_note,
+    window_title,
+)
 
 COLUMNS = [
     Column("area", "Area", width=90),
@@ -30,12 +35,12 @@ PANEL = Panel(
     id="quality-teams",
     page="quality",
     order=20,
-    title="By team (last 90 days)",
-    description=(
+    title=lambda s: window_title("By team", s),
+    description=lambda s: (
         "The counting entries on the team's cases, assessed as above; click a team to read "
         "them. Entries by non-supervisors on child cases: of all entries on the team's "
         "child-related cases, the share made by ranks that do not supervise — entries that "
-        "look like supervision on the log but do not count as it. " + small_numbers_note()
+        "look like supervision on the log but do not count as it. " + small_numbers_note(s)
     ),
     table=Table(columns=COLUMNS, rows=rows, noun="team", export_name="supervision-quality-by-team"),
 )
