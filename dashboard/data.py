@@ -982,9 +982,10 @@ def pvp_monthly(scope: Scope, areas: list[str] | None, first: date, last: date) 
     compliance_month_end: that share on the last day. breaches / breach_median_days: review
     intervals longer than the window that ended in the month or were still running at its end,
     and their median length (days at month end for running ones). response_never_supervised:
-    response child cases never supervised at month end. new_response_child, within_1_day,
-    within_7_days: response child cases opened in the month, and the share with a supervisor
-    entry within 1 and 7 days of opening and by the month's end. new_child_related:
+    response child cases never supervised at month end. new_response_child, within_first,
+    within_second: response child cases opened in the month, and the share with a supervisor
+    entry within each of the ``response_entry_within_days`` of opening and by the month's end.
+    new_child_related:
     child-related cases opened in the month. (The queries: daily_compliance_by_area,
     monthly_breaches, monthly_new_child_cases, flags; the sums: dashboard/measures.py.)
     """

@@ -67,22 +67,23 @@ def breaches(rows: pd.DataFrame) -> pd.DataFrame:
 
 def new_cases(counts: pd.DataFrame) -> pd.DataFrame:
     """From monthly_new_child_cases counts: per month, new child-related and response child
-    cases, and the share of the response ones supervised within 1 and 7 days (NaN: none)."""
+    cases, and the share of the response ones supervised within each of the
+    ``response_entry_within_days`` (NaN: none)."""
     if counts.empty:
         return pd.DataFrame(
-            columns=["new_response_child", "within_1_day", "within_7_days", "new_child_related"]
+            columns=["new_response_child", "within_first", "within_second", "new_child_related"]
         )
     counts = counts.assign(month=_month(counts["month"]))
     summed = counts.groupby("month")[
-        ["new_child_related", "new_response_child", "response_within_1_day",
-         "response_within_7_days"]
+        ["new_child_related", "new_response_child", "response_within_first",
+         "response_within_second"]
     ].sum()  # fmt: skip
     response = summed["new_response_child"].where(summed["new_response_child"] > 0)
     return pd.DataFrame(
         {
             "new_response_child": summed["new_response_child"],
-            "within_1_day": summed["response_within_1_day"] / response,
-            "within_7_days": summed["response_within_7_days"] / response,
+            "within_first": summed["response_within_first"] / response,
+            "within_second": summed["response_within_second"] / response,
             "new_child_related": summed["new_child_related"],
         }
     )

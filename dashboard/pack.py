@@ -49,8 +49,8 @@ def headlines(s: Settings) -> list[tuple[str, str, str]]:
         ("breach_median_days", "Median length of those gaps (days)", "num"),
         ("response_never_supervised", "Response child cases never supervised at month end", "int"),
         ("new_response_child", "New response child cases", "int"),
-        ("within_1_day", "... with a supervisor entry within 1 day", "pct"),
-        ("within_7_days", "... with a supervisor entry within 7 days", "pct"),
+        ("within_first", f"... with a supervisor entry {words.response_within(s)[0]}", "pct"),
+        ("within_second", f"... with a supervisor entry {words.response_within(s)[1]}", "pct"),
         ("new_child_related", "New child-related investigations", "int"),
     ]
 
@@ -132,8 +132,8 @@ WHEN_EMPTY = {
     "compliance_avg": "no cases",
     "compliance_month_end": "no cases",
     "breach_median_days": "no gaps",
-    "within_1_day": "no cases",
-    "within_7_days": "no cases",
+    "within_first": "no cases",
+    "within_second": "no cases",
 }
 
 
@@ -489,7 +489,8 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     t = pack.trend.copy()
     t["month"] = pd.to_datetime(t["month"])
     measures = list(HEADLINE_FORMATS)
-    gaps = words.gaps_over(data.settings())
+    s = data.settings()
+    gaps = words.gaps_over(s)
     t[measures] = t[measures].astype("float64")  # an empty month is a gap in the line, not 0
     out = []
     comp = t.melt("month", ["compliance_avg", "compliance_month_end"], "measure", "share")
@@ -509,13 +510,14 @@ def figures(pack: Pack) -> list[tuple[str, go.Figure]]:
     fig = px.bar(t, x="month", y=never, text=never, labels={never: "Cases"})
     whole_numbers(fig, t[never].max())
     out.append(("Response child cases never supervised at month end", fig))
-    resp = t.melt("month", ["within_1_day", "within_7_days"], "measure", "share")
-    resp["measure"] = resp["measure"].map(
-        {"within_1_day": "within 1 day", "within_7_days": "within 7 days"}
-    )
+    first, second = words.response_within(s)
+    resp = t.melt("month", ["within_first", "within_second"], "measure", "share")
+    resp["measure"] = resp["measure"].map({"within_first": first, "within_second": second})
     fig = px.line(resp, x="month", y="share", color="measure", markers=True)
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    out.append(("New response child cases supervised within 1 and 7 days", fig))
+    spans = s.response_entry_within_days
+    out.append((f"New response child cases supervised within {spans[0]} and "
+                f"{words.days(spans[1])}", fig))  # fmt: skip
     demand = pack.demand.copy()
     demand["month"] = pd.to_datetime(demand["month"])
     demand["team_type"] = demand["team_type"].map(words.team_type_words)

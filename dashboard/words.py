@@ -224,6 +224,13 @@ def gaps_over(s: Settings) -> str:
     return f"Review gaps over {window(s)}"
 
 
+def response_within(s: Settings) -> tuple[str, str]:
+    """The two spans new response child cases are measured on: "within 1 day" and "within 7
+    days" with the defaults."""
+    first, second = s.response_entry_within_days
+    return f"within {days(first)}", f"within {days(second)}"
+
+
 def pvp_definitions(s: Settings) -> str:
     """How the PVP page's headline figures are counted (under its table)."""
     return (
@@ -231,9 +238,10 @@ def pvp_definitions(s: Settings) -> str:
         f"by {ranks(s.ds_review_ranks)} (or of opening), measured at the end of each day. Gaps: "
         f"intervals between such reviews longer than {window(s)} that ended in the month or "
         "were still running at its end. Response child cases: response-team cases with a child "
-        "victim or suspect (or another child reason); supervised within 1 or 7 days = an entry "
-        f"by {ranks(s.supervisor_ranks)} within that many days of opening and by the month's "
-        "end."
+        "victim or suspect (or another child reason); supervised within "
+        f"{s.response_entry_within_days[0]} or {days(s.response_entry_within_days[1])} = an "
+        f"entry by {ranks(s.supervisor_ranks)} within that many days of opening and by the "
+        "month's end."
     )
 
 
@@ -243,6 +251,7 @@ def measure_definitions(s: Settings) -> dict[str, str]:
     specialist = ", ".join(s.specialist_team_types)
     response = ", ".join(s.response_team_types)
     ds, sup = ranks(s.ds_review_ranks), ranks(s.supervisor_ranks)
+    first, second = response_within(s)
     return {
         "compliance_avg": f"Mean over the month's days of the share of open specialist cases "
         f"({specialist}) whose last review by {ds} (or opening) was within {window(s)}, "
@@ -258,10 +267,10 @@ def measure_definitions(s: Settings) -> dict[str, str]:
         f"and no entry by {sup}, at the month's end.",
         "new_response_child": f"Response cases ({response}) with a child reason opened in the "
         "month.",
-        "within_1_day": f"The share of those with an entry by {sup} within 1 day of opening "
-        "(and by the month's end).",
-        "within_7_days": f"The share of those with an entry by {sup} within 7 days of opening "
-        "(and by the month's end).",
+        "within_first": f"The share of those with an entry by {sup} {first} of opening (and "
+        "by the month's end).",
+        "within_second": f"The share of those with an entry by {sup} {second} of opening (and "
+        "by the month's end).",
         "new_child_related": "Child-related investigations opened in the month. "
         + child_related_definition(s),
     }

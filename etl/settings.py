@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     min_entries_for_share: int = Field(
         10, description="Quality shares are not shown for a supervisor or team with fewer entries."
     )
+    response_entry_within_days: list[int] = Field(
+        [1, 7],
+        description="New response child cases (PVP page and pack): the shares with a supervisor "
+        "entry within each of these many days of opening (two, the shorter first; by the "
+        "month's end).",
+    )
     quality_window_days: int = Field(
         90,
         description="The supervision-quality tables and their entries cover this many days to "
@@ -382,6 +388,12 @@ class Settings(BaseSettings):
         if not 1 <= self.substantive_min_elements <= 5:
             raise ValueError(
                 "substantive_min_elements is a number of the checklist's elements: 1 to 5"
+            )
+        within = self.response_entry_within_days
+        if len(within) != 2 or not 0 <= within[0] < within[1] <= 31:
+            raise ValueError(
+                "response_entry_within_days is two numbers of days, the shorter first, 0 to 31 "
+                f"(a case is measured by its month's end), not {within}"
             )
         if self.quality_window_days < 1:
             raise ValueError("quality_window_days must be at least 1: 0 days hold no entry")

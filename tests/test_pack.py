@@ -14,7 +14,7 @@ import pytest
 from conftest import use_warehouse
 from pypdf import PdfReader
 
-from dashboard import data, pack
+from dashboard import data, pack, words
 from dashboard.scope import Scope
 from etl.load import load
 from etl.settings import Settings
@@ -72,11 +72,28 @@ def test_march_measures_by_hand(pvp_db):
     assert (march["breaches"], march["breach_median_days"]) == (1, 34)  # 20/02 -> 26/03
     assert march["response_never_supervised"] == 1  # E
     assert march["new_response_child"] == 3
-    assert march["within_1_day"] == pytest.approx(1 / 3)
-    assert march["within_7_days"] == pytest.approx(1 / 3)
+    assert march["within_first"] == pytest.approx(1 / 3)
+    assert march["within_second"] == pytest.approx(1 / 3)
     assert march["new_child_related"] == 4  # B, C, D, E
     feb = m.loc[FEBRUARY]
     assert (feb["compliance_avg"], feb["breaches"], feb["new_child_related"]) == (1.0, 0, 1)
+
+
+def test_the_response_spans_are_the_setting_and_the_pack_says_them(pvp_db, monkeypatch):
+    """response_entry_within_days [0, 10]: C's entry a day after opening is not within 0 days
+    but is within 10; D's, 10 days after, within 10 too: 0 of 3, then 2 of 3. The pack's
+    labels, chart and definitions say the spans (they were typed as 1 and 7)."""
+    spans = data.settings().model_copy(update={"response_entry_within_days": [0, 10]})
+    monkeypatch.setattr(data, "settings", lambda: spans)
+    march = data.pvp_monthly(FORCE, None, FEBRUARY, MARCH).set_index("month").loc[MARCH]
+    assert march["within_first"] == 0
+    assert march["within_second"] == pytest.approx(2 / 3)
+    labels = dict((col, label) for col, label, _kind in pack.headlines(spans))
+    assert labels["within_first"] == "... with a supervisor entry within 0 days"
+    assert labels["within_second"] == "... with a supervisor entry within 10 days"
+    p = pack.build(FORCE, MARCH)
+    assert "New response child cases supervised within 0 and 10 days" in dict(pack.figures(p))
+    assert "within 0 or 10 days" in words.pvp_definitions(spans)
 
 
 def test_a_gap_still_running_at_month_end_counts_with_its_length_then(pvp_db):

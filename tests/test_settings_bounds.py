@@ -36,6 +36,9 @@ from etl.settings import Settings
         ({"substantive_min_elements": 6}, "substantive_min_elements is a number"),
         ({"repeated_min_cases": 1}, "repeated_min_cases must be at least 2"),
         ({"quality_window_days": 0}, "quality_window_days must be at least 1"),
+        ({"response_entry_within_days": [7, 1]}, "response_entry_within_days is two numbers"),
+        ({"response_entry_within_days": [1, 7, 14]}, "response_entry_within_days is two"),
+        ({"response_entry_within_days": [1, 40]}, "response_entry_within_days is two numbers"),
     ],
 )  # fmt: skip
 def test_a_setting_no_rule_can_work_with_is_refused_by_name(given, said):
@@ -49,7 +52,7 @@ def test_the_defaults_and_the_edges_that_make_sense_are_accepted():
     Settings(unallocated_hours=876_600, session_hours=1, min_timestamp_year=1900)
     Settings(digest_retry_seconds=0, digest_attempts=1, substantive_min_elements=5,
              repeated_min_cases=2, timezone="UTC", areas=["King's Lynn"],
-             quality_window_days=1)  # fmt: skip
+             quality_window_days=1, response_entry_within_days=[0, 31])  # fmt: skip
 
 
 def test_the_commands_answer_a_bad_setting_in_one_line(tmp_path):
