@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard import inputs
 from dashboard.appdb import AppDB
-from dashboard.appdb.models import SavedView
+from dashboard.appdb.models import SavedView, by_key
 
 NAME_MAX = 80
 PER_PAGE_MAX = 50
@@ -106,7 +106,7 @@ def list_for(db: AppDB, username: str, page: str | None = None) -> list[SavedVie
 
 
 def _own(s, username: str, view_id: int) -> SavedView:
-    view = s.get(SavedView, view_id)
+    view = by_key(s, SavedView, view_id)
     if view is None or view.username != username:
         raise Invalid("no such view of yours")
     return view

@@ -91,6 +91,17 @@ def test_actions_are_carried_from_meeting_to_meeting_until_closed(appdb, warehou
     assert listed(date(2018, 8, 1)) == [a.id, force.id]
     assert listed(date(2018, 9, 1)) == [a.id, force.id]
     service.close_action(appdb, moderator, a.id, 1)
+    # Closed for good (an adversarial pass, session 25: a second close from a past month's
+    # page moved its close day, and the packs between carried it as open again); a past
+    # month's page, where it is shown open, does not offer it.
+    closed = service.actions_by_id(appdb, PPU, a.id)
+    with pytest.raises(service.Invalid, match="was closed on"):
+        service.close_action(appdb, PPU, a.id, closed.version)
+    again = service.actions_by_id(appdb, PPU, a.id)
+    assert (again.closed_at, again.closed_by, again.version) == (
+        closed.closed_at, closed.closed_by, closed.version,
+    )  # fmt: skip
+    assert service.still_open(appdb, [a.id, force.id]) == {force.id}
     closed_month = date.today().replace(day=1)
     assert a.id in listed(closed_month)  # shown as closed in the month it was closed
     assert a.id not in listed(service.measures.add_months(closed_month, 1))
@@ -171,3 +182,23 @@ def test_a_seed_outside_its_range_is_refused(appdb, warehouse):  # noqa: F811
         with pytest.raises(service.Invalid, match="a seed is a whole number from 0 to"):
             service.store_sample(appdb, PPU, JULY, seed=seed)
     assert service.store_sample(appdb, PPU, JULY, seed=2**31 - 1).seed == 2**31 - 1
+
+
+@pytest.mark.parametrize("key", [2**31, 2**63, -1, 0, True])
+def test_an_id_no_row_can_have_is_no_such_row_on_either_database(appdb, west_audit, key):
+    """An adversarial pass (session 25): on PostgreSQL an id past INTEGER's range (2^31 - 1)
+    made the query itself fail, and every audit and action callback answered 500; SQLite
+    answered them. Each is now "no such audit / action" on both."""
+    moderator = Scope("wm", "moderator", ("West",))
+    assert service.get_audit(appdb, WEST_AUDITOR, key) is None
+    with pytest.raises(service.Refused):
+        service.save_audit(appdb, WEST_AUDITOR, key, 1, answers(), None, None, None, None)
+    with pytest.raises(service.Refused):
+        service.moderate(appdb, moderator, key, 1, "good", None)
+    with pytest.raises(service.Refused):
+        service.add_feedback(appdb, moderator, key, "officer", date(2018, 7, 2), None)
+    with pytest.raises(service.Refused):
+        service.actions_by_id(appdb, PPU, key)
+    with pytest.raises(service.Refused):
+        service.close_action(appdb, PPU, key, 1)
+    assert service.get_audit(appdb, WEST_AUDITOR, west_audit.id) is not None

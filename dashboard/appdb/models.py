@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 # Named constraints, so migrations can drop or alter them on both SQLite and PostgreSQL.
 NAMING = {
@@ -32,6 +32,19 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+# The largest INTEGER key on PostgreSQL (SQLite's reach 2^63 - 1).
+KEY_MAX = 2**31 - 1
+
+
+def by_key(session: Session, model: type[Base], key: object) -> Base | None:
+    """``session.get(model, key)``, and None for a key no row can have: past INTEGER's range
+    PostgreSQL refuses the query itself, so a crafted id answered 500 there (an adversarial
+    pass, session 25), and a bool is not an id."""
+    if type(key) is not int or not 1 <= key <= KEY_MAX:
+        return None
+    return session.get(model, key)
 
 
 class AppInfo(Base):

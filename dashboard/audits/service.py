@@ -29,6 +29,7 @@ from dashboard.appdb.models import (
     AuditEvent,
     AuditFeedback,
     AuditSample,
+    by_key,
 )
 from dashboard.audits import sampling
 from dashboard.audits.config import AuditConfig, get_config
@@ -317,7 +318,7 @@ def get_sample(db: AppDB, month: date) -> AuditSample | None:
 def get_audit(db: AppDB, scope: Scope, audit_id: int, log_view: bool = True) -> Audit | None:
     """The audit with its feedback and history, or None when missing or outside the areas."""
     with db.transaction() as s:
-        audit = s.get(Audit, audit_id)
+        audit = by_key(s, Audit, audit_id)
         if audit is None or not can_read(scope, audit.area):
             if audit is not None:
                 _refuse(scope, "read", audit_id)
@@ -371,7 +372,7 @@ def unanswered(config: AuditConfig, answers: dict) -> list[str]:
 
 
 def _load_for_write(s: Session, scope: Scope, audit_id: int, allowed, what: str) -> Audit:
-    audit = s.get(Audit, audit_id)
+    audit = by_key(s, Audit, audit_id)
     if audit is None or not allowed(scope, audit.area):
         raise _refuse(scope, what, audit_id)
     return audit
@@ -581,9 +582,16 @@ def add_action(
 def close_action(db: AppDB, scope: Scope, action_id: int, version: int) -> AuditAction:
     try:
         with db.transaction() as s:
-            action = s.get(AuditAction, action_id)
+            action = by_key(s, AuditAction, action_id)
             if action is None or not can_record_actions(scope, action.area):
                 raise _refuse(scope, "close action", action=action_id)
+            # Closed once, for good: a second close rewrote when and by whom, and the packs of
+            # the months between carried it as open again (an adversarial pass, session 25).
+            if action.closed_at is not None:
+                raise Invalid(
+                    f"action {action_id} was closed on {action.closed_at:%d/%m/%Y} by "
+                    f"{action.closed_by}"
+                )
             if action.version != version:
                 raise Conflict(
                     action.closed_by or action.created_by,
@@ -597,9 +605,24 @@ def close_action(db: AppDB, scope: Scope, action_id: int, version: int) -> Audit
     return action
 
 
+def still_open(db: AppDB, ids: list[int]) -> set[int]:
+    """Of ``ids``, the actions not closed yet. A past month's pack shows an action closed
+    after that month as open then; it is not offered for closing again."""
+    if not ids:
+        return set()
+    with db.transaction() as s:
+        return set(
+            s.scalars(
+                select(AuditAction.id).where(
+                    AuditAction.id.in_(ids), AuditAction.closed_at.is_(None)
+                )
+            )
+        )
+
+
 def actions_by_id(db: AppDB, scope: Scope, action_id: int) -> AuditAction:
     with db.transaction() as s:
-        action = s.get(AuditAction, action_id)
+        action = by_key(s, AuditAction, action_id)
         if action is None or not can_record_actions(scope, action.area):
             raise _refuse(scope, "action", action=action_id)
         return action

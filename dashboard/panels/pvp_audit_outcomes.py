@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import pack
-from dashboard.audits import service
+from dashboard.audits import app_db, service
 from dashboard.figures import empty, table
 from dashboard.panels import ALL_ROLES, Context, Panel
 
@@ -47,13 +47,16 @@ def audit_outcomes(p, scope) -> list:
     areas = [a for a in p.areas if service.can_record_actions(scope, a)]
     if not areas:
         return out
-    open_ids = [
+    shown_open = [
         int(i)
         for i, st in zip(
             p.audit_actions.get("action", []), p.audit_actions.get("status", []), strict=True
         )
         if st == "open"
     ]
+    # "open" in the month shown; offered for closing only if not closed since.
+    still = service.still_open(app_db(), shown_open)
+    open_ids = [i for i in shown_open if i in still]
     area_options = [{"label": a, "value": a} for a in areas]
     if service.can_record_actions(scope, None):
         area_options.insert(0, {"label": "Force-wide", "value": WHOLE_FORCE})
