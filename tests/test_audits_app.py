@@ -265,7 +265,7 @@ def test_moderation_and_feedback_are_checked_on_the_server(dash_app, client_for)
         Scope("west-moderator", "moderator", ("West",)),
         audit.id,
         "supervisor",
-        date(2018, 7, 20),
+        date.today(),
         "Discussed with DS14",
     )
     assert fb.given_by == "west-moderator"

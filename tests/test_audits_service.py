@@ -161,6 +161,11 @@ def test_feedback_and_actions_are_checked_before_they_are_stored(appdb, west_aud
         service.add_feedback(appdb, moderator, west_audit.id, "officer", tomorrow, None)
     with pytest.raises(service.Invalid, match="longer than 4,000"):
         service.add_feedback(appdb, moderator, west_audit.id, "officer", date.today(), "x" * 4001)
+    # Given after the audit it is about: 1901, or the day before it was submitted, were taken
+    # (an adversarial pass, session 25).
+    for before in (date(1901, 1, 1), date.today() - timedelta(days=1)):
+        with pytest.raises(service.Invalid, match="feedback follows the audit: on or after"):
+            service.add_feedback(appdb, moderator, west_audit.id, "officer", before, None)
     service.add_feedback(appdb, moderator, west_audit.id, "officer", date.today(), "Told them.")
     july = date(2018, 7, 1)
     for area, month, text, owner, due, message in [
@@ -202,3 +207,19 @@ def test_an_id_no_row_can_have_is_no_such_row_on_either_database(appdb, west_aud
     with pytest.raises(service.Refused):
         service.close_action(appdb, PPU, key, 1)
     assert service.get_audit(appdb, WEST_AUDITOR, west_audit.id) is not None
+
+
+def test_a_theme_sent_more_than_once_is_stored_and_counted_once(appdb, west_audit):
+    """An adversarial pass (session 25): one theme sent three times in a crafted save was
+    stored three times and counted as three audits on /audit-results, the PVP page and the
+    pack."""
+    from dashboard.audits import results
+
+    theme = get_config().themes[0]
+    saved = service.save_audit(appdb, WEST_AUDITOR, west_audit.id, 1, answers(), "good", "ok",
+                               [theme] * 3, None, submit=True)  # fmt: skip
+    assert saved.themes == [theme]
+    counted = results.themes([service.get_audit(appdb, WEST_AUDITOR, west_audit.id)])
+    assert counted.values.tolist() == [[theme, 1]]
+    saved.themes = [theme, theme]  # a row stored before duplicates were refused
+    assert results.themes([saved]).values.tolist() == [[theme, 1]]

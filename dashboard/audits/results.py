@@ -117,7 +117,8 @@ def grades(audits: list[Audit], by: str, last_month: date, months: int = 12) -> 
 
 def themes(audits: list[Audit]) -> pd.DataFrame:
     """Theme tags over the submitted audits, most frequent first (free-text themes listed)."""
-    counts = Counter(t for a in audits if grade_of(a) for t in a.themes or [])
+    # Each theme once per audit (a row stored before duplicates were refused may repeat one).
+    counts = Counter(t for a in audits if grade_of(a) for t in set(a.themes or []))
     rows = [
         {"theme": t, "audits": n} for t, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
     ]

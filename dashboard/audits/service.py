@@ -416,6 +416,9 @@ def save_audit(
     themes = list(themes or [])
     if not all(isinstance(theme, str) for theme in themes) or set(themes) - set(config.themes):
         raise Invalid("unknown theme")
+    # A theme once per audit: one sent three times counted as three audits in every theme
+    # table (an adversarial pass, session 25).
+    themes = list(dict.fromkeys(themes))
     if grade is not None and grade not in config.grades:
         raise Invalid(f"grade must be one of {', '.join(config.grades)}")
     rationale = _text(rationale, RATIONALE_MAX, "The rationale")
@@ -514,6 +517,14 @@ def add_feedback(
         audit = _load_for_write(s, scope, audit_id, can_give_feedback, "feedback")
         if audit.status not in FINAL:
             raise Invalid("feedback follows a submitted audit")
+        # Given after the audit it is about (1901 and days before the case was sampled were
+        # taken: an adversarial pass, session 25).
+        submitted = audit.submitted_at.date() if audit.submitted_at else given_on
+        if given_on < submitted:
+            raise Invalid(
+                f"feedback follows the audit: on or after {submitted:%d/%m/%Y}, when it was "
+                "submitted"
+            )
         fb = AuditFeedback(
             audit_id=audit_id,
             recipient=recipient,

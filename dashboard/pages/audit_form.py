@@ -369,6 +369,9 @@ def feedback_block(audit, can_give: bool) -> list:
                         dcc.DatePickerSingle(
                             id="audits-fb-date",
                             date=date.today(),
+                            min_date_allowed=(
+                                audit.submitted_at.date() if audit.submitted_at else None
+                            ),
                             max_date_allowed=date.today(),
                             display_format="DD/MM/YYYY",
                         ),
