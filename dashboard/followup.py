@@ -109,6 +109,7 @@ def record(
         team=str(first["team"]),
         flags=[str(f) for f in rows["flag"]],  # worst first: flags.sql's order
         flagged_since=pd.Timestamp(rows["flagged_since"].min()).date(),
+        made_on=today,
         kind=kind,
         person=person,
         note=note,
@@ -205,10 +206,12 @@ def words(f: CaseFollowUp) -> str:
 
 
 def latest(db: AppDB, areas: list[str], as_of: date, username: str) -> pd.DataFrame:
-    """The latest follow-up of each case of ``areas`` in its run of flags on ``as_of``, and
-    the "remind me on" day of ``username``'s own latest one (``my_remind_on``): a reminder
-    hides a case from its author's list only. Hidden from every colleague, one manager's
-    reminder took an overdue case off the whole area's and the force's lists and digests."""
+    """The latest follow-up of each case of ``areas`` in its run of flags on ``as_of``, made
+    by then (a past day's list is the list as it was: follow-ups made later, and their
+    reminders, were shown on it), and the "remind me on" day of ``username``'s own latest one
+    (``my_remind_on``): a reminder hides a case from its author's list only. Hidden from every
+    colleague, one manager's reminder took an overdue case off the whole area's and the
+    force's lists and digests."""
     reconcile_once(db)
     with db.transaction() as s:
         rows = s.scalars(
@@ -216,6 +219,7 @@ def latest(db: AppDB, areas: list[str], as_of: date, username: str) -> pd.DataFr
             .where(
                 CaseFollowUp.area.in_(list(areas)),
                 CaseFollowUp.flagged_since <= as_of,
+                CaseFollowUp.made_on <= as_of,
                 (CaseFollowUp.cleared_on.is_(None)) | (CaseFollowUp.cleared_on > as_of),
             )
             .order_by(CaseFollowUp.investigation_id, CaseFollowUp.id)

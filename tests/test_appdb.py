@@ -94,3 +94,31 @@ def test_a_database_from_a_newer_release_is_said_to_be_newer(app_db_url):
         db.check_current()
     assert "db upgrade" not in str(refused.value)
     db.dispose()
+
+
+def test_a_follow_up_recorded_before_0005_keeps_showing_from_its_run_of_flags(app_db_url):
+    """0005 keeps each follow-up's data day (made_on). A row recorded before it has none; it
+    takes the start of its run of flags, as the list showed it until then. Down and up again."""
+    from datetime import date, datetime
+
+    from sqlalchemy import text
+
+    upgrade(app_db_url, "0004")
+    db = AppDB(app_db_url)
+    with db.engine.begin() as con:
+        con.execute(
+            text(
+                "INSERT INTO case_follow_up (investigation_id, area, team, flags, flagged_since, "
+                "kind, created_by, created_at) VALUES ('CP1', 'West', 'West CP 1', '[]', "
+                ":since, 'chased', 'west', :at)"
+            ),
+            {"since": date(2018, 6, 23), "at": datetime(2026, 11, 29, 9, 0)},
+        )
+    upgrade(app_db_url)
+    with db.engine.connect() as con:
+        assert con.execute(text("SELECT made_on FROM case_follow_up")).scalar() in (
+            date(2018, 6, 23), "2018-06-23",
+        )  # fmt: skip
+    downgrade(app_db_url, "0004")
+    upgrade(app_db_url)
+    db.dispose()

@@ -170,6 +170,26 @@ def test_the_list_shows_the_latest_and_a_reminder_hides_the_case_until_its_day(w
     assert shown("all", date(2018, 6, 22)).get("CP1", "") == ""
 
 
+def test_a_past_days_list_shows_only_the_follow_ups_made_by_then(world):
+    """An adversarial pass (session 25): the list replayed for a day before a follow-up was
+    made showed it, and its author's later reminder hid the overdue case on that day. A
+    follow-up counts from the newest day of data when it was recorded (10/07 here)."""
+    _, db = world
+    made = followup.record(db, WEST_2, "CP1", "assigned", "DS Khan", remind_on=date(2018, 7, 11))
+    assert made.made_on == date(2018, 7, 10)
+
+    def shown(day, choice=None):
+        rows = data.action_list(WEST_2, Filters(as_of=day, follow_up=choice))
+        return dict(zip(rows["investigation_id"], rows["follow_up"], strict=True))
+
+    before = date(2018, 6, 30)  # CP1 overdue since 23/06; nothing done yet
+    assert "CP1" in shown(before)  # not hidden by a reminder made later
+    assert shown(before, "all")["CP1"] == ""
+    assert "CP1" in shown(before, "not_acted")
+    assert "CP1" not in shown(date(2018, 7, 10))  # from the day it was made, it hides it
+    assert shown(date(2018, 7, 10), "all")["CP1"].startswith("Assigned to DS Khan")
+
+
 def test_a_reminder_hides_the_case_from_its_author_alone(world):
     """An adversarial pass (session 24): one manager's "remind me on" took an overdue case off
     every colleague's list, a force user's and their digests, for up to remind_max_days. The

@@ -205,6 +205,8 @@ class CaseFollowUp(Base):
     team: Mapped[str] = mapped_column(String(128))
     flags: Mapped[list] = mapped_column(JSON)  # the case's flags when it was made
     flagged_since: Mapped[date] = mapped_column(Date)
+    # The newest day of data when it was recorded: a past day's list shows it from then.
+    made_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))  # chased | assigned
     person: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
