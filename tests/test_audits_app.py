@@ -410,6 +410,9 @@ def test_the_results_page_counts_themes_over_its_twelve_months_only(dash_app, cl
     new_audit("West", "W-OVERDUE")  # a sampled month of 2018 or later ends the window
     before = results_page()
     assert "results-themes" in before
+    # Entry grades are measured (issue 12): the page said they would "appear here once" they
+    # were (an adversarial pass, session 25).
+    assert "appear here" not in before and "Entry grades: the case" in before
     old = new_audit("West", "W-OVERDUE", month=date(2015, 1, 1))
     with app_db().transaction() as s:
         audit = s.get(Audit, old.id)

@@ -152,7 +152,8 @@ def human_vs_measured(audits: list[Audit]) -> tuple[pd.DataFrame, str]:
                 "grade": g,
                 "gaps over window": m.get("gaps_over_window"),
                 "longest interval (days)": m.get("longest_gap_days"),
-                "entry grades": "not graded yet"
+                # A sample drawn before entries were graded kept no grades.
+                "entry grades": "not measured when sampled"
                 if m.get("entry_grades") is None
                 else ", ".join(f"{k} {v}" for k, v in m["entry_grades"].items()),
                 "measured": "gap or unsupervised" if gap else "no gap",

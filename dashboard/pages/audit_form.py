@@ -95,7 +95,7 @@ def measured(snapshot: dict) -> list[tuple[str, str]]:
         ("Longest interval (days)", "-" if longest is None else str(longest)),
         (
             "Entry grades",
-            "not graded yet (entry-quality grading)"
+            "not measured when sampled"
             if grades is None
             else ", ".join(f"{k}: {v}" for k, v in grades.items()),
         ),

@@ -67,8 +67,9 @@ def layout(**query):
             dbc.Alert(sentence, color="info", id="results-agreement"),
             html.P(
                 "Measured: a review gap longer than the window, or a response child case "
-                "never supervised, on the day the case was sampled. Entry grades appear here "
-                "once entry-quality grading is in the warehouse.",
+                "never supervised, on the day the case was sampled. Entry grades: the case's "
+                "supervisory entries then, by their grade against the reviewing-officer "
+                "checklist (see Supervision quality).",
                 className="small",
             ),
             table(comparison, "results-comparison"),
