@@ -104,6 +104,28 @@ def test_no_team_gets_two_while_another_eligible_team_gets_none():
         assert max(counts.values()) - min(counts.values()) <= 1 and len(counts) == 4, seed
 
 
+def test_a_category_is_left_empty_only_when_no_draw_could_fill_it():
+    """An adversarial pass (session 25): X and Y on one team, Z on another; categories p
+    {X, Y}, q {X, Z} and r {Y, Z}. One draw fills all three, but the spread put q on Z
+    after p took X, leaving r no case: 21 of 40 seeds said "no eligible case" for one. Now
+    every seed fills all three (a maximum matching), the spread kept where it costs none; a
+    fourth category s {X}: three cases fill at most three of the four, and one is reported
+    empty."""
+    pool = candidates([("X", "West", "A"), ("Y", "West", "A"), ("Z", "West", "B")])
+    pool["offence"] = ["p q s", "p r", "q r"]
+    cats = [Category(key=k, name=k, match=[Clause(offence_words=[k])]) for k in "pqr"]
+    config = load_config().model_copy(update={"categories": cats})
+    for seed in range(40):
+        drawn, empty = sampling.draw(pool, config, ["West"], seed, "response_child", 3)
+        assert sorted(d.category for d in drawn) == ["p", "q", "r"] and empty == [], seed
+        assert len({d.investigation_id for d in drawn}) == 3
+    four = config.model_copy(update={"categories": [*cats, Category(
+        key="s", name="s", match=[Clause(offence_words=["s"])])]})  # fmt: skip
+    for seed in range(40):
+        drawn, empty = sampling.draw(pool, four, ["West"], seed, "response_child", 4)
+        assert len(drawn) == 3 and len(empty) == 1, seed
+
+
 def test_recently_audited_cases_are_not_drawn():
     pool = candidates([("W1", "West", "A"), ("W2", "West", "B")])
     config = config_with(2)

@@ -48,7 +48,9 @@ def draw(
     per_area: int,
     excluded: set[str] = frozenset(),
 ) -> tuple[list[Drawn], list[dict]]:
-    """(the drawn cases, the categories with no eligible case as {area, category})."""
+    """(the drawn cases, the categories with no eligible case as {area, category}). A category
+    is left empty only when no draw could fill it with the others filled as well: the most
+    categories that can be filled at once are filled."""
     drawn: list[Drawn] = []
     empty: list[dict] = []
     cases = candidates.sort_values("investigation_id").to_dict("records")
@@ -57,6 +59,7 @@ def draw(
         pool = [c for c in cases if c["area"] == area and c["investigation_id"] not in excluded]
         wanted = slots(config, interest, per_area)
         eligible = [[c for c in pool if slot.matches(c)] for slot in wanted]
+        ids = [[c["investigation_id"] for c in e] for e in eligible]
         # Scarce categories first, so a case that is the only one for a category is not
         # taken by a broader one; shown afterwards in the configured order.
         order = sorted(range(len(wanted)), key=lambda i: (len(eligible[i]), i))
@@ -64,15 +67,16 @@ def draw(
         per_team: Counter[str] = Counter()
         found: dict[int, Drawn] = {}
         missing: list[int] = []
+        to_fill = order[:]
+        fillable = _most_filled(to_fill, ids, taken)
         for i in order:
+            to_fill.remove(i)
             left = [c for c in eligible[i] if c["investigation_id"] not in taken]
-            if not left:
+            case = _spread_choice(rng, left, per_team, _keeps(to_fill, ids, taken, fillable))
+            if case is None:  # slot i is in no fullest draw (or has no case at all)
                 missing.append(i)
                 continue
-            # Spread: only the teams with the fewest cases drawn so far are considered.
-            fewest = min(per_team[c["team"]] for c in left)
-            best = [c for c in left if per_team[c["team"]] == fewest]
-            case = rng.choice(best)
+            fillable -= 1
             taken.add(case["investigation_id"])
             per_team[case["team"]] += 1
             found[i] = Drawn(
@@ -81,3 +85,48 @@ def draw(
         drawn += [found[i] for i in sorted(found)]
         empty += [{"area": area, "category": wanted[i].key} for i in sorted(missing)]
     return drawn, empty
+
+
+def _keeps(to_fill: list[int], ids: list[list[str]], taken: set[str], fillable: int):
+    """Whether taking a case for the slot at hand still lets the most slots be filled: the
+    slots ``to_fill`` after it, ``fillable`` of them with it, before the case is taken."""
+    return lambda c: _most_filled(to_fill, ids, taken | {c["investigation_id"]}) == fillable - 1
+
+
+def _spread_choice(
+    rng: random.Random, left: list[dict], per_team: Counter[str], keeps_the_most
+) -> dict | None:
+    """A case at random among those of the teams with the fewest cases drawn so far (the
+    spread), of those that keep the most slots fillable; None when none does. The first
+    choice is tried as it always was, so a draw with no such conflict is unchanged."""
+    if not left:
+        return None
+    fewest = min(per_team[c["team"]] for c in left)
+    best = [c for c in left if per_team[c["team"]] == fewest]
+    case = rng.choice(best)
+    if keeps_the_most(case):
+        return case
+    good = [c for c in left if keeps_the_most(c)]
+    if not good:
+        return None
+    fewest = min(per_team[c["team"]] for c in good)
+    return rng.choice([c for c in good if per_team[c["team"]] == fewest])
+
+
+def _most_filled(slot_ids: list[int], ids: list[list[str]], taken: set[str]) -> int:
+    """How many of ``slot_ids`` can be filled at once, each with its own case among
+    ``ids[slot]`` not in ``taken`` (a maximum bipartite matching, by augmenting paths: ten
+    slots at most)."""
+    holder: dict[str, int] = {}
+
+    def place(slot: int, seen: set[str]) -> bool:
+        for case in ids[slot]:
+            if case in taken or case in seen:
+                continue
+            seen.add(case)
+            if case not in holder or place(holder[case], seen):
+                holder[case] = slot
+                return True
+        return False
+
+    return sum(place(slot, set()) for slot in slot_ids)
