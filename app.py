@@ -17,13 +17,12 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 from pydantic import ValidationError
 
-from dashboard import access, data, inputs, pages, printview
+from dashboard import access, compose, data, inputs, pages, printview
 from dashboard.auth import Auth
 from dashboard.users import ensure_demo_users
 from etl.settings import Settings, refuse_settings
 
 ASSETS = Path(__file__).parent / "dashboard" / "assets"
-HIDDEN_FROM_NAV = {"Case", "Audit log", "Audit", "Supervision entries", "My settings"}
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -42,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    auth = Auth(settings)
+    auth = Auth(settings, landing=compose.landing)
     access.install(auth)
     auth.install(app)
     inputs.install(app.server)
@@ -85,8 +84,7 @@ def shell() -> html.Div:
     scope = access.current_scope()
     links = [
         dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact"))
-        for p in dash.page_registry.values()
-        if p["name"] not in HIDDEN_FROM_NAV
+        for p in compose.nav_pages(scope.role)
     ]
     if scope.role == "admin":
         links.append(dbc.NavItem(dbc.NavLink("Audit log", href="/audit", active="exact")))
@@ -94,7 +92,7 @@ def shell() -> html.Div:
     nav = dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("PVP supervision", href="/"),
+                dbc.NavbarBrand("PVP supervision", href=compose.landing(scope.role)),
                 # Below the md breakpoint (768 px) the links fold behind a menu button.
                 dbc.NavbarToggler(id="nav-toggle", n_clicks=0),
                 dbc.Collapse(

@@ -13,6 +13,7 @@ import html
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -33,8 +34,10 @@ FAILURE_WINDOW_MINUTES = 15
 
 
 class Auth:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, landing: Callable[[str], str] | None = None) -> None:
         self.settings = settings
+        # Where a role lands after signing in with no page asked (app.py: compose.landing).
+        self.landing = landing or (lambda _role: "/")
         self.users = UserStore(settings.users_file)
         self.audit = AuditLog(settings.audit_path, settings.audit_coalesce_minutes)
         self.db = AppDB(settings.app_db_url)
@@ -156,7 +159,8 @@ class Auth:
                     flask.session["sid"] = self.sessions.create(user, address)
                     flask.session.permanent = True
                     self.audit.record(username, "sign_in", address=address)
-                    return flask.redirect(safe_local_path(form.get("next")))
+                    target = safe_local_path(form.get("next"))
+                    return flask.redirect(self.landing(user.role) if target == "/" else target)
                 self.audit.record(username, "sign_in_failed", address=address)
                 error = "Wrong username or password."
         flask.session.setdefault("csrf", secrets.token_urlsafe(24))

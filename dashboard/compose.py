@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import (
     ClientsideFunction,
@@ -238,6 +239,52 @@ def panel_shell(panel: Panel) -> dbc.Card:
     )
 
 
+# Pages reached from another page (a case, an audit, a drill-down) rather than the navigation.
+NOT_IN_NAV = {"Case", "Audit log", "Audit", "Supervision entries", "My settings"}
+
+
+def readable_by(page: str, role: str) -> bool:
+    """Whether any of the panel-built ``page``'s panels is for ``role`` (Panel.roles)."""
+    return any(role in panel.roles for panel in panels_for(page))
+
+
+def nav_pages(role: str) -> list[dict]:
+    """The pages in the navigation for ``role``, in order: a panel-built page (registered with
+    ``panels=``) only when one of its panels is for the role. The audit roles were shown Today,
+    Child-related and the rest, which held nothing for them and said nothing (a newcomer's walk,
+    session 25); the Audit log is added for admins by the shell."""
+    return [
+        p
+        for p in dash.page_registry.values()
+        if p["name"] not in NOT_IN_NAV and ("panels" not in p or readable_by(p["panels"], role))
+    ]
+
+
+def landing(role: str) -> str:
+    """Where ``role`` lands after signing in: Today, or the first page that holds anything
+    for it (the audit roles: the PVP meeting)."""
+    pages = nav_pages(role)
+    return pages[0]["relative_path"] if pages else "/"
+
+
+def nothing_for_role(title: str, role: str) -> html.Div:
+    """A page none of whose panels is for ``role`` (reached by an old link or by address)."""
+    links = [html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in nav_pages(role)]
+    return html.Div(
+        [
+            html.H1(title, className="h3"),
+            dbc.Alert(
+                [
+                    html.P(f"Nothing on this page is for your role ({role}). Yours are:"),
+                    html.Ul(links, className="mb-0"),
+                ],
+                color="info",
+                id="nothing-for-role",
+            ),
+        ]
+    )
+
+
 def page_layout(
     page: str,
     title: str,
@@ -247,6 +294,8 @@ def page_layout(
 ) -> html.Div:
     """Title, filter bar, and the page's panels in order. Reads data: call at request time."""
     scope = current_scope()
+    if not readable_by(page, scope.role):
+        return nothing_for_role(title, scope.role)
     try:
         latest = data.latest_day()
     except NoWarehouse:

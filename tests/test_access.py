@@ -351,3 +351,33 @@ def test_the_quality_drill_down_never_lists_another_areas_entries(dash_app, clie
     assert cases("west", {**everything, "area": ["East"]}) == set()
     assert cases("west", everything) <= {"W-OVERDUE", "W-NEW", "W-DUE", "W-RESP", "W-OK"}
     assert cases("nobody", everything) == set()
+
+
+def test_each_role_is_shown_the_pages_that_hold_something_for_it(dash_app, client_for):
+    """A newcomer's walk (session 25): the audit roles were shown Today, Child-related,
+    Custody, Missing, Supervision quality and Data quality, each only a filter bar with no
+    panel and no word, and the unit landed on an empty Today after signing in. Each role's
+    navigation now holds the pages with something for it; such a page reached by address says
+    so and links the role's own; and signing in lands on the first of them."""
+    import json
+
+    def nav(user: str) -> list[str]:
+        shell = json.dumps(client_for(user).get("/_dash-layout").get_json())
+        return [name for name in ("Today", "Child-related", "Custody", "Missing",
+                                  "Supervision quality", "Data quality", "PVP meeting",
+                                  "Audits", "Audit results") if f'"{name}"' in shell]  # fmt: skip
+
+    everything = ["Today", "Child-related", "Custody", "Missing", "Supervision quality",
+                  "Data quality", "PVP meeting", "Audits", "Audit results"]  # fmt: skip
+    assert nav("west") == everything and nav("force") == everything
+    for audit_role in ("ppu", "west-auditor", "west-moderator"):
+        assert nav(audit_role) == ["PVP meeting", "Audits", "Audit results"], audit_role
+    key = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
+    home = {"_pages_location.pathname": "/", "_pages_location.search": ""}
+    status, body = call(dash_app, client_for("ppu"), key, home)
+    page = json.dumps(body)
+    assert status == 200 and "Nothing on this page is for your role (ppu)" in page
+    assert '"/pvp"' in page and '"/audits"' in page and "today-filters" not in page
+    landed = {u: sign_in(dash_app.server.test_client(), u).headers["Location"]
+              for u in ("ppu", "west-auditor", "west")}  # fmt: skip
+    assert landed == {"ppu": "/pvp", "west-auditor": "/pvp", "west": "/"}

@@ -24,5 +24,6 @@ dash.register_page(
     title="Child-related",
     order=2,
     layout=layout,
+    panels="child",
 )
 register("child")

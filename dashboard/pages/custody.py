@@ -28,5 +28,6 @@ def layout(**query):
 dash.register_page(
     __name__, path="/custody", name="Custody", title="Children in custody", order=2.5,
     layout=layout,
+    panels="custody",
 )  # fmt: skip
 register("custody", CONTROLS)

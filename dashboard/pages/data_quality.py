@@ -27,5 +27,6 @@ dash.register_page(
     title="Data quality",
     order=4,
     layout=layout,
+    panels="data",
 )
 register("data", controls=CONTROLS)

@@ -27,5 +27,6 @@ def layout(**query):
 dash.register_page(
     __name__, path="/missing", name="Missing", title="Missing children", order=2.6,
     layout=layout,
+    panels="missing",
 )  # fmt: skip
 register("missing", CONTROLS)

@@ -28,5 +28,6 @@ dash.register_page(
     title="Supervision quality",
     order=3,
     layout=layout,
+    panels="quality",
 )
 register("quality", controls=CONTROLS)

@@ -27,5 +27,6 @@ dash.register_page(
     title="Supervision entries",
     order=4,
     layout=layout,
+    panels="quality-entries",
 )
 register("quality-entries", controls=CONTROLS)

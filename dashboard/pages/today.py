@@ -23,6 +23,12 @@ def layout(**query):
 
 
 dash.register_page(
-    __name__, path="/", name="Today", title="Today - PVP supervision", order=0, layout=layout
+    __name__,
+    path="/",
+    name="Today",
+    title="Today - PVP supervision",
+    order=0,
+    layout=layout,
+    panels="today",
 )
 register("today", TODAY_CONTROLS)
