@@ -191,9 +191,13 @@ def test_the_draw_is_stored_with_seed_snapshot_and_history(warehouse, appdb):
 
 
 def _data_reaching_july(warehouse) -> None:
-    """The next day's extract on top of the fixture: one entry on 02/07/2018."""
+    """The next day's extract on top of the fixture: one entry on 02/07/2018, and a child
+    protection case opened on 01/07 (July's draw takes every case the fixture has)."""
     entry = {"review_id": "JULY-1", "investigation_id": "W-OK", "reviewed_at": "2018-07-02 10:00"}
-    load(write_extracts(warehouse.parent / "july", supervision=[entry]), warehouse, Settings())
+    case = {"investigation_id": "W-JULY", "opened_at": "2018-07-01 09:00", "team": "West CP 1",
+            "team_type": "child_protection"}  # fmt: skip
+    load(write_extracts(warehouse.parent / "july", investigations=[case], supervision=[entry]),
+         warehouse, Settings())  # fmt: skip
 
 
 def test_cases_audited_in_the_last_six_months_are_excluded(warehouse, appdb):
@@ -355,3 +359,22 @@ def test_an_audit_keeps_the_record_as_known_on_its_sampled_day(tmp_path, monkeyp
         "DC1",
     )
     assert record["closed_at"] is None
+
+
+def test_the_custody_category_is_the_children_detained_in_the_month(warehouse):
+    """A newcomer's walk (session 25): /audits said "the extracts carry no custody record"
+    while custody.csv was loaded, and drew the custody category by offence words. A case is
+    now in it when a child was detained on it in the month drawn from (the fixture: K-W1 on
+    W-NEW, 01/06; K-E1 names no case); offence words stand in only until a load brings
+    custody records."""
+    june = data.audit_candidates(PPU, date(2018, 6, 1), date(2018, 6, 30))
+    custody = load_config().category("custody")
+    rows = {r["investigation_id"]: r for r in june.to_dict("records")}
+    assert [i for i, r in rows.items() if r["detained_in_month"]] == ["W-NEW"]
+    assert all(r["custody_loaded"] for r in rows.values())
+    assert [i for i, r in rows.items() if custody.matches(r)] == ["W-NEW"]
+    may = data.audit_candidates(PPU, date(2018, 5, 1), date(2018, 5, 31))
+    assert not may["detained_in_month"].any()  # detained in June, not May
+    suspect = {"child_reasons": ["child_suspect"], "offence": "assault",
+               "detained_in_month": False, "custody_loaded": False}  # fmt: skip
+    assert custody.matches(suspect) and not custody.matches({**suspect, "custody_loaded": True})

@@ -23,6 +23,10 @@ class Clause(BaseModel, extra="forbid"):
     incident_types: list[str] = []
     child_reasons: list[str] = []
     offence_words: list[str] = []
+    # A child detained on the case in the month drawn from (custody.csv), and whether any
+    # custody record is loaded at all (a fallback clause asks for none).
+    detained_in_month: bool | None = None
+    custody_loaded: bool | None = None
 
     def matches(self, case: dict) -> bool:
         offence = str(case.get("offence") or "").lower()
@@ -32,6 +36,13 @@ class Clause(BaseModel, extra="forbid"):
             not self.incident_types or case.get("incident_type") in self.incident_types,
             not self.child_reasons or bool(reasons & set(self.child_reasons)),
             not self.offence_words or any(w.lower() in offence for w in self.offence_words),
+            *(
+                wanted is None or bool(case.get(name)) == wanted
+                for name, wanted in (
+                    ("detained_in_month", self.detained_in_month),
+                    ("custody_loaded", self.custody_loaded),
+                )
+            ),
         ]
         return all(checks)
 
