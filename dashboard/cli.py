@@ -243,8 +243,9 @@ def pack_cmd(
     if out.exists() and not out.is_dir():
         err.print(f"[red]--out {escape(str(out))} is a file, not a folder[/]")
         raise typer.Exit(2)
-    # A scheduled run on the server itself: the operator can read every area.
-    scope = Scope("scheduled-pack", "force", tuple(settings.areas))
+    # Run on the server itself (by hand or from cron): the operator can read every area, and
+    # the pack says it was produced by their account.
+    scope = Scope(f"{_operator()} (command line)", "force", tuple(settings.areas))
     try:
         chosen = date.fromisoformat(f"{month}-01") if month else data.default_month()
     except ValueError as exc:
@@ -273,6 +274,14 @@ def pack_cmd(
 
 db_app = typer.Typer(no_args_is_help=True, help="The application database's migrations.")
 app.add_typer(db_app, name="db")
+
+
+def _operator() -> str:
+    """The account running the command (a container may have no name for its user)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown account"
 
 
 def _check_current(db) -> None:

@@ -419,3 +419,12 @@ def test_the_results_page_counts_themes_over_its_twelve_months_only(dash_app, cl
         audit.status, audit.grade = "submitted", config.grades[-1]
         audit.themes = [config.themes[0]]
     assert results_page() == before
+
+
+def test_the_audits_list_says_when_no_sample_has_been_drawn(dash_app):
+    """A newcomer's walk (session 25): before any draw the list said "None in your areas",
+    as if the areas were wrong."""
+    from dashboard.pages.audits import worklist
+
+    assert "No sample has been drawn yet" in str(worklist([], drawn=False))
+    assert "None in your areas" in str(worklist([]))

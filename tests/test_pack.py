@@ -3,6 +3,7 @@ British Summer Time, and a case that closes mid-month), the PDF and the workbook
 
 from __future__ import annotations
 
+import getpass
 import io
 import subprocess
 import sys
@@ -270,6 +271,10 @@ def test_pack_command_line(pvp_db, tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2 and "unknown area" in bad.stderr
     assert io.StringIO(out.stdout).read().count(".pdf") == 1
+    # Produced by the account that ran it (a newcomer's walk, session 25: "by scheduled-pack").
+    about = openpyxl.load_workbook(tmp_path / "packs" / "pvp-pack-west-2018-03.xlsx")["About"]
+    said = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value)
+    assert f"by {getpass.getuser()} (command line)" in said
     # A month after the data made a pack of made-up figures (session 24's adversarial pass).
     later = subprocess.run(
         [sys.executable, "-m", "dashboard", "pack", "--db", str(pvp_db), "--month", "2030-06",

@@ -35,7 +35,10 @@ def layout(**query):
             html.H1("Audit results", className="h3"),
             html.P(
                 f"Graded audits (the moderated grade where there is one) in your areas, "
-                f"twelve months to {last:%B %Y}.",
+                f"twelve months to {last:%B %Y}."
+                if months
+                else "No sample has been drawn yet: the public protection unit draws each "
+                "month's, and graded audits are counted here.",
                 className="text-muted",
             ),
             dbc.Row(

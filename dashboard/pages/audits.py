@@ -28,8 +28,11 @@ def not_ready(exc: Exception) -> dbc.Alert:
     return dbc.Alert(f"The application database is not ready: {exc}", color="warning")
 
 
-def worklist(audits, list_id: str = "audits-list") -> dbc.Table | html.P:
+def worklist(audits, list_id: str = "audits-list", drawn: bool = True) -> dbc.Table | html.P:
     config = get_config()
+    if not drawn:
+        said = "No sample has been drawn yet: the public protection unit draws each month's."
+        return html.P(said, className="text-muted", id=list_id)
     if not audits:
         return html.P("None in your areas.", className="text-muted", id=list_id)
     head = ["audit", "area", "category", "case", "team", "status", "auditor", "grade", "final"]
@@ -242,7 +245,7 @@ def layout(**query):
             else None,
             *waiting_for_moderation(scope, everything),
             html.H2("Sampled cases", className="h5 mt-2"),
-            worklist(audits),
+            worklist(audits, drawn=bool(months)),
             html.H2("Progress by area and month", className="h5 mt-3"),
             table(results.overview(everything), "audits-overview"),
             html.H2(
@@ -287,7 +290,15 @@ def _draw(_clicks, month, interest, seed):
         [
             f"Drawn {chosen:%B %Y} with seed {sample.seed}; ",
             dcc.Link("show it", href=f"/audits?month={chosen:%Y-%m}"),
-            f". {len(sample.empty_categories)} categories had no eligible case.",
+            ". No eligible case: "
+            + (
+                "; ".join(
+                    f"{e['area']}, {get_config().category_name(e['category'])}"
+                    for e in sample.empty_categories
+                )
+                or "none"
+            )
+            + ".",
         ],
         color="success",
         id="audits-sample-done",
