@@ -347,7 +347,7 @@ OVERNIGHT_NOTE = (
 
 def _overnight(shown: Scope, month: date) -> pd.DataFrame:
     columns = ["custody record", "case", "area", "age", "charged", "accommodation requested",
-               "hours after charge", "outcome", "certificate"]  # fmt: skip
+               "whole hours after charge", "outcome", "certificate"]  # fmt: skip
     if "accommodation_late" in data.checks_off():
         return pd.DataFrame(columns=columns)
     k = data.custody_checks(shown, None, month, measures.month_end(month))
@@ -366,7 +366,7 @@ def _overnight(shown: Scope, month: date) -> pd.DataFrame:
             "charged": [when(v) for v in k["charged_at"]],
             "accommodation requested": [when(v) or "not requested"
                                         for v in k["accommodation_requested_at"]],
-            "hours after charge": k["hours_to_request"],
+            "whole hours after charge": k["hours_to_request"],
             "outcome": k["accommodation_outcome"].fillna("").str.replace("_", " "),
             "certificate": [
                 "not needed" if o == "secured"

@@ -3,6 +3,7 @@ for an empty warehouse: a new panel is covered here without new test code."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -249,3 +250,17 @@ def test_published_crime_says_when_it_does_not_cover_the_day(dash_app):
     shown = _json(discover()["today-published-crime"].render(ctx))
     assert "covers November 2021 to November 2021: none for the 12 months to June 2018" in shown
     assert not list(_figures(discover()["today-published-crime"].render(ctx)))
+
+
+def test_the_custody_summary_shows_every_area_shown_with_a_0_where_none(dash_app):
+    """A newcomer's walk (session 25): the table by area left out an area with no detention
+    (South, in the fixture's window: K-W1 West, K-E1 East), which read as missing data."""
+    from dashboard.panels import custody_summary
+
+    ctx = Context(SCOPES["force"], Filters(), date.fromisoformat(FIXTURE_DAY))
+    table = json.loads(pio.json.to_json_plotly(custody_summary.render(ctx)))
+    text = json.dumps(table)
+    assert all(f'"{a}"' in text for a in ("West", "East", "South"))
+    rows = table["props"]["children"][1]["props"]["children"]
+    detained = [c["props"]["children"] for c in rows[0]["props"]["children"]]
+    assert detained == ["children detained", "1", "1", "0", "2"]

@@ -13,7 +13,7 @@ COLUMNS = [
     Column("child_age", "Age", kind="number", width=70),
     Column("charged_at", "Charged", kind="datetime", width=150),
     Column("accommodation_requested_at", "Accommodation requested", kind="datetime", width=170),
-    Column("hours_to_request", "Hours after charge", kind="number", width=110),
+    Column("hours_to_request", "Whole hours after charge", kind="number", width=110),
     Column("outcome_words", "Outcome", width=130),
     Column("accommodation_words", "Accommodation check", long_text=True),
     Column("certificate_words", "Certificate check", long_text=True),

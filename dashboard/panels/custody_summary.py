@@ -38,7 +38,9 @@ def render(ctx: Context):
     df = data.custody_list(ctx.scope, ctx.filters)
     if df.empty:
         return empty("No child was detained in these days.")
-    areas = [a for a in data.settings().areas if a in set(df["area"])]
+    # Every area shown, a 0 where no child was detained (an area left out read as missing).
+    shown = set(ctx.scope.narrow(ctx.filters.areas))
+    areas = [a for a in data.settings().areas if a in shown]
     head = html.Thead(html.Tr([html.Th("")] + [html.Th(a) for a in areas] + [html.Th("all")]))
     by_area = {a: counts(df[df["area"] == a]) for a in areas}
     total = counts(df)
