@@ -4,6 +4,7 @@ The fixture warehouse (etl/testing.py): W-OVERDUE is West's, E-OVERDUE East's.""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -161,3 +162,22 @@ def test_my_settings_subscribes_only_with_an_address_and_manages_only_my_views(
                         changed="settings-view-default.n_clicks")  # fmt: skip
     assert status == 200 and "now opens with 'Mine'" in str(body)
     assert views.default_for(db, "west", "today").id == mine.id
+
+
+def test_my_settings_buttons_act_on_a_chosen_view_and_no_role_is_asked_for_a_useless_address(
+    dash_app, client_for
+):
+    """A newcomer's walk (session 25): the saved-view buttons were live with no view to act on,
+    and the audit roles were asked to get an email address for a digest never sent to them."""
+    from dashboard.pages import my_settings
+
+    assert my_settings._buttons(None, []) == (True, True, True)
+    assert my_settings._buttons(7, [{"label": "mine", "value": 7}]) == (False, False, False)
+    assert my_settings._buttons(7, [{"label": "other", "value": 8}]) == (True, True, True)
+    key = next(k for k in dash_app.callback_map if k.startswith(".._pages_content.children"))
+    page = {"_pages_location.pathname": "/settings", "_pages_location.search": ""}
+    _, body = call(dash_app, client_for("west-auditor"), key, page)
+    said = json.dumps(body)
+    assert "ask an administrator" not in said and "set-email" not in said
+    _, body = call(dash_app, client_for("west"), key, page)
+    assert "Sent to:" in json.dumps(body) or "ask an administrator" in json.dumps(body)

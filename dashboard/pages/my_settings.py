@@ -68,6 +68,7 @@ def layout(**_query):
                 ),
                 className="small text-muted",
             ),
+            # A role the digest is not for is not sent to ask for an address it cannot use.
             html.P(
                 [f"Sent to: {address}"]
                 if address
@@ -77,8 +78,9 @@ def layout(**_query):
                     ".",
                 ],
                 id="settings-address",
-            ),
-            *([] if digest.offered_to(scope.role) else [html.P(NOT_OFFERED)]),
+            )
+            if digest.offered_to(scope.role)
+            else html.P(NOT_OFFERED, id="settings-address"),
             dbc.Switch(
                 id="settings-subscribe",
                 label="Send me the morning digest",
@@ -109,6 +111,7 @@ def layout(**_query):
                                 id="settings-view-default",
                                 size="sm",
                                 className="me-2",
+                                disabled=True,
                             ),
                             dbc.Button(
                                 "Stop opening with it",
@@ -116,9 +119,14 @@ def layout(**_query):
                                 size="sm",
                                 color="secondary",
                                 className="me-2",
+                                disabled=True,
                             ),
                             dbc.Button(
-                                "Delete", id="settings-view-delete", size="sm", color="danger"
+                                "Delete",
+                                id="settings-view-delete",
+                                size="sm",
+                                color="danger",
+                                disabled=True,
                             ),
                         ],
                         width="auto",
@@ -181,6 +189,19 @@ def _manage(_a, _b, _c, view_id):
                   detail={"view": view_id, "what": str(ctx.triggered_id)})  # fmt: skip
     mine = views.list_for(app_db(), username)
     return _views_table(mine), _view_options(mine), said
+
+
+@callback(
+    Output("settings-view-default", "disabled"),
+    Output("settings-view-undefault", "disabled"),
+    Output("settings-view-delete", "disabled"),
+    Input("settings-view", "value"),
+    Input("settings-view", "options"),
+)
+def _buttons(chosen, options):
+    """The view buttons act on the view chosen: off while none is (no views, or one deleted)."""
+    off = chosen is None or chosen not in [o.get("value") for o in options or []]
+    return off, off, off
 
 
 dash.register_page(
