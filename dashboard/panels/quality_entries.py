@@ -9,15 +9,18 @@ from dashboard.quality_columns import window_title
 
 COLUMNS = [
     Column("investigation_id", "Case", link="/case/", width=130),
-    Column("reviewed_on", "Date", kind="date", width=110),
-    Column("reviewer_id", "Supervisor", width=120),
+    Column("reviewed_on", "Date", kind="date", width=128),
+    Column("reviewer_id", "Supervisor", width=130),
     Column("reviewer_rank", "Rank", width=80),
-    Column("team", "Team"),
     Column("grade", "Grade", width=110),
-    Column("elements_words", "Shows"),
-    Column("missing_words", "Misses"),
-    Column("repeated_words", "Repeated text", width=150),
-    Column("note", "Note"),
+    # What a reader came for first, wrapped (two lines, the whole text on hover): cut to
+    # "Reviewed. Pro..." and "risk reviewed,..." they said nothing (a newcomer's walk,
+    # session 25).
+    Column("note", "Note", long_text=True),
+    Column("missing_words", "Misses", long_text=True),
+    Column("elements_words", "Shows", width=150),
+    Column("repeated_words", "Repeated text", width=190),
+    Column("team", "Team", width=190),
 ]
 
 
