@@ -300,14 +300,25 @@ def _too_long(value: str, limit: int) -> int | None:
     return size if size > limit else None
 
 
+def _cut(text: str) -> str:
+    """Text the quarantine keeps: a long one cut to its start, with its length."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... [{len(text):,} characters]"
+
+
 def _shortened(row: list[str]) -> str:
     """A record as one CSV line, each long field cut to its start and its length."""
-    cut = [
-        f"{v[:SHOWN_CHARS]}... [{len(v):,} characters]" if len(v) > SHOWN_CHARS else v for v in row
-    ]
     raw = io.StringIO()
-    csv.writer(raw).writerow(cut)
+    csv.writer(raw).writerow([_cut(v) for v in row])
     return raw.getvalue().rstrip("\r\n")
+
+
+def _record_id(fields: list[str], names: list[str], extract: Extract) -> str | None:
+    """The record's id, as far as a record set aside while reading has one."""
+    key = names.index(extract.key) if extract.key in names else None
+    value = fields[key].strip() if key is not None and key < len(fields) else ""
+    return value or None
 
 
 def _long_field(
@@ -319,14 +330,13 @@ def _long_field(
         return None
     i, size = over[0]
     column = names[i] if i < len(names) else f"field {i + 1}"
-    key = names.index(extract.key) if extract.key in names else None
-    record_id = row[key].strip() if key is not None and key < len(row) else None
     return Malformed(
         line,
         _shortened(row),
         f"{column} is {size:,} bytes, over the {limit:,}-byte limit (max_field_bytes)",
         reason=Reason.FIELD_TOO_LONG.value,
-        record_id=record_id if record_id and i != key else None,
+        # An id over the limit is no id to name the record by.
+        record_id=None if column == extract.key else _record_id(row, names, extract),
     )
 
 
@@ -369,15 +379,12 @@ def _unclosed(path: Path, line: int, names: list[str], extract: Extract) -> Malf
     """The record starting on ``line`` whose quoted value is never closed, set aside."""
     with path.open(encoding="utf-8-sig", newline="") as src:
         text = next(itertools.islice(src, line - 1, None)).rstrip("\r\n")
-    fields = next(csv.reader([text]), [])
-    key = names.index(extract.key) if extract.key in names else None
-    record_id = fields[key].strip() if key is not None and key < len(fields) else None
     return Malformed(
         line,
-        text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... [{len(text):,} characters]",
+        _cut(text),
         "a quoted value opened on this line is never closed (every later line would have been "
         "read into it): the line is set aside and reading goes on from the next",
-        record_id=record_id or None,
+        record_id=_record_id(next(csv.reader([text]), []), names, extract),
     )
 
 
