@@ -136,19 +136,15 @@ def _sign_out(username: str | None, strict: bool = True) -> int:
     from datetime import timedelta
 
     from dashboard.appdb import AppDB
-    from dashboard.appdb.engine import SchemaNotCurrent
     from dashboard.sessions import SessionStore
 
     settings = get_settings()
     db = AppDB(settings.app_db_url)
     try:
-        db.check_current()
-        return SessionStore(db, timedelta(hours=settings.session_hours)).revoke_user(username)
-    except SchemaNotCurrent as exc:
         if not strict and db.current_revision() is None:
             return 0
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2) from exc
+        _check_current(db)
+        return SessionStore(db, timedelta(hours=settings.session_hours)).revoke_user(username)
     finally:
         db.dispose()
 

@@ -13,7 +13,7 @@ from dash import html
 from dashboard.access import current_scope
 from dashboard.appdb.engine import SchemaNotCurrent
 from dashboard.audits import app_db, results, service
-from dashboard.pages.audits import not_ready, table
+from dashboard.pages.audits import NOT_DRAWN, not_ready, table
 
 
 def layout(**query):
@@ -37,8 +37,7 @@ def layout(**query):
                 f"Graded audits (the moderated grade where there is one) in your areas, "
                 f"twelve months to {last:%B %Y}."
                 if months
-                else "No sample has been drawn yet: the public protection unit draws each "
-                "month's, and graded audits are counted here.",
+                else f"{NOT_DRAWN} Graded audits are counted here.",
                 className="text-muted",
             ),
             dbc.Row(

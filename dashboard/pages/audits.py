@@ -28,11 +28,19 @@ def not_ready(exc: Exception) -> dbc.Alert:
     return dbc.Alert(f"The application database is not ready: {exc}", color="warning")
 
 
+NOT_DRAWN = "No sample has been drawn yet: the public protection unit draws each month's."
+
+
+def empty_words(empty: list[dict]) -> str:
+    """A sample's categories with no eligible case: "West, Missing children; ..."."""
+    config = get_config()
+    return "; ".join(f"{e['area']}, {config.category_name(e['category'])}" for e in empty)
+
+
 def worklist(audits, list_id: str = "audits-list", drawn: bool = True) -> dbc.Table | html.P:
     config = get_config()
     if not drawn:
-        said = "No sample has been drawn yet: the public protection unit draws each month's."
-        return html.P(said, className="text-muted", id=list_id)
+        return html.P(NOT_DRAWN, className="text-muted", id=list_id)
     if not audits:
         return html.P("None in your areas.", className="text-muted", id=list_id)
     head = ["audit", "area", "category", "case", "team", "status", "auditor", "grade", "final"]
@@ -236,7 +244,7 @@ def layout(**query):
             dbc.Alert(
                 [
                     html.Strong("No eligible case: "),
-                    "; ".join(f"{e['area']}, {config.category_name(e['category'])}" for e in empty),
+                    empty_words(empty),
                 ],
                 color="warning",
                 id="audits-empty",
@@ -290,15 +298,7 @@ def _draw(_clicks, month, interest, seed):
         [
             f"Drawn {chosen:%B %Y} with seed {sample.seed}; ",
             dcc.Link("show it", href=f"/audits?month={chosen:%Y-%m}"),
-            ". No eligible case: "
-            + (
-                "; ".join(
-                    f"{e['area']}, {get_config().category_name(e['category'])}"
-                    for e in sample.empty_categories
-                )
-                or "none"
-            )
-            + ".",
+            f". No eligible case: {empty_words(sample.empty_categories) or 'none'}.",
         ],
         color="success",
         id="audits-sample-done",
