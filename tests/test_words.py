@@ -36,6 +36,8 @@ OTHER = {
     "min_entries_for_share": 12,
     # The PVP pack's new response child cases (session 25: "within 1 and 7 days" was typed).
     "response_entry_within_days": [2, 10],
+    # The case audits' draw (it said "ten" cases a month, typed).
+    "audit_cases_per_area": 12,
 }
 # What the default settings would put in a text (28-day window, 7 days due soon, under 18,
 # DS-and-above and PS-and-above rank groups), and the words it was written in before.
@@ -43,13 +45,15 @@ DEFAULT_WORDS = (
     "28 days", "28-day", "due within 7 days", "22 days", "under 18", "DS, DI, DCI, DSUPT",
     "PS, DS, INSP", "DS or above", "sergeant or above", "PS and above",
     "48 hours", "72 hours", "22:00 to 06:00", "in 90 days", "the 90 days", "last 90 days",
-    "fewer than 10 entries", "within 1 day", "1 and 7 days", "1 or 7 days",
+    "fewer than 10 entries", "within 1 day", "1 and 7 days", "1 or 7 days", "audits ten",
+    "audits 10",
 )  # fmt: skip
 # What the non-default settings must put there instead (so the texts are really looked at).
 OTHER_WORDS = (
     "21 days", "due within 5 days", "under 16", "DI, DCI", "INSP, DI, CI, DCI",
     "36 hours", "60 hours", "21:00 to 06:00", "in 60 days", "the 45 days", "last 35 days",
     "fewer than 12 entries", "within 2 days", "within 10 days", "2 and 10 days", "2 or 10 days",
+    "audits 12 child-related cases",
 )  # fmt: skip
 
 

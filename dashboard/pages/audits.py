@@ -204,7 +204,8 @@ def layout(**query):
         [
             html.H1("Case audits", className="h3"),
             html.P(
-                "Each area audits ten child-related cases a month, drawn centrally; a chief "
+                f"Each area audits {data.settings().audit_cases_per_area} child-related cases "
+                "a month, drawn centrally; a chief "
                 "inspector answers the question set and grades the case, a detective inspector "
                 "moderates, and the themes and agreed actions go to the PVP meeting.",
                 className="text-muted",
